@@ -1,0 +1,52 @@
+"""Settings: every configurable value, read once from the environment and validated at cold start."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Supabase CLI's well-known local secret: a default for the local stack, never a production value.
+LOCAL_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"
+LOCAL_REDIS_REST_TOKEN = "dotline-local-redis-token"
+
+
+class Settings(BaseSettings):
+    """What a function needs to reach its backends; with nothing set, the local stack."""
+
+    model_config = SettingsConfigDict(extra="forbid", frozen=True)
+
+    database_url: SecretStr = SecretStr("postgresql://postgres:postgres@127.0.0.1:54322/postgres")
+    db_statement_timeout_ms: int = Field(default=5_000, ge=100, le=900_000)
+    db_connect_timeout_s: int = Field(default=5, ge=1, le=60)
+
+    supabase_url: str = "http://127.0.0.1:54321"
+    supabase_jwt_secret: SecretStr | None = SecretStr(LOCAL_JWT_SECRET)
+    supabase_jwks_url: str | None = None
+    supabase_jwt_issuer: str | None = None
+    supabase_jwt_audience: str = "authenticated"
+    jwks_cache_ttl_s: int = Field(default=600, ge=0)
+
+    upstash_redis_rest_url: str = "http://127.0.0.1:8079"
+    upstash_redis_rest_token: SecretStr = SecretStr(LOCAL_REDIS_REST_TOKEN)
+    redis_timeout_s: float = Field(default=2.0, gt=0, le=30)
+
+    log_level: str = "INFO"
+    service_name: str = "dotline"
+
+    @property
+    def jwt_issuer(self) -> str:
+        """The `iss` every accepted token must carry."""
+        return self.supabase_jwt_issuer or f"{self.supabase_url.rstrip('/')}/auth/v1"
+
+    @property
+    def jwks_url(self) -> str:
+        """Where the project's public signing keys are published."""
+        return self.supabase_jwks_url or f"{self.jwt_issuer}/.well-known/jwks.json"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, validated once."""
+    return Settings()
