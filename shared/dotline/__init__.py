@@ -1,0 +1,1 @@
+"""dotline: the shared package (Lambda layer) behind every function."""

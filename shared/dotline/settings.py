@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Supabase CLI's well-known local secret: a default for the local stack, never a production value.
@@ -34,6 +34,13 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     service_name: str = "dotline"
+
+    @field_validator("supabase_jwt_secret", mode="after")
+    @classmethod
+    def _blank_secret_disables_hs256(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None  # an empty HMAC key would accept tokens anyone can forge
+        return value
 
     @property
     def jwt_issuer(self) -> str:

@@ -1,0 +1,44 @@
+"""The composition root: builds what the settings choose, lazily and once per container."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from dotline.auth import TokenVerifier
+from dotline.db import Database
+from dotline.settings import Settings, get_settings
+
+
+@dataclass
+class Deps:
+    """Everything a service may be handed; each piece is built on first use and then reused."""
+
+    settings: Settings
+
+    @cached_property
+    def db(self) -> Database:
+        """The system of record (no connection is opened until the first transaction)."""
+        return Database(self.settings)
+
+    @cached_property
+    def tokens(self) -> TokenVerifier:
+        """Verifies callers' access tokens."""
+        return TokenVerifier(self.settings)
+
+
+_deps: Deps | None = None
+
+
+def deps() -> Deps:
+    """This container's dependencies, built once."""
+    global _deps  # the one process-wide cache; tests replace it through use()
+    if _deps is None:
+        _deps = Deps(settings=get_settings())
+    return _deps
+
+
+def use(replacement: Deps | None) -> None:
+    """Swap the container's dependencies (tests; None to rebuild from settings next time)."""
+    global _deps
+    _deps = replacement

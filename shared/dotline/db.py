@@ -1,0 +1,140 @@
+"""Postgres access: one lazy connection per container, and transactions that carry the caller's role.
+
+A user's request runs in a transaction that first sets `role` and `request.jwt.claims`, both
+transaction-local, exactly as PostgREST does, so row-level security is the one guard. Jobs and
+webhooks run as `service_role`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.rows import dict_row
+
+from dotline.auth import Principal
+from dotline.errors import Conflict, DotlineError, Forbidden, InvalidRequest, ServiceUnavailable
+from dotline.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+Transaction = psycopg.Cursor[dict[str, Any]]
+
+_BEGIN_AS = (
+    "select set_config('role', %(role)s, true), "
+    "set_config('request.jwt.claims', %(claims)s, true), "
+    "set_config('statement_timeout', %(timeout)s, true)"
+)
+
+
+class Database:
+    """Hands out transactions on a connection opened lazily, once per thread, and reused."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._dsn = settings.database_url.get_secret_value()
+        self._timeout_ms = str(settings.db_statement_timeout_ms)
+        self._connect_timeout_s = settings.db_connect_timeout_s
+        self._local = threading.local()
+
+    @contextmanager
+    def as_user(self, principal: Principal) -> Iterator[Transaction]:
+        """A transaction in which the caller is `authenticated` with their own claims."""
+        with self._transaction("authenticated", principal.claims) as tx:
+            yield tx
+
+    @contextmanager
+    def as_service(self) -> Iterator[Transaction]:
+        """A transaction as `service_role`, which bypasses row-level security (jobs, webhooks)."""
+        with self._transaction("service_role", {"role": "service_role"}) as tx:
+            yield tx
+
+    def close(self) -> None:
+        """Close this thread's connection, if open."""
+        conn: psycopg.Connection[dict[str, Any]] | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    @contextmanager
+    def _transaction(self, role: str, claims: dict[str, Any]) -> Iterator[Transaction]:
+        params = {"role": role, "claims": json.dumps(claims, default=str), "timeout": self._timeout_ms}
+        conn = self._begin(params)
+        try:
+            with conn.cursor() as cur:
+                yield cur
+            conn.execute("commit")
+        except BaseException as exc:
+            _rollback(conn)
+            if isinstance(exc, psycopg.Error):
+                raise translate(exc) from exc
+            raise
+
+    def _begin(self, params: dict[str, str]) -> psycopg.Connection[dict[str, Any]]:
+        """Open a transaction as the caller; a connection the server dropped is replaced once."""
+        for attempt in (1, 2):
+            conn = self._connection()
+            try:
+                with conn.pipeline():  # begin and the caller's settings in one round trip
+                    conn.execute("begin")
+                    conn.execute(_BEGIN_AS, params)
+                return conn
+            except psycopg.OperationalError as exc:
+                self.close()
+                if attempt == 2:
+                    raise ServiceUnavailable("The database connection failed.") from exc
+                logger.warning("database connection dropped; reconnecting once")
+        raise AssertionError("unreachable")
+
+    def _connection(self) -> psycopg.Connection[dict[str, Any]]:
+        conn: psycopg.Connection[dict[str, Any]] | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.broken:
+            try:
+                conn = psycopg.connect(
+                    self._dsn,
+                    autocommit=True,
+                    prepare_threshold=None,  # transaction pooler: no server-side prepared statements
+                    row_factory=dict_row,
+                    connect_timeout=self._connect_timeout_s,
+                    application_name="dotline",
+                )
+            except psycopg.OperationalError as exc:
+                raise ServiceUnavailable("The database is unreachable.") from exc
+            self._local.conn = conn
+        return conn
+
+
+def _rollback(conn: psycopg.Connection[dict[str, Any]]) -> None:
+    if conn.closed or conn.broken:
+        return
+    try:
+        conn.execute("rollback")
+    except psycopg.Error:
+        conn.close()
+
+
+def translate(exc: psycopg.Error) -> DotlineError:
+    """Turn a database error into the domain error a caller can act on; never leak SQL."""
+    diag = exc.diag
+    constraint = diag.constraint_name if diag else None
+    if isinstance(exc, pg_errors.CheckViolation | pg_errors.NotNullViolation):
+        return InvalidRequest("A value breaks a rule of the data.", constraint=constraint)
+    if isinstance(exc, pg_errors.UniqueViolation):
+        return Conflict("That already exists.", constraint=constraint)
+    if isinstance(exc, pg_errors.ForeignKeyViolation):
+        return InvalidRequest("A referenced item does not exist.", constraint=constraint)
+    if isinstance(exc, pg_errors.InsufficientPrivilege):
+        return Forbidden("That change is not allowed.")
+    if isinstance(exc, pg_errors.QueryCanceled):
+        return ServiceUnavailable("The database took too long to answer.")
+    if isinstance(exc, psycopg.OperationalError):
+        return ServiceUnavailable("The database connection failed.")
+    if isinstance(exc, pg_errors.InvalidTextRepresentation | pg_errors.DataException):
+        return InvalidRequest("A value has the wrong form.")
+    logger.error("unexpected database error %s (%s)", type(exc).__name__, diag.sqlstate if diag else "")
+    return DotlineError("The request could not be completed.")

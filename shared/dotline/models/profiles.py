@@ -1,0 +1,73 @@
+"""A person's profile as the API shows it and the changes a person may make to it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Annotated, Any
+from uuid import UUID
+from zoneinfo import available_timezones
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+MIN_RETENTION_DAYS = 30
+MAX_RETENTION_DAYS = 1825
+MAX_PREFERENCES_KEYS = 100
+
+LanguageTag = Annotated[
+    str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=35)
+]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+
+
+@lru_cache(maxsize=1)
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+class Profile(BaseModel):
+    """The caller's profile."""
+
+    user_id: UUID
+    email: str | None
+    display_name: str | None
+    timezone: str
+    language: str
+    preferences: dict[str, Any]
+    data_retention_days: int
+    region: str
+    subscription_tier: str
+    account_status: str
+    growth_profile: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProfileUpdate(BaseModel):
+    """Fields a person may change; send only those to change (display_name null clears it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: DisplayName | None = None
+    timezone: str | None = Field(default=None, description="An IANA time zone, e.g. Europe/Paris")
+    language: LanguageTag | None = Field(default=None, description="A BCP 47 tag, e.g. en or pt-BR")
+    preferences: dict[str, Any] | None = Field(default=None, max_length=MAX_PREFERENCES_KEYS)
+    data_retention_days: int | None = Field(
+        default=None, ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS, strict=True
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in _time_zones():
+            raise ValueError("must be an IANA time zone such as 'Europe/Paris'")
+        return value
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> ProfileUpdate:
+        if not self.model_fields_set:
+            raise ValueError("send at least one field to change")
+        for name in self.model_fields_set - {"display_name"}:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self

@@ -1,0 +1,1 @@
+"""Ports: typed Protocols for the swappable backends (graph, vectors, cache, models)."""

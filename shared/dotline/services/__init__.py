@@ -1,0 +1,1 @@
+"""Use cases: plain functions whose dependencies are arguments."""

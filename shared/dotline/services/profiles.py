@@ -1,0 +1,66 @@
+"""Reading and changing the caller's own profile (row-level security scopes every query)."""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from dotline.auth import Principal
+from dotline.db import Database
+from dotline.errors import NotFound
+from dotline.models.profiles import Profile, ProfileUpdate
+
+# API field -> profiles column, for the fields a person may change.
+_UPDATABLE_COLUMNS = {
+    "display_name": "display_name",
+    "timezone": "timezone",
+    "language": "language_preference",
+    "preferences": "preferences",
+    "data_retention_days": "data_retention_days",
+}
+
+_PROFILE_COLUMNS = sql.SQL(
+    "user_id, email, display_name, timezone, language_preference as language, preferences, "
+    "data_retention_days, region, subscription_tier, account_status, growth_profile, "
+    "created_at, updated_at"
+)
+
+
+def get_profile(db: Database, user: Principal) -> Profile:
+    """The caller's profile; NotFound if Auth has no profile for them."""
+    with db.as_user(user) as tx:
+        tx.execute(
+            sql.SQL("select {} from public.profiles where user_id = %(user_id)s").format(
+                _PROFILE_COLUMNS
+            ),
+            {"user_id": user.user_id},
+        )
+        row = tx.fetchone()
+    if row is None:
+        raise NotFound("No profile exists for this user.")
+    return Profile.model_validate(row)
+
+
+def update_profile(db: Database, user: Principal, change: ProfileUpdate) -> Profile:
+    """Apply the fields the caller sent and return the profile as stored."""
+    values = change.model_dump(include=change.model_fields_set)
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(_UPDATABLE_COLUMNS[name]), sql.Placeholder(name))
+        for name in sorted(values)
+    )
+    if "preferences" in values:
+        values["preferences"] = _jsonb(values["preferences"])
+    query = sql.SQL(
+        "update public.profiles set {} where user_id = %(user_id)s returning {}"
+    ).format(assignments, _PROFILE_COLUMNS)
+    with db.as_user(user) as tx:
+        tx.execute(query, {**values, "user_id": user.user_id})
+        row = tx.fetchone()
+    if row is None:
+        raise NotFound("No profile exists for this user.")
+    return Profile.model_validate(row)
+
+
+def _jsonb(value: object) -> object:
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(value)
