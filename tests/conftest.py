@@ -1,0 +1,146 @@
+"""Fixtures over the real local stack: Postgres on 54322, Redis behind its REST face, the gateway."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from dotline.settings import Settings, get_settings
+from dotline_local.tokens import mint_token, sign_up
+
+ROOT = Path(__file__).resolve().parent.parent
+STARTUP_DEADLINE_S = 30.0
+
+
+@dataclass(frozen=True)
+class User:
+    """A real auth user made for one test, with a valid access token."""
+
+    user_id: uuid.UUID
+    email: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def pg(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
+    """A superuser connection to the project's database (for setup and probes, never for SUT)."""
+    try:
+        conn = psycopg.connect(settings.database_url.get_secret_value(), autocommit=True)
+    except psycopg.OperationalError as exc:
+        pytest.exit(f"PostgreSQL on 54322 is not reachable; run `make up` first ({exc})", 2)
+    with conn:
+        yield conn
+
+
+@pytest.fixture
+def make_user(pg: psycopg.Connection[Any], settings: Settings) -> Callable[..., User]:
+    """Create a fresh auth user (a trigger gives them a profile) and a token for them."""
+
+    def make(app_metadata: dict[str, Any] | None = None) -> User:
+        email = f"t-{uuid.uuid4().hex[:12]}@example.com"
+        user_id = sign_up(pg, email, app_metadata)
+        return User(user_id, email, mint_token(user_id, email, settings=settings, app_metadata=app_metadata))
+
+    return make
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_DEADLINE_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not become healthy in time:\n{log.read_text()[-3000:]}")
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_server(module: str, args: list[str], env: dict[str, str], log: Path) -> Server:
+    """Run `python -m module` on a free port and wait for its /health."""
+    port = free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+            [sys.executable, "-m", module, "--host", "127.0.0.1", "--port", str(port), *args],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(f"http://127.0.0.1:{port}", process)
+    try:
+        wait_until_healthy(server.url, process, log)
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
+
+
+@pytest.fixture(scope="session")
+def start_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., str]]:
+    """Start a real gateway over the project's template.yaml, with extra environment if given."""
+    servers: list[Server] = []
+
+    def start(env: dict[str, str] | None = None, template: Path = ROOT / "template.yaml") -> str:
+        log = tmp_path_factory.mktemp("gateway") / "gateway.log"
+        server = start_server("dotline_local.gateway", ["--template", str(template)], env or {}, log)
+        servers.append(server)
+        return server.url
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway(start_gateway: Callable[..., str]) -> str:
+    """The base URL of a gateway serving every route in template.yaml with default settings."""
+    return start_gateway()
+
+
+@pytest.fixture
+def api(gateway: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=gateway, timeout=10) as client:
+        yield client

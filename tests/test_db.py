@@ -1,0 +1,141 @@
+"""dotline.db against the real Postgres: caller roles, RLS on profiles, reconnects, error mapping."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import psycopg
+import pytest
+
+from dotline.auth import Principal
+from dotline.db import Database
+from dotline.errors import Forbidden, InvalidRequest, ServiceUnavailable
+from dotline.settings import Settings
+
+
+def principal(user: Any) -> Principal:
+    return Principal(user.user_id, {"sub": str(user.user_id), "role": "authenticated", "aud": "authenticated"})
+
+
+@pytest.fixture
+def db(settings: Settings) -> Any:
+    database = Database(settings)
+    yield database
+    database.close()
+
+
+def test_claims_and_role_are_transaction_local(db: Database, make_user: Any) -> None:
+    user = make_user()
+
+    with db.as_user(principal(user)) as tx:
+        inside = tx.execute("select current_user as role, auth.uid() as uid").fetchone()
+    with db.as_service() as tx:
+        after = tx.execute("select current_user as role, auth.uid() as uid").fetchone()
+
+    assert inside == {"role": "authenticated", "uid": user.user_id}
+    assert after == {"role": "service_role", "uid": None}
+
+
+def test_another_user_can_neither_read_nor_change_a_profile(db: Database, make_user: Any) -> None:
+    owner, other = make_user(), make_user()
+
+    with db.as_user(principal(other)) as tx:
+        seen = tx.execute("select * from profiles where user_id = %s", (owner.user_id,)).fetchall()
+        tx.execute("update profiles set display_name = 'hijacked' where user_id = %s", (owner.user_id,))
+        changed = tx.rowcount
+
+    assert seen == []
+    assert changed == 0
+    with db.as_service() as tx:
+        row = tx.execute("select display_name from profiles where user_id = %s", (owner.user_id,)).fetchone()
+    assert row == {"display_name": None}
+
+
+def test_anonymous_role_has_no_access_to_profiles(pg: psycopg.Connection[Any], make_user: Any) -> None:
+    make_user()
+
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), pg.transaction():
+        pg.execute("set local role anon")
+        pg.execute("select count(*) from profiles")
+
+
+@pytest.mark.parametrize(
+    "column_value",
+    [("subscription_tier", "'enterprise'"), ("growth_profile", "'{\"self_know\": 9}'"), ("account_status", "'active'")],
+)
+def test_server_only_columns_refuse_client_writes(
+    db: Database, make_user: Any, column_value: tuple[str, str]
+) -> None:
+    user = make_user()
+    column, value = column_value
+
+    with pytest.raises(Forbidden), db.as_user(principal(user)) as tx:
+        tx.execute(f"update profiles set {column} = {value} where user_id = %s", (user.user_id,))  # noqa: S608
+
+
+def test_client_cannot_create_or_delete_profiles(db: Database, make_user: Any) -> None:
+    user = make_user()
+
+    with pytest.raises(Forbidden), db.as_user(principal(user)) as tx:
+        tx.execute("insert into profiles (user_id) values (%s)", (uuid.uuid4(),))
+    with pytest.raises(Forbidden), db.as_user(principal(user)) as tx:
+        tx.execute("delete from profiles where user_id = %s", (user.user_id,))
+
+
+def test_check_violation_becomes_invalid_request_naming_the_constraint(db: Database, make_user: Any) -> None:
+    user = make_user()
+
+    with pytest.raises(InvalidRequest) as caught, db.as_user(principal(user)) as tx:
+        tx.execute("update profiles set data_retention_days = 10 where user_id = %s", (user.user_id,))
+
+    assert caught.value.extensions["constraint"] == "profiles_data_retention_days_range"
+
+
+def test_failed_transaction_is_rolled_back_and_connection_reusable(db: Database, make_user: Any) -> None:
+    user = make_user()
+
+    with pytest.raises(InvalidRequest), db.as_user(principal(user)) as tx:
+        tx.execute("update profiles set display_name = 'kept?' where user_id = %s", (user.user_id,))
+        tx.execute("update profiles set timezone = 'Nowhere/Land' where user_id = %s", (user.user_id,))
+    with db.as_user(principal(user)) as tx:
+        row = tx.execute("select display_name from profiles").fetchone()
+
+    assert row == {"display_name": None}
+
+
+def test_dropped_connection_is_replaced_once(
+    db: Database, make_user: Any, pg: psycopg.Connection[Any]
+) -> None:
+    user = make_user()
+    with db.as_user(principal(user)) as tx:
+        backend_pid = tx.execute("select pg_backend_pid() as pid").fetchone()["pid"]
+    pg.execute("select pg_terminate_backend(%s)", (backend_pid,))
+
+    with db.as_user(principal(user)) as tx:
+        row = tx.execute("select pg_backend_pid() as pid, auth.uid() as uid").fetchone()
+
+    assert row["pid"] != backend_pid
+    assert row["uid"] == user.user_id
+
+
+def test_statement_timeout_becomes_service_unavailable(settings: Settings) -> None:
+    database = Database(settings.model_copy(update={"db_statement_timeout_ms": 100}))
+    try:
+        with pytest.raises(ServiceUnavailable), database.as_service() as tx:
+            tx.execute("select pg_sleep(2)")
+    finally:
+        database.close()
+
+
+def test_unreachable_database_is_service_unavailable(settings: Settings) -> None:
+    from pydantic import SecretStr
+
+    database = Database(
+        settings.model_copy(
+            update={"database_url": SecretStr("postgresql://postgres:postgres@127.0.0.1:1/postgres")}
+        )
+    )
+
+    with pytest.raises(ServiceUnavailable), database.as_service():
+        pass
