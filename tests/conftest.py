@@ -144,3 +144,17 @@ def gateway(start_gateway: Callable[..., str]) -> str:
 def api(gateway: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=gateway, timeout=10) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def redis_rest(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Iterator[str]:
+    """A real Upstash REST face in front of the local redis-server."""
+    log = tmp_path_factory.mktemp("upstash") / "upstash.log"
+    server = start_server(
+        "dotline_local.upstash_rest",
+        ["--redis-url", "redis://127.0.0.1:6379/0", "--token", settings.upstash_redis_rest_token.get_secret_value()],
+        {},
+        log,
+    )
+    yield server.url
+    server.stop()

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from dotline.auth import TokenVerifier
 from dotline.db import Database
 from dotline.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from upstash_redis import Redis
 
 
 @dataclass
@@ -25,6 +29,13 @@ class Deps:
     def tokens(self) -> TokenVerifier:
         """Verifies callers' access tokens."""
         return TokenVerifier(self.settings)
+
+    @cached_property
+    def redis(self) -> Redis:
+        """Cache, realtime state and rate limits (Upstash's REST protocol; imported on first use)."""
+        from dotline.adapters.upstash_redis import redis_from_settings
+
+        return redis_from_settings(self.settings)
 
 
 _deps: Deps | None = None
