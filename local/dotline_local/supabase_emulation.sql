@@ -124,3 +124,8 @@ create table if not exists supabase_migrations.schema_migrations (
   statements text[],
   name text
 );
+-- And its record of applied seed files, so a seed runs once per database.
+create table if not exists supabase_migrations.seed_files (
+  path text primary key,
+  hash text not null
+);

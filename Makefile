@@ -1,0 +1,66 @@
+# dotline's everyday commands. Every target that needs the stack bootstraps it first: installing
+# what is missing is quick and silent when nothing is.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PGTAP_DIR := supabase/tests/database
+DB_ENV := PGPASSWORD=postgres
+DB_ARGS := -h 127.0.0.1 -p 54322 -U postgres -d postgres
+
+.PHONY: help bootstrap dev up down migrate reset test pytest pgtap cfn-lint lint bench
+
+help:
+	@echo "make dev    bootstrap, then run the stack in the foreground with a demo token"
+	@echo "make up     bootstrap, then start the stack in the background"
+	@echo "make down   stop the gateway, the REST face and the 54322 cluster"
+	@echo "make reset  rebuild the local database from the migrations and the seed"
+	@echo "make test   bootstrap, up, pytest, pgTAP (pg_prove), cfn-lint"
+	@echo "make lint   ruff check, ruff format --check, mypy"
+	@echo "make bench  bootstrap, up, then every bench/*.py"
+
+bootstrap:
+	@bash local/bootstrap.sh
+
+dev: bootstrap
+	uv run dotline dev
+
+up: bootstrap
+	uv run dotline up
+
+down:
+	uv run dotline down
+
+migrate: bootstrap
+	uv run dotline migrate
+
+reset: bootstrap
+	uv run dotline reset
+
+test: up
+	$(MAKE) -k --no-print-directory pytest pgtap cfn-lint
+
+# No `|| true` anywhere: pytest's exit 5 (nothing collected) fails the build like any other.
+pytest:
+	uv run pytest
+
+pgtap:
+	@files=($(PGTAP_DIR)/*.sql); \
+	if [[ ! -e "$${files[0]}" ]]; then echo "pgtap: no tests in $(PGTAP_DIR)" >&2; exit 1; fi
+	@# As `supabase test db` does: pgTAP is there for the tests, not shipped by a migration.
+	@$(DB_ENV) psql $(DB_ARGS) -Xq -v ON_ERROR_STOP=1 \
+	  -c 'create extension if not exists pgtap with schema extensions'
+	$(DB_ENV) PGOPTIONS='--client-min-messages=warning' pg_prove $(DB_ARGS) $(PGTAP_DIR)/*.sql
+
+cfn-lint:
+	uv run cfn-lint template.yaml
+
+lint:
+	uv run ruff check .
+	uv run ruff format --check .
+	uv run mypy
+
+bench: up
+	@files=(bench/*.py); \
+	if [[ ! -e "$${files[0]}" ]]; then echo "bench: nothing in bench/" >&2; exit 1; fi; \
+	for file in "$${files[@]}"; do echo "== $$file"; uv run python "$$file"; done

@@ -1,0 +1,143 @@
+"""The `dotline` command: the local stack and the tools around it.
+
+A subcommand is a function taking the parsed arguments and returning an exit code, its
+docstring the help line, plus one entry in COMMANDS (with a function adding its arguments, if any).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+
+class Command(NamedTuple):
+    """A subcommand: what runs, and what it accepts."""
+
+    run: Callable[[argparse.Namespace], int]
+    arguments: Callable[[argparse.ArgumentParser], object] | None = None
+
+
+def up(args: argparse.Namespace) -> int:
+    """Start Postgres (54322), Redis, migrations, the Upstash REST face and the gateway."""
+    from dotline_local import stack
+
+    stack.up(_say)
+    return 0
+
+
+def down(args: argparse.Namespace) -> int:
+    """Stop the gateway, the REST face and the 54322 cluster (Redis keeps running)."""
+    from dotline_local import stack
+
+    stack.down(_say)
+    return 0
+
+
+def dev(args: argparse.Namespace) -> int:
+    """Bring the stack up, print a demo token and run the gateway in the foreground."""
+    from dotline_local import stack
+
+    stack.dev(_say)
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    """Apply pending migrations (--check: list pending and changed ones, apply nothing)."""
+    import psycopg
+    from dotline.settings import get_settings
+
+    from dotline_local import migrations, stack
+
+    conninfo = get_settings().database_url.get_secret_value()
+    supabase_dir = args.supabase_dir or stack.SUPABASE_DIR
+    if not args.check:
+        stack.prepare_database(conninfo, _say, supabase_dir)
+        _say("migrations are up to date")
+        return 0
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        plan = migrations.plan(conn, migrations.discover(supabase_dir / "migrations"))
+    for migration in plan.pending:
+        _say(f"pending  {migration.path.name}")
+    for migration in plan.changed:
+        _say(f"changed  {migration.path.name} (applied, then edited)")
+    for version in plan.missing_files:
+        _say(f"missing  {version} (applied, no file)")
+    if not (plan.pending or plan.changed):
+        _say("migrations are up to date")
+    return 1 if plan.pending or plan.changed else 0
+
+
+def reset(args: argparse.Namespace) -> int:
+    """Drop the 54322 cluster and rebuild the database from the migrations and the seed."""
+    from dotline_local import stack
+
+    stack.reset(_say)
+    return 0
+
+
+def migrate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--check", action="store_true", help="list, apply nothing; exit 1 if any")
+    parser.add_argument(
+        "--supabase-dir", type=Path, help="holding migrations/ and seed.sql (default: ./supabase)"
+    )
+
+
+COMMANDS: dict[str, Command] = {
+    "up": Command(up),
+    "down": Command(down),
+    "dev": Command(dev),
+    "migrate": Command(migrate, migrate_arguments),
+    "reset": Command(reset),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, one subparser per entry of COMMANDS."""
+    parser = argparse.ArgumentParser(prog="dotline", description=__doc__.splitlines()[0])
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        summary = (command.run.__doc__ or "").strip().splitlines()[0]
+        subparser = subparsers.add_parser(name, help=summary, description=summary)
+        if command.arguments is not None:
+            command.arguments(subparser)
+        subparser.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `dotline` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except Exception as exc:
+        if not _is_expected(exc):
+            raise
+        print(f"dotline {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _is_expected(exc: Exception) -> bool:
+    """Failures the user can act on from the message alone (no traceback needed)."""
+    import psycopg
+
+    from dotline_local import daemons, migrations, postgres_cluster, redis_server
+
+    expected = (
+        daemons.DaemonError,
+        migrations.MigrationError,
+        postgres_cluster.ClusterError,
+        redis_server.RedisError,
+        psycopg.OperationalError,
+    )
+    return isinstance(exc, expected)
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
