@@ -125,8 +125,10 @@ def bench_imports(runs: int) -> None:
     print(f"cold import of functions/me/app.py, median of {runs} fresh interpreters")
     print(f"  bare interpreter {statistics.median(bare):7.1f} ms")
     print(f"  import me app    {statistics.median(me):7.1f} ms")
-    print(f"  ratio            {statistics.median(me) / statistics.median(bare):7.1f}x   "
-          f"(added {statistics.median(me) - statistics.median(bare):.0f} ms)")
+    print(
+        f"  ratio            {statistics.median(me) / statistics.median(bare):7.1f}x   "
+        f"(added {statistics.median(me) - statistics.median(bare):.0f} ms)"
+    )
 
 
 def main() -> None:

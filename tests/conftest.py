@@ -60,7 +60,9 @@ def make_user(pg: psycopg.Connection[Any], settings: Settings) -> Callable[..., 
     def make(app_metadata: dict[str, Any] | None = None) -> User:
         email = f"t-{uuid.uuid4().hex[:12]}@example.com"
         user_id = sign_up(pg, email, app_metadata)
-        return User(user_id, email, mint_token(user_id, email, settings=settings, app_metadata=app_metadata))
+        return User(
+            user_id, email, mint_token(user_id, email, settings=settings, app_metadata=app_metadata)
+        )
 
     return make
 
@@ -125,7 +127,9 @@ def start_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable
 
     def start(env: dict[str, str] | None = None, template: Path = ROOT / "template.yaml") -> str:
         log = tmp_path_factory.mktemp("gateway") / "gateway.log"
-        server = start_server("dotline_local.gateway", ["--template", str(template)], env or {}, log)
+        server = start_server(
+            "dotline_local.gateway", ["--template", str(template)], env or {}, log
+        )
         servers.append(server)
         return server.url
 
@@ -152,7 +156,12 @@ def redis_rest(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> 
     log = tmp_path_factory.mktemp("upstash") / "upstash.log"
     server = start_server(
         "dotline_local.upstash_rest",
-        ["--redis-url", "redis://127.0.0.1:6379/0", "--token", settings.upstash_redis_rest_token.get_secret_value()],
+        [
+            "--redis-url",
+            "redis://127.0.0.1:6379/0",
+            "--token",
+            settings.upstash_redis_rest_token.get_secret_value(),
+        ],
         {},
         log,
     )

@@ -43,7 +43,9 @@ def public_app() -> Any:
     return entry(app, public=True)
 
 
-def test_unexpected_error_is_500_problem_without_internals(capsys: pytest.CaptureFixture[str]) -> None:
+def test_unexpected_error_is_500_problem_without_internals(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     response = public_app()(event("/boom"), None)
 
     assert response["statusCode"] == 500
@@ -68,7 +70,9 @@ def test_unknown_route_inside_a_function_is_404_problem() -> None:
     assert json.loads(response["body"])["status"] == 404
 
 
-def test_one_json_log_line_per_request_with_id_and_latency(caplog: pytest.LogCaptureFixture) -> None:
+def test_one_json_log_line_per_request_with_id_and_latency(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     app = resolver()
 
     @app.get("/ok")

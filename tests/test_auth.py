@@ -45,8 +45,18 @@ def hs256(claims: dict[str, Any], secret: str = LOCAL_JWT_SECRET) -> str:
 def jwks_url() -> Iterator[str]:
     """A real HTTP endpoint publishing the project's public keys, as Supabase Auth does."""
     keys = [
-        {**json.loads(ECAlgorithm.to_jwk(EC_KEY.public_key())), "kid": "ec-1", "alg": "ES256", "use": "sig"},
-        {**json.loads(RSAAlgorithm.to_jwk(RSA_KEY.public_key())), "kid": "rsa-1", "alg": "RS256", "use": "sig"},
+        {
+            **json.loads(ECAlgorithm.to_jwk(EC_KEY.public_key())),
+            "kid": "ec-1",
+            "alg": "ES256",
+            "use": "sig",
+        },
+        {
+            **json.loads(RSAAlgorithm.to_jwk(RSA_KEY.public_key())),
+            "kid": "rsa-1",
+            "alg": "RS256",
+            "use": "sig",
+        },
     ]
     body = json.dumps({"keys": keys}).encode()
 
@@ -113,7 +123,9 @@ def test_valid_hs256_token_is_accepted(gateway: str, make_user: Any, settings: S
         "unsupported-alg",
     ],
 )
-def test_bad_token_is_401_problem(gateway: str, make_user: Any, settings: Settings, case: str) -> None:
+def test_bad_token_is_401_problem(
+    gateway: str, make_user: Any, settings: Settings, case: str
+) -> None:
     user = make_user()
     good = claims_for(user, settings)
     authorization = {
@@ -135,7 +147,9 @@ def test_bad_token_is_401_problem(gateway: str, make_user: Any, settings: Settin
     assert_unauthenticated(get_me(gateway, authorization))
 
 
-@pytest.mark.parametrize(("key", "kid", "alg"), [(EC_KEY, "ec-1", "ES256"), (RSA_KEY, "rsa-1", "RS256")])
+@pytest.mark.parametrize(
+    ("key", "kid", "alg"), [(EC_KEY, "ec-1", "ES256"), (RSA_KEY, "rsa-1", "RS256")]
+)
 def test_asymmetric_token_is_verified_through_jwks(
     jwks_gateway: str, make_user: Any, settings: Settings, key: Any, kid: str, alg: str
 ) -> None:

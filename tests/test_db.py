@@ -15,7 +15,9 @@ from dotline.settings import Settings
 
 
 def principal(user: Any) -> Principal:
-    return Principal(user.user_id, {"sub": str(user.user_id), "role": "authenticated", "aud": "authenticated"})
+    return Principal(
+        user.user_id, {"sub": str(user.user_id), "role": "authenticated", "aud": "authenticated"}
+    )
 
 
 @pytest.fixture
@@ -42,17 +44,23 @@ def test_another_user_can_neither_read_nor_change_a_profile(db: Database, make_u
 
     with db.as_user(principal(other)) as tx:
         seen = tx.execute("select * from profiles where user_id = %s", (owner.user_id,)).fetchall()
-        tx.execute("update profiles set display_name = 'hijacked' where user_id = %s", (owner.user_id,))
+        tx.execute(
+            "update profiles set display_name = 'hijacked' where user_id = %s", (owner.user_id,)
+        )
         changed = tx.rowcount
 
     assert seen == []
     assert changed == 0
     with db.as_service() as tx:
-        row = tx.execute("select display_name from profiles where user_id = %s", (owner.user_id,)).fetchone()
+        row = tx.execute(
+            "select display_name from profiles where user_id = %s", (owner.user_id,)
+        ).fetchone()
     assert row == {"display_name": None}
 
 
-def test_anonymous_role_has_no_access_to_profiles(pg: psycopg.Connection[Any], make_user: Any) -> None:
+def test_anonymous_role_has_no_access_to_profiles(
+    pg: psycopg.Connection[Any], make_user: Any
+) -> None:
     make_user()
 
     with pytest.raises(psycopg.errors.InsufficientPrivilege), pg.transaction():
@@ -62,7 +70,11 @@ def test_anonymous_role_has_no_access_to_profiles(pg: psycopg.Connection[Any], m
 
 @pytest.mark.parametrize(
     "column_value",
-    [("subscription_tier", "'enterprise'"), ("growth_profile", "'{\"self_know\": 9}'"), ("account_status", "'active'")],
+    [
+        ("subscription_tier", "'enterprise'"),
+        ("growth_profile", "'{\"self_know\": 9}'"),
+        ("account_status", "'active'"),
+    ],
 )
 def test_server_only_columns_refuse_client_writes(
     db: Database, make_user: Any, column_value: tuple[str, str]
@@ -83,21 +95,29 @@ def test_client_cannot_create_or_delete_profiles(db: Database, make_user: Any) -
         tx.execute("delete from profiles where user_id = %s", (user.user_id,))
 
 
-def test_check_violation_becomes_invalid_request_naming_the_constraint(db: Database, make_user: Any) -> None:
+def test_check_violation_becomes_invalid_request_naming_the_constraint(
+    db: Database, make_user: Any
+) -> None:
     user = make_user()
 
     with pytest.raises(InvalidRequest) as caught, db.as_user(principal(user)) as tx:
-        tx.execute("update profiles set data_retention_days = 10 where user_id = %s", (user.user_id,))
+        tx.execute(
+            "update profiles set data_retention_days = 10 where user_id = %s", (user.user_id,)
+        )
 
     assert caught.value.extensions["constraint"] == "profiles_data_retention_days_range"
 
 
-def test_failed_transaction_is_rolled_back_and_connection_reusable(db: Database, make_user: Any) -> None:
+def test_failed_transaction_is_rolled_back_and_connection_reusable(
+    db: Database, make_user: Any
+) -> None:
     user = make_user()
 
     with pytest.raises(InvalidRequest), db.as_user(principal(user)) as tx:
         tx.execute("update profiles set display_name = 'kept?' where user_id = %s", (user.user_id,))
-        tx.execute("update profiles set timezone = 'Nowhere/Land' where user_id = %s", (user.user_id,))
+        tx.execute(
+            "update profiles set timezone = 'Nowhere/Land' where user_id = %s", (user.user_id,)
+        )
     with db.as_user(principal(user)) as tx:
         row = tx.execute("select display_name from profiles").fetchone()
 
@@ -133,7 +153,9 @@ def test_unreachable_database_is_service_unavailable(settings: Settings) -> None
 
     database = Database(
         settings.model_copy(
-            update={"database_url": SecretStr("postgresql://postgres:postgres@127.0.0.1:1/postgres")}
+            update={
+                "database_url": SecretStr("postgresql://postgres:postgres@127.0.0.1:1/postgres")
+            }
         )
     )
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from dotline_local.route_table import MethodNotAllowed, RouteMatch, RouteTable
 from dotline_local.sam_template import FunctionSpec, HttpRoute, read_template
 

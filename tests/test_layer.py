@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -33,14 +34,28 @@ def test_layer_and_functions_never_import_local_tooling() -> None:
 
 
 def test_layer_requirements_match_the_lock() -> None:
-    exported = subprocess.run(
-        ["uv", "export", "--no-default-groups", "--no-hashes", "--no-emit-project",  # noqa: S607
-         "--format", "requirements-txt", "--frozen", "-q"],
-        cwd=ROOT, check=True, capture_output=True, text=True,
+    exported = subprocess.run(  # noqa: S603 - fixed arguments
+        [
+            shutil.which("uv") or "uv",
+            "export",
+            "--no-default-groups",
+            "--no-hashes",
+            "--no-emit-project",
+            "--format",
+            "requirements-txt",
+            "--frozen",
+            "-q",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
 
     def pins(text: str) -> list[str]:
-        return sorted(line for line in text.splitlines() if line and not line.startswith(("#", " ")))
+        return sorted(
+            line for line in text.splitlines() if line and not line.startswith(("#", " "))
+        )
 
     assert pins(exported) == pins((ROOT / "shared" / "requirements.txt").read_text()), (
         "shared/requirements.txt is stale: run `make requirements`"

@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
+
 from dotline.settings import get_settings
 from dotline_local import daemons, postgres_cluster, redis_server, stack
 

@@ -12,9 +12,10 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg import sql
+
 from dotline_local import migrations, postgres_cluster, stack
 from dotline_local.sql_statements import split_statements
-from psycopg import sql
 
 CREATE_NOTES = "create table public.notes (note_id int primary key, body text not null);\n"
 INSERT_NOTE = "-- A semicolon; in a string.\ninsert into public.notes values (1, 'a;b');\n"

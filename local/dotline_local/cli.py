@@ -47,8 +47,8 @@ def dev(args: argparse.Namespace) -> int:
 def migrate(args: argparse.Namespace) -> int:
     """Apply pending migrations (--check: list pending and changed ones, apply nothing)."""
     import psycopg
-    from dotline.settings import get_settings
 
+    from dotline.settings import get_settings
     from dotline_local import migrations, stack
 
     conninfo = get_settings().database_url.get_secret_value()
@@ -85,11 +85,24 @@ def migrate_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def token(args: argparse.Namespace) -> int:
+    """Create the local user EMAIL if needed and print an access token for them."""
+    from dotline_local.tokens import issue_token
+
+    print(issue_token(args.email))
+    return 0
+
+
+def token_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("email", help="the user's email; any address works locally")
+
+
 COMMANDS: dict[str, Command] = {
     "up": Command(up),
     "down": Command(down),
     "dev": Command(dev),
     "migrate": Command(migrate, migrate_arguments),
+    "token": Command(token, token_arguments),
     "reset": Command(reset),
 }
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from dotline.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_json
 from starlette.responses import Response
+
+from dotline.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_json
 
 
 def problem(

@@ -15,8 +15,8 @@ from pathlib import Path
 from types import FrameType
 
 import psycopg
-from dotline.settings import get_settings
 
+from dotline.settings import get_settings
 from dotline_local import daemons, migrations, postgres_cluster, redis_server
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,7 +15,9 @@ from dotline.settings import Settings, get_settings
 TOKEN_TTL_S = 3600
 
 
-def sign_up(conn: psycopg.Connection[Any], email: str, app_metadata: dict[str, Any] | None = None) -> uuid.UUID:
+def sign_up(
+    conn: psycopg.Connection[Any], email: str, app_metadata: dict[str, Any] | None = None
+) -> uuid.UUID:
     """The auth user with this email, created (as Supabase Auth would) if missing."""
     metadata = {"provider": "email", "providers": ["email"], **(app_metadata or {})}
     row = conn.execute(

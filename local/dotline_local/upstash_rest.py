@@ -202,6 +202,7 @@ def _item(reply: Any, encode: bool) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> None:
     """`python -m dotline_local.upstash_rest --port 8079 --redis-url redis://127.0.0.1:6379/0`."""
     import uvicorn
+
     from dotline.settings import get_settings
 
     parser = argparse.ArgumentParser(description=__doc__)

@@ -57,7 +57,7 @@ class TokenVerifier:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
             raise Unauthenticated("The access token is malformed.") from exc
-        algorithm = header.get("alg")
+        algorithm = str(header.get("alg"))
         key = self._key_for(algorithm, token)
         try:
             claims = jwt.decode(
@@ -81,7 +81,7 @@ class TokenVerifier:
             raise Unauthenticated("The access token's signature is not valid.") from exc
         return Principal(user_id=_subject(claims), claims=claims)
 
-    def _key_for(self, algorithm: Any, token: str) -> Any:
+    def _key_for(self, algorithm: str, token: str) -> Any:
         if algorithm == "HS256":
             if self._secret is None:
                 raise Unauthenticated("HS256 tokens are not accepted by this project.")

@@ -63,7 +63,11 @@ class Database:
 
     @contextmanager
     def _transaction(self, role: str, claims: dict[str, Any]) -> Iterator[Transaction]:
-        params = {"role": role, "claims": json.dumps(claims, default=str), "timeout": self._timeout_ms}
+        params = {
+            "role": role,
+            "claims": json.dumps(claims, default=str),
+            "timeout": self._timeout_ms,
+        }
         conn = self._begin(params)
         try:
             with conn.cursor() as cur:
@@ -136,5 +140,7 @@ def translate(exc: psycopg.Error) -> DotlineError:
         return ServiceUnavailable("The database connection failed.")
     if isinstance(exc, pg_errors.InvalidTextRepresentation | pg_errors.DataException):
         return InvalidRequest("A value has the wrong form.")
-    logger.error("unexpected database error %s (%s)", type(exc).__name__, diag.sqlstate if diag else "")
+    logger.error(
+        "unexpected database error %s (%s)", type(exc).__name__, diag.sqlstate if diag else ""
+    )
     return DotlineError("The request could not be completed.")

@@ -8,8 +8,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Supabase CLI's well-known local secret: a default for the local stack, never a production value.
-LOCAL_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"
-LOCAL_REDIS_REST_TOKEN = "dotline-local-redis-token"
+LOCAL_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"  # noqa: S105
+LOCAL_REDIS_REST_TOKEN = "dotline-local-redis-token"  # noqa: S105
 
 
 class Settings(BaseSettings):

@@ -8,7 +8,14 @@ from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 MIN_RETENTION_DAYS = 30
 MAX_RETENTION_DAYS = 1825
