@@ -1,5 +1,5 @@
 -- Behaviour events: ONE stream for what people do in the app, merging V7 `user_activity_log`,
--- V9.7/V11 `interaction_logs` and Dreamscape `user_behaviors` (see docs/schema-map/part-b.md).
+-- V9.7/V11 `interaction_logs` and Dreamscape `user_behaviors` (see docs/schema-map.md).
 -- Partitioned by month on created_at (native partitioning; partitions kept ahead by
 -- private.ensure_behaviour_event_partitions(), scheduled by pg_cron). Row-level security lives on
 -- the parent: queries through public.behaviour_events apply its policies. Partitions are created
