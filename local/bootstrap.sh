@@ -35,6 +35,8 @@ missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
   installed "${package}" || missing+=("${package}")
 done
+# Node runs Neo4j's own Cypher front end in the tests (tests/cypher_lint); any install will do.
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "bootstrap: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -13,8 +13,10 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 
 from dotline.auth import Principal
 from dotline.bootstrap import deps
-from dotline.errors import DotlineError, InvalidRequest, NotFound, Unauthenticated
+from dotline.errors import DotlineError, InvalidRequest, NotFound, RateLimited, Unauthenticated
+from dotline.ports.cache import RatePolicy
 from dotline.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_json
+from dotline.rate_limiting import IP_DEFAULT, USER_DEFAULT, RequestLimits
 
 API_TITLE = "dotline"
 API_VERSION = "1.0.0"
@@ -72,21 +74,34 @@ def current_user(app: APIGatewayHttpResolver) -> Principal:
     return principal
 
 
-def entry(app: APIGatewayHttpResolver, *, public: bool = False) -> LambdaHandler:
-    """The Lambda handler for `app`: authenticates (unless public), resolves, logs one line."""
+def entry(
+    app: APIGatewayHttpResolver,
+    *,
+    public: bool = False,
+    rate_limit: RatePolicy | None = USER_DEFAULT,
+    ip_rate_limit: RatePolicy | None = IP_DEFAULT,
+) -> LambdaHandler:
+    """The Lambda handler for `app`: limits per IP, authenticates (unless public) and limits per
+    user, resolves, logs one line. A limit of None switches that limit off."""
+    limits = RequestLimits(per_user=rate_limit, per_ip=ip_rate_limit)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         started = time.perf_counter()
         request = event.get("requestContext") or {}
+        quota = limits.quota()
         try:
+            quota.admit_ip((request.get("http") or {}).get("sourceIp"))
             if not public:  # before validation, so a stranger learns nothing from a 422
                 headers = event.get("headers") or {}
-                app.append_context(principal=deps().tokens.verify(headers.get("authorization")))
+                principal = deps().tokens.verify(headers.get("authorization"))
+                app.append_context(principal=principal)
+                quota.admit_user(principal.user_id)
             response = app.resolve(event, context)
-        except Unauthenticated as exc:
+        except (Unauthenticated, RateLimited) as exc:
             response = _as_lambda_result(_problem(event.get("rawPath"), exc))
         finally:
             app.clear_context()
+        response.setdefault("headers", {}).update(quota.headers())
         logger.info(
             "request",
             extra={

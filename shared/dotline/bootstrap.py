@@ -1,4 +1,9 @@
-"""The composition root: builds what the settings choose, lazily and once per container."""
+"""The composition root: builds what the settings choose, lazily and once per container.
+
+Each backend has one production adapter and one embedded default; the settings pick one. Adapters
+are imported inside the property that builds them, so a function that never touches Weaviate
+never imports its SDK.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,12 @@ from dotline.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from upstash_redis import Redis
+
+    from dotline.ports.cache import Cache, RateLimits
+    from dotline.ports.embeddings import Embedder
+    from dotline.ports.graph import GraphStore
+    from dotline.ports.language_model import LanguageModel
+    from dotline.ports.vectors import VectorStore
 
 
 @dataclass
@@ -32,10 +43,68 @@ class Deps:
 
     @cached_property
     def redis(self) -> Redis:
-        """Cache, realtime state and rate limits (Upstash's REST protocol; imported on first use)."""
+        """Upstash Redis over REST (imported on first use)."""
         from dotline.adapters.upstash_redis import redis_from_settings
 
         return redis_from_settings(self.settings)
+
+    @cached_property
+    def cache(self) -> Cache:
+        """Cache, realtime state and pub/sub, on Redis."""
+        from dotline.adapters.upstash_cache import UpstashCache
+
+        return UpstashCache(self.redis)
+
+    @cached_property
+    def rate_limits(self) -> RateLimits:
+        """Sliding-window limits per user and per IP, on Redis."""
+        from dotline.adapters.upstash_rate_limits import UpstashRateLimits
+
+        return UpstashRateLimits(self.redis)
+
+    @cached_property
+    def graph(self) -> GraphStore:
+        """Neo4j when NEO4J_URI is set, else tables in Postgres."""
+        if self.settings.neo4j_uri:
+            from dotline.adapters.neo4j_graph import Neo4jGraph
+
+            return Neo4jGraph.from_settings(self.settings)
+        from dotline.adapters.postgres_graph import PostgresGraph
+
+        return PostgresGraph(self.db)
+
+    @cached_property
+    def vectors(self) -> VectorStore:
+        """Weaviate when WEAVIATE_URL is set, else vectors in Postgres searched in-process."""
+        if self.settings.weaviate_url:
+            from dotline.adapters.weaviate_vectors import WeaviateVectors
+
+            return WeaviateVectors.from_settings(self.settings)
+        from dotline.adapters.postgres_vectors import PostgresVectors
+
+        return PostgresVectors(self.db)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        """An OpenAI-compatible endpoint when EMBEDDINGS_URL is set, else WordLlama in-process."""
+        if self.settings.embeddings_url:
+            from dotline.adapters.openai_embeddings import OpenAIEmbedder
+
+            return OpenAIEmbedder.from_settings(self.settings)
+        from dotline.adapters.wordllama_embeddings import WordLlamaEmbedder
+
+        return WordLlamaEmbedder()
+
+    @cached_property
+    def language_model(self) -> LanguageModel:
+        """An OpenAI-compatible endpoint when LLM_URL is set, else the deterministic local engine."""
+        if self.settings.llm_url:
+            from dotline.adapters.openai_language_model import OpenAILanguageModel
+
+            return OpenAILanguageModel.from_settings(self.settings)
+        from dotline.adapters.local_language_model import LocalLanguageModel
+
+        return LocalLanguageModel()
 
 
 _deps: Deps | None = None

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Supabase CLI's well-known local secret: a default for the local stack, never a production value.
 LOCAL_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"  # noqa: S105
 LOCAL_REDIS_REST_TOKEN = "dotline-local-redis-token"  # noqa: S105
+LOCAL_WEBHOOK_SECRET = "dotline-local-webhook-secret"  # noqa: S105
 
 
 class Settings(BaseSettings):
@@ -31,6 +32,27 @@ class Settings(BaseSettings):
     upstash_redis_rest_url: str = "http://127.0.0.1:8079"
     upstash_redis_rest_token: SecretStr = SecretStr(LOCAL_REDIS_REST_TOKEN)
     redis_timeout_s: float = Field(default=2.0, gt=0, le=30)
+
+    # Production backends: each unset means the embedded default (see dotline.bootstrap).
+    neo4j_uri: str | None = None
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = None
+    neo4j_database: str | None = None
+    weaviate_url: str | None = None
+    weaviate_grpc_url: str | None = None
+    weaviate_api_key: SecretStr | None = None
+    embeddings_url: str | None = None
+    embeddings_api_key: SecretStr | None = None
+    embeddings_model: str = "text-embedding-3-small"
+    llm_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str = "gpt-4o-mini"
+    http_timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    # Database-triggered webhooks (outbox dispatcher -> functions/db_events).
+    webhook_url: str = "http://127.0.0.1:3000/v1/internal/db-events"
+    webhook_secret: SecretStr = SecretStr(LOCAL_WEBHOOK_SECRET)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
 
     log_level: str = "INFO"
     service_name: str = "dotline"

@@ -1,0 +1,187 @@
+"""A deterministic language model that answers only from the knowledge and memories it is handed.
+
+It reads the prompt the way a chat service writes it: system messages hold the personality and
+the retrieved context, in sections introduced by a header line (`Knowledge:`, `Memories:`,
+`## Retrieved knowledge`, ...). Under a knowledge or memory header each bullet or paragraph is a
+snippet; a bullet may start with its own citation label (`- [mem-12] ...`). Personality and
+instruction text is never quoted. The answer cites the snippets that share the most words with the
+last user turn, or says plainly that nothing relevant was retrieved. Same input, same output.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dotline.ports.language_model import ChatMessage, Completion
+
+MODEL_NAME = "dotline-local-1"
+CHARS_PER_TOKEN = 4
+TOKENS_PER_MESSAGE = 4  # role and separators, as chat APIs count them
+MAX_CITED = 3
+MAX_QUOTE_CHARS = 240
+RELEVANCE_FLOOR = 0.2  # share of the question's (idf-weighted) words a snippet must contain
+GROUNDING_WORDS = ("knowledge", "memor", "context", "retriev", "fact", "note", "source")
+
+_HEADER = re.compile(
+    r"^\s*(?:#{1,6}\s*(?P<md>[^:#]{1,60}?)\s*:?|(?P<plain>[A-Za-z][^:]{0,60}?):)\s*$"
+)
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,3}[.)])\s+(?P<text>.+)$")
+_LABEL = re.compile(r"^\[(?P<label>[^\]\n]{1,64})\]\s*(?P<text>.+)$")
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP_TEXT = """a about after again all also am an and any are as at be been before being but by can could
+    did do does doing done for from had has have having he her here hers him his how i if in
+    into is it its just me more most my no nor not now of off on once only or other our out
+    over own really same she should so some such than that the their them then there these
+    they this those through to too under until up very was we were what when where which while
+    who whom why will with would you your yours yourself tell know think feel like remember
+    say said get got make thing things anything something"""
+_STOP_WORDS = frozenset(_STOP_TEXT.split())
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """One retrieved knowledge entry or memory, as the prompt gave it."""
+
+    label: str
+    kind: str  # "memory" or "knowledge"
+    text: str
+
+
+class LocalLanguageModel:
+    """Composes a short grounded answer by word overlap; needs no network and no weights."""
+
+    def complete(
+        self, messages: Sequence[ChatMessage], *, max_tokens: int = 512, temperature: float = 0.3
+    ) -> Completion:
+        """The next assistant turn for `messages` (temperature is ignored: always deterministic)."""
+        started = time.perf_counter()
+        snippets = [s for m in messages if m.role == "system" for s in read_snippets(m.content)]
+        question = next((m.content for m in reversed(messages) if m.role == "user"), "")
+        text, confidence = compose_answer(question, snippets)
+        text = _truncate(text, max_tokens * CHARS_PER_TOKEN)
+        return Completion(
+            text=text,
+            model=MODEL_NAME,
+            prompt_tokens=sum(estimate_tokens(m.content) + TOKENS_PER_MESSAGE for m in messages),
+            completion_tokens=estimate_tokens(text),
+            latency_ms=(time.perf_counter() - started) * 1000,
+            confidence=confidence,
+        )
+
+
+def read_snippets(system_text: str) -> list[Snippet]:
+    """The citable snippets of one system message, in order (personality text is skipped)."""
+    snippets: list[Snippet] = []
+    kind: str | None = None
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if kind and paragraph:
+            snippets.append(_snippet(" ".join(paragraph), kind, len(snippets)))
+        paragraph.clear()
+
+    for line in system_text.splitlines():
+        header = _HEADER.match(line)
+        bullet = _BULLET.match(line)
+        if header and not bullet:
+            flush()
+            kind = _section_kind(header.group("md") or header.group("plain") or "")
+        elif bullet:
+            flush()
+            if kind:
+                snippets.append(_snippet(bullet.group("text"), kind, len(snippets)))
+        elif line.strip():
+            paragraph.append(line.strip())
+        else:
+            flush()
+    flush()
+    return snippets
+
+
+def compose_answer(question: str, snippets: Sequence[Snippet]) -> tuple[str, float]:
+    """The answer text and a confidence in [0, 1] from how well the best snippets cover it."""
+    asked = content_words(question)
+    if not asked:
+        return "I'm not sure what you're asking; could you say a little more?", 0.0
+    scored = _score(asked, snippets)
+    best = max((score for score, _ in scored), default=0.0)
+    floor = max(RELEVANCE_FLOOR, best / 2)
+    chosen = [s for score, s in scored if score >= floor][:MAX_CITED]
+    if not chosen:
+        topic = " ".join(_topic_words(question))
+        if snippets:
+            return f"Nothing I retrieved is about {topic}, so I won't guess.", round(best, 3)
+        return f"I have no memories or notes about {topic}, so I won't guess.", 0.0
+    return " ".join(_cite(s) for s in chosen), round(best, 3)
+
+
+def content_words(text: str) -> set[str]:
+    """The text's words minus stop words, crudely stemmed so 'swimming' meets 'swim'."""
+    return {_stem(w) for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in _STOP_WORDS}
+
+
+def estimate_tokens(text: str) -> int:
+    """About four characters a token, as for English with common BPE vocabularies."""
+    return math.ceil(len(text) / CHARS_PER_TOKEN) if text else 0
+
+
+def _topic_words(question: str) -> list[str]:
+    words = [w for w in _WORD.findall(question.lower()) if len(w) > 1 and w not in _STOP_WORDS]
+    return list(dict.fromkeys(words))[:6]
+
+
+def _score(asked: set[str], snippets: Sequence[Snippet]) -> list[tuple[float, Snippet]]:
+    words = [content_words(s.text) for s in snippets]
+    count = len(snippets)
+
+    def idf(word: str) -> float:
+        return math.log(1 + (count + 1) / (sum(word in w for w in words) + 1))
+
+    total = sum(idf(w) for w in asked)
+    scored = [
+        (sum(idf(w) for w in asked & ws) / total, s) for ws, s in zip(words, snippets, strict=True)
+    ]
+    # Stable sort: equal scores keep the prompt's order.
+    return sorted((pair for pair in scored if pair[0] > 0), key=lambda pair: -pair[0])
+
+
+def _cite(snippet: Snippet) -> str:
+    quote = snippet.text.strip().rstrip(".")
+    if len(quote) > MAX_QUOTE_CHARS:
+        quote = quote[: MAX_QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    lead = "You told me" if snippet.kind == "memory" else "My notes say"
+    return f'{lead}: "{quote}" [{snippet.label}].'
+
+
+def _snippet(text: str, kind: str, index: int) -> Snippet:
+    labelled = _LABEL.match(text.strip())
+    if labelled:
+        return Snippet(labelled.group("label"), kind, labelled.group("text"))
+    return Snippet(str(index + 1), kind, text.strip())
+
+
+def _section_kind(header: str) -> str | None:
+    name = header.lower()
+    if not any(word in name for word in GROUNDING_WORDS):
+        return None
+    return "memory" if "memor" in name else "knowledge"
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "edly", "ed", "es", "ly", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]  # swimm -> swim
+    return word
+
+
+def _truncate(text: str, max_chars: int) -> str:
+    if len(text) <= max_chars:
+        return text
+    return text[: max(0, max_chars - 1)].rsplit(" ", 1)[0] + "…"

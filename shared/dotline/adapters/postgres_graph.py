@@ -1,0 +1,191 @@
+"""The embedded graph store: nodes and edges in Postgres's `graph` schema, walked with recursive SQL.
+
+The schema is not exposed to clients, so this adapter works as `service_role`; every statement
+names the user, which is the isolation. Traversals are SQL functions in the migration
+(20261123131000_graph_store.sql).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from psycopg.types.json import Jsonb
+
+from dotline.db import Database
+from dotline.ports.graph import (
+    GraphEdge,
+    GraphNode,
+    RelationshipType,
+    Subgraph,
+    check_neighbourhood,
+    check_path_depth,
+)
+
+UPSERT_NODE = """
+insert into graph.nodes as stored (node_id, user_id, label, properties, version)
+values (%(node_id)s, %(user_id)s, %(label)s, %(properties)s, %(version)s)
+on conflict (node_id) do update
+set label = excluded.label, properties = excluded.properties, version = excluded.version,
+    updated_at = now()
+where stored.user_id = excluded.user_id and excluded.version >= stored.version
+"""
+
+# Both ends must be the user's nodes; an edge to a missing (or another user's) node is skipped.
+UPSERT_EDGE = """
+insert into graph.edges as stored (user_id, source_id, target_id, type, weight, properties, version)
+select %(user_id)s, source.node_id, target.node_id, %(type)s, %(weight)s, %(properties)s, %(version)s
+from graph.nodes as source, graph.nodes as target
+where source.user_id = %(user_id)s and source.node_id = %(source_id)s
+  and target.user_id = %(user_id)s and target.node_id = %(target_id)s
+on conflict (user_id, source_id, target_id, type) do update
+set weight = excluded.weight, properties = excluded.properties, version = excluded.version,
+    updated_at = now()
+where excluded.version >= stored.version
+"""
+
+DELETE_NODE = "delete from graph.nodes where user_id = %(user_id)s and node_id = %(node_id)s"
+DELETE_EDGE = """
+delete from graph.edges
+where user_id = %(user_id)s and source_id = %(source_id)s and target_id = %(target_id)s
+  and type = %(type)s
+"""
+
+# The walk's ids as one array, then an index lookup per id (a join on the function's result
+# would be planned as a scan of every node, the function's row count being unknown).
+NEIGHBOURHOOD_NODES = """
+with hood as materialized (
+  select array_agg(node_id order by distance, node_id) as ids
+  from graph.neighbourhood(%(user_id)s, %(node_id)s, %(depth)s, %(limit)s)
+)
+select node_id, user_id, label, properties, version
+from hood, graph.nodes
+where graph.nodes.user_id = %(user_id)s and graph.nodes.node_id = any(hood.ids)
+order by array_position(hood.ids, graph.nodes.node_id)
+"""
+EDGES_AMONG = """
+select user_id, source_id, target_id, type, weight, properties, version from graph.edges
+where user_id = %(user_id)s and source_id = any(%(node_ids)s) and target_id = any(%(node_ids)s)
+order by source_id, target_id, type
+"""
+SHORTEST_PATH = """
+select node_id, user_id, label, properties, version
+from unnest(graph.shortest_path(%(user_id)s, %(source_id)s, %(target_id)s, %(max_depth)s))
+  with ordinality as step (node_id, position)
+join graph.nodes using (node_id)
+where graph.nodes.user_id = %(user_id)s
+order by step.position
+"""
+CONNECTION_COUNTS = """
+select wanted.node_id, count(e.user_id)::integer as connections
+from unnest(%(node_ids)s::uuid[]) as wanted (node_id)
+left join graph.edges as e
+  on e.user_id = %(user_id)s and (e.source_id = wanted.node_id or e.target_id = wanted.node_id)
+group by wanted.node_id
+"""
+USER_NODES = """
+select node_id, user_id, label, properties, version from graph.nodes where user_id = %(user_id)s
+order by node_id
+"""
+USER_EDGES = """
+select user_id, source_id, target_id, type, weight, properties, version from graph.edges where user_id = %(user_id)s
+order by source_id, target_id, type
+"""
+# Edges first: deleting them directly is cheaper than one cascade per node.
+ERASE_EDGES = "delete from graph.edges where user_id = %(user_id)s"
+ERASE_NODES = "delete from graph.nodes where user_id = %(user_id)s"
+
+
+class PostgresGraph:
+    """The graph port on Postgres tables (the default when no Neo4j is configured)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def upsert_nodes(self, nodes: Sequence[GraphNode]) -> None:
+        """Create or update nodes by node_id; a lower version than stored is ignored."""
+        if not nodes:
+            return
+        rows = [{**node.model_dump(), "properties": Jsonb(node.properties)} for node in nodes]
+        with self._db.as_service() as tx:
+            tx.executemany(UPSERT_NODE, rows)
+
+    def upsert_edges(self, edges: Sequence[GraphEdge]) -> None:
+        """Create or update edges keyed by (source, target, type); lower versions ignored."""
+        if not edges:
+            return
+        rows = [{**edge.model_dump(), "properties": Jsonb(edge.properties)} for edge in edges]
+        with self._db.as_service() as tx:
+            tx.executemany(UPSERT_EDGE, rows)
+
+    def delete_node(self, user_id: UUID, node_id: UUID) -> None:
+        """Remove a node and every edge touching it (the edges' foreign keys cascade)."""
+        with self._db.as_service() as tx:
+            tx.execute(DELETE_NODE, {"user_id": user_id, "node_id": node_id})
+
+    def delete_edge(
+        self, user_id: UUID, source_id: UUID, target_id: UUID, type: RelationshipType
+    ) -> None:
+        """Remove one edge; a missing edge is not an error."""
+        params = {"user_id": user_id, "source_id": source_id, "target_id": target_id, "type": type}
+        with self._db.as_service() as tx:
+            tx.execute(DELETE_EDGE, params)
+
+    def neighbourhood(self, user_id: UUID, node_id: UUID, depth: int, limit: int = 200) -> Subgraph:
+        """The node and everything within `depth` hops (either direction), nearest first."""
+        check_neighbourhood(depth, limit)
+        params = {"user_id": user_id, "node_id": node_id, "depth": depth, "limit": limit}
+        with self._db.as_service() as tx:
+            nodes = [_node(row) for row in tx.execute(NEIGHBOURHOOD_NODES, params)]
+            ids = [node.node_id for node in nodes]
+            edges = [_edge(row) for row in tx.execute(EDGES_AMONG, {**params, "node_ids": ids})]
+        return Subgraph(nodes=nodes, edges=edges)
+
+    def shortest_path(
+        self, user_id: UUID, source_id: UUID, target_id: UUID, max_depth: int = 6
+    ) -> list[GraphNode] | None:
+        """The nodes of a shortest path from source to target, or None when unreachable."""
+        check_path_depth(max_depth)
+        params = {
+            "user_id": user_id,
+            "source_id": source_id,
+            "target_id": target_id,
+            "max_depth": max_depth,
+        }
+        with self._db.as_service() as tx:
+            path = [_node(row) for row in tx.execute(SHORTEST_PATH, params)]
+        return path or None
+
+    def connection_counts(self, user_id: UUID, node_ids: Sequence[UUID]) -> dict[UUID, int]:
+        """How many edges touch each given node (absent nodes count 0)."""
+        if not node_ids:
+            return {}
+        params = {"user_id": user_id, "node_ids": list(dict.fromkeys(node_ids))}
+        with self._db.as_service() as tx:
+            rows = tx.execute(CONNECTION_COUNTS, params).fetchall()
+        return {row["node_id"]: row["connections"] for row in rows}
+
+    def subgraph(self, user_id: UUID) -> Subgraph:
+        """The user's whole graph, for analytics."""
+        params = {"user_id": user_id}
+        with self._db.as_service() as tx:
+            nodes = [_node(row) for row in tx.execute(USER_NODES, params)]
+            edges = [_edge(row) for row in tx.execute(USER_EDGES, params)]
+        return Subgraph(nodes=nodes, edges=edges)
+
+    def erase_user(self, user_id: UUID) -> int:
+        """Remove every node and edge of the user; returns how many nodes went."""
+        params = {"user_id": user_id}
+        with self._db.as_service() as tx:
+            tx.execute(ERASE_EDGES, params)
+            tx.execute(ERASE_NODES, params)
+            return tx.rowcount
+
+
+def _node(row: dict[str, Any]) -> GraphNode:
+    return GraphNode.model_validate(row)
+
+
+def _edge(row: dict[str, Any]) -> GraphEdge:
+    return GraphEdge.model_validate(row)

@@ -1,0 +1,165 @@
+"""The embedded vector store: items and float32 vectors in Postgres's `vectors` schema, searched
+exactly with numpy over a per-user matrix cached in the container.
+
+Every write moves the user's version (vectors.user_versions); a search reads it in one cheap
+query and rebuilds the cached matrix only when it moved, so containers never serve stale rows.
+The schema is not exposed to clients, so this adapter works as `service_role`; every statement
+names the user, which is the isolation. Tables: 20261123132000_vector_store.sql.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from dotline.adapters.vector_matrix import (
+    MatrixCache,
+    VectorMatrix,
+    from_float32_bytes,
+    to_float32_bytes,
+)
+from dotline.db import Database, Transaction
+from dotline.errors import InvalidRequest
+from dotline.ports.vectors import KnowledgeItem, VectorFilter, VectorHit
+
+# Sorted ids, so concurrent writers to the same users lock their version rows in one order.
+BUMP_VERSIONS = """
+insert into vectors.user_versions (user_id, version)
+select user_id, nextval('vectors.user_version_seq')
+from unnest(%(user_ids)s::uuid[]) as user_id
+order by user_id
+on conflict (user_id) do update set version = excluded.version
+"""
+
+UPSERT_ITEM = """
+insert into vectors.items as stored (
+  item_id, user_id, source_entity_type, source_entity_id, title, text, tags, importance,
+  created_at, model_version, version, vector
+)
+values (
+  %(item_id)s, %(user_id)s, %(source_entity_type)s, %(source_entity_id)s, %(title)s, %(text)s,
+  %(tags)s, %(importance)s, %(created_at)s, %(model_version)s, %(version)s, %(vector)s
+)
+on conflict (item_id) do update
+set source_entity_type = excluded.source_entity_type,
+    source_entity_id = excluded.source_entity_id, title = excluded.title, text = excluded.text,
+    tags = excluded.tags, importance = excluded.importance, created_at = excluded.created_at,
+    model_version = excluded.model_version, version = excluded.version,
+    vector = excluded.vector, updated_at = now()
+where stored.user_id = excluded.user_id and excluded.version >= stored.version
+"""
+
+USER_VERSION = "select version from vectors.user_versions where user_id = %(user_id)s"
+
+USER_ROWS = """
+select item_id, source_entity_type, source_entity_id, title, text, importance, created_at, vector
+from vectors.items where user_id = %(user_id)s
+"""
+
+DELETE_SOURCE = """
+delete from vectors.items
+where user_id = %(user_id)s and source_entity_type = %(source_entity_type)s
+  and source_entity_id = %(source_entity_id)s
+"""
+
+# `<> v` cannot use an index; `< v or > v` is two range scans of items_model_version_idx.
+STALE = """
+select item_id, user_id, source_entity_type, source_entity_id, title, text, tags, importance,
+       created_at, model_version, version, vector
+from vectors.items
+where model_version < %(model_version)s or model_version > %(model_version)s
+limit %(limit)s
+"""
+
+ERASE_ITEMS = "delete from vectors.items where user_id = %(user_id)s"
+ERASE_VERSION = "delete from vectors.user_versions where user_id = %(user_id)s"
+
+
+class PostgresVectors:
+    """The vector port on Postgres, with exact in-process cosine search."""
+
+    def __init__(self, db: Database, cache: MatrixCache | None = None) -> None:
+        self._db = db
+        self._cache = cache if cache is not None else MatrixCache()
+
+    def upsert(self, items: Sequence[KnowledgeItem]) -> None:
+        """Create or replace items by item_id; a lower version than stored is ignored."""
+        if not items:
+            return
+        params = [_item_params(item) for item in sorted(items, key=lambda i: i.item_id)]
+        user_ids = sorted({item.user_id for item in items})
+        with self._db.as_service() as tx:
+            _bump(tx, user_ids)
+            tx.executemany(UPSERT_ITEM, params)
+        for user_id in user_ids:
+            self._cache.forget(user_id)
+
+    def delete(self, user_id: UUID, source_entity_type: str, source_entity_id: UUID) -> None:
+        """Remove the item of that source entity; a missing one is not an error."""
+        params = {
+            "user_id": user_id,
+            "source_entity_type": source_entity_type,
+            "source_entity_id": source_entity_id,
+        }
+        with self._db.as_service() as tx:
+            tx.execute(DELETE_SOURCE, params)
+            if tx.rowcount:
+                _bump(tx, [user_id])
+        self._cache.forget(user_id)
+
+    def search(
+        self,
+        user_id: UUID,
+        vector: Sequence[float],
+        limit: int = 10,
+        where: VectorFilter | None = None,
+    ) -> list[VectorHit]:
+        """The user's items nearest to `vector`, best first; scores are in [0, 1]."""
+        matrix = self._matrix(user_id)
+        return [] if matrix is None else matrix.search(vector, limit, where)
+
+    def stale(self, model_version: str, limit: int = 500) -> list[KnowledgeItem]:
+        """Items (any user) embedded with another model version, for the re-embed job."""
+        with self._db.as_service() as tx:
+            rows = tx.execute(STALE, {"model_version": model_version, "limit": limit}).fetchall()
+        return [
+            KnowledgeItem(**{**row, "vector": from_float32_bytes(row["vector"])}) for row in rows
+        ]
+
+    def erase_user(self, user_id: UUID) -> int:
+        """Remove every item of the user; returns how many went."""
+        with self._db.as_service() as tx:
+            tx.execute(ERASE_ITEMS, {"user_id": user_id})
+            erased = tx.rowcount
+            tx.execute(ERASE_VERSION, {"user_id": user_id})
+        self._cache.forget(user_id)
+        return erased
+
+    def _matrix(self, user_id: UUID) -> VectorMatrix | None:
+        """The user's matrix: cached if their version has not moved, else loaded anew."""
+        with self._db.as_service() as tx:
+            row = tx.execute(USER_VERSION, {"user_id": user_id}).fetchone()
+            if row is None:
+                return None  # never written, or erased
+            version = int(row["version"])
+            cached = self._cache.get(user_id, version)
+            if cached is not None:
+                return cached
+            # Rows read after the version may be newer than it; the next search then reloads.
+            records = tx.execute(USER_ROWS, {"user_id": user_id}, binary=True).fetchall()
+        matrix = VectorMatrix.build(version, records)
+        self._cache.put(user_id, matrix)
+        return matrix
+
+
+def _bump(tx: Transaction, user_ids: Sequence[UUID]) -> None:
+    tx.execute(BUMP_VERSIONS, {"user_ids": list(user_ids)})
+
+
+def _item_params(item: KnowledgeItem) -> dict[str, Any]:
+    try:
+        vector = to_float32_bytes(item.vector)
+    except ValueError as exc:
+        raise InvalidRequest(str(exc), field="vector") from exc
+    return {**item.model_dump(exclude={"vector"}), "vector": vector}

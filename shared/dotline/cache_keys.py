@@ -1,0 +1,126 @@
+"""Redis key patterns, their TTLs and the per-user pub/sub channels, as the V7 seed lays them out.
+
+Keys are built here and nowhere else, so erasure (`user_key_patterns`) can name every key a user
+owns. Entries the seed marks "N/A" live until overwritten or erased, and their TTL is None.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+MINUTE_S = 60
+HOUR_S = 60 * MINUTE_S
+DAY_S = 24 * HOUR_S
+
+SESSION_TTL_S = 3 * DAY_S
+CARD_GROWTH_TTL_S = HOUR_S
+RECENT_CARDS_TTL_S = DAY_S
+GRAPH_VIEWPORT_TTL_S = HOUR_S
+CHALLENGE_STATE_TTL_S = 15 * MINUTE_S
+DAILY_STATS_TTL_S = DAY_S
+ORB_STATE_TTL_S: int | None = None
+ACTIVE_SCENE_TTL_S: int | None = None
+UNREAD_INSIGHTS_TTL_S: int | None = None
+
+# Sliding-window counters of upstash-ratelimit live under `rate_limit:<policy>:<identifier>:*`.
+RATE_LIMIT_PREFIX = "rate_limit"
+
+Id = UUID | str
+
+
+def session(user_id: Id, session_id: str) -> str:
+    """An active user session (TTL `SESSION_TTL_S`)."""
+    return f"user:{user_id}:session:{session_id}"
+
+
+def orb_state(user_id: Id) -> str:
+    """The current Orb state (no TTL)."""
+    return f"user:{user_id}:orb:state"
+
+
+def active_scene(user_id: Id) -> str:
+    """The current active scene (no TTL)."""
+    return f"user:{user_id}:scene:active"
+
+
+def card_growth(card_id: Id) -> str:
+    """A card's growth data cache (TTL `CARD_GROWTH_TTL_S`)."""
+    return f"card:{card_id}:growth"
+
+
+def recent_cards(user_id: Id) -> str:
+    """Recently viewed cards (TTL `RECENT_CARDS_TTL_S`)."""
+    return f"user:{user_id}:cards:recent"
+
+
+def graph_viewport(user_id: Id) -> str:
+    """The graph visualisation's viewport (TTL `GRAPH_VIEWPORT_TTL_S`)."""
+    return f"user:{user_id}:graph:viewport"
+
+
+def challenge_state(challenge_id: Id) -> str:
+    """A challenge's state cache (TTL `CHALLENGE_STATE_TTL_S`)."""
+    return f"challenge:{challenge_id}:state"
+
+
+def daily_stats(user_id: Id) -> str:
+    """Daily user stats (TTL `DAILY_STATS_TTL_S`)."""
+    return f"user:{user_id}:stats:daily"
+
+
+def unread_insights(user_id: Id) -> str:
+    """The unread insights counter (no TTL)."""
+    return f"user:{user_id}:insights:unread"
+
+
+def rate_limit_prefix(policy_name: str) -> str:
+    """Where one rate-limit policy keeps its counters."""
+    return f"{RATE_LIMIT_PREFIX}:{policy_name}"
+
+
+def orb_state_channel(user_id: Id) -> str:
+    """Orb state changes."""
+    return f"user:{user_id}:orb_state"
+
+
+def cards_channel(user_id: Id) -> str:
+    """Card updates."""
+    return f"user:{user_id}:cards"
+
+
+def challenges_channel(user_id: Id) -> str:
+    """Challenge updates."""
+    return f"user:{user_id}:challenges"
+
+
+def insights_channel(user_id: Id) -> str:
+    """New insights."""
+    return f"user:{user_id}:insights"
+
+
+def scene_channel(user_id: Id) -> str:
+    """Scene transitions."""
+    return f"user:{user_id}:scene"
+
+
+def user_key_patterns(user_id: Id) -> list[str]:
+    """Glob patterns covering every key that holds this user's data (for erasure).
+
+    Card and challenge keys are keyed by their own ids: erasure deletes those by id.
+    """
+    uid = _glob_literal(str(user_id))
+    return [
+        session(uid, "*"),
+        orb_state(uid),
+        active_scene(uid),
+        recent_cards(uid),
+        graph_viewport(uid),
+        daily_stats(uid),
+        unread_insights(uid),
+        f"{RATE_LIMIT_PREFIX}:*:{uid}:*",
+    ]
+
+
+def _glob_literal(text: str) -> str:
+    # A uuid has no glob characters; escaping keeps a malformed id from widening the match.
+    return "".join(f"\\{ch}" if ch in "*?[]\\" else ch for ch in text)

@@ -1,0 +1,54 @@
+"""The cache and realtime port: short-lived state, invalidation and per-user channels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
+
+
+class RatePolicy(BaseModel, frozen=True):
+    """A sliding-window limit: at most max_requests per window_s for each identifier."""
+
+    name: str = Field(pattern=r"^[a-z0-9_-]+$")
+    max_requests: int = Field(gt=0)
+    window_s: int = Field(gt=0)
+
+
+class RateDecision(BaseModel):
+    """Whether a request may proceed, and the quota left."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_at_s: float
+
+
+class Cache(Protocol):
+    """JSON values with TTLs, invalidation, counters and publish."""
+
+    def get_json(self, key: str) -> Any | None:
+        """The value stored under key, or None when absent or expired."""
+
+    def set_json(self, key: str, value: Any, ttl_s: int | None) -> None:
+        """Store value under key, expiring after ttl_s seconds (None: no expiry)."""
+
+    def delete(self, keys: Sequence[str]) -> int:
+        """Remove keys; returns how many existed."""
+
+    def incr(self, key: str, by: int = 1) -> int:
+        """Add to a counter and return its new value."""
+
+    def publish(self, channel: str, message: dict[str, Any]) -> None:
+        """Send message (as JSON) to channel's subscribers."""
+
+    def delete_matching(self, pattern: str) -> int:
+        """Remove every key matching a glob pattern (erasure); returns how many."""
+
+
+class RateLimits(Protocol):
+    """Sliding-window limits, one window per policy and identifier."""
+
+    def check(self, policy: RatePolicy, identifier: str) -> RateDecision:
+        """Count one request for identifier under policy and say whether it is within the limit."""

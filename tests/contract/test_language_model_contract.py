@@ -1,0 +1,338 @@
+"""The language model port's contract: the local engine, the OpenAI-compatible adapter against a
+local fake server speaking the same protocol, and a real endpoint when LLM_URL is set."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from dotline.adapters.local_language_model import LocalLanguageModel
+from dotline.adapters.openai_language_model import MAX_ATTEMPTS, OpenAILanguageModel
+from dotline.errors import ServiceUnavailable
+from dotline.ports.language_model import ChatMessage, LanguageModel
+from dotline.settings import Settings
+
+FAKE_KEY = "fake-llm-key"
+
+CONTEXT = """You are Dot, a warm companion. Answer only from the knowledge and memories below,
+citing them; if none of them is relevant, say plainly that you don't know.
+
+Knowledge:
+- [kb-7] Regular swimming lowers resting heart rate over a few months.
+- [kb-9] The Eiffel Tower is 330 metres tall.
+
+Memories:
+- [mem-1] On my 30th birthday I swam across Lake Bled with my sister Mira.
+- [mem-2] I work night shifts as a nurse at St Anne's hospital.
+"""
+
+
+def prompt(question: str, context: str = CONTEXT) -> list[ChatMessage]:
+    return [ChatMessage(role="system", content=context), ChatMessage(role="user", content=question)]
+
+
+# --- a local server speaking OpenAI's chat completions protocol ----------------------------------
+
+
+@dataclass
+class FakeOpenAI:
+    """Answers with the local engine, after playing any scripted failures in order."""
+
+    url: str
+    script: list[tuple[int | str, dict[str, str]]] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    engine: LocalLanguageModel = field(default_factory=LocalLanguageModel)
+
+
+def serve_fake_openai() -> tuple[ThreadingHTTPServer, FakeOpenAI]:
+    fake = FakeOpenAI(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            fake.requests.append({"path": self.path, "auth": self.headers["authorization"], **body})
+            if self.path != "/v1/chat/completions":
+                return self.reply(404, {"error": {"message": "no such route"}})
+            if self.headers["authorization"] != f"Bearer {FAKE_KEY}":
+                return self.reply(401, {"error": {"message": "bad key"}})
+            if fake.script:
+                status, headers = fake.script.pop(0)
+                if status == "drop":  # the connection dies mid-request
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return None
+                if status == "stall":
+                    time.sleep(float(headers["seconds"]))
+                    return None
+                return self.reply(int(status), {"error": {"message": "scripted"}}, headers)
+            return self.reply(200, self.completion(body))
+
+        def completion(self, body: dict[str, Any]) -> dict[str, Any]:
+            messages = [ChatMessage(**m) for m in body["messages"]]
+            done = fake.engine.complete(messages, max_tokens=body.get("max_tokens", 512))
+            return {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion",
+                "model": body["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": done.text},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": done.prompt_tokens,
+                    "completion_tokens": done.completion_tokens,
+                    "total_tokens": done.prompt_tokens + done.completion_tokens,
+                },
+            }
+
+        def reply(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    return server, fake
+
+
+@pytest.fixture(scope="module")
+def fake_server() -> Iterator[FakeOpenAI]:
+    server, fake = serve_fake_openai()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def fake(fake_server: FakeOpenAI) -> FakeOpenAI:
+    fake_server.script.clear()
+    fake_server.requests.clear()
+    return fake_server
+
+
+def fake_settings(fake: FakeOpenAI, settings: Settings, **update: Any) -> Settings:
+    return settings.model_copy(
+        update={"llm_url": fake.url, "llm_api_key": SecretStr(FAKE_KEY), **update}
+    )
+
+
+# --- the contract, for every adapter -------------------------------------------------------------
+
+
+@pytest.fixture(params=["local", "openai-fake", "openai-real"])
+def model(request: pytest.FixtureRequest, settings: Settings) -> LanguageModel:
+    if request.param == "local":
+        return LocalLanguageModel()
+    if request.param == "openai-fake":
+        fake = request.getfixturevalue("fake")
+        return OpenAILanguageModel.from_settings(fake_settings(fake, settings))
+    if not settings.llm_url:
+        pytest.skip("LLM_URL is not set: no real OpenAI-compatible endpoint to test")
+    return OpenAILanguageModel.from_settings(settings)
+
+
+def is_real(request: pytest.FixtureRequest) -> bool:
+    return "openai-real" in request.node.callspec.id
+
+
+def test_same_prompt_gives_the_same_answer(
+    model: LanguageModel, request: pytest.FixtureRequest
+) -> None:
+    if is_real(request):
+        pytest.skip("a remote model does not promise determinism")
+
+    first = model.complete(prompt("What did I do on my birthday?"))
+    second = model.complete(prompt("What did I do on my birthday?"))
+
+    assert (first.text, first.prompt_tokens, first.completion_tokens) == (
+        second.text,
+        second.prompt_tokens,
+        second.completion_tokens,
+    )
+
+
+def test_answer_uses_the_relevant_snippet_and_not_an_irrelevant_one(model: LanguageModel) -> None:
+    answer = model.complete(prompt("What did I do on my birthday?")).text
+
+    assert "Bled" in answer
+    assert "Eiffel" not in answer
+    assert "nurse" not in answer
+
+
+def test_answer_cites_knowledge_for_a_knowledge_question(model: LanguageModel) -> None:
+    answer = model.complete(prompt("Is swimming good for my heart?")).text
+
+    assert "heart rate" in answer.lower()
+    assert "Eiffel" not in answer
+
+
+def test_says_plainly_when_nothing_relevant_was_retrieved(model: LanguageModel) -> None:
+    answer = model.complete(prompt("What is my favourite pizza topping?")).text.lower()
+
+    assert any(word in answer for word in ("nothing", "don't", "do not", "no ", "not "))
+    assert "bled" not in answer and "eiffel" not in answer and "nurse" not in answer
+
+
+def test_tokens_latency_and_model_are_filled(model: LanguageModel) -> None:
+    completion = model.complete(prompt("Where do I work?"))
+
+    assert completion.text
+    assert completion.model
+    assert completion.prompt_tokens > 0
+    assert completion.completion_tokens > 0
+    assert completion.latency_ms > 0
+
+
+# --- the local engine ----------------------------------------------------------------------------
+
+
+def test_local_engine_never_quotes_personality_text() -> None:
+    answer = LocalLanguageModel().complete(prompt("Are you a warm companion?"))
+
+    assert "You are Dot" not in answer.text
+    assert answer.confidence == 0.0
+
+
+def test_local_engine_confidence_grows_with_overlap() -> None:
+    engine = LocalLanguageModel()
+
+    strong = engine.complete(prompt("my birthday swim across Lake Bled with Mira"))
+    weak = engine.complete(prompt("what about my sister and the weather?"))
+
+    assert strong.confidence is not None and weak.confidence is not None
+    assert strong.confidence > weak.confidence
+
+
+def test_local_engine_says_so_when_nothing_was_retrieved_at_all() -> None:
+    answer = LocalLanguageModel().complete(prompt("Where do I work?", context="You are Dot."))
+
+    assert "no memories or notes" in answer.text
+    assert answer.confidence == 0.0
+
+
+def test_local_engine_respects_max_tokens() -> None:
+    answer = LocalLanguageModel().complete(prompt("birthday swimming heart"), max_tokens=5)
+
+    assert answer.completion_tokens <= 5
+
+
+# --- the OpenAI-compatible adapter against the fake ----------------------------------------------
+
+
+def adapter(fake: FakeOpenAI, settings: Settings, **kwargs: Any) -> OpenAILanguageModel:
+    client = httpx.Client(
+        base_url=fake.url,
+        headers={"Authorization": f"Bearer {FAKE_KEY}"},
+        timeout=httpx.Timeout(1.0, connect=1.0),
+    )
+    return OpenAILanguageModel(client, "fake-model", backoff_base_s=0.01, **kwargs)
+
+
+def test_request_is_an_openai_chat_completion(fake: FakeOpenAI, settings: Settings) -> None:
+    model = OpenAILanguageModel.from_settings(fake_settings(fake, settings, llm_model="m-1"))
+
+    completion = model.complete(prompt("Where do I work?"), max_tokens=64, temperature=0.0)
+
+    sent = fake.requests[0]
+    assert sent["path"] == "/v1/chat/completions"
+    assert sent["auth"] == f"Bearer {FAKE_KEY}"
+    assert (sent["model"], sent["max_tokens"], sent["temperature"]) == ("m-1", 64, 0.0)
+    assert sent["messages"][1] == {"role": "user", "content": "Where do I work?"}
+    assert completion.model == "m-1"
+    assert "nurse" in completion.text
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503])
+def test_retryable_status_is_retried_then_succeeds(
+    fake: FakeOpenAI, settings: Settings, status: int
+) -> None:
+    fake.script.append((status, {}))
+
+    completion = adapter(fake, settings).complete(prompt("Where do I work?"))
+
+    assert len(fake.requests) == 2
+    assert "nurse" in completion.text
+
+
+def test_retry_after_is_honoured(fake: FakeOpenAI, settings: Settings) -> None:
+    fake.script.append((429, {"Retry-After": "2"}))
+    slept: list[float] = []
+
+    adapter(fake, settings, sleep=slept.append).complete(prompt("Where do I work?"))
+
+    assert slept == [2.0]
+
+
+def test_dropped_connection_is_retried(fake: FakeOpenAI, settings: Settings) -> None:
+    fake.script.append(("drop", {}))
+
+    completion = adapter(fake, settings).complete(prompt("Where do I work?"))
+
+    assert len(fake.requests) == 2
+    assert completion.text
+
+
+def test_gives_up_after_the_last_attempt(fake: FakeOpenAI, settings: Settings) -> None:
+    fake.script.extend([(503, {})] * MAX_ATTEMPTS)
+
+    with pytest.raises(ServiceUnavailable):
+        adapter(fake, settings).complete(prompt("Where do I work?"))
+
+    assert len(fake.requests) == MAX_ATTEMPTS
+
+
+def test_client_error_is_not_retried(fake: FakeOpenAI, settings: Settings) -> None:
+    fake.script.append((400, {}))
+
+    with pytest.raises(ServiceUnavailable) as caught:
+        adapter(fake, settings).complete(prompt("Where do I work?"))
+
+    assert len(fake.requests) == 1
+    assert caught.value.extensions["upstream_status"] == 400
+
+
+def test_a_stalled_endpoint_fails_within_the_timeout(fake: FakeOpenAI, settings: Settings) -> None:
+    fake.script.extend([("stall", {"seconds": "3"})] * MAX_ATTEMPTS)
+    started = time.monotonic()
+
+    with pytest.raises(ServiceUnavailable):
+        adapter(fake, settings).complete(prompt("Where do I work?"))
+
+    assert time.monotonic() - started < MAX_ATTEMPTS * 1.0 + 1.5
+
+
+def test_wrong_key_is_service_unavailable_and_the_key_is_not_echoed(
+    fake: FakeOpenAI, settings: Settings
+) -> None:
+    model = OpenAILanguageModel.from_settings(
+        fake_settings(fake, settings, llm_api_key=SecretStr("wrong-key"))
+    )
+
+    with pytest.raises(ServiceUnavailable) as caught:
+        model.complete(prompt("Where do I work?"))
+
+    assert "wrong-key" not in str(caught.value)
+    assert len(fake.requests) == 1

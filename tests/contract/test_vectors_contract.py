@@ -1,0 +1,269 @@
+"""The vector port's contract, run against every adapter: Postgres always, Weaviate when WEAVIATE_URL
+is set."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dotline.db import Database
+from dotline.ports.vectors import KnowledgeItem, VectorFilter, VectorStore
+from dotline.settings import Settings
+
+DIMS = 32
+MODEL = "test-model@1"
+rng = np.random.default_rng(7)
+
+
+@pytest.fixture(params=["postgres", "weaviate"])
+def vectors(request: pytest.FixtureRequest, settings: Settings) -> Iterator[VectorStore]:
+    if request.param == "postgres":
+        from dotline.adapters.postgres_vectors import PostgresVectors
+
+        db = Database(settings)
+        yield PostgresVectors(db)
+        db.close()
+        return
+    if not os.environ.get("WEAVIATE_URL"):
+        pytest.skip("WEAVIATE_URL not set: the Weaviate adapter runs only against a real server")
+    from dotline.adapters.weaviate_vectors import WeaviateVectors
+
+    store = WeaviateVectors.from_settings(Settings())
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def make_owner(
+    make_user: Callable[..., Any], vectors: VectorStore
+) -> Iterator[Callable[[], uuid.UUID]]:
+    made: list[uuid.UUID] = []
+
+    def make() -> uuid.UUID:
+        user_id: uuid.UUID = make_user().user_id
+        made.append(user_id)
+        return user_id
+
+    yield make
+    for user_id in made:
+        vectors.erase_user(user_id)
+
+
+@pytest.fixture
+def owner(make_owner: Callable[[], uuid.UUID]) -> uuid.UUID:
+    return make_owner()
+
+
+def random_unit() -> list[float]:
+    v = rng.normal(size=DIMS)
+    return [float(x) for x in v / np.linalg.norm(v)]
+
+
+def near(vector: list[float], noise: float) -> list[float]:
+    v = np.asarray(vector) + rng.normal(scale=noise, size=DIMS)
+    return [float(x) for x in v / np.linalg.norm(v)]
+
+
+def item(user_id: uuid.UUID, vector: list[float] | None = None, **fields: Any) -> KnowledgeItem:
+    values: dict[str, Any] = {
+        "item_id": uuid.uuid4(),
+        "user_id": user_id,
+        "source_entity_type": "memory_unit",
+        "source_entity_id": uuid.uuid4(),
+        "title": "a title",
+        "text": "some text",
+        "tags": ["a", "b"],
+        "importance": 0.5,
+        "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "model_version": MODEL,
+        "vector": vector or random_unit(),
+        **fields,
+    }
+    return KnowledgeItem(**values)
+
+
+def test_upserting_the_same_item_twice_stores_one(vectors: VectorStore, owner: uuid.UUID) -> None:
+    stored = item(owner)
+
+    vectors.upsert([stored])
+    vectors.upsert([stored])
+
+    hits = vectors.search(owner, stored.vector, limit=10)
+    assert [h.item_id for h in hits] == [stored.item_id]
+    assert hits[0].text == "some text" and hits[0].title == "a title"
+    assert hits[0].source_entity_id == stored.source_entity_id
+    assert hits[0].created_at == stored.created_at
+
+
+def test_an_older_version_is_ignored_and_a_newer_one_replaces(
+    vectors: VectorStore, owner: uuid.UUID
+) -> None:
+    v2 = item(owner, version=2, text="second")
+    vectors.upsert([v2])
+
+    vectors.upsert([v2.model_copy(update={"version": 1, "text": "first"})])
+    vectors.upsert([v2.model_copy(update={"version": 3, "text": "third"})])
+
+    assert [h.text for h in vectors.search(owner, v2.vector)] == ["third"]
+
+
+def test_search_ranks_the_closer_vector_first_with_scores_in_unit_range(
+    vectors: VectorStore, owner: uuid.UUID
+) -> None:
+    query = random_unit()
+    close, farther, opposite = (
+        item(owner, near(query, 0.05)),
+        item(owner, near(query, 0.5)),
+        item(owner, [-x for x in query]),
+    )
+    vectors.upsert([opposite, farther, close])
+
+    hits = vectors.search(owner, query, limit=3)
+
+    assert [h.item_id for h in hits] == [close.item_id, farther.item_id, opposite.item_id]
+    assert all(0.0 <= h.score <= 1.0 for h in hits)
+    assert hits[0].score > 0.95 and hits[2].score < 0.05
+    assert hits[0].score > hits[1].score > hits[2].score
+
+
+def test_limit_caps_the_hits(vectors: VectorStore, owner: uuid.UUID) -> None:
+    vectors.upsert([item(owner) for _ in range(5)])
+
+    assert len(vectors.search(owner, random_unit(), limit=2)) == 2
+
+
+def test_filters_restrict_by_type_date_and_importance(
+    vectors: VectorStore, owner: uuid.UUID
+) -> None:
+    query = random_unit()
+    day = datetime(2026, 3, 1, tzinfo=UTC)
+    memory = item(owner, query, source_entity_type="memory_unit", created_at=day, importance=0.9)
+    concept = item(owner, query, source_entity_type="concept", created_at=day, importance=0.9)
+    old = item(owner, query, created_at=day - timedelta(days=30), importance=0.9)
+    minor = item(owner, query, created_at=day, importance=0.1)
+    unknown = item(owner, query, created_at=day, importance=None)
+    vectors.upsert([memory, concept, old, minor, unknown])
+
+    def found(where: VectorFilter) -> set[uuid.UUID]:
+        return {h.item_id for h in vectors.search(owner, query, limit=10, where=where)}
+
+    assert found(VectorFilter(source_entity_types=["concept"])) == {concept.item_id}
+    assert found(VectorFilter(created_after=day - timedelta(days=1))) == {
+        memory.item_id,
+        concept.item_id,
+        minor.item_id,
+        unknown.item_id,
+    }
+    assert found(VectorFilter(created_before=day - timedelta(days=1))) == {old.item_id}
+    assert found(VectorFilter(min_importance=0.5)) == {memory.item_id, concept.item_id, old.item_id}
+    assert found(
+        VectorFilter(
+            source_entity_types=["memory_unit"],
+            min_importance=0.5,
+            created_after=day - timedelta(days=1),
+        )
+    ) == {memory.item_id}
+    assert found(VectorFilter(source_entity_types=[])) == set()
+
+
+def test_filters_apply_before_ranking_so_far_matches_still_come_back(
+    vectors: VectorStore, owner: uuid.UUID
+) -> None:
+    query = random_unit()
+    vectors.upsert([item(owner, near(query, 0.01)) for _ in range(20)])
+    far_concept = item(owner, [-x for x in query], source_entity_type="concept")
+    vectors.upsert([far_concept])
+
+    hits = vectors.search(
+        owner, query, limit=3, where=VectorFilter(source_entity_types=["concept"])
+    )
+
+    assert [h.item_id for h in hits] == [far_concept.item_id]
+
+
+def test_another_users_items_are_never_found(
+    vectors: VectorStore, make_owner: Callable[[], uuid.UUID]
+) -> None:
+    alice, bob = make_owner(), make_owner()
+    secret = item(alice)
+    vectors.upsert([secret])
+
+    assert vectors.search(bob, secret.vector) == []
+    vectors.delete(bob, secret.source_entity_type, secret.source_entity_id)
+    assert vectors.erase_user(bob) == 0
+    assert [h.item_id for h in vectors.search(alice, secret.vector)] == [secret.item_id]
+
+
+def test_an_item_id_cannot_be_taken_over_by_another_user(
+    vectors: VectorStore, make_owner: Callable[[], uuid.UUID]
+) -> None:
+    alice, bob = make_owner(), make_owner()
+    mine = item(alice, version=1)
+    vectors.upsert([mine])
+
+    with contextlib.suppress(Exception):  # refusing outright is as good as ignoring
+        vectors.upsert([mine.model_copy(update={"user_id": bob, "version": 9, "text": "hijack"})])
+
+    assert [h.text for h in vectors.search(alice, mine.vector)] == ["some text"]
+
+
+def test_delete_removes_the_source_entitys_item_and_a_missing_one_is_fine(
+    vectors: VectorStore, owner: uuid.UUID
+) -> None:
+    keep, gone = item(owner), item(owner)
+    vectors.upsert([keep, gone])
+
+    vectors.delete(owner, gone.source_entity_type, gone.source_entity_id)
+    vectors.delete(owner, gone.source_entity_type, gone.source_entity_id)
+    vectors.delete(owner, "memory_unit", uuid.uuid4())
+
+    assert {h.item_id for h in vectors.search(owner, gone.vector)} == {keep.item_id}
+
+
+def test_erase_user_removes_every_item_and_counts_them(
+    vectors: VectorStore, make_owner: Callable[[], uuid.UUID]
+) -> None:
+    leaving, staying = make_owner(), make_owner()
+    vectors.upsert([item(leaving) for _ in range(3)] + [item(staying)])
+
+    assert vectors.erase_user(leaving) == 3
+
+    assert vectors.search(leaving, random_unit()) == []
+    assert vectors.erase_user(leaving) == 0
+    assert len(vectors.search(staying, random_unit())) == 1
+
+
+def test_a_user_can_write_again_after_erasure(vectors: VectorStore, owner: uuid.UUID) -> None:
+    vectors.upsert([item(owner)])
+    vectors.search(owner, random_unit())  # warms any cache
+    vectors.erase_user(owner)
+    again = item(owner)
+
+    vectors.upsert([again])
+
+    assert [h.item_id for h in vectors.search(owner, again.vector)] == [again.item_id]
+
+
+def test_stale_lists_items_of_other_model_versions_across_users(
+    vectors: VectorStore, make_owner: Callable[[], uuid.UUID]
+) -> None:
+    alice, bob = make_owner(), make_owner()
+    old_a, old_b = item(alice, model_version="old-model@1"), item(bob, model_version="old-model@1")
+    current = item(alice, model_version="new-model@2")
+    vectors.upsert([old_a, old_b, current])
+
+    stale = [i for i in vectors.stale("new-model@2", limit=10_000) if i.user_id in (alice, bob)]
+
+    assert {i.item_id for i in stale} == {old_a.item_id, old_b.item_id}
+    by_id = {i.item_id: i for i in stale}
+    assert by_id[old_a.item_id].model_version == "old-model@1"
+    assert by_id[old_a.item_id].tags == ["a", "b"]
+    assert np.allclose(by_id[old_a.item_id].vector, old_a.vector, atol=1e-6)
+    assert len(vectors.stale("new-model@2", limit=1)) == 1

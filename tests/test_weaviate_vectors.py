@@ -1,0 +1,298 @@
+"""The Weaviate adapter without a server: collection config, object mapping, filters, object ids,
+connection settings, and that nothing connects or imports the SDK before it is needed.
+The full port contract runs in tests/contract/test_vectors_contract.py when WEAVIATE_URL is set."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from dotline.adapters import weaviate_knowledge_items as ukis
+from dotline.adapters.weaviate_vectors import WeaviateVectors, connection_params
+from dotline.errors import ServiceUnavailable
+from dotline.ports.vectors import KnowledgeItem, VectorFilter
+from dotline.settings import Settings
+
+SEED_PROPERTIES = {  # the seed's UserKnowledgeItem (001, Part 3), `string` being field-tokenized text
+    "externalId": ("uuid", None),
+    "userId": ("text", "field"),
+    "sourceEntityType": ("text", "field"),
+    "sourceEntityId": ("uuid", None),
+    "textContent": ("text", None),
+    "title": ("text", "word"),
+    "embeddingModelVersion": ("text", "field"),
+    "createdAt": ("date", None),
+    "importanceScore": ("number", None),
+    "tags": ("text[]", "word"),
+}
+
+
+def an_item(**fields: Any) -> KnowledgeItem:
+    values: dict[str, Any] = {
+        "item_id": uuid.uuid4(),
+        "user_id": uuid.uuid4(),
+        "source_entity_type": "memory_unit",
+        "source_entity_id": uuid.uuid4(),
+        "title": "Lake Bled",
+        "text": "I swam across the lake",
+        "tags": ["swimming", "family"],
+        "importance": 0.8,
+        "created_at": datetime(2026, 5, 1, 12, tzinfo=UTC),
+        "model_version": "wordllama-l2_supercat-256@0.4.0.post1",
+        "version": 4,
+        "vector": [0.6, 0.8],
+        **fields,
+    }
+    return KnowledgeItem(**values)
+
+
+def test_the_collection_holds_the_seeds_properties_plus_version() -> None:
+    config = ukis.collection_config()
+    properties = {p.name: p._to_dict() for p in config["properties"]}
+
+    for name, (data_type, tokenization) in SEED_PROPERTIES.items():
+        assert properties[name]["dataType"] == [data_type], name
+        assert properties[name].get("tokenization") == tokenization, name
+    assert set(properties) == {*SEED_PROPERTIES, "version"}
+    assert properties["version"]["dataType"] == ["int"]
+    assert config["name"] == "UserKnowledgeItem"
+
+
+def test_the_collection_brings_its_own_cosine_vectors_with_a_tenant_per_user() -> None:
+    config = ukis.collection_config()
+
+    assert config["vector_config"]._to_dict() == {
+        "vectorizer": {"none": {}},
+        "vectorIndexType": "hnsw",
+        "vectorIndexConfig": {"distance": "cosine"},
+    }
+    assert config["multi_tenancy_config"]._to_dict() == {
+        "enabled": True,
+        "autoTenantCreation": True,
+        "autoTenantActivation": True,
+    }
+
+
+def test_an_item_maps_to_properties_and_back_unchanged() -> None:
+    item = an_item()
+
+    properties = ukis.to_properties(item)
+
+    assert properties["externalId"] == item.item_id
+    assert properties["userId"] == str(item.user_id)
+    assert properties["textContent"] == item.text
+    assert properties["importanceScore"] == 0.8
+    assert ukis.to_item(properties, [0.6, 0.8]) == item
+
+
+def test_a_hit_scores_cosine_distance_into_the_unit_range() -> None:
+    properties = ukis.to_properties(an_item())
+
+    assert ukis.to_hit(properties, 0.0).score == 1.0
+    assert ukis.to_hit(properties, 1.0).score == 0.5
+    assert ukis.to_hit(properties, 2.0).score == 0.0
+    assert ukis.to_hit(properties, 2.000001).score == 0.0  # float noise stays in range
+    assert ukis.to_hit(properties, 0.5).text == "I swam across the lake"
+
+
+def flat(filters: Any) -> list[tuple[str, str, Any]]:
+    return [(f.target, f.operator.name, f.value) for f in filters.filters]
+
+
+def test_a_search_filter_holds_every_given_restriction() -> None:
+    after, before = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC)
+    where = VectorFilter(
+        source_entity_types=["concept", "memory_unit"],
+        created_after=after,
+        created_before=before,
+        min_importance=0.5,
+    )
+
+    built = ukis.search_filter(where)
+
+    assert built is not None and built.operator.name == "AND"
+    assert flat(built) == [
+        ("sourceEntityType", "CONTAINS_ANY", ["concept", "memory_unit"]),
+        ("createdAt", "GREATER_THAN", after),
+        ("createdAt", "LESS_THAN", before),
+        ("importanceScore", "GREATER_THAN_EQUAL", 0.5),
+    ]
+    assert ukis.search_filter(None) is None
+    assert ukis.search_filter(VectorFilter()) is None
+
+
+def test_source_and_stale_filters() -> None:
+    source_id = uuid.uuid4()
+
+    assert flat(ukis.source_filter("concept", source_id)) == [
+        ("sourceEntityType", "EQUAL", "concept"),
+        ("sourceEntityId", "EQUAL", source_id),
+    ]
+    stale = ukis.stale_filter("new@2")
+    assert (stale.target, stale.operator.name, stale.value) == (
+        "embeddingModelVersion",
+        "NOT_EQUAL",
+        "new@2",
+    )
+
+
+def test_object_ids_are_deterministic_per_item() -> None:
+    item_id = uuid.uuid4()
+
+    assert ukis.object_uuid(item_id) == ukis.object_uuid(uuid.UUID(str(item_id)))
+    assert ukis.object_uuid(item_id) != ukis.object_uuid(uuid.uuid4())
+    assert ukis.object_uuid(item_id).version == 5
+    assert ukis.tenant(item_id) == str(item_id)
+
+
+@pytest.mark.parametrize(
+    ("url", "grpc_url", "expected"),
+    [
+        ("http://localhost:8080", None, ("localhost", 8080, False, "localhost", 50051, False)),
+        ("https://w.example.com", None, ("w.example.com", 443, True, "w.example.com", 50051, True)),
+        (
+            "https://w.example.com",
+            "grpc-w.example.com:443",
+            ("w.example.com", 443, True, "grpc-w.example.com", 443, True),
+        ),
+        (
+            "http://10.0.0.5:8080",
+            "http://10.0.0.5:50052",
+            ("10.0.0.5", 8080, False, "10.0.0.5", 50052, False),
+        ),
+    ],
+)
+def test_connection_params_come_from_the_urls(
+    url: str, grpc_url: str | None, expected: tuple[Any, ...]
+) -> None:
+    params = connection_params(url, grpc_url)
+
+    got = (
+        params.http.host,
+        params.http.port,
+        params.http.secure,
+        params.grpc.host,
+        params.grpc.port,
+        params.grpc.secure,
+    )
+    assert got == expected
+
+
+def test_from_settings_builds_a_client_without_connecting() -> None:
+    store = WeaviateVectors.from_settings(
+        Settings(weaviate_url="http://127.0.0.1:9", weaviate_api_key="k")
+    )
+
+    assert store._client.is_connected() is False
+    store.close()
+
+
+def test_only_choosing_weaviate_imports_its_sdk() -> None:
+    probe = (
+        "import sys\n"
+        "from dotline.bootstrap import Deps\n"
+        "from dotline.settings import Settings\n"
+        "Deps(Settings()).vectors\n"
+        "assert 'weaviate' not in sys.modules, 'embedded default imported weaviate'\n"
+        "Deps(Settings(weaviate_url='http://127.0.0.1:9')).vectors\n"
+        "assert 'weaviate' in sys.modules\n"
+    )
+
+    done = subprocess.run(  # noqa: S603 - our interpreter, fixed code
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+
+
+# --- the adapter's own logic over a stand-in for the SDK's collection (no server) ---------------
+
+
+class FakeTenantCollection:
+    """What the adapter calls on `collection.with_tenant(...)`, over a dict of objects."""
+
+    def __init__(self, objects: dict[uuid.UUID, dict[str, Any]], refuse: bool = False) -> None:
+        self.objects, self.refuse = objects, refuse
+        self.data, self.query = self, self
+
+    def fetch_objects(self, filters: Any, limit: int, **_: Any) -> Any:
+        wanted = {uuid.UUID(str(v)) for v in filters.value}  # the SDK keeps ids as strings
+        found = [
+            SimpleNamespace(uuid=u, properties=p) for u, p in self.objects.items() if u in wanted
+        ]
+        return SimpleNamespace(objects=found[:limit])
+
+    def insert_many(self, objects: list[Any]) -> Any:
+        if self.refuse:
+            return SimpleNamespace(
+                has_errors=True, errors={0: SimpleNamespace(message="bad vector")}
+            )
+        for o in objects:
+            self.objects[o.uuid] = o.properties
+        return SimpleNamespace(has_errors=False, errors={})
+
+
+class FakeClient:
+    def __init__(self, refuse: bool = False) -> None:
+        self.tenants: dict[str, dict[uuid.UUID, dict[str, Any]]] = {}
+        self.refuse = refuse
+        self.collections = self
+
+    def is_connected(self) -> bool:
+        return True
+
+    def exists(self, name: str) -> bool:
+        return True
+
+    def use(self, name: str) -> Any:
+        return SimpleNamespace(with_tenant=self.with_tenant)
+
+    def with_tenant(self, name: str) -> FakeTenantCollection:
+        return FakeTenantCollection(self.tenants.setdefault(name, {}), self.refuse)
+
+
+def test_upsert_writes_newer_and_equal_versions_and_skips_older_ones() -> None:
+    client = FakeClient()
+    store = WeaviateVectors(client)  # type: ignore[arg-type]
+    item = an_item(version=4)
+    store.upsert([item])
+
+    store.upsert([item.model_copy(update={"version": 3, "text": "older"})])
+    stored = client.tenants[str(item.user_id)][ukis.object_uuid(item.item_id)]
+    assert stored["textContent"] == item.text
+    store.upsert([item.model_copy(update={"version": 4, "text": "same version"})])
+    assert (
+        client.tenants[str(item.user_id)][ukis.object_uuid(item.item_id)]["textContent"]
+        == "same version"
+    )
+
+
+def test_upsert_routes_each_item_to_its_users_tenant() -> None:
+    client = FakeClient()
+    a, b = an_item(), an_item()
+
+    WeaviateVectors(client).upsert([a, b])  # type: ignore[arg-type]
+
+    assert set(client.tenants) == {str(a.user_id), str(b.user_id)}
+
+
+def test_objects_the_batch_refuses_raise_service_unavailable() -> None:
+    with pytest.raises(ServiceUnavailable, match="refused 1 of 1"):
+        WeaviateVectors(FakeClient(refuse=True)).upsert([an_item()])  # type: ignore[arg-type]
+
+
+def test_sdk_errors_become_service_unavailable() -> None:
+    from weaviate.exceptions import WeaviateConnectionError
+
+    class Down(FakeClient):
+        def is_connected(self) -> bool:
+            raise WeaviateConnectionError("down")
+
+    with pytest.raises(ServiceUnavailable):
+        WeaviateVectors(Down()).upsert([an_item()])  # type: ignore[arg-type]
