@@ -336,3 +336,16 @@ def wait_for_log(log: Path, needle: str, timeout_s: float = 5) -> str:
                 return line
         time.sleep(0.05)
     raise AssertionError(f"{needle!r} not logged within {timeout_s} s")
+
+
+def test_concurrent_containers_each_see_only_their_own_event(client: httpx.Client) -> None:
+    # Powertools keeps the current event in class attributes; containers here are threads.
+    from concurrent.futures import ThreadPoolExecutor
+
+    def call(marker: int) -> tuple[int, dict[str, str]]:
+        return marker, client.post("/v1/isolation", json={"marker": str(marker)}).json()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(call, range(24)))
+
+    assert [(m, body) for m, body in results if body != {"before": str(m), "after": str(m)}] == []

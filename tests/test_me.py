@@ -143,3 +143,35 @@ def test_anonymous_patch_with_bad_body_is_401_not_422(api: httpx.Client) -> None
     response = api.patch("/v1/me", json={"data_retention_days": 1})
 
     assert response.status_code == 401
+
+
+def test_concurrent_requests_never_see_each_others_bodies(
+    api: httpx.Client, make_user: Any
+) -> None:
+    # given many users, each changing their profile at the same moment through the local gateway
+    # (whose containers are threads: Powertools' shared request state must not leak across them)
+    from concurrent.futures import ThreadPoolExecutor
+
+    users = [make_user() for _ in range(48)]
+
+    def change(job: tuple[int, int]) -> tuple[int, int, dict[str, Any]]:
+        index, round_ = job
+        days = 100 + index * 10 + round_
+        response = api.patch(
+            "/v1/me", json={"data_retention_days": days}, headers=users[index].headers
+        )
+        return index, days, response.json()
+
+    # when
+    jobs = [(index, round_) for round_ in range(4) for index in range(len(users))]
+    with ThreadPoolExecutor(max_workers=48) as pool:
+        results = list(pool.map(change, jobs))
+
+    # then every answer is the caller's own profile carrying the caller's own change
+    mixed_up = [
+        (index, days, body.get("user_id"), body.get("data_retention_days"))
+        for index, days, body in results
+        if body.get("user_id") != str(users[index].user_id)
+        or body.get("data_retention_days") != days
+    ]
+    assert mixed_up == []

@@ -7,6 +7,7 @@ from typing import Any
 
 from dotline_local.lambda_containers import ContainerPool, put_layers_on_path
 from dotline_local.openapi_merge import FunctionDoc, merge_specs, module_spec
+from dotline_local.powertools_isolation import isolate_powertools_request_state
 from dotline_local.request_log import logger
 from dotline_local.route_table import RouteTable
 from dotline_local.sam_template import SamTemplate
@@ -29,6 +30,8 @@ class FunctionHost:
         }
         self._spec: dict[str, Any] | None = None
         put_layers_on_path(template.layer_dirs)
+        # Containers are threads here, not processes as in Lambda: keep each request's state apart.
+        isolate_powertools_request_state()
 
     async def invoke(self, logical_id: str, event: dict[str, Any], request_id: str) -> Any:
         """Invoke a function with any event, as Lambda's Invoke API would."""
