@@ -97,6 +97,116 @@ def token_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("email", help="the user's email; any address works locally")
 
 
+def graph(args: argparse.Namespace) -> int:
+    """Graph store admin: `bootstrap` creates Neo4j's constraints and indexes at NEO4J_URI."""
+    from dotline.adapters.neo4j_graph import Neo4jGraph
+    from dotline.errors import ServiceUnavailable
+    from dotline.settings import get_settings
+
+    settings = get_settings()
+    if not settings.neo4j_uri:
+        print(
+            "dotline graph: error: NEO4J_URI is not set (the embedded store needs no bootstrap)",
+            file=sys.stderr,
+        )
+        return 1
+    store = Neo4jGraph.from_settings(settings)
+    try:
+        store.apply_schema()
+    except ServiceUnavailable as exc:
+        print(f"dotline graph: error: {exc} ({settings.neo4j_uri})", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    _say(f"graph schema applied at {settings.neo4j_uri}")
+    return 0
+
+
+def graph_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=["bootstrap"], help="what to do to the graph store")
+
+
+def outbox(args: argparse.Namespace) -> int:
+    """The outbox: `status` per state, `redrive` dead rows (--id N | --all-dead), `dispatch` once."""
+    from dotline.bootstrap import deps
+    from dotline.services import outbox as outbox_service
+    from dotline.webhooks import WebhookEndpoint
+
+    db = deps().db
+    if args.action == "status":
+        rows = outbox_service.status(db)
+        if not rows:
+            _say("the outbox is empty")
+        for row in rows:
+            _say(
+                f"{row.status:<10} {row.events:>8}  oldest {row.oldest}  next due {row.next_attempt_at}"
+            )
+        return 0
+    if args.action == "redrive":
+        if (args.id is None) == (not args.all_dead):
+            print("dotline outbox redrive: give --id N (repeatable) or --all-dead", file=sys.stderr)
+            return 2
+        _say(f"redrove {outbox_service.redrive(db, args.id)} dead event(s)")
+        return 0
+    settings = deps().settings
+    endpoint = WebhookEndpoint.from_settings(settings)
+    policy = outbox_service.RetryPolicy(max_attempts=settings.webhook_max_attempts)
+    try:
+        result = outbox_service.drain(db, endpoint.post, policy)
+    finally:
+        endpoint.close()
+    _say(
+        f"claimed {result.claimed}: delivered {result.delivered}, "
+        f"retrying {result.retried}, dead {result.dead}"
+    )
+    return 0
+
+
+def outbox_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=["status", "redrive", "dispatch"])
+    parser.add_argument("--id", type=int, action="append", help="redrive this dead event")
+    parser.add_argument("--all-dead", action="store_true", help="redrive every dead event")
+
+
+def vectors(args: argparse.Namespace) -> int:
+    """Maintain the vector store: `reembed` rewrites vectors made by another embedding model."""
+    from dotline.bootstrap import deps
+    from dotline.services.reembedding import reembed_stale
+
+    stores = deps()
+    count = reembed_stale(stores.vectors, stores.embedder, args.batch)
+    _say(f"re-embedded {count} items with {stores.embedder.model_version}")
+    return 0
+
+
+def vectors_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=["reembed"], help="what to do")
+    parser.add_argument("--batch", type=int, default=200, help="items per round (default: 200)")
+
+
+def growth(args: argparse.Namespace) -> int:
+    """The growth ledger: `backfill` adds events for existing concepts and memories (re-runnable)."""
+    from uuid import UUID
+
+    from dotline.bootstrap import deps
+    from dotline.growth_rules import current_config
+    from dotline.services.growth_backfill import backfill_growth
+
+    stores = deps()
+    user_id = UUID(args.user) if args.user else None
+    result = backfill_growth(stores.db, current_config(stores.cache), user_id)
+    _say(
+        f"backfilled {result.users} user(s): {result.events_added} event(s) added, "
+        f"{result.profiles_recomputed} profile(s) recomputed"
+    )
+    return 0
+
+
+def growth_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=["backfill"], help="what to do to the growth ledger")
+    parser.add_argument("--user", help="only this user id (default: every user)")
+
+
 COMMANDS: dict[str, Command] = {
     "up": Command(up),
     "down": Command(down),
@@ -104,6 +214,10 @@ COMMANDS: dict[str, Command] = {
     "migrate": Command(migrate, migrate_arguments),
     "token": Command(token, token_arguments),
     "reset": Command(reset),
+    "outbox": Command(outbox, outbox_arguments),
+    "graph": Command(graph, graph_arguments),
+    "vectors": Command(vectors, vectors_arguments),
+    "growth": Command(growth, growth_arguments),
 }
 
 

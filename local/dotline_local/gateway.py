@@ -195,8 +195,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=DEFAULT_CONTAINERS_PER_FUNCTION,
         help="warm containers per function, each serving one request at a time",
     )
+    parser.add_argument(
+        "--dispatch-outbox",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="deliver the outbox to the database webhook (LISTEN/NOTIFY and a 1 s timer)",
+    )
     args = parser.parse_args(argv)
-    app = build_app(args.template, containers_per_function=args.containers)
+    background: list[BackgroundTask] = []
+    if args.dispatch_outbox:
+        from dotline_local.outbox_dispatcher import dispatch_outbox
+
+        background.append(dispatch_outbox)
+    app = build_app(args.template, containers_per_function=args.containers, background=background)
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
 
 

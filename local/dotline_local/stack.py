@@ -49,6 +49,7 @@ def daemons_of_stack() -> list[daemons.Daemon]:
         arguments=(
             *("--host", "127.0.0.1", "--port", str(GATEWAY_PORT)),
             *("--template", str(ROOT / "template.yaml")),
+            "--dispatch-outbox",
         ),
         health_url=f"http://127.0.0.1:{GATEWAY_PORT}/health",
         state_dir=STATE_DIR,

@@ -1,0 +1,46 @@
+"""The database webhook: each change from the outbox (or a Supabase database webhook), mirrored."""
+
+import base64
+import threading
+from typing import Any
+
+from dotline.api import entry, resolver
+from dotline.bootstrap import deps
+from dotline.models.db_events import DbEventOutcome
+from dotline.services import mirroring
+from dotline.webhooks import verify
+
+app = resolver()
+
+# This invocation's own headers and body. Powertools keeps `current_event` in a class attribute
+# shared by every resolver in the process: one invocation per process in Lambda, but the local
+# gateway runs warm containers as threads, where it may hold another request's event. The
+# signature must be checked against exactly the bytes that arrived.
+_invocation = threading.local()
+
+
+@app.post(
+    "/v1/internal/db-events",
+    summary="Apply a database change to the graph, vectors and cache",
+    description="Authenticated by X-Dotline-Signature (HMAC) or a shared-secret bearer; idempotent.",
+    tags=["internal"],
+)
+def receive_db_event() -> DbEventOutcome:
+    headers, body = _invocation.headers, _invocation.body
+    verify(deps().settings.webhook_secret.get_secret_value(), headers, body)
+    d = deps()
+    return mirroring.apply_db_event(
+        mirroring.parse_db_event(body),
+        db=d.db, graph=d.graph, vectors=d.vectors, embedder=d.embedder, cache=d.cache,
+    )  # fmt: skip
+
+
+# Signed deliveries come in bursts from a few dispatcher addresses; the signature is the guard.
+_resolve = entry(app, public=True, ip_rate_limit=None)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    raw = event.get("body") or ""
+    _invocation.headers = event.get("headers") or {}
+    _invocation.body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode()
+    return _resolve(event, context)

@@ -1,0 +1,122 @@
+"""What the graph and the vector index hold of a row: its node, its edges, its knowledge item.
+
+Every write carries the change's version, so the stores ignore one older than what they hold;
+ids are deterministic (a node is the row's own id, an item uuid5 of table and key), so a repeat
+overwrites rather than adds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from dotline.models.db_events import DbEvent
+from dotline.ports.embeddings import Embedder
+from dotline.ports.graph import GraphEdge, GraphNode, GraphStore, NodeLabel
+from dotline.ports.vectors import KnowledgeItem, VectorStore
+
+ITEM_NAMESPACE = uuid.UUID("5b0f6a52-7d1e-4c36-9a43-2f0b8c1d9e70")
+
+# table -> (node label, source_entity_type of its knowledge item; None: no item)
+ENTITIES: dict[str, tuple[NodeLabel, str | None]] = {
+    "memories": ("MemoryUnit", "memory"),
+    "concepts": ("Concept", "concept"),
+    "derived_artifacts": ("DerivedArtifact", "artifact"),
+    "profiles": ("User", None),
+}
+
+# Record columns copied onto the node (JSON values as the webhook carries them).
+_NODE_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "memories": ("title", "memory_type", "importance", "tags", "created_at", "occurred_at"),
+    "concepts": ("name", "type", "description", "status", "salience", "created_at"),
+    "derived_artifacts": ("title", "artifact_type", "description", "created_at"),
+    "profiles": ("display_name", "timezone", "language_preference", "created_at"),
+}
+
+
+def item_id(table: str, row_key: str) -> UUID:
+    """The knowledge item's id for a source row: the same on every delivery."""
+    return uuid.uuid5(ITEM_NAMESPACE, f"{table}:{row_key}")
+
+
+def mirror_entity(
+    event: DbEvent, *, graph: GraphStore, vectors: VectorStore, embedder: Embedder
+) -> None:
+    """Upsert (or, for a delete, remove) the row's node and knowledge item."""
+    label, item_type = ENTITIES[event.table]
+    row = event.row
+    user_id = UUID(str(row["user_id"]))
+    node_id = UUID(event.row_key)
+    if event.type == "DELETE":
+        remove_entity(event, graph=graph, vectors=vectors)
+        return
+    properties = {k: row.get(k) for k in _NODE_PROPERTIES[event.table]}
+    node = GraphNode(
+        node_id=node_id, user_id=user_id, label=label, properties=properties, version=event.version
+    )
+    graph.upsert_nodes([node])
+    if event.table == "concepts":
+        graph.upsert_edges(related_edges(row, user_id, node_id, event.version))
+    if item_type is not None:
+        text, title = _text_of(event.table, row)
+        vector = embedder.embed([text])[0]
+        item = KnowledgeItem(
+            item_id=item_id(event.table, event.row_key),
+            user_id=user_id,
+            source_entity_type=item_type,
+            source_entity_id=node_id,
+            title=title,
+            text=text,
+            tags=list(row.get("tags") or []),
+            importance=_importance(row),
+            created_at=datetime.fromisoformat(str(row["created_at"])),
+            model_version=embedder.model_version,
+            vector=vector,
+            version=event.version,
+        )
+        vectors.upsert([item])
+
+
+def remove_entity(event: DbEvent, *, graph: GraphStore, vectors: VectorStore) -> None:
+    """Remove the row's knowledge item and node (and its edges); nothing there is fine."""
+    _, item_type = ENTITIES[event.table]
+    user_id = UUID(str(event.row["user_id"]))
+    node_id = UUID(event.row_key)
+    if item_type is not None:
+        vectors.delete(user_id, item_type, node_id)
+    graph.delete_node(user_id, node_id)
+
+
+def related_edges(
+    row: dict[str, Any], user_id: UUID, node_id: UUID, version: int
+) -> list[GraphEdge]:
+    """RELATED_TO edges to the concepts listed in attributes.related_concept_ids (if any)."""
+    related = (row.get("attributes") or {}).get("related_concept_ids") or []
+    return [
+        GraphEdge(
+            user_id=user_id, source_id=node_id, target_id=UUID(str(target)),
+            type="RELATED_TO", version=version,
+        )
+        for target in related
+        if str(target) != str(node_id)
+    ]  # fmt: skip
+
+
+def _text_of(table: str, row: dict[str, Any]) -> tuple[str, str | None]:
+    """The searchable text and title of a row."""
+    if table == "memories":
+        title = row.get("title")
+        return "\n\n".join(p for p in (title, row.get("content")) if p), title
+    if table == "concepts":
+        name = str(row["name"])
+        return "\n\n".join(p for p in (name, row.get("description")) if p), name
+    title = str(row["title"])
+    parts = (title, row.get("description"), row.get("content_narrative"))
+    return "\n\n".join(p for p in parts if p), title
+
+
+def _importance(row: dict[str, Any]) -> float | None:
+    value = row.get("importance", row.get("salience"))
+    return None if value is None else float(value)
