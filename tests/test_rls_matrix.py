@@ -19,9 +19,10 @@ from typing import Any
 
 import psycopg
 import pytest
-from dotline.settings import get_settings
 from psycopg import errors, sql
 from psycopg.types.json import Jsonb
+
+from dotline.settings import get_settings
 
 EXPOSED_SCHEMAS = ("public",)
 MIN_USER_TABLES = 10  # fewer means the catalogue query is looking in the wrong place

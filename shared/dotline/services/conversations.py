@@ -1,0 +1,168 @@
+"""The caller's conversations: open (idempotent by session_id), list, read with messages, end.
+
+Posting messages (the dialogue) is another service; row-level security scopes every query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+
+from dotline.auth import Principal
+from dotline.db import Database, Transaction
+from dotline.errors import NotFound
+from dotline.idempotency import Outcome, create_once
+from dotline.models.conversations import (
+    Conversation,
+    ConversationCreate,
+    ConversationPage,
+    ConversationStatus,
+    ConversationWithMessages,
+    Message,
+)
+from dotline.pagination import decode_cursor, encode_cursor
+
+_COLUMNS = sql.SQL(
+    "conversation_id, user_id, app_id, session_id, title, status, importance_score, "
+    "context_summary, message_count, metadata, created_at, started_at, last_message_at, "
+    "ended_at, closed_at, updated_at"
+)
+
+_INSERT = sql.SQL(
+    "insert into public.conversations (session_id, app_id, title, metadata) "
+    "values (%(session_id)s, %(app_id)s, %(title)s, %(metadata)s) "
+    "on conflict (user_id, session_id) do nothing returning {}"
+).format(_COLUMNS)
+
+_BY_SESSION = sql.SQL(
+    "select {} from public.conversations where session_id = %(session_id)s"
+).format(_COLUMNS)
+
+_BY_ID = sql.SQL("select {} from public.conversations where conversation_id = %(id)s").format(
+    _COLUMNS
+)
+
+_END = sql.SQL(
+    "update public.conversations set status = 'ended', ended_at = coalesce(ended_at, now()) "
+    "where conversation_id = %(id)s and status = 'active' returning {}"
+).format(_COLUMNS)
+
+_MESSAGES = """
+select message_id, conversation_id, role, content, model, media_ids, referenced_entities,
+       metadata, created_at
+from public.messages
+where conversation_id = %(id)s
+  and (%(after_at)s::timestamptz is null
+       or (created_at, message_id) > (%(after_at)s::timestamptz, %(after_id)s::uuid))
+order by created_at, message_id
+limit %(limit)s
+"""
+
+
+def open_conversation(
+    db: Database, user: Principal, new: ConversationCreate, idempotency_key: str | None = None
+) -> tuple[int, Conversation]:
+    """A new conversation (201), or the one already opened with this session_id (200)."""
+    params = {**new.model_dump(), "metadata": _jsonb(new.metadata)}
+
+    def insert(tx: Transaction) -> Outcome:
+        row = tx.execute(_INSERT, params).fetchone()
+        status = 201
+        if row is None:  # this session_id was opened before: hand that one back
+            row = tx.execute(_BY_SESSION, params).fetchone()
+            status = 200
+        return Outcome(status, Conversation.model_validate(row).model_dump(mode="json"))
+
+    request = {"route": "conversations.create", "body": new.model_dump(mode="json")}
+    outcome = create_once(db, user, idempotency_key, request, insert)
+    return outcome.status, Conversation.model_validate(outcome.body)
+
+
+def list_conversations(
+    db: Database,
+    user: Principal,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    app_id: UUID | None = None,
+    status: ConversationStatus | None = None,
+) -> ConversationPage:
+    """A page of the caller's conversations, newest first."""
+    conditions = [sql.SQL("true")]
+    params: dict[str, Any] = {"limit": limit + 1}
+    if app_id is not None:
+        conditions.append(sql.SQL("app_id = %(app_id)s"))
+        params["app_id"] = app_id
+    if status is not None:
+        conditions.append(sql.SQL("status = %(status)s"))
+        params["status"] = status.value
+    if cursor is not None:
+        params["after_at"], params["after_id"] = decode_cursor(cursor, "conversations")
+        conditions.append(
+            sql.SQL(
+                "(created_at, conversation_id) < (%(after_at)s::timestamptz, %(after_id)s::uuid)"
+            )
+        )
+    query = sql.SQL(
+        "select {} from public.conversations where {} "
+        "order by created_at desc, conversation_id desc limit %(limit)s"
+    ).format(_COLUMNS, sql.SQL(" and ").join(conditions))
+    with db.as_user(user) as tx:
+        rows = tx.execute(query, params).fetchall()
+    items = [Conversation.model_validate(row) for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor(
+            "conversations", last.created_at.isoformat(), str(last.conversation_id)
+        )
+    return ConversationPage(items=items, next_cursor=next_cursor)
+
+
+def get_conversation(
+    db: Database,
+    user: Principal,
+    conversation_id: UUID,
+    *,
+    messages_limit: int,
+    messages_cursor: str | None = None,
+) -> ConversationWithMessages:
+    """One of the caller's conversations with a page of its messages, oldest first."""
+    params: dict[str, Any] = {"id": conversation_id, "limit": messages_limit + 1}
+    params["after_at"], params["after_id"] = None, None
+    if messages_cursor is not None:
+        params["after_at"], params["after_id"] = decode_cursor(
+            messages_cursor, "messages", field="query.messages_cursor"
+        )
+    with db.as_user(user) as tx:
+        row = tx.execute(_BY_ID, params).fetchone()
+        if row is None:
+            raise NotFound("No such conversation.")
+        rows = tx.execute(_MESSAGES, params).fetchall()
+    messages = [Message.model_validate(message) for message in rows[:messages_limit]]
+    next_cursor = None
+    if len(rows) > messages_limit:
+        last = messages[-1]
+        next_cursor = encode_cursor("messages", last.created_at.isoformat(), str(last.message_id))
+    return ConversationWithMessages.model_validate(
+        {**row, "messages": messages, "next_messages_cursor": next_cursor}
+    )
+
+
+def end_conversation(db: Database, user: Principal, conversation_id: UUID) -> Conversation:
+    """End an active conversation; one already ended (or further along) is returned as it is."""
+    with db.as_user(user) as tx:
+        row = tx.execute(_END, {"id": conversation_id}).fetchone()
+        if row is None:
+            row = tx.execute(_BY_ID, {"id": conversation_id}).fetchone()
+    if row is None:
+        raise NotFound("No such conversation.")
+    return Conversation.model_validate(row)
+
+
+def _jsonb(value: object) -> object:
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(value)

@@ -1,0 +1,108 @@
+"""The growth ledger: appending events, server only, exactly once per action and entity."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid5
+
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from dotline.db import Transaction
+from dotline.growth_rules import GrowthConfig
+from dotline.models.growth import GrowthEvent
+
+EVENT_COLUMNS = sql.SQL(
+    "event_id, entity_type, entity_id, dim_key, delta, source, details, created_at"
+)
+
+# Event ids are uuid5(namespace, "user:dedupe key:dimension"): replaying an action for an entity
+# yields the same ids, and `on conflict do nothing` turns the replay into a no-op.
+EVENT_NAMESPACE = UUID("6f1d3c2e-8a4b-5e7f-9c0d-1a2b3c4d5e6f")
+
+EVENT_COLUMNS = sql.SQL(
+    "event_id, entity_type, entity_id, dim_key, delta, source, details, created_at"
+)
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """One growth event to append; its id decides whether it already happened."""
+
+    event_id: UUID
+    user_id: UUID
+    entity_type: str
+    entity_id: UUID
+    dim_key: str
+    delta: float
+    source: str
+    details: dict[str, Any]
+
+
+def event_id_for(user_id: UUID, dedupe_key: str, dim_key: str) -> UUID:
+    """The deterministic id of the event `dedupe_key` earns along `dim_key` for a user."""
+    return uuid5(EVENT_NAMESPACE, f"{user_id}:{dedupe_key}:{dim_key}")
+
+
+def record_growth_events(
+    tx: Transaction,
+    config: GrowthConfig,
+    *,
+    user_id: UUID,
+    action: str,
+    entity_type: str,
+    entity_id: UUID,
+    source: str,
+    dim_keys: list[str] | None = None,
+    dedupe_key: str | None = None,
+) -> list[GrowthEvent]:
+    """Append one event per dimension the action's rule names (within dim_keys when given).
+
+    `tx` must be a service transaction. A second call for the same action and entity (or
+    dedupe_key) appends nothing; returns the events this call appended.
+    """
+    key = dedupe_key or f"{action}:{entity_type}:{entity_id}"
+    details = {"action": action, "config_version": config.version}
+    events = [
+        NewEvent(
+            event_id_for(user_id, key, dim),
+            user_id,
+            entity_type,
+            entity_id,
+            dim,
+            delta,
+            source,
+            details,
+        )
+        for dim, delta in sorted(config.deltas(action, dim_keys).items())
+    ]
+    return insert_events(tx, events)
+
+
+def insert_events(tx: Transaction, events: Sequence[NewEvent]) -> list[GrowthEvent]:
+    """Append events in one statement, skipping ids already in the ledger; returns those added."""
+    if not events:
+        return []
+    tx.execute(
+        sql.SQL(
+            "insert into public.growth_events"
+            " (event_id, user_id, entity_type, entity_id, dim_key, delta, source, details)"
+            " select * from unnest(%(ids)s::uuid[], %(users)s::uuid[], %(types)s::text[],"
+            " %(entities)s::uuid[], %(dims)s::text[], %(deltas)s::float8[], %(sources)s::text[],"
+            " %(details)s::jsonb[])"
+            " on conflict (event_id) do nothing returning {}"
+        ).format(EVENT_COLUMNS),
+        {
+            "ids": [e.event_id for e in events],
+            "users": [e.user_id for e in events],
+            "types": [e.entity_type for e in events],
+            "entities": [e.entity_id for e in events],
+            "dims": [e.dim_key for e in events],
+            "deltas": [e.delta for e in events],
+            "sources": [e.source for e in events],
+            "details": [Jsonb(e.details) for e in events],
+        },
+    )
+    return [GrowthEvent.model_validate(row) for row in tx.fetchall()]
