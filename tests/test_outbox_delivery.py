@@ -266,9 +266,11 @@ def _change_a_card(
         ).fetchone()
         cards.append(row[0])  # type: ignore[index]
     elif choice < 0.85:
+        # Toggle, so every write is a real change: an update that changes nothing but
+        # updated_at is bookkeeping and rightly reaches no other store.
         conn.execute(
-            "update public.cards set is_favorited = %s where card_id = %s",
-            (n % 2 == 0, rng.choice(cards)),
+            "update public.cards set is_favorited = not is_favorited where card_id = %s",
+            (rng.choice(cards),),
         )
     else:
         conn.execute("delete from public.cards where card_id = %s", (cards.pop(),))
