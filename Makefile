@@ -15,7 +15,7 @@ help:
 	@echo "make up     bootstrap, then start the stack in the background"
 	@echo "make down   stop the gateway, the REST face and the 54322 cluster"
 	@echo "make reset  rebuild the local database from the migrations and the seed"
-	@echo "make test   bootstrap, up, pytest, pgTAP (pg_prove), cfn-lint"
+	@echo "make test   bootstrap, backing services, pytest, pgTAP (pg_prove), cfn-lint"
 	@echo "make lint   ruff check, ruff format --check, mypy"
 	@echo "make bench  bootstrap, up, then every bench/*.py"
 
@@ -37,7 +37,10 @@ migrate: bootstrap
 reset: bootstrap
 	uv run dotline reset
 
-test: up
+# Tests start their own gateways; a background one (from `make up`) would dispatch the outbox
+# underneath them, so `up --for-tests` brings up only the backing services and the REST face.
+test: bootstrap
+	uv run dotline up --for-tests
 	$(MAKE) -k --no-print-directory pytest pgtap cfn-lint
 
 # No `|| true` anywhere: pytest's exit 5 (nothing collected) fails the build like any other.

@@ -24,8 +24,19 @@ def up(args: argparse.Namespace) -> int:
     """Start Postgres (54322), Redis, migrations, the Upstash REST face and the gateway."""
     from dotline_local import stack
 
-    stack.up(_say)
+    if args.for_tests:
+        stack.up_for_tests(_say)
+    else:
+        stack.up(_say)
     return 0
+
+
+def up_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--for-tests",
+        action="store_true",
+        help="only what the tests need: no background gateway (tests start their own)",
+    )
 
 
 def down(args: argparse.Namespace) -> int:
@@ -208,7 +219,7 @@ def growth_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 COMMANDS: dict[str, Command] = {
-    "up": Command(up),
+    "up": Command(up, up_arguments),
     "down": Command(down),
     "dev": Command(dev),
     "migrate": Command(migrate, migrate_arguments),

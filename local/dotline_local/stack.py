@@ -98,6 +98,28 @@ def up(report: Report) -> None:
     )
 
 
+def up_for_tests(report: Report) -> None:
+    """What the tests need (they start their own gateways): backing services and the REST face.
+
+    A background gateway from `up` is stopped: its outbox dispatcher would deliver the tests' own
+    changes while tests that drive delivery themselves, or count what reached the graph, run.
+    """
+    up_backing_services(report)
+    rest, gateway = daemons_of_stack()
+    if daemons.stop_detached(gateway):
+        report(
+            "stopped the background gateway for the tests (its dispatcher would race them); "
+            "`make up` starts it again"
+        )
+    _require_module(rest)
+    if daemons.start_detached(rest, cwd=ROOT):
+        report(f"started {rest.name} (log: {rest.log_file.relative_to(ROOT)})")
+    report(
+        f"test services are up: Postgres 127.0.0.1:{postgres_cluster.PORT}, "
+        f"Upstash REST face http://127.0.0.1:{REST_PORT}"
+    )
+
+
 def down(report: Report) -> None:
     """Stop the services `up` started and the 54322 cluster; Redis and other clusters stay."""
     for daemon in reversed(daemons_of_stack()):
