@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import subprocess
 import time
 import uuid
 from collections.abc import Callable
@@ -33,7 +32,7 @@ from dotline.bootstrap import Deps
 from dotline.ports.vectors import KnowledgeItem
 from dotline.rate_limiting import MESSAGES
 from dotline.settings import get_settings
-from dotline_local.daemons import Daemon, stop_child, wait_healthy
+from dotline_local.bench_support import gateway_on_free_port, percentile
 from dotline_local.tokens import mint_token, sign_up
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,19 +45,6 @@ QUESTIONS = [
     "How much protein should I eat after training?",
     "Remind me what my coach said about stretching.",
 ]
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def seed_catalogue(pg: psycopg.Connection[Any], entries: int) -> tuple[str, list[str]]:
@@ -190,25 +176,11 @@ def main() -> None:
     parser.add_argument("--memories", type=int, default=50)
     args = parser.parse_args()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
-    port = free_port()
-    daemon = Daemon(
-        "bench-dialogue-gateway",
-        "dotline_local.gateway",
-        ("--host", "127.0.0.1", "--port", str(port), "--template", str(ROOT / "template.yaml")),
-        f"http://127.0.0.1:{port}/health",
-        ROOT / ".stack",
-    )
-    daemon.state_dir.mkdir(exist_ok=True)
-    with daemon.log_file.open("wb") as log:  # keep the gateway's request log out of the figures
-        process = subprocess.Popen(  # noqa: S603 - our own module
-            daemon.argv, cwd=ROOT, stdout=log, stderr=log, start_new_session=True
-        )
-    try:
-        wait_healthy(daemon, lambda: process.poll() is None)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            run(client, args)
-    finally:
-        stop_child(process)
+    with (
+        gateway_on_free_port("bench-dialogue-gateway") as base_url,
+        httpx.Client(base_url=base_url, timeout=30) as client,
+    ):
+        run(client, args)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -25,10 +24,9 @@ from typing import Any
 import httpx
 import psycopg
 
-from bench_me import free_port
 from dotline.models.behaviour_events import MAX_EVENTS_PER_BATCH
 from dotline.settings import get_settings
-from dotline_local.daemons import Daemon, stop_child, wait_healthy
+from dotline_local.bench_support import gateway_on_free_port
 from dotline_local.tokens import mint_token, sign_up
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,24 +75,6 @@ def copy_rows(user_id: uuid.UUID, events: list[dict[str, Any]]) -> list[tuple[An
         )
         for e in events
     ]
-
-
-def start_gateway() -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    daemon = Daemon(
-        "bench-events-gateway",
-        "dotline_local.gateway",
-        ("--host", "127.0.0.1", "--port", str(port), "--template", str(ROOT / "template.yaml")),
-        f"http://127.0.0.1:{port}/health",
-        ROOT / ".stack",
-    )
-    daemon.state_dir.mkdir(exist_ok=True)
-    with daemon.log_file.open("wb") as log:  # keep the gateway's request log out of the figures
-        process = subprocess.Popen(  # noqa: S603 - our own module
-            daemon.argv, cwd=ROOT, stdout=log, stderr=log, start_new_session=True
-        )
-    wait_healthy(daemon, lambda: process.poll() is None)
-    return process, f"http://127.0.0.1:{port}"
 
 
 class Uploader:
@@ -177,11 +157,8 @@ def main() -> None:
             uploads.append((tokens[i // BATCHES_PER_USER], json.dumps(body).encode()))
             rows.append(copy_rows(users[i // BATCHES_PER_USER], events))
 
-        process, url = start_gateway()
-        try:
+        with gateway_on_free_port("bench-events-gateway") as url:
             gateway_s, copy_s = interleaved(url, dsn, uploads, rows, args.clients, warmup)
-        finally:
-            stop_child(process)
     finally:
         with psycopg.connect(dsn, autocommit=True) as admin:
             admin.execute("delete from auth.users where id = any(%s)", (users,))

@@ -7,7 +7,6 @@ Figures are ratios against a baseline measured in the same run, since the machin
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import httpx
 import psycopg
 
 from dotline.settings import get_settings
-from dotline_local.daemons import Daemon, stop_child, wait_healthy
+from dotline_local.bench_support import gateway_on_free_port, percentile
 from dotline_local.tokens import mint_token, sign_up
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,11 +33,6 @@ BEGIN_AS_USER = (
 )
 
 
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def timed(fn: object, n: int) -> list[float]:
     samples = []
     for _ in range(n):
@@ -46,12 +40,6 @@ def timed(fn: object, n: int) -> list[float]:
         fn()  # type: ignore[operator]
         samples.append((time.perf_counter() - started) * 1000)
     return samples
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def bench_requests(n: int) -> None:
@@ -66,32 +54,18 @@ def bench_requests(n: int) -> None:
         ]
     tokens = [mint_token(uid, "bench@example.com", settings=settings) for uid in user_ids]
     user_id = user_ids[0]
-    port = free_port()
-    daemon = Daemon(
-        "bench-gateway",
-        "dotline_local.gateway",
-        ("--host", "127.0.0.1", "--port", str(port), "--template", str(ROOT / "template.yaml")),
-        f"http://127.0.0.1:{port}/health",
-        ROOT / ".stack",
-    )
-    daemon.state_dir.mkdir(exist_ok=True)
-    with daemon.log_file.open("wb") as log:  # keep the gateway's request log out of the figures
-        process = subprocess.Popen(  # noqa: S603 - our own module
-            daemon.argv, cwd=ROOT, stdout=log, stderr=log, start_new_session=True
-        )
-    try:
-        wait_healthy(daemon, lambda: process.poll() is None)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            headers = [{"Authorization": f"Bearer {token}"} for token in tokens]
-            turn = iter(range(10**9))
+    with (
+        gateway_on_free_port("bench-gateway") as base_url,
+        httpx.Client(base_url=base_url, timeout=10) as client,
+    ):
+        headers = [{"Authorization": f"Bearer {token}"} for token in tokens]
+        turn = iter(range(10**9))
 
-            def through_gateway() -> None:
-                client.get("/v1/me", headers=headers[next(turn) % len(headers)]).raise_for_status()
+        def through_gateway() -> None:
+            client.get("/v1/me", headers=headers[next(turn) % len(headers)]).raise_for_status()
 
-            timed(through_gateway, 50)  # warm the container and the connection
-            gateway = timed(through_gateway, n)
-    finally:
-        stop_child(process)
+        timed(through_gateway, 50)  # warm the container and the connection
+        gateway = timed(through_gateway, n)
 
     claims = f'{{"sub": "{user_id}", "role": "authenticated"}}'
     with psycopg.connect(dsn, autocommit=True, prepare_threshold=None) as conn:

@@ -5,9 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,49 +12,21 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import start_server
 from dotline_local.route_table import MethodNotAllowed, RouteMatch, RouteTable
 from dotline_local.sam_template import FunctionSpec, HttpRoute, read_template
 
 FIXTURE = Path(__file__).parent / "fixtures" / "gateway"
 TEMPLATE = FIXTURE / "template.yaml"
-START_TIMEOUT_S = 20
 PROBLEM = "application/problem+json"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise TimeoutError(f"{url} not healthy after {START_TIMEOUT_S} s")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    port = free_port()
     log = tmp_path_factory.mktemp("gateway") / "stderr.log"
-    with log.open("wb") as stderr:
-        command = [sys.executable, "-m", "dotline_local.gateway", "--host", "127.0.0.1"]
-        command += ["--port", str(port), "--template", str(TEMPLATE)]
-        process = subprocess.Popen(command, stderr=stderr)  # noqa: S603 (fixed arguments)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_healthy(f"{base}/health", process)
-            yield base, log
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    running = start_server("dotline_local.gateway", ["--template", str(TEMPLATE)], {}, log)
+    yield running.url, log
+    running.stop()
 
 
 @pytest.fixture

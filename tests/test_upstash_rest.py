@@ -5,9 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,44 +16,21 @@ from upstash_ratelimit import Ratelimit, SlidingWindow
 from upstash_redis import Redis
 from upstash_redis.errors import UpstashError
 
+from conftest import start_server
+
 REDIS_URL = "redis://127.0.0.1:6379/0"
 TOKEN = "test-upstash-token"
-START_TIMEOUT_S = 20
 SDK_TIMEOUT_S = 5.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise TimeoutError(f"{url} not healthy after {START_TIMEOUT_S} s")
-
-
 @pytest.fixture(scope="module")
-def rest_url() -> Iterator[str]:
-    port = free_port()
-    command = [sys.executable, "-m", "dotline_local.upstash_rest", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--redis-url", REDIS_URL, "--token", TOKEN]
-    process = subprocess.Popen(command)  # noqa: S603 (fixed arguments)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(f"{url}/health", process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def rest_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("upstash-rest") / "server.log"
+    server = start_server(
+        "dotline_local.upstash_rest", ["--redis-url", REDIS_URL, "--token", TOKEN], {}, log
+    )
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture
