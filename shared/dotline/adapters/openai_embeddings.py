@@ -10,19 +10,17 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import httpx
 
+from dotline.adapters.openai_compatible import Retrying, bounded_client
 from dotline.errors import ServiceUnavailable
 from dotline.settings import Settings
 
 BATCH_SIZE = 96
-CONNECT_TIMEOUT_S = 3.0
 MAX_ATTEMPTS = 4
 BACKOFF_BASE_S = 0.5
 BACKOFF_MAX_S = 8.0
-RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
 class OpenAIEmbedder:
@@ -41,9 +39,7 @@ class OpenAIEmbedder:
         self._client = client
         self._model = model
         self._batch_size = batch_size
-        self._max_attempts = max_attempts
-        self._backoff_base_s = backoff_base_s
-        self._sleep = sleep
+        self._retrying = Retrying(max_attempts, backoff_base_s, BACKOFF_MAX_S, sleep)
         self._dimensions: int | None = None
 
     @classmethod
@@ -51,13 +47,8 @@ class OpenAIEmbedder:
         """A client for `embeddings_url` (e.g. https://api.openai.com/v1) with its API key."""
         if not settings.embeddings_url:
             raise ValueError("embeddings_url is not set")
-        headers = {}
-        if settings.embeddings_api_key is not None:
-            headers["Authorization"] = f"Bearer {settings.embeddings_api_key.get_secret_value()}"
-        client = httpx.Client(
-            base_url=settings.embeddings_url.rstrip("/") + "/",
-            headers=headers,
-            timeout=httpx.Timeout(settings.http_timeout_s, connect=CONNECT_TIMEOUT_S),
+        client = bounded_client(
+            settings.embeddings_url, settings.embeddings_api_key, settings.http_timeout_s
         )
         return cls(client, settings.embeddings_model)
 
@@ -83,7 +74,12 @@ class OpenAIEmbedder:
         return vectors
 
     def _embed_batch(self, batch: list[str]) -> list[list[float]]:
-        data = self._post_with_retries({"model": self._model, "input": batch})
+        data = self._retrying.post(
+            self._client,
+            "embeddings",
+            {"model": self._model, "input": batch},
+            what="The embeddings endpoint",
+        )
         try:
             ordered = sorted(data["data"], key=lambda d: int(d["index"]))
             vectors = [_unit([float(x) for x in d["embedding"]]) for d in ordered]
@@ -93,38 +89,6 @@ class OpenAIEmbedder:
             raise ServiceUnavailable("The embeddings answer did not match the inputs.")
         self._dimensions = len(vectors[0])
         return vectors
-
-    def _post_with_retries(self, body: dict[str, Any]) -> dict[str, Any]:
-        for attempt in range(1, self._max_attempts + 1):
-            last = attempt == self._max_attempts
-            try:
-                response = self._client.post("embeddings", json=body)
-            except httpx.TransportError as exc:  # timeouts included
-                if last:
-                    raise ServiceUnavailable("The embeddings endpoint is unreachable.") from exc
-                self._sleep(self._backoff(attempt, None))
-                continue
-            if response.is_success:
-                try:
-                    data: dict[str, Any] = response.json()
-                except ValueError as exc:
-                    raise ServiceUnavailable("The embeddings answer was not JSON.") from exc
-                return data
-            if last or response.status_code not in RETRYABLE_STATUSES:
-                raise ServiceUnavailable(
-                    f"The embeddings endpoint answered {response.status_code}.",
-                    upstream_status=response.status_code,
-                )
-            self._sleep(self._backoff(attempt, response.headers.get("retry-after")))
-        raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
-
-    def _backoff(self, attempt: int, retry_after: str | None) -> float:
-        delay: float = min(BACKOFF_MAX_S, self._backoff_base_s * 2.0 ** (attempt - 1))
-        try:
-            asked = float(retry_after) if retry_after else 0.0
-        except ValueError:
-            asked = 0.0
-        return min(BACKOFF_MAX_S, max(delay, asked))
 
 
 def _unit(vector: list[float]) -> list[float]:

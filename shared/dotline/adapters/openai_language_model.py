@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import httpx
 
+from dotline.adapters.openai_compatible import Retrying, bounded_client
 from dotline.errors import ServiceUnavailable
 from dotline.ports.language_model import ChatMessage, Completion
 from dotline.settings import Settings
 
-CONNECT_TIMEOUT_S = 3.0
 MAX_ATTEMPTS = 3
 BACKOFF_BASE_S = 0.5
 BACKOFF_MAX_S = 4.0
-RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
 class OpenAILanguageModel:
@@ -33,23 +31,14 @@ class OpenAILanguageModel:
     ) -> None:
         self._client = client
         self._model = model
-        self._max_attempts = max_attempts
-        self._backoff_base_s = backoff_base_s
-        self._sleep = sleep
+        self._retrying = Retrying(max_attempts, backoff_base_s, BACKOFF_MAX_S, sleep)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAILanguageModel:
         """A client for `llm_url` (e.g. https://api.openai.com/v1) with `llm_api_key`."""
         if not settings.llm_url:
             raise ValueError("llm_url is not set")
-        headers = {}
-        if settings.llm_api_key is not None:
-            headers["Authorization"] = f"Bearer {settings.llm_api_key.get_secret_value()}"
-        client = httpx.Client(
-            base_url=settings.llm_url,
-            headers=headers,
-            timeout=httpx.Timeout(settings.http_timeout_s, connect=CONNECT_TIMEOUT_S),
-        )
+        client = bounded_client(settings.llm_url, settings.llm_api_key, settings.http_timeout_s)
         return cls(client, settings.llm_model)
 
     def complete(
@@ -63,7 +52,9 @@ class OpenAILanguageModel:
             "temperature": temperature,
         }
         started = time.perf_counter()
-        data = self._post_with_retries(body)
+        data = self._retrying.post(
+            self._client, "chat/completions", body, what="The language model"
+        )
         latency_ms = (time.perf_counter() - started) * 1000
         try:
             usage = data.get("usage") or {}
@@ -76,36 +67,3 @@ class OpenAILanguageModel:
             )
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
             raise ServiceUnavailable("The language model's answer was malformed.") from exc
-
-    def _post_with_retries(self, body: dict[str, Any]) -> dict[str, Any]:
-        for attempt in range(1, self._max_attempts + 1):
-            last = attempt == self._max_attempts
-            try:
-                response = self._client.post("chat/completions", json=body)
-            except httpx.TransportError as exc:
-                if last:
-                    raise ServiceUnavailable("The language model is unreachable.") from exc
-                self._sleep(self._backoff(attempt, None))
-                continue
-            if response.is_success:
-                try:
-                    data: dict[str, Any] = response.json()
-                except ValueError as exc:
-                    raise ServiceUnavailable("The language model's answer was not JSON.") from exc
-                return data
-            if last or response.status_code not in RETRYABLE_STATUSES:
-                raise ServiceUnavailable(
-                    f"The language model answered {response.status_code}.",
-                    upstream_status=response.status_code,
-                )
-            self._sleep(self._backoff(attempt, response.headers.get("retry-after")))
-        raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
-
-    def _backoff(self, attempt: int, retry_after: str | None) -> float:
-        # Exponential, capped; a server's Retry-After (seconds) wins when it asks for longer.
-        delay: float = min(BACKOFF_MAX_S, self._backoff_base_s * 2.0 ** (attempt - 1))
-        try:
-            asked = float(retry_after) if retry_after else 0.0
-        except ValueError:
-            asked = 0.0
-        return min(BACKOFF_MAX_S, max(delay, asked))
