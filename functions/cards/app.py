@@ -1,0 +1,88 @@
+"""The card gallery: GET /v1/cards, GET and PATCH /v1/cards/{card_id}, favourite and unfavourite."""
+
+from typing import Annotated
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from dotline.api import BEARER, current_user, entry, resolver
+from dotline.bootstrap import deps
+from dotline.growth_rules import current_config
+from dotline.models.cards import (
+    Card,
+    CardFilter,
+    CardPage,
+    CardStatus,
+    CardUpdate,
+    SourceEntityType,
+)
+from dotline.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from dotline.services import cards
+
+app = resolver()
+
+NameQuery = Annotated[str | None, Query(pattern=r"^[a-z][a-z_]{0,31}$")]
+
+
+@app.get("/v1/cards", summary="Your cards, newest first", security=BEARER, tags=["cards"])
+def list_cards(
+    status: Annotated[CardStatus | None, Query()] = None,
+    card_type: NameQuery = None,
+    source_entity_type: Annotated[SourceEntityType | None, Query()] = None,
+    is_favorited: Annotated[bool | None, Query()] = None,
+    evolution_state: NameQuery = None,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+) -> CardPage:
+    where = CardFilter(
+        status=status,
+        card_type=card_type,
+        source_entity_type=source_entity_type,
+        is_favorited=is_favorited,
+        evolution_state=evolution_state,
+    )
+    stores = deps()
+    config = current_config(stores.cache)
+    return cards.list_cards(
+        stores.db, stores.cache, config, current_user(app), where, cursor, limit
+    )
+
+
+@app.get("/v1/cards/<card_id>", summary="One of your cards", security=BEARER, tags=["cards"])
+def read_card(card_id: UUID) -> Card:
+    stores = deps()
+    config = current_config(stores.cache)
+    return cards.get_card(stores.db, stores.cache, config, current_user(app), card_id)
+
+
+@app.patch(
+    "/v1/cards/<card_id>", summary="Move or favourite a card", security=BEARER, tags=["cards"]
+)
+def update_card(card_id: UUID, body: CardUpdate) -> Card:
+    return _update(card_id, body)
+
+
+@app.post(
+    "/v1/cards/<card_id>/favourite", summary="Favourite a card", security=BEARER, tags=["cards"]
+)
+def favourite_card(card_id: UUID) -> Card:
+    return _update(card_id, CardUpdate(is_favorited=True))
+
+
+@app.post(
+    "/v1/cards/<card_id>/unfavourite",
+    summary="Stop favouriting a card",
+    security=BEARER,
+    tags=["cards"],
+)
+def unfavourite_card(card_id: UUID) -> Card:
+    return _update(card_id, CardUpdate(is_favorited=False))
+
+
+def _update(card_id: UUID, change: CardUpdate) -> Card:
+    stores = deps()
+    config = current_config(stores.cache)
+    return cards.update_card(stores.db, stores.cache, config, current_user(app), card_id, change)
+
+
+handler = entry(app)

@@ -1,0 +1,65 @@
+"""A card's cached evolution (`card:{id}:growth`, 1 hour) and the announcements of its changes on
+the owner's `user:{uid}:cards` channel. The database stays the truth: a cache outage is logged."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import UUID
+
+from dotline import cache_keys
+from dotline.errors import ServiceUnavailable
+from dotline.models.cards import Card
+from dotline.ports.cache import Cache
+
+logger = logging.getLogger(__name__)
+
+GROWTH_FIELDS = ("evolution_state", "connection_count", "dimension_count")
+
+
+def cached(cache: Cache, user_id: UUID, card_id: UUID) -> dict[str, Any] | None:
+    """The cached growth of the caller's card, or None when absent, foreign or the cache is down."""
+    try:
+        value = cache.get_json(cache_keys.card_growth(card_id))
+    except ServiceUnavailable:
+        return None
+    if not isinstance(value, dict) or value.get("user_id") != str(user_id):
+        return None
+    if not all(field in value for field in GROWTH_FIELDS):
+        return None
+    return {field: value[field] for field in GROWTH_FIELDS}
+
+
+def remember(cache: Cache, user_id: UUID, cards: list[Card]) -> None:
+    """Cache each card's growth for an hour."""
+    try:
+        for card in cards:
+            state = {
+                "user_id": str(user_id),
+                **card.model_dump(mode="json", include=set(GROWTH_FIELDS)),
+            }
+            cache.set_json(
+                cache_keys.card_growth(card.card_id), state, cache_keys.CARD_GROWTH_TTL_S
+            )
+    except ServiceUnavailable:
+        logger.warning("card growth not cached: the cache is unreachable")
+
+
+def announce(cache: Cache, user_id: UUID, card: Card) -> None:
+    """Replace the cached growth and tell the person's devices (after the change committed)."""
+    try:
+        cache.delete([cache_keys.card_growth(card.card_id)])
+    except ServiceUnavailable:
+        logger.warning("card growth not invalidated: the cache is unreachable")
+    remember(cache, user_id, [card])
+    message = {
+        "action": "updated",
+        "card_id": str(card.card_id),
+        "status": card.status,
+        "is_favorited": card.is_favorited,
+        "evolution_state": card.evolution_state,
+    }
+    try:
+        cache.publish(cache_keys.cards_channel(user_id), message)
+    except ServiceUnavailable:
+        logger.warning("card change not published: the cache is unreachable")
