@@ -1,0 +1,112 @@
+"""Coaching apps: the catalogue (GET /v1/apps...) and its admin editing (/v1/admin/...)."""
+
+from typing import Annotated, TypeVar
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from pydantic import BaseModel
+
+from dotline.api import BEARER, current_user, entry, resolver
+from dotline.bootstrap import deps
+from dotline.models.coaching_apps import (
+    App,
+    AppCreate,
+    AppDetail,
+    AppUpdate,
+    CatalogueApps,
+    KnowledgeBase,
+    KnowledgeBaseCreate,
+    KnowledgeEntry,
+    KnowledgeEntryCreate,
+    PersonalitySchema,
+    PersonalitySchemaCreate,
+    PersonalitySchemaUpdate,
+    Progress,
+)
+from dotline.services import coaching_admin, coaching_apps
+
+AppRef = Annotated[str, Path(min_length=1, max_length=64, description="The app's slug or id")]
+ADMIN = ["admin"]
+Model = TypeVar("Model", bound=BaseModel)
+
+app = resolver()
+
+
+@app.get("/v1/apps", summary="The active coaching apps", security=BEARER, tags=["apps"])
+def list_apps() -> CatalogueApps:
+    return coaching_apps.list_apps(deps().db, current_user(app))
+
+
+@app.get(
+    "/v1/apps/<app_ref>",
+    summary="An app with the personality variant the caller gets",
+    security=BEARER,
+    tags=["apps"],
+)
+def read_app(app_ref: AppRef) -> AppDetail:
+    return coaching_apps.get_app(deps().db, current_user(app), app_ref)
+
+
+@app.get(
+    "/v1/apps/<app_ref>/progress",
+    summary="The caller's progress in an app",
+    security=BEARER,
+    tags=["apps"],
+)
+def read_progress(app_ref: AppRef) -> Progress:
+    return coaching_apps.get_progress(deps().db, current_user(app), app_ref)
+
+
+@app.post("/v1/admin/apps", summary="Create an app", security=BEARER, tags=ADMIN)
+def create_app(body: AppCreate) -> Response[App]:
+    return _created(coaching_admin.create_app(deps().db, current_user(app), body))
+
+
+@app.patch("/v1/admin/apps/<app_id>", summary="Change an app", security=BEARER, tags=ADMIN)
+def change_app(app_id: UUID, body: AppUpdate) -> App:
+    return coaching_admin.update_app(deps().db, current_user(app), app_id, body)
+
+
+@app.post(
+    "/v1/admin/personality-schemas",
+    summary="Create a personality schema version (a draft)",
+    security=BEARER,
+    tags=ADMIN,
+)
+def create_personality_schema(body: PersonalitySchemaCreate) -> Response[PersonalitySchema]:
+    return _created(coaching_admin.create_personality_schema(deps().db, current_user(app), body))
+
+
+@app.patch(
+    "/v1/admin/personality-schemas/<schema_id>",
+    summary="Step a schema's status (draft → testing → active → archived) or change its rollout",
+    security=BEARER,
+    tags=ADMIN,
+)
+def change_personality_schema(schema_id: UUID, body: PersonalitySchemaUpdate) -> PersonalitySchema:
+    return coaching_admin.update_personality_schema(deps().db, current_user(app), schema_id, body)
+
+
+@app.post(
+    "/v1/admin/knowledge-bases", summary="Create a knowledge base", security=BEARER, tags=ADMIN
+)
+def create_knowledge_base(body: KnowledgeBaseCreate) -> Response[KnowledgeBase]:
+    return _created(coaching_admin.create_knowledge_base(deps().db, current_user(app), body))
+
+
+@app.post(
+    "/v1/admin/knowledge-bases/<base_id>/entries",
+    summary="Add an entry to a knowledge base",
+    security=BEARER,
+    tags=ADMIN,
+)
+def add_knowledge_entry(base_id: UUID, body: KnowledgeEntryCreate) -> Response[KnowledgeEntry]:
+    return _created(coaching_admin.add_knowledge_entry(deps().db, current_user(app), base_id, body))
+
+
+def _created(model: Model) -> Response[Model]:
+    return Response(201, "application/json", model)
+
+
+handler = entry(app)
