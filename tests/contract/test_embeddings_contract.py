@@ -4,20 +4,17 @@ Then the remote adapter's own behaviour: batching, retries, Retry-After, timeout
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import numpy as np
 import pytest
+from fake_openai_server import FakeEndpoint, serving
 
 from dotline.adapters.openai_embeddings import OpenAIEmbedder
 from dotline.adapters.wordllama_embeddings import WordLlamaEmbedder
@@ -31,72 +28,23 @@ WORDLLAMA = WordLlamaEmbedder()
 # --- a local server speaking OpenAI's embeddings protocol ----------------------------------------
 
 
-@dataclass
-class FakeEmbeddings:
-    """Embeds with WordLlama (scaled, answered in reverse order) after any scripted failures."""
-
-    url: str
-    script: list[tuple[int | str, dict[str, str]]] = field(default_factory=list)
-    requests: list[dict[str, Any]] = field(default_factory=list)
-
-
-def serve_fake_embeddings() -> tuple[ThreadingHTTPServer, FakeEmbeddings]:
-    fake = FakeEmbeddings(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-            fake.requests.append({"path": self.path, **body})
-            if self.path != "/v1/embeddings":
-                return self.reply(404, {"error": {"message": "no such route"}})
-            if self.headers["authorization"] != f"Bearer {FAKE_KEY}":
-                return self.reply(401, {"error": {"message": "bad key"}})
-            if fake.script:
-                status, headers = fake.script.pop(0)
-                if status == "stall":
-                    time.sleep(float(headers["seconds"]))
-                    return None
-                return self.reply(int(status), {"error": {"message": "scripted"}}, headers)
-            vectors = (
-                np.asarray(WORDLLAMA.embed(body["input"])) * 3.0
-            )  # not unit: the client fixes it
-            data = [
-                {"object": "embedding", "index": i, "embedding": v.tolist()}
-                for i, v in enumerate(vectors)
-            ]
-            return self.reply(200, {"object": "list", "data": data[::-1], "model": body["model"]})
-
-        def reply(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    return server, fake
+def embed_like_openai(body: dict[str, Any]) -> dict[str, Any]:
+    """WordLlama vectors, scaled off unit length and in reverse order: the client must fix both."""
+    vectors = np.asarray(WORDLLAMA.embed(body["input"])) * 3.0
+    data = [
+        {"object": "embedding", "index": i, "embedding": v.tolist()} for i, v in enumerate(vectors)
+    ]
+    return {"object": "list", "data": data[::-1], "model": body["model"]}
 
 
 @pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeEmbeddings]:
-    server, fake = serve_fake_embeddings()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield fake
-    server.shutdown()
-    server.server_close()
+def fake_server() -> Iterator[FakeEndpoint]:
+    with serving(FakeEndpoint("/v1/embeddings", FAKE_KEY, embed_like_openai)) as fake:
+        yield fake
 
 
 @pytest.fixture
-def fake(fake_server: FakeEmbeddings) -> FakeEmbeddings:
+def fake(fake_server: FakeEndpoint) -> FakeEndpoint:
     fake_server.script.clear()
     fake_server.requests.clear()
     return fake_server
@@ -110,7 +58,7 @@ class Sleeps:
         self.delays.append(seconds)
 
 
-def remote(fake: FakeEmbeddings, timeout_s: float = 5.0, **options: Any) -> OpenAIEmbedder:
+def remote(fake: FakeEndpoint, timeout_s: float = 5.0, **options: Any) -> OpenAIEmbedder:
     settings = Settings(
         embeddings_url=fake.url,
         embeddings_api_key=FAKE_KEY,
@@ -127,7 +75,7 @@ def remote(fake: FakeEmbeddings, timeout_s: float = 5.0, **options: Any) -> Open
 
 
 @pytest.fixture(params=["wordllama", "openai-fake", "openai-real"])
-def embedder(request: pytest.FixtureRequest, fake_server: FakeEmbeddings) -> Embedder:
+def embedder(request: pytest.FixtureRequest, fake_server: FakeEndpoint) -> Embedder:
     if request.param == "wordllama":
         return WORDLLAMA
     if request.param == "openai-fake":
@@ -216,7 +164,7 @@ def test_wordllama_loads_from_its_wheel_with_no_network(tmp_path: Any) -> None:
 # --- the OpenAI-compatible adapter's behaviour ---------------------------------------------------
 
 
-def test_inputs_are_sent_in_batches_and_come_back_in_order(fake: FakeEmbeddings) -> None:
+def test_inputs_are_sent_in_batches_and_come_back_in_order(fake: FakeEndpoint) -> None:
     texts = [f"text number {i}" for i in range(150)]
 
     vectors = remote(fake, batch_size=64).embed(texts)
@@ -225,14 +173,14 @@ def test_inputs_are_sent_in_batches_and_come_back_in_order(fake: FakeEmbeddings)
     assert np.allclose(vectors, WORDLLAMA.embed(texts), atol=1e-5)
 
 
-def test_the_default_batch_is_96_inputs(fake: FakeEmbeddings) -> None:
+def test_the_default_batch_is_96_inputs(fake: FakeEndpoint) -> None:
     remote(fake).embed(["x"] * 100)
 
     assert [len(r["input"]) for r in fake.requests] == [96, 4]
     assert fake.requests[0]["model"] == "fake-embedding-1"
 
 
-def test_a_500_is_retried_and_then_succeeds(fake: FakeEmbeddings) -> None:
+def test_a_500_is_retried_and_then_succeeds(fake: FakeEndpoint) -> None:
     fake.script.append((500, {}))
     sleeps = Sleeps()
 
@@ -243,7 +191,7 @@ def test_a_500_is_retried_and_then_succeeds(fake: FakeEmbeddings) -> None:
     assert np.allclose(vectors, WORDLLAMA.embed(["hello"]), atol=1e-5)
 
 
-def test_a_429_waits_as_long_as_retry_after_asks(fake: FakeEmbeddings) -> None:
+def test_a_429_waits_as_long_as_retry_after_asks(fake: FakeEndpoint) -> None:
     fake.script.append((429, {"Retry-After": "2"}))
     sleeps = Sleeps()
 
@@ -253,7 +201,7 @@ def test_a_429_waits_as_long_as_retry_after_asks(fake: FakeEmbeddings) -> None:
     assert len(fake.requests) == 2
 
 
-def test_a_timeout_becomes_service_unavailable_after_the_last_attempt(fake: FakeEmbeddings) -> None:
+def test_a_timeout_becomes_service_unavailable_after_the_last_attempt(fake: FakeEndpoint) -> None:
     fake.script.extend([("stall", {"seconds": "1"})] * 2)
     embedder = remote(fake, timeout_s=0.2, max_attempts=2, sleep=Sleeps())
 
@@ -262,7 +210,7 @@ def test_a_timeout_becomes_service_unavailable_after_the_last_attempt(fake: Fake
     assert len(fake.requests) == 2
 
 
-def test_persistent_5xx_becomes_service_unavailable(fake: FakeEmbeddings) -> None:
+def test_persistent_5xx_becomes_service_unavailable(fake: FakeEndpoint) -> None:
     fake.script.extend([(503, {})] * 3)
 
     with pytest.raises(ServiceUnavailable) as raised:
@@ -270,7 +218,7 @@ def test_persistent_5xx_becomes_service_unavailable(fake: FakeEmbeddings) -> Non
     assert raised.value.extensions["upstream_status"] == 503
 
 
-def test_a_client_error_is_not_retried(fake: FakeEmbeddings) -> None:
+def test_a_client_error_is_not_retried(fake: FakeEndpoint) -> None:
     fake.script.append((400, {}))
 
     with pytest.raises(ServiceUnavailable):
@@ -286,5 +234,5 @@ def test_an_unreachable_endpoint_becomes_service_unavailable() -> None:
         embedder.embed(["hello"])
 
 
-def test_dimensions_are_learnt_from_the_endpoint(fake: FakeEmbeddings) -> None:
+def test_dimensions_are_learnt_from_the_endpoint(fake: FakeEndpoint) -> None:
     assert remote(fake).dimensions == 256

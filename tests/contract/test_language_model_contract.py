@@ -3,16 +3,13 @@ local fake server speaking the same protocol, and a real endpoint when LLM_URL i
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
+from fake_openai_server import FakeEndpoint, serving
 from pydantic import SecretStr
 
 from dotline.adapters.local_language_model import LocalLanguageModel
@@ -43,97 +40,46 @@ def prompt(question: str, context: str = CONTEXT) -> list[ChatMessage]:
 # --- a local server speaking OpenAI's chat completions protocol ----------------------------------
 
 
-@dataclass
-class FakeOpenAI:
-    """Answers with the local engine, after playing any scripted failures in order."""
-
-    url: str
-    script: list[tuple[int | str, dict[str, str]]] = field(default_factory=list)
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    engine: LocalLanguageModel = field(default_factory=LocalLanguageModel)
+LOCAL_ENGINE = LocalLanguageModel()
 
 
-def serve_fake_openai() -> tuple[ThreadingHTTPServer, FakeOpenAI]:
-    fake = FakeOpenAI(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-            fake.requests.append({"path": self.path, "auth": self.headers["authorization"], **body})
-            if self.path != "/v1/chat/completions":
-                return self.reply(404, {"error": {"message": "no such route"}})
-            if self.headers["authorization"] != f"Bearer {FAKE_KEY}":
-                return self.reply(401, {"error": {"message": "bad key"}})
-            if fake.script:
-                status, headers = fake.script.pop(0)
-                if status == "drop":  # the connection dies mid-request
-                    self.close_connection = True
-                    self.connection.shutdown(2)
-                    return None
-                if status == "stall":
-                    time.sleep(float(headers["seconds"]))
-                    return None
-                return self.reply(int(status), {"error": {"message": "scripted"}}, headers)
-            return self.reply(200, self.completion(body))
-
-        def completion(self, body: dict[str, Any]) -> dict[str, Any]:
-            messages = [ChatMessage(**m) for m in body["messages"]]
-            done = fake.engine.complete(messages, max_tokens=body.get("max_tokens", 512))
-            return {
-                "id": "chatcmpl-fake",
-                "object": "chat.completion",
-                "model": body["model"],
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": done.text},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": {
-                    "prompt_tokens": done.prompt_tokens,
-                    "completion_tokens": done.completion_tokens,
-                    "total_tokens": done.prompt_tokens + done.completion_tokens,
-                },
+def complete_like_openai(body: dict[str, Any]) -> dict[str, Any]:
+    """A chat completion answered by the local engine, in OpenAI's response shape."""
+    messages = [ChatMessage(**m) for m in body["messages"]]
+    done = LOCAL_ENGINE.complete(messages, max_tokens=body.get("max_tokens", 512))
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "model": body["model"],
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": done.text},
+                "finish_reason": "stop",
             }
-
-        def reply(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    return server, fake
+        ],
+        "usage": {
+            "prompt_tokens": done.prompt_tokens,
+            "completion_tokens": done.completion_tokens,
+            "total_tokens": done.prompt_tokens + done.completion_tokens,
+        },
+    }
 
 
 @pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeOpenAI]:
-    server, fake = serve_fake_openai()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield fake
-    server.shutdown()
-    server.server_close()
+def fake_server() -> Iterator[FakeEndpoint]:
+    with serving(FakeEndpoint("/v1/chat/completions", FAKE_KEY, complete_like_openai)) as fake:
+        yield fake
 
 
 @pytest.fixture
-def fake(fake_server: FakeOpenAI) -> FakeOpenAI:
+def fake(fake_server: FakeEndpoint) -> FakeEndpoint:
     fake_server.script.clear()
     fake_server.requests.clear()
     return fake_server
 
 
-def fake_settings(fake: FakeOpenAI, settings: Settings, **update: Any) -> Settings:
+def fake_settings(fake: FakeEndpoint, settings: Settings, **update: Any) -> Settings:
     return settings.model_copy(
         update={"llm_url": fake.url, "llm_api_key": SecretStr(FAKE_KEY), **update}
     )
@@ -242,7 +188,7 @@ def test_local_engine_respects_max_tokens() -> None:
 # --- the OpenAI-compatible adapter against the fake ----------------------------------------------
 
 
-def adapter(fake: FakeOpenAI, settings: Settings, **kwargs: Any) -> OpenAILanguageModel:
+def adapter(fake: FakeEndpoint, settings: Settings, **kwargs: Any) -> OpenAILanguageModel:
     client = httpx.Client(
         base_url=fake.url,
         headers={"Authorization": f"Bearer {FAKE_KEY}"},
@@ -251,7 +197,7 @@ def adapter(fake: FakeOpenAI, settings: Settings, **kwargs: Any) -> OpenAILangua
     return OpenAILanguageModel(client, "fake-model", backoff_base_s=0.01, **kwargs)
 
 
-def test_request_is_an_openai_chat_completion(fake: FakeOpenAI, settings: Settings) -> None:
+def test_request_is_an_openai_chat_completion(fake: FakeEndpoint, settings: Settings) -> None:
     model = OpenAILanguageModel.from_settings(fake_settings(fake, settings, llm_model="m-1"))
 
     completion = model.complete(prompt("Where do I work?"), max_tokens=64, temperature=0.0)
@@ -267,7 +213,7 @@ def test_request_is_an_openai_chat_completion(fake: FakeOpenAI, settings: Settin
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503])
 def test_retryable_status_is_retried_then_succeeds(
-    fake: FakeOpenAI, settings: Settings, status: int
+    fake: FakeEndpoint, settings: Settings, status: int
 ) -> None:
     fake.script.append((status, {}))
 
@@ -277,7 +223,7 @@ def test_retryable_status_is_retried_then_succeeds(
     assert "nurse" in completion.text
 
 
-def test_retry_after_is_honoured(fake: FakeOpenAI, settings: Settings) -> None:
+def test_retry_after_is_honoured(fake: FakeEndpoint, settings: Settings) -> None:
     fake.script.append((429, {"Retry-After": "2"}))
     slept: list[float] = []
 
@@ -286,7 +232,7 @@ def test_retry_after_is_honoured(fake: FakeOpenAI, settings: Settings) -> None:
     assert slept == [2.0]
 
 
-def test_dropped_connection_is_retried(fake: FakeOpenAI, settings: Settings) -> None:
+def test_dropped_connection_is_retried(fake: FakeEndpoint, settings: Settings) -> None:
     fake.script.append(("drop", {}))
 
     completion = adapter(fake, settings).complete(prompt("Where do I work?"))
@@ -295,7 +241,7 @@ def test_dropped_connection_is_retried(fake: FakeOpenAI, settings: Settings) -> 
     assert completion.text
 
 
-def test_gives_up_after_the_last_attempt(fake: FakeOpenAI, settings: Settings) -> None:
+def test_gives_up_after_the_last_attempt(fake: FakeEndpoint, settings: Settings) -> None:
     fake.script.extend([(503, {})] * MAX_ATTEMPTS)
 
     with pytest.raises(ServiceUnavailable):
@@ -304,7 +250,7 @@ def test_gives_up_after_the_last_attempt(fake: FakeOpenAI, settings: Settings) -
     assert len(fake.requests) == MAX_ATTEMPTS
 
 
-def test_client_error_is_not_retried(fake: FakeOpenAI, settings: Settings) -> None:
+def test_client_error_is_not_retried(fake: FakeEndpoint, settings: Settings) -> None:
     fake.script.append((400, {}))
 
     with pytest.raises(ServiceUnavailable) as caught:
@@ -314,7 +260,9 @@ def test_client_error_is_not_retried(fake: FakeOpenAI, settings: Settings) -> No
     assert caught.value.extensions["upstream_status"] == 400
 
 
-def test_a_stalled_endpoint_fails_within_the_timeout(fake: FakeOpenAI, settings: Settings) -> None:
+def test_a_stalled_endpoint_fails_within_the_timeout(
+    fake: FakeEndpoint, settings: Settings
+) -> None:
     fake.script.extend([("stall", {"seconds": "3"})] * MAX_ATTEMPTS)
     started = time.monotonic()
 
@@ -325,7 +273,7 @@ def test_a_stalled_endpoint_fails_within_the_timeout(fake: FakeOpenAI, settings:
 
 
 def test_wrong_key_is_service_unavailable_and_the_key_is_not_echoed(
-    fake: FakeOpenAI, settings: Settings
+    fake: FakeEndpoint, settings: Settings
 ) -> None:
     model = OpenAILanguageModel.from_settings(
         fake_settings(fake, settings, llm_api_key=SecretStr("wrong-key"))
