@@ -20,7 +20,7 @@ import pytest
 
 from dotline.bootstrap import Deps
 from dotline.models.db_events import DbEvent
-from dotline.ports.graph import GraphEdge, GraphNode
+from dotline.ports.graph import GraphEdge, GraphNode, Subgraph
 from dotline.ports.vectors import KnowledgeItem
 from dotline.services import mirroring
 from dotline.services.mirrored_entities import item_id
@@ -51,6 +51,13 @@ class FakeGraph:
     def delete_node(self, user_id: UUID, node_id: UUID) -> None:
         self.nodes.pop(node_id, None)
         self.edges = {k: e for k, e in self.edges.items() if node_id not in k[:2]}
+
+    def neighbourhood(self, user_id: UUID, node_id: UUID, depth: int, limit: int = 200) -> Subgraph:
+        if node_id not in self.nodes:
+            return Subgraph()
+        edges = [e for k, e in self.edges.items() if node_id in k[:2]]
+        ids = {node_id} | {e.source_id for e in edges} | {e.target_id for e in edges}
+        return Subgraph(nodes=[self.nodes[i] for i in ids], edges=edges)
 
 
 class FakeVectors:
@@ -89,6 +96,9 @@ class FakeCache:
     def delete(self, keys: Sequence[str]) -> int:
         self.deleted += keys
         return 0
+
+    def get_json(self, key: str) -> Any | None:
+        return None
 
     def publish(self, channel: str, message: dict[str, Any]) -> None:
         self.published.append((channel, message))

@@ -18,6 +18,7 @@ from dotline.ports.cache import Cache
 from dotline.ports.embeddings import Embedder
 from dotline.ports.graph import GraphStore
 from dotline.ports.vectors import VectorStore
+from dotline.services import card_pipeline
 from dotline.services.mirrored_cache import refresh_cache
 from dotline.services.mirrored_entities import ENTITIES, mirror_entity, remove_entity
 
@@ -37,9 +38,11 @@ def apply_db_event(
     )
     if applied_version(db, event.table, event.row_key) >= event.version:
         return outcome
+    touched = card_pipeline.before_change(event, graph=graph)
     if event.table in ENTITIES:
         mirror_entity(event, graph=graph, vectors=vectors, embedder=embedder)
     refresh_cache(event, cache=cache)
+    card_pipeline.follow_change(event, touched, db=db, graph=graph, cache=cache)
     outcome.applied, deleted = record_applied(db, event)
     if deleted and event.table in ENTITIES:
         # A delivery of an older change that passed the check before this row's delete was
