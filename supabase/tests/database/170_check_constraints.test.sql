@@ -3,7 +3,7 @@
 -- The last assertion fails when a part-A check constraint has no case here.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(100);
+select plan(105);
 
 create function pg_temp.violated(statement text) returns text
 language plpgsql
@@ -153,6 +153,11 @@ insert into cases values
   ('media_items_hash_not_blank', $$update public.media_items set hash = ' ' where media_id = '17000000-0000-4000-8000-0000000000f3'$$),
   ('media_items_processing_status_valid', $$update public.media_items set processing_status = 'lost' where media_id = '17000000-0000-4000-8000-0000000000f3'$$),
   ('media_items_metadata_object', $$update public.media_items set metadata = '[]' where media_id = '17000000-0000-4000-8000-0000000000f3'$$),
+  ('media_items_declared_size_positive', $$update public.media_items set declared_size_bytes = 0 where media_id = '17000000-0000-4000-8000-0000000000f3'$$),
+  ('media_items_declared_sha256_format', $$update public.media_items set declared_sha256 = 'ABC' where media_id = '17000000-0000-4000-8000-0000000000f3'$$),
+  ('media_items_detected_mime_type_format', $$update public.media_items set detected_mime_type = 'jpeg' where media_id = '17000000-0000-4000-8000-0000000000f3'$$),
+  ('media_items_failure_reason_iff_failed', $$update public.media_items set processing_status = 'failed' where media_id = '17000000-0000-4000-8000-0000000000f3'$$),
+  ('media_items_duplicate_of_iff_duplicate', $$update public.media_items set processing_status = 'duplicate' where media_id = '17000000-0000-4000-8000-0000000000f3'$$),
   -- annotations
   ('annotations_target_type_length', $$update public.annotations set target_type = ' ' where annotation_id = '17000000-0000-4000-8000-0000000000f4'$$),
   ('annotations_annotation_type_length', $$update public.annotations set annotation_type = '' where annotation_id = '17000000-0000-4000-8000-0000000000f4'$$),
