@@ -11,6 +11,7 @@ select results_eq(
     ('behaviour-event-partitions', '5 0 * * *'),
     ('close-inactive-conversations', '30 1 * * *'),
     ('decay-memory-importance', '30 3 * * *'),
+    ('end-idle-conversations', '*/5 * * * *'),
     ('expire-challenges', '*/5 * * * *'),
     ('expire-memories', '0 3 * * *'),
     ('purge-behaviour-events', '30 3 * * *'),
