@@ -16,7 +16,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dotline.ports.language_model import ChatMessage, Completion
+from dotline.adapters.local_extraction import extract_conversation
+from dotline.adapters.local_insight_synthesis import synthesize
+from dotline.ports.insight_synthesis import InsightBrief, InsightSynthesis
+from dotline.ports.language_model import ChatMessage, Completion, Extraction, Turn
 
 MODEL_NAME = "dotline-local-1"
 CHARS_PER_TOKEN = 4
@@ -71,6 +74,14 @@ class LocalLanguageModel:
             latency_ms=(time.perf_counter() - started) * 1000,
             confidence=confidence,
         )
+
+    def extract(self, turns: Sequence[Turn]) -> Extraction:
+        """Memories from the person's turns, by rule (see local_extraction); deterministic."""
+        return extract_conversation(turns)
+
+    def synthesize_insights(self, brief: InsightBrief) -> InsightSynthesis:
+        """A summary and prompts composed from the brief (see local_insight_synthesis)."""
+        return synthesize(brief)
 
 
 def read_snippets(system_text: str) -> list[Snippet]:

@@ -8,8 +8,15 @@ from collections.abc import Callable, Sequence
 import httpx
 
 from dotline.adapters.openai_compatible import Retrying, bounded_client
+from dotline.adapters.openai_extraction import (
+    EXTRACTION_MAX_TOKENS,
+    extraction_messages,
+    read_extraction,
+)
+from dotline.adapters.openai_insight_synthesis import insight_request, read_insight_answer
 from dotline.errors import ServiceUnavailable
-from dotline.ports.language_model import ChatMessage, Completion
+from dotline.ports.insight_synthesis import InsightBrief, InsightSynthesis
+from dotline.ports.language_model import ChatMessage, Completion, Extraction, Turn
 from dotline.settings import Settings
 
 MAX_ATTEMPTS = 3
@@ -67,3 +74,25 @@ class OpenAILanguageModel:
             )
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
             raise ServiceUnavailable("The language model's answer was malformed.") from exc
+
+    def extract(self, turns: Sequence[Turn]) -> Extraction:
+        """Memories from the person's turns as JSON (validated); ServiceUnavailable on failure."""
+        body = {
+            "model": self._model,
+            "messages": extraction_messages(turns),
+            "max_tokens": EXTRACTION_MAX_TOKENS,
+            "temperature": 0.0,
+            "response_format": {"type": "json_object"},
+        }
+        data = self._retrying.post(
+            self._client, "chat/completions", body, what="The language model"
+        )
+        return read_extraction(data, turns, self._model)
+
+    def synthesize_insights(self, brief: InsightBrief) -> InsightSynthesis:
+        """The model's summary and prompts for a brief (JSON mode); ServiceUnavailable on failure."""
+        data = self._retrying.post(
+            self._client, "chat/completions", insight_request(self._model, brief),
+            what="The language model",
+        )  # fmt: skip
+        return read_insight_answer(data, self._model)

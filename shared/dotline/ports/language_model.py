@@ -1,11 +1,16 @@
-"""The language model port: a chat completion grounded in what the caller hands it."""
+"""The language model port: a chat completion grounded in what the caller hands it, and the
+extraction of memories, concepts and facts from a conversation (ingestion)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from datetime import datetime
+from typing import Annotated, Literal, Protocol
+from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from dotline.ports.insight_synthesis import InsightSynthesizer
 
 
 class ChatMessage(BaseModel):
@@ -26,8 +31,100 @@ class Completion(BaseModel):
     confidence: float | None = None
 
 
-class LanguageModel(Protocol):
-    """Answers a conversation."""
+ConceptType = Literal[
+    "person", "place", "organization", "activity", "topic", "emotion", "goal", "value"
+]  # fmt: skip
+# Facts whose predicate holds one value at a time: a newer value replaces the older one.
+SINGLE_VALUED_PREDICATES = frozenset(
+    {"lives_in", "works_at", "works_as", "age", "relationship_status"}
+)
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Predicate = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,47}$")]
+Unit = Annotated[float, Field(ge=0, le=1)]
+
+
+class Turn(BaseModel):
+    """One message of the conversation being ingested."""
+
+    message_id: UUID
+    role: Literal["system", "user", "assistant"]
+    content: str
+    created_at: datetime
+
+
+class ExtractedConcept(BaseModel):
+    """A person, place, topic, feeling, ... a memory involves; `relationship` for people."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    type: ConceptType
+    relationship: Name | None = None
+
+
+class ExtractedFact(BaseModel):
+    """Something the person states about themselves: (predicate, value), affirmed or denied.
+
+    A single-valued predicate (SINGLE_VALUED_PREDICATES, `favourite_*`) holds one value; any other
+    holds per value, so only the opposite polarity of the same value contradicts it.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    predicate: Predicate
+    value: Name
+    polarity: bool = True
+
+    @property
+    def key(self) -> str:
+        """What a contradicting fact has in common with this one."""
+        single = self.predicate in SINGLE_VALUED_PREDICATES or self.predicate.startswith(
+            "favourite_"
+        )
+        return self.predicate if single else f"{self.predicate}:{self.value.casefold()}"
+
+
+class ExtractedMemory(BaseModel):
+    """One memory unit drawn from one of the person's turns."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message_id: UUID
+    title: Name
+    content: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)
+    ]
+    importance: Unit
+    sentiment: Annotated[float, Field(ge=-1, le=1)]
+    concepts: list[ExtractedConcept] = Field(default_factory=list, max_length=30)
+    emotions: list[Name] = Field(default_factory=list, max_length=10)
+    tags: list[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    ] = Field(default_factory=list, max_length=10)
+    facts: list[ExtractedFact] = Field(default_factory=list, max_length=10)
+
+
+class Extraction(BaseModel):
+    """What a conversation says worth remembering; `model` names the extractor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    memories: list[ExtractedMemory] = Field(default_factory=list)
+
+
+class Extractor(Protocol):
+    """Reads memories, concepts and facts out of a conversation (a language model's second job)."""
+
+    def extract(self, turns: Sequence[Turn]) -> Extraction:
+        """Memories from the person's (`user`) turns only, each naming the turn it came from.
+
+        Other turns are context. Same turns, same answer for a deterministic extractor.
+        """
+
+
+class LanguageModel(Extractor, InsightSynthesizer, Protocol):
+    """Answers a conversation, extracts what it says, and synthesizes a cycle's insights."""
 
     def complete(
         self, messages: Sequence[ChatMessage], *, max_tokens: int = 512, temperature: float = 0.3
