@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from dotline.models.db_events import DbEvent
+from dotline.models.db_events import KEY_COLUMNS, DbEvent
 from dotline.ports.embeddings import Embedder
 from dotline.ports.graph import GraphEdge, GraphNode, GraphStore, NodeLabel
 from dotline.ports.vectors import KnowledgeItem, VectorStore
@@ -45,38 +45,61 @@ def mirror_entity(
     event: DbEvent, *, graph: GraphStore, vectors: VectorStore, embedder: Embedder
 ) -> None:
     """Upsert (or, for a delete, remove) the row's node and knowledge item."""
-    label, item_type = ENTITIES[event.table]
+    _, item_type = ENTITIES[event.table]
     row = event.row
     user_id = UUID(str(row["user_id"]))
     node_id = UUID(event.row_key)
     if event.type == "DELETE":
         remove_entity(event, graph=graph, vectors=vectors)
         return
-    properties = {k: row.get(k) for k in _NODE_PROPERTIES[event.table]}
-    node = GraphNode(
-        node_id=node_id, user_id=user_id, label=label, properties=properties, version=event.version
-    )
-    graph.upsert_nodes([node])
+    graph.upsert_nodes([entity_node(event.table, row, event.version)])
     if event.table == "concepts":
         graph.upsert_edges(related_edges(row, user_id, node_id, event.version))
     if item_type is not None:
-        text, title = _text_of(event.table, row)
+        text, _ = entity_text(event.table, row)
         vector = embedder.embed([text])[0]
-        item = KnowledgeItem(
-            item_id=item_id(event.table, event.row_key),
-            user_id=user_id,
-            source_entity_type=item_type,
-            source_entity_id=node_id,
-            title=title,
-            text=text,
-            tags=list(row.get("tags") or []),
-            importance=_importance(row),
-            created_at=datetime.fromisoformat(str(row["created_at"])),
-            model_version=embedder.model_version,
-            vector=vector,
-            version=event.version,
+        vectors.upsert(
+            [entity_item(event.table, row, vector, embedder.model_version, event.version)]
         )
-        vectors.upsert([item])
+
+
+def entity_node(table: str, row: dict[str, Any], version: int) -> GraphNode:
+    """The node of a row (as the webhook carries it, i.e. `to_jsonb` of the row)."""
+    label, _ = ENTITIES[table]
+    key = str(row[KEY_COLUMNS[table]])
+    properties = {k: row.get(k) for k in _NODE_PROPERTIES[table]}
+    return GraphNode(
+        node_id=UUID(key),
+        user_id=UUID(str(row["user_id"])),
+        label=label,
+        properties=properties,
+        version=version,
+    )
+
+
+def entity_item(
+    table: str, row: dict[str, Any], vector: list[float], model_version: str, version: int
+) -> KnowledgeItem:
+    """The knowledge item of a row with its text's vector (see entity_text)."""
+    _, item_type = ENTITIES[table]
+    if item_type is None:
+        raise ValueError(f"{table} rows have no knowledge item")
+    key = str(row[KEY_COLUMNS[table]])
+    text, title = entity_text(table, row)
+    return KnowledgeItem(
+        item_id=item_id(table, key),
+        user_id=UUID(str(row["user_id"])),
+        source_entity_type=item_type,
+        source_entity_id=UUID(key),
+        title=title,
+        text=text,
+        tags=list(row.get("tags") or []),
+        importance=_importance(row),
+        created_at=datetime.fromisoformat(str(row["created_at"])),
+        model_version=model_version,
+        vector=vector,
+        version=version,
+    )
 
 
 def remove_entity(event: DbEvent, *, graph: GraphStore, vectors: VectorStore) -> None:
@@ -104,7 +127,7 @@ def related_edges(
     ]  # fmt: skip
 
 
-def _text_of(table: str, row: dict[str, Any]) -> tuple[str, str | None]:
+def entity_text(table: str, row: dict[str, Any]) -> tuple[str, str | None]:
     """The searchable text and title of a row."""
     if table == "memories":
         title = row.get("title")
