@@ -46,6 +46,7 @@ class Profile(BaseModel):
     subscription_tier: str
     account_status: str
     growth_profile: dict[str, Any]
+    persona_analysis: bool = Field(description="False: opted out of persona analysis")
     created_at: datetime
     updated_at: datetime
 
@@ -61,6 +62,9 @@ class ProfileUpdate(BaseModel):
     preferences: dict[str, Any] | None = Field(default=None, max_length=MAX_PREFERENCES_KEYS)
     data_retention_days: int | None = Field(
         default=None, ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS, strict=True
+    )
+    persona_analysis: bool | None = Field(
+        default=None, strict=True, description="false opts out of persona analysis (and blanks it)"
     )
 
     @field_validator("timezone")

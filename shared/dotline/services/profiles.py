@@ -16,11 +16,13 @@ _UPDATABLE_COLUMNS = {
     "language": "language_preference",
     "preferences": "preferences",
     "data_retention_days": "data_retention_days",
+    "persona_analysis": "persona_analysis_enabled",
 }
 
 _PROFILE_COLUMNS = sql.SQL(
     "user_id, email, display_name, timezone, language_preference as language, preferences, "
     "data_retention_days, region, subscription_tier, account_status, growth_profile, "
+    "persona_analysis_enabled as persona_analysis, "
     "created_at, updated_at"
 )
 
