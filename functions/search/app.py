@@ -1,0 +1,52 @@
+"""Search: GET /v1/search finds the caller's memories, concepts, derived artifacts and app
+knowledge by meaning, by words and through the graph, best first, each hit saying why."""
+
+from typing import Annotated
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import AwareDatetime
+
+from dotline.api import BEARER, current_user, entry, resolver
+from dotline.bootstrap import deps
+from dotline.models.search import SearchFilters, SearchResults, SearchType
+from dotline.services import search
+
+MAX_QUERY_CHARS = 500
+MAX_LIMIT = 50
+
+app = resolver()
+
+Instant = Annotated[AwareDatetime | None, Query()]
+
+
+@app.get(
+    "/v1/search",
+    summary="Search your memories, concepts, artifacts and app knowledge",
+    description="`q` is plain language: a hit may match its meaning (vector), its words (full "
+    "text) or be linked in your graph to a top hit; `why` says which. Expired memories never "
+    "appear; decayed ones rank lower. `types` repeats (`types=memory&types=concept`); `app_id` "
+    "keeps that app's memories and knowledge. Pages through at most 100 hits with `cursor`.",
+    security=BEARER,
+    tags=["search"],
+)
+def search_everything(
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)],
+    types: Annotated[list[SearchType] | None, Query(description="Any of these types")] = None,
+    app_id: Annotated[UUID | None, Query()] = None,
+    created_after: Instant = None,
+    created_before: Instant = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+) -> SearchResults:
+    d = deps()
+    filters = SearchFilters(
+        types=types, app_id=app_id, created_after=created_after, created_before=created_before
+    )
+    return search.search(
+        d.db, current_user(app), q, filters, limit=limit, cursor=cursor,
+        embedder=d.embedder, vectors=d.vectors, graph=d.graph,
+    )  # fmt: skip
+
+
+handler = entry(app)

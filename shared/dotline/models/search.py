@@ -1,0 +1,79 @@
+"""Search as GET /v1/search asks for it and answers: ranked hits, each saying why it matched."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+
+class SearchType(StrEnum):
+    """What a search looks through."""
+
+    memory = "memory"
+    concept = "concept"
+    artifact = "artifact"
+    knowledge = "knowledge"
+
+
+class SearchFilters(BaseModel):
+    """Restrictions every hit must meet (None: not restricted)."""
+
+    types: list[SearchType] | None = None
+    app_id: UUID | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+class GraphLink(BaseModel):
+    """A hit reached through the graph: an edge from (or to) another top hit."""
+
+    from_entity_type: SearchType
+    from_entity_id: UUID
+    relationship: str = Field(description="the edge's type, e.g. INVOLVES or RELATED_TO")
+
+
+class MatchReasons(BaseModel):
+    """Which channels found the hit, and what each saw."""
+
+    channels: list[Literal["vector", "text", "graph"]]
+    vector_similarity: float | None = Field(
+        None, description="cosine similarity mapped to [0, 1], when the meaning matched"
+    )
+    text_rank: float | None = Field(None, description="Postgres full-text rank, when words matched")
+    matched_terms: list[str] = Field(
+        default_factory=list, description="query words found in the hit"
+    )
+    graph_links: list[GraphLink] = Field(
+        default_factory=list, description="top hits this one is linked to"
+    )
+
+
+class SearchHit(BaseModel):
+    """One result: what it is, a snippet of it, its score and why it matched."""
+
+    entity_type: SearchType
+    entity_id: UUID
+    title: str
+    snippet: str
+    app_id: UUID | None
+    importance: float | None = Field(description="the memory's (decayed) importance, 0-1")
+    score: float = Field(description="fused relevance after recency and importance; higher first")
+    why: MatchReasons
+    created_at: datetime
+    updated_at: datetime
+
+
+class SearchResults(BaseModel):
+    """A page of hits, best first; `next_cursor` fetches the next page of the same search."""
+
+    query: str
+    items: list[SearchHit]
+    next_cursor: str | None = None
+    unavailable_channels: list[Literal["vector", "graph"]] = Field(
+        default_factory=list,
+        description="channels whose backend failed; the hits come from the others",
+    )
