@@ -12,8 +12,8 @@
 --   cards (source_entity_type concept)   re-pointed when the survivor has no card; else archived
 --                                        (one card per entity), its favourite carried over
 --   annotations (target_type concept)    re-pointed
---   reflections.related_entities         objects {"entity_type": "concept", "entity_id": source}
---                                        re-pointed
+--   reflections.related_entities,        references to the source re-pointed (either shape:
+--   derived_artifacts.source_entities    {"entity_type", "entity_id"} or {"type", "id"})
 --   growth_events (append-only)          never rewritten: a compensating pair per dimension moves
 --                                        the source's growth to the survivor (the profile's sums
 --                                        do not change)
@@ -141,17 +141,20 @@ begin
   v_counts := v_counts || jsonb_build_object('annotations', v_n);
 
   update public.reflections r
-  set related_entities = (
-    select jsonb_agg(case
-      when e ->> 'entity_type' = 'concept' and e ->> 'entity_id' = p_source_id::text
-        then e || jsonb_build_object('entity_id', p_target_id::text)
-      else e end order by i)
-    from jsonb_array_elements(r.related_entities) with ordinality as x (e, i))
+  set related_entities = private.repointed_concept_refs(r.related_entities, p_source_id, p_target_id)
   where r.user_id = v_source.user_id
-    and r.related_entities @> jsonb_build_array(
-      jsonb_build_object('entity_type', 'concept', 'entity_id', p_source_id::text));
+    and (r.related_entities @> jsonb_build_array(jsonb_build_object('entity_type', 'concept', 'entity_id', p_source_id::text))
+      or r.related_entities @> jsonb_build_array(jsonb_build_object('type', 'concept', 'id', p_source_id::text)));
   get diagnostics v_n = row_count;
   v_counts := v_counts || jsonb_build_object('reflections', v_n);
+
+  update public.derived_artifacts a
+  set source_entities = private.repointed_concept_refs(a.source_entities, p_source_id, p_target_id)
+  where a.user_id = v_source.user_id
+    and (a.source_entities @> jsonb_build_array(jsonb_build_object('entity_type', 'concept', 'entity_id', p_source_id::text))
+      or a.source_entities @> jsonb_build_array(jsonb_build_object('type', 'concept', 'id', p_source_id::text)));
+  get diagnostics v_n = row_count;
+  v_counts := v_counts || jsonb_build_object('artifact_sources', v_n);
 
   insert into public.growth_events (user_id, entity_id, entity_type, dim_key, delta, source, details)
   select v_source.user_id, side.entity_id, 'concept', g.dim_key, side.sign * g.total, 'concept_merge',
@@ -201,7 +204,30 @@ $$;
 comment on function private.repointed_concept_ids(jsonb, uuid, uuid, uuid) is
   'A related_concept_ids list with the merged concept''s id replaced by the survivor''s (no duplicates, no self).';
 
+-- An array of entity references with the merged concept's replaced by the survivor's. Both
+-- shapes in use are understood: {"entity_type": "concept", "entity_id": ...} (reflections) and
+-- {"type": "concept", "id": ...} (derived_artifacts.source_entities); other objects are kept.
+create or replace function private.repointed_concept_refs(p_refs jsonb, p_source_id uuid, p_target_id uuid)
+returns jsonb
+language sql
+immutable
+set search_path = ''
+as $$
+  select coalesce(jsonb_agg(case
+      when ref ->> 'entity_type' = 'concept' and ref ->> 'entity_id' = p_source_id::text
+        then ref || jsonb_build_object('entity_id', p_target_id::text)
+      when ref ->> 'type' = 'concept' and ref ->> 'id' = p_source_id::text
+        then ref || jsonb_build_object('id', p_target_id::text)
+      else ref end order by position), '[]'::jsonb)
+  from jsonb_array_elements(case when jsonb_typeof(p_refs) = 'array' then p_refs else '[]'::jsonb end)
+    with ordinality as listed (ref, position)
+$$;
+comment on function private.repointed_concept_refs(jsonb, uuid, uuid) is
+  'Entity references with a merged concept''s replaced by its survivor''s (both reference shapes).';
+
 revoke all on function private.merge_concept(uuid, uuid) from public, anon;
 grant execute on function private.merge_concept(uuid, uuid) to authenticated, service_role;
 revoke all on function private.repointed_concept_ids(jsonb, uuid, uuid, uuid) from public, anon, authenticated;
 grant execute on function private.repointed_concept_ids(jsonb, uuid, uuid, uuid) to service_role;
+revoke all on function private.repointed_concept_refs(jsonb, uuid, uuid) from public, anon, authenticated;
+grant execute on function private.repointed_concept_refs(jsonb, uuid, uuid) to service_role;

@@ -2,7 +2,7 @@
 -- marked merged, growth moved by compensating events, and every refusal answered as an outcome.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(22);
+select plan(23);
 
 insert into auth.users (id, email) values
   ('51000000-0000-4000-8000-000000000001', 'ana@example.com'),
@@ -29,6 +29,10 @@ insert into public.annotations (user_id, target_id, target_type, annotation_type
 insert into public.reflections (reflection_id, user_id, content, reflection_type, related_entities) values
   ('51000000-0000-4000-8000-0000000000e1', '51000000-0000-4000-8000-000000000001', 'Family day', 'daily',
    '[{"entity_type": "concept", "entity_id": "51000000-0000-4000-8000-0000000000c2"}, {"entity_type": "memory", "entity_id": "51000000-0000-4000-8000-0000000000c2"}]');
+insert into public.derived_artifacts (artifact_id, user_id, artifact_type, title, source_concept_id, source_entities) values
+  ('51000000-0000-4000-8000-0000000000a1', '51000000-0000-4000-8000-000000000001', 'insight_summary', 'Sisters',
+   '51000000-0000-4000-8000-0000000000c2',
+   '[{"type": "concept", "id": "51000000-0000-4000-8000-0000000000c2"}, {"type": "challenge", "id": "51000000-0000-4000-8000-0000000000c2"}]');
 insert into public.growth_events (user_id, entity_id, entity_type, dim_key, delta, source) values
   ('51000000-0000-4000-8000-000000000001', '51000000-0000-4000-8000-0000000000c2', 'concept', 'self_know', 0.5, 'test'),
   ('51000000-0000-4000-8000-000000000001', '51000000-0000-4000-8000-0000000000c2', 'concept', 'self_know', 0.25, 'test');
@@ -65,6 +69,9 @@ select is((select status || ' ' || is_favorited from public.cards where source_e
           'active_archive false', 'the source''s card is archived (the survivor has its one card)');
 select is((select status || ' ' || is_favorited from public.cards where source_entity_id = '51000000-0000-4000-8000-0000000000c1'),
           'active_canvas true', 'the survivor''s card stays on the canvas and takes over the favourite');
+select is((select source_concept_id::text || ' ' || source_entities::text from public.derived_artifacts where artifact_id = '51000000-0000-4000-8000-0000000000a1'),
+          '51000000-0000-4000-8000-0000000000c1 [{"id": "51000000-0000-4000-8000-0000000000c1", "type": "concept"}, {"id": "51000000-0000-4000-8000-0000000000c2", "type": "challenge"}]',
+          'an artifact drawn from the source now cites the survivor (its column and its concept sources)');
 select is((select count(*)::integer from public.annotations where target_id = '51000000-0000-4000-8000-0000000000c1'),
           1, 'annotations of the source now annotate the survivor');
 select is((select related_entities from public.reflections where reflection_id = '51000000-0000-4000-8000-0000000000e1'),
