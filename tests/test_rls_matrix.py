@@ -155,6 +155,8 @@ def candidates(column: Column, literals: list[str]) -> list[tuple[str, Any]]:
         return [("%s::interval", "1 day")]
     if type_name == "inet":
         return [("%s::inet", "127.0.0.1")]
+    if type_name == "tsvector":
+        return [("to_tsvector('english', %s)", "rls matrix")]
     if type_name.startswith(("text", "character", "citext", "name")):
         tag = secrets.token_hex(4)
         pool = [
