@@ -12,6 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from dotline_local.insights_cli import insights, insights_arguments
+from dotline_local.persona_cli import persona, persona_arguments
+from dotline_local.retention_cli import retention, retention_arguments
+
 
 class Command(NamedTuple):
     """A subcommand: what runs, and what it accepts."""
@@ -229,6 +233,9 @@ COMMANDS: dict[str, Command] = {
     "graph": Command(graph, graph_arguments),
     "vectors": Command(vectors, vectors_arguments),
     "growth": Command(growth, growth_arguments),
+    "retention": Command(retention, retention_arguments),
+    "persona": Command(persona, persona_arguments),
+    "insights": Command(insights, insights_arguments),
 }
 
 

@@ -1,0 +1,42 @@
+"""Recording a scheduled function's run in `private.job_runs`, as pg_cron's jobs do."""
+
+from __future__ import annotations
+
+import json
+
+from dotline.db import Database
+
+_START = "insert into private.job_runs (job_name) values (%(name)s) returning job_run_id"
+
+_SUCCEED = """
+update private.job_runs
+set status = 'succeeded', finished_at = clock_timestamp(), counts = %(counts)s::jsonb
+where job_run_id = %(id)s
+"""
+
+_FAIL = """
+update private.job_runs
+set status = 'failed', finished_at = clock_timestamp(), counts = %(counts)s::jsonb,
+    error = %(error)s
+where job_run_id = %(id)s
+"""
+
+
+def start_run(db: Database, job_name: str) -> int:
+    """Record a run as started (committed at once, so a killed run stays visible)."""
+    with db.as_service() as tx:
+        row = tx.execute(_START, {"name": job_name}).fetchone()
+    assert row is not None
+    return int(row["job_run_id"])
+
+
+def finish_run(db: Database, job_run_id: int, counts: dict[str, int]) -> None:
+    """Record the run as succeeded with what it changed."""
+    with db.as_service() as tx:
+        tx.execute(_SUCCEED, {"id": job_run_id, "counts": json.dumps(counts)})
+
+
+def fail_run(db: Database, job_run_id: int, counts: dict[str, int], error: str) -> None:
+    """Record the run as failed, with what it changed before it stopped."""
+    with db.as_service() as tx:
+        tx.execute(_FAIL, {"id": job_run_id, "counts": json.dumps(counts), "error": error[:2000]})
