@@ -17,7 +17,7 @@ from psycopg.types.json import Jsonb
 
 from dotline import cache_keys
 from dotline.db import Database
-from dotline.growth_rules import GrowthConfig, current_config
+from dotline.growth_rules import GrowthConfig
 from dotline.models.db_events import DbEvent
 from dotline.ports.cache import Cache
 from dotline.ports.graph import GraphStore
@@ -54,14 +54,20 @@ def before_change(event: DbEvent, *, graph: GraphStore) -> Touched:
 
 
 def follow_change(
-    event: DbEvent, touched: Touched, *, db: Database, graph: GraphStore, cache: Cache
+    event: DbEvent,
+    touched: Touched,
+    *,
+    db: Database,
+    graph: GraphStore,
+    cache: Cache,
+    config: GrowthConfig,
 ) -> list[UUID]:
     """Keep the evolution of the cards the change touches current; returns the cards announced."""
     entities = _entities_touched(event, touched, graph=graph, db=db)
     if not entities:
         return []
     user_id = UUID(str(event.row["user_id"]))
-    return refresh_cards(user_id, entities, db=db, cache=cache, config=current_config(cache))
+    return refresh_cards(user_id, entities, db=db, cache=cache, config=config)
 
 
 def refresh_cards(

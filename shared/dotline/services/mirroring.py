@@ -5,6 +5,9 @@ source row, deletes included. A change no newer than that is a redelivery or arr
 changes nothing; a newer one is applied (every write idempotent and versioned) and then recorded.
 A crash between the two leaves the change unrecorded, so its redelivery applies it again, to the
 same effect.
+
+After the mirrors, the change earns its growth (growth_earned) and the cards it touches have their
+evolution kept current and announced (card_pipeline).
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from pydantic import ValidationError
 
 from dotline.db import Database
 from dotline.errors import InvalidRequest
+from dotline.growth_rules import current_config
 from dotline.models.db_events import DbEvent, DbEventOutcome
 from dotline.ports.cache import Cache
 from dotline.ports.embeddings import Embedder
 from dotline.ports.graph import GraphStore
 from dotline.ports.vectors import VectorStore
 from dotline.services import card_pipeline
+from dotline.services.growth_earned import earn_growth
 from dotline.services.mirrored_cache import refresh_cache
 from dotline.services.mirrored_entities import ENTITIES, mirror_entity, remove_entity
 
@@ -42,7 +47,9 @@ def apply_db_event(
     if event.table in ENTITIES:
         mirror_entity(event, graph=graph, vectors=vectors, embedder=embedder)
     refresh_cache(event, cache=cache)
-    card_pipeline.follow_change(event, touched, db=db, graph=graph, cache=cache)
+    config = current_config(cache)
+    earn_growth(event, db=db, config=config)
+    card_pipeline.follow_change(event, touched, db=db, graph=graph, cache=cache, config=config)
     outcome.applied, deleted = record_applied(db, event)
     if deleted and event.table in ENTITIES:
         # A delivery of an older change that passed the check before this row's delete was
