@@ -18,10 +18,12 @@ from dotline.settings import Settings, get_settings
 if TYPE_CHECKING:
     from upstash_redis import Redis
 
+    from dotline.ports.auth_admin import AuthAdmin
     from dotline.ports.cache import Cache, RateLimits
     from dotline.ports.embeddings import Embedder
     from dotline.ports.graph import GraphStore
     from dotline.ports.language_model import LanguageModel
+    from dotline.ports.objects import ObjectStore
     from dotline.ports.vectors import VectorStore
 
 
@@ -40,6 +42,13 @@ class Deps:
     def tokens(self) -> TokenVerifier:
         """Verifies callers' access tokens."""
         return TokenVerifier(self.settings)
+
+    @cached_property
+    def auth_admin(self) -> AuthAdmin:
+        """Supabase Auth's admin API at SUPABASE_URL (locally the stack's emulation on 54321)."""
+        from dotline.adapters.gotrue_admin import GoTrueAdmin
+
+        return GoTrueAdmin.from_settings(self.settings)
 
     @cached_property
     def redis(self) -> Redis:
@@ -105,6 +114,13 @@ class Deps:
         from dotline.adapters.local_language_model import LocalLanguageModel
 
         return LocalLanguageModel()
+
+    @cached_property
+    def objects(self) -> ObjectStore:
+        """The media bucket on S3 (boto3 imported on first use; S3_ENDPOINT_URL for moto)."""
+        from dotline.adapters.s3_objects import S3Objects
+
+        return S3Objects.from_settings(self.settings)
 
 
 _deps: Deps | None = None

@@ -11,6 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LOCAL_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"  # noqa: S105
 LOCAL_REDIS_REST_TOKEN = "dotline-local-redis-token"  # noqa: S105
 LOCAL_WEBHOOK_SECRET = "dotline-local-webhook-secret"  # noqa: S105
+# The Supabase CLI's well-known local service-role key (signed with LOCAL_JWT_SECRET).
+LOCAL_SERVICE_ROLE_KEY = (  # noqa: S105
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9s"
+    "ZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU"
+)
 
 
 class Settings(BaseSettings):
@@ -25,6 +30,8 @@ class Settings(BaseSettings):
     supabase_url: str = "http://127.0.0.1:54321"
     supabase_jwt_secret: SecretStr | None = SecretStr(LOCAL_JWT_SECRET)
     supabase_jwks_url: str | None = None
+    # GoTrue's admin API (erasure deletes the Auth user); locally the Supabase CLI's demo key.
+    supabase_service_role_key: SecretStr = SecretStr(LOCAL_SERVICE_ROLE_KEY)
     supabase_jwt_issuer: str | None = None
     supabase_jwt_audience: str = "authenticated"
     jwks_cache_ttl_s: int = Field(default=600, ge=0)
@@ -54,6 +61,18 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr = SecretStr(LOCAL_WEBHOOK_SECRET)
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)
 
+    # Media objects (S3). S3_ENDPOINT_URL points at an S3-compatible server (locally moto's); blank
+    # in AWS, where the function's role signs. The access key pair is used only with an endpoint.
+    media_bucket: str = "dotline-media-local"
+    s3_endpoint_url: str | None = "http://127.0.0.1:54329"
+    s3_access_key_id: str = "dotline-local"
+    s3_secret_access_key: SecretStr = SecretStr("dotline-local")
+    aws_region: str = "us-east-1"
+
+    # The insight cycle: a person's next cycle is due this long after the last (or sign-up).
+    insight_cycle_days: int = Field(default=7, ge=1, le=90)
+    insight_cycle_batch: int = Field(default=50, ge=1, le=1_000)
+
     log_level: str = "INFO"
     service_name: str = "dotline"
 
@@ -63,6 +82,11 @@ class Settings(BaseSettings):
         if value is not None and not value.get_secret_value().strip():
             return None  # an empty HMAC key would accept tokens anyone can forge
         return value
+
+    @field_validator("s3_endpoint_url", mode="after")
+    @classmethod
+    def _blank_endpoint_means_aws(cls, value: str | None) -> str | None:
+        return value if value and value.strip() else None
 
     @property
     def jwt_issuer(self) -> str:

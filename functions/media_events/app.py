@@ -1,0 +1,25 @@
+"""The media bucket's S3 event function: each stored object settles its media item (hashed,
+de-duplicated, typed). A failure raises, so Lambda retries the event and then dead-letters it."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
+
+from dotline.bootstrap import deps
+from dotline.services import media_processing
+
+logger = Logger(service="dotline")
+
+
+@event_source(data_class=S3Event)
+def handler(event: S3Event, context: Any) -> dict[str, Any]:
+    outcomes = [
+        media_processing.process_stored_object(
+            deps().db, deps().objects, record.s3.bucket.name, record.s3.get_object.key
+        )
+        for record in event.records
+        if record.event_name.startswith("ObjectCreated:")
+    ]
+    logger.info("s3 event", extra={"outcomes": [o.model_dump(mode="json") for o in outcomes]})
+    return {"outcomes": [o.model_dump(mode="json") for o in outcomes]}

@@ -1,0 +1,200 @@
+"""The caller's media: prepare an upload (a pending item and a presigned PUT URL), list, read
+(with a short-lived download URL once ready), delete (the row, then the object).
+
+Object keys are the server's: `users/{user_id}/{media_id}/{safe filename}`, so a person can only
+ever be handed URLs under their own prefix. Row-level security scopes every query to the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+
+from dotline.auth import Principal
+from dotline.db import Database, Transaction
+from dotline.errors import InvalidRequest, NotFound, ServiceUnavailable
+from dotline.idempotency import Outcome, create_once
+from dotline.media_types import MediaKind, kind_of
+from dotline.models.media import MediaItem, MediaPage, MediaStatus, MediaUpload, MediaUploadRequest
+from dotline.pagination import decode_cursor, encode_cursor
+from dotline.ports.objects import ObjectStore
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_URL_TTL_S = 15 * 60
+DOWNLOAD_URL_TTL_S = 5 * 60
+MAX_KEY_FILENAME_CHARS = 100
+KEY_LAYOUT = re.compile(r"^users/(?P<user_id>[0-9a-f-]{36})/(?P<media_id>[0-9a-f-]{36})/[^/]+$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+_COLUMNS = sql.SQL(
+    "m.media_id, m.user_id, m.memory_id, m.type, m.filename, m.mime_type, m.declared_size_bytes, "
+    "m.declared_sha256, m.processing_status, m.size_bytes, m.hash as sha256, m.detected_mime_type, "
+    "m.failure_reason, m.duplicate_of_media_id, m.metadata, m.created_at, m.processed_at, "
+    "m.storage_url, o.storage_url as original_storage_url"
+)
+_FROM = sql.SQL(
+    "public.media_items m left join public.media_items o on o.media_id = m.duplicate_of_media_id"
+)
+_BY_ID = sql.SQL("select {} from {} where m.media_id = %(id)s").format(_COLUMNS, _FROM)
+_INSERT = """
+insert into public.media_items (media_id, memory_id, type, storage_url, filename, mime_type,
+                                declared_size_bytes, declared_sha256, metadata)
+values (%(media_id)s, %(memory_id)s, %(type)s, %(storage_url)s, %(filename)s, %(mime_type)s,
+        %(size_bytes)s, %(sha256)s, %(metadata)s)
+"""
+
+
+def object_key(user_id: UUID, media_id: UUID, filename: str) -> str:
+    """Where an item's object lives: under the owner's prefix, named by a safe form of filename."""
+    safe = _UNSAFE.sub("_", filename).strip("._")[-MAX_KEY_FILENAME_CHARS:].lstrip("._")
+    return f"users/{user_id}/{media_id}/{safe or 'file'}"
+
+
+def request_upload(
+    db: Database,
+    objects: ObjectStore,
+    user: Principal,
+    new: MediaUploadRequest,
+    idempotency_key: str | None = None,
+) -> tuple[int, MediaUpload]:
+    """A pending item and a PUT URL for its bytes; a replay (same key) returns the same item
+    with a freshly signed URL while it is still pending."""
+
+    def insert(tx: Transaction) -> Outcome:
+        _require_own_memory(tx, new.memory_id)
+        media_id = uuid.uuid4()
+        key = object_key(user.user_id, media_id, new.filename)
+        tx.execute(_INSERT, _insert_values(new, media_id, objects.url_of(key)))
+        return Outcome(201, {"media_id": str(media_id)})
+
+    request = {"route": "media.create", "body": new.model_dump(mode="json")}
+    outcome = create_once(db, user, idempotency_key, request, insert)
+    with db.as_user(user) as tx:
+        row = tx.execute(_BY_ID, {"id": outcome.body["media_id"]}).fetchone()
+    if row is None:
+        raise NotFound("The item this Idempotency-Key created has been deleted.")
+    upload = None
+    key = objects.key_of(row["storage_url"])
+    if row["processing_status"] == MediaStatus.pending and key is not None:
+        upload = objects.presign_upload(
+            key,
+            content_type=row["mime_type"],
+            size_bytes=row["declared_size_bytes"],
+            expires_s=UPLOAD_URL_TTL_S,
+        )
+    return outcome.status, MediaUpload(media=_item(row, objects), upload=upload)
+
+
+def get_media(db: Database, objects: ObjectStore, user: Principal, media_id: UUID) -> MediaItem:
+    """One of the caller's items."""
+    with db.as_user(user) as tx:
+        row = tx.execute(_BY_ID, {"id": media_id}).fetchone()
+    if row is None:
+        raise NotFound("No such media item.")
+    return _item(row, objects)
+
+
+def list_media(
+    db: Database,
+    objects: ObjectStore,
+    user: Principal,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    status: MediaStatus | None = None,
+    kind: MediaKind | None = None,
+) -> MediaPage:
+    """A page of the caller's items, newest first, optionally of one status and kind."""
+    conditions: list[sql.Composable] = [sql.SQL("true")]
+    params: dict[str, Any] = {"limit": limit + 1, "status": status, "kind": kind}
+    if status is not None:
+        conditions.append(sql.SQL("m.processing_status = %(status)s"))
+    if kind is not None:
+        conditions.append(sql.SQL("m.type = %(kind)s"))
+    if cursor is not None:
+        after_key, after_id = decode_cursor(cursor, "media")
+        conditions.append(
+            sql.SQL("(m.created_at, m.media_id) < (%(after_key)s::timestamptz, %(after_id)s::uuid)")
+        )
+        params.update(after_key=after_key, after_id=after_id)
+    query = sql.SQL(
+        "select {} from {} where {} order by m.created_at desc, m.media_id desc limit %(limit)s"
+    ).format(_COLUMNS, _FROM, sql.SQL(" and ").join(conditions))
+    with db.as_user(user) as tx:
+        rows = tx.execute(query, params).fetchall()
+    items = [_item(row, objects) for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor("media", last.created_at.isoformat(), str(last.media_id))
+    return MediaPage(items=items, next_cursor=next_cursor)
+
+
+def delete_media(db: Database, objects: ObjectStore, user: Principal, media_id: UUID) -> None:
+    """Delete the item, then its object (kept when a duplicate took it over)."""
+    with db.as_user(user) as tx:
+        row = tx.execute(
+            "select object_url from private.delete_media_item(%(id)s)", {"id": media_id}
+        ).fetchone()
+    if row is None:
+        raise NotFound("No such media item.")
+    key = objects.key_of(row["object_url"]) if row["object_url"] else None
+    if key is None:
+        return
+    try:
+        objects.delete(key)
+    except ServiceUnavailable:  # the item is gone either way; the object is an orphan to sweep
+        logger.exception("media %s deleted but its object %s could not be removed", media_id, key)
+
+
+def _require_own_memory(tx: Transaction, memory_id: UUID | None) -> None:
+    if memory_id is None:
+        return
+    found = tx.execute(
+        "select 1 from public.memories where memory_id = %(id)s", {"id": memory_id}
+    ).fetchone()
+    if found is None:
+        message = "is not one of your memories"
+        raise InvalidRequest(
+            f"memory_id: {message}", errors=[{"field": "memory_id", "message": message}]
+        )
+
+
+def _insert_values(new: MediaUploadRequest, media_id: UUID, storage_url: str) -> dict[str, Any]:
+    from psycopg.types.json import Jsonb
+
+    return {
+        "media_id": media_id,
+        "memory_id": new.memory_id,
+        "type": kind_of(new.content_type).value,
+        "storage_url": storage_url,
+        "filename": new.filename,
+        "mime_type": new.content_type,
+        "size_bytes": new.size_bytes,
+        "sha256": new.sha256,
+        "metadata": Jsonb(new.metadata),
+    }
+
+
+def _item(row: dict[str, Any], objects: ObjectStore) -> MediaItem:
+    """The API's view of a row: a download URL for ready bytes (a duplicate's are the original's)."""
+    status = row["processing_status"]
+    stored_at = {
+        MediaStatus.ready: row["storage_url"],
+        MediaStatus.duplicate: row["original_storage_url"],
+    }
+    url = stored_at.get(status)
+    key = objects.key_of(url) if url else None
+    download = None
+    if key is not None:
+        name = object_key(row["user_id"], row["media_id"], row["filename"] or "file").rsplit(
+            "/", 1
+        )[1]
+        download = objects.presign_download(key, filename=name, expires_s=DOWNLOAD_URL_TTL_S)
+    return MediaItem.model_validate({**row, "download_url": download})
