@@ -3,19 +3,23 @@ local fake server speaking the same protocol, and a real endpoint when LLM_URL i
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from fake_extraction import answer_extraction, completion, is_extraction
 from fake_openai_server import FakeEndpoint, serving
 from pydantic import SecretStr
 
 from dotline.adapters.local_language_model import LocalLanguageModel
 from dotline.adapters.openai_language_model import MAX_ATTEMPTS, OpenAILanguageModel
 from dotline.errors import ServiceUnavailable
-from dotline.ports.language_model import ChatMessage, LanguageModel
+from dotline.ports.language_model import ChatMessage, LanguageModel, Turn
 from dotline.settings import Settings
 
 FAKE_KEY = "fake-llm-key"
@@ -45,6 +49,8 @@ LOCAL_ENGINE = LocalLanguageModel()
 
 def complete_like_openai(body: dict[str, Any]) -> dict[str, Any]:
     """A chat completion answered by the local engine, in OpenAI's response shape."""
+    if is_extraction(body):
+        return answer_extraction(body)
     messages = [ChatMessage(**m) for m in body["messages"]]
     done = LOCAL_ENGINE.complete(messages, max_tokens=body.get("max_tokens", 512))
     return {
@@ -284,3 +290,116 @@ def test_wrong_key_is_service_unavailable_and_the_key_is_not_echoed(
 
     assert "wrong-key" not in str(caught.value)
     assert len(fake.requests) == 1
+
+
+# --- extraction, for every adapter ---------------------------------------------------------------
+
+SCRIPT = [
+    ("user", "I just got back from a weekend at Lake Bled with my sister Mira."),
+    ("assistant", "That sounds lovely! What did you two do there, Anna?"),
+    ("user", "We swam across the lake on my birthday and I felt so proud."),
+    ("user", "ok thanks"),
+    ("user", "I live in Paris and I don't like coffee anymore."),
+]
+
+
+def turns(script: list[tuple[str, str]] = SCRIPT) -> list[Turn]:
+    start = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    return [
+        Turn(
+            message_id=uuid.uuid4(),
+            role=role,
+            content=text,
+            created_at=start + timedelta(minutes=i),
+        )  # type: ignore[arg-type]
+        for i, (role, text) in enumerate(script)
+    ]
+
+
+def test_extraction_draws_memories_from_the_persons_substantial_turns_only(
+    model: LanguageModel,
+) -> None:
+    given = turns()
+
+    extraction = model.extract(given)
+
+    said_by_person = {t.message_id for t in given if t.role == "user"}
+    assert extraction.memories, "the conversation says something worth remembering"
+    assert {m.message_id for m in extraction.memories} <= said_by_person
+    assert given[3].message_id not in {m.message_id for m in extraction.memories}  # small talk
+    assert all(0 <= m.importance <= 1 and -1 <= m.sentiment <= 1 for m in extraction.memories)
+
+
+def test_extraction_types_people_and_places_and_reads_facts(
+    model: LanguageModel, request: pytest.FixtureRequest
+) -> None:
+    if is_real(request):
+        pytest.skip("a remote model words its concepts its own way")
+    given = turns()
+
+    by_turn = {m.message_id: m for m in model.extract(given).memories}
+
+    first = {(c.name, c.type, c.relationship) for c in by_turn[given[0].message_id].concepts}
+    assert ("Mira", "person", "sister") in first
+    assert ("Lake Bled", "place", None) in first
+    facts = {(f.predicate, f.value, f.polarity) for f in by_turn[given[4].message_id].facts}
+    assert facts == {("lives_in", "paris", True), ("likes", "coffee", False)}
+    assert by_turn[given[2].message_id].sentiment > 0
+    assert "Anna" not in {c.name for m in by_turn.values() for c in m.concepts}  # assistant's word
+
+
+def test_same_turns_give_the_same_extraction(
+    model: LanguageModel, request: pytest.FixtureRequest
+) -> None:
+    if is_real(request):
+        pytest.skip("a remote model does not promise determinism")
+    given = turns()
+
+    assert model.extract(given) == model.extract(given)
+
+
+def test_openai_adapter_reads_back_what_the_model_answered(
+    fake: FakeEndpoint, settings: Settings
+) -> None:
+    given = turns()
+    model = OpenAILanguageModel.from_settings(fake_settings(fake, settings, llm_model="m-2"))
+
+    extraction = model.extract(given)
+
+    sent = fake.requests[0]
+    assert sent["response_format"] == {"type": "json_object"}
+    assert sent["temperature"] == 0.0
+    assert "[2] user: We swam across the lake" in sent["messages"][-1]["content"]
+    assert extraction.model == "m-2"
+    assert extraction.memories == LocalLanguageModel().extract(given).memories
+
+
+def test_extraction_that_is_not_json_is_service_unavailable(
+    fake: FakeEndpoint, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fake, "answer", lambda body: completion(body, "Sure! Here are memories:"))
+
+    with pytest.raises(ServiceUnavailable, match="extraction was malformed"):
+        adapter(fake, settings).extract(turns())
+
+
+def test_extracted_memories_breaking_the_schema_are_dropped_not_trusted(
+    fake: FakeEndpoint, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = {
+        "memories": [
+            {"turn": 1, "title": "said by the assistant", "content": "x", "importance": 0.5, "sentiment": 0},
+            {"turn": 2, "title": "too important", "content": "x", "importance": 7, "sentiment": 0},
+            {"turn": 99, "title": "no such turn", "content": "x", "importance": 0.5, "sentiment": 0},
+            {"turn": 0, "title": "Lake Bled", "content": "A weekend at Lake Bled",
+             "importance": 0.6, "sentiment": 0.2, "concepts": [{"name": "Bled", "type": "place"}]},
+        ]
+    }  # fmt: skip
+    monkeypatch.setattr(fake, "answer", lambda body: completion(body, json.dumps(answer)))
+    given = turns()
+
+    extraction = adapter(fake, settings).extract(given)
+
+    assert [(m.message_id, m.title) for m in extraction.memories] == [
+        (given[0].message_id, "Lake Bled")
+    ]
