@@ -7,7 +7,8 @@ select plan(2);
 select results_eq(
   $$select jobname::text collate "C", schedule::text collate "C" from cron.job order by jobname$$,
   $$values
-    ('archive-conversations'::text collate "C", '0 2 * * *'::text collate "C"),
+    ('anonymise-personas'::text collate "C", '45 3 * * *'::text collate "C"),
+    ('archive-conversations', '0 2 * * *'),
     ('behaviour-event-partitions', '5 0 * * *'),
     ('close-inactive-conversations', '30 1 * * *'),
     ('decay-memory-importance', '30 3 * * *'),
