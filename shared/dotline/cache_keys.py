@@ -16,6 +16,7 @@ SESSION_TTL_S = 3 * DAY_S
 CARD_GROWTH_TTL_S = HOUR_S
 RECENT_CARDS_TTL_S = DAY_S
 GRAPH_VIEWPORT_TTL_S = HOUR_S
+GRAPH_PROJECTION_TTL_S = DAY_S  # keyed by the graph's fingerprint: never stale, only unused
 CHALLENGE_STATE_TTL_S = 15 * MINUTE_S
 DAILY_STATS_TTL_S = DAY_S
 ORB_STATE_TTL_S: int | None = None
@@ -56,6 +57,12 @@ def recent_cards(user_id: Id) -> str:
 def graph_viewport(user_id: Id) -> str:
     """The graph visualisation's viewport (TTL `GRAPH_VIEWPORT_TTL_S`)."""
     return f"user:{user_id}:graph:viewport"
+
+
+def graph_projection(user_id: Id, fingerprint: str) -> str:
+    """The 3D cosmos layout of the user's graph as it was at `fingerprint` (TTL
+    `GRAPH_PROJECTION_TTL_S`)."""
+    return f"user:{user_id}:graph:projection:{fingerprint}"
 
 
 def challenge_state(challenge_id: Id) -> str:
@@ -115,6 +122,7 @@ def user_key_patterns(user_id: Id) -> list[str]:
         active_scene(uid),
         recent_cards(uid),
         graph_viewport(uid),
+        graph_projection(uid, "*"),
         daily_stats(uid),
         unread_insights(uid),
         f"{RATE_LIMIT_PREFIX}:*:{uid}:*",

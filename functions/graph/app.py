@@ -1,0 +1,55 @@
+"""The caller's graph: /v1/graph/nodes/{node_id}/neighbourhood for any node of theirs, and
+/v1/graph/projection, the 3D cosmos layout. (/v1/graph/viewport is the orb function's.)"""
+
+from typing import Annotated
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from dotline.api import BEARER, current_user, entry, resolver
+from dotline.bootstrap import deps
+from dotline.models.graph_views import (
+    DEFAULT_NEIGHBOURHOOD_DEPTH,
+    DEFAULT_NEIGHBOURHOOD_NODES,
+    MAX_NEIGHBOURHOOD_DEPTH,
+    MAX_NEIGHBOURHOOD_NODES,
+    GraphProjection,
+    Neighbourhood,
+)
+from dotline.services import graph_projection, graph_views
+
+app = resolver()
+
+Depth = Annotated[int, Query(ge=0, le=MAX_NEIGHBOURHOOD_DEPTH, description="Hops, either way")]
+Nodes = Annotated[int, Query(ge=1, le=MAX_NEIGHBOURHOOD_NODES, description="Most nodes returned")]
+
+
+@app.get(
+    "/v1/graph/nodes/<node_id>/neighbourhood",
+    summary="A node of your graph and what lies within `depth` hops of it",
+    security=BEARER,
+    tags=["graph"],
+)
+def node_neighbourhood(
+    node_id: UUID,
+    depth: Depth = DEFAULT_NEIGHBOURHOOD_DEPTH,
+    limit: Nodes = DEFAULT_NEIGHBOURHOOD_NODES,
+) -> Neighbourhood:
+    return graph_views.node_neighbourhood(
+        deps().graph, current_user(app), node_id, depth=depth, limit=limit
+    )
+
+
+@app.get(
+    "/v1/graph/projection",
+    summary="Your graph laid out in 3D for the cosmos view (recomputed only when it changed)",
+    security=BEARER,
+    tags=["graph"],
+)
+def read_projection() -> GraphProjection:
+    return graph_projection.current_projection(
+        deps().db, deps().graph, deps().cache, current_user(app)
+    )
+
+
+handler = entry(app)
