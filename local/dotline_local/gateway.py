@@ -201,8 +201,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=False,
         help="deliver the outbox to the database webhook (LISTEN/NOTIFY and a 1 s timer)",
     )
+    parser.add_argument(
+        "--deliver-s3-events",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="poll the media bucket (S3_ENDPOINT_URL) and invoke its S3-event function",
+    )
     args = parser.parse_args(argv)
     background: list[BackgroundTask] = []
+    if args.deliver_s3_events:
+        from dotline_local.s3_notifications import deliver_s3_events
+
+        background.append(deliver_s3_events)
     if args.dispatch_outbox:
         from dotline_local.outbox_dispatcher import dispatch_outbox
 

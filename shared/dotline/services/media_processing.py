@@ -45,9 +45,10 @@ class Digest:
 
 
 def process_stored_object(
-    db: Database, objects: ObjectStore, bucket: str, key: str
+    db: Database, objects: ObjectStore, bucket: str, key: str, *, max_bytes: int = MAX_UPLOAD_BYTES
 ) -> StoredObjectOutcome:
-    """Settle the media item whose object was just stored (an S3 ObjectCreated record)."""
+    """Settle the media item whose object was just stored (an S3 ObjectCreated record); an
+    object past max_bytes fails without being read further."""
     if objects.key_of(f"s3://{bucket}/{key}") != key:
         logger.warning("ignored an object in bucket %s, not the media bucket: %s", bucket, key)
         return StoredObjectOutcome(key=key, outcome="ignored")
@@ -65,11 +66,11 @@ def process_stored_object(
         logger.info("media %s already %s; event for %s changes nothing", media_id, status, key)
         return StoredObjectOutcome(key=key, media_id=media_id, status=status, outcome="unchanged")
     try:
-        digest = digest_object(objects, key)
+        digest = digest_object(objects, key, max_bytes)
     except NotFound:
         logger.warning("media %s: its object %s is gone before it was read", media_id, key)
         return StoredObjectOutcome(key=key, media_id=media_id, status=status, outcome="missing")
-    reason = failure_reason(item, digest)
+    reason = failure_reason(item, digest, max_bytes)
     with db.as_service() as tx:
         settled = tx.execute(_SETTLE, _settle_values(media_id, digest, reason)).fetchone()
     if settled is None:  # deleted while we read it; the delete removed the object too
@@ -112,11 +113,13 @@ def digest_object(objects: ObjectStore, key: str, max_bytes: int = MAX_UPLOAD_BY
     return Digest(sha.hexdigest(), size, sniff(head))
 
 
-def failure_reason(item: dict[str, object], digest: Digest) -> str | None:
+def failure_reason(
+    item: dict[str, object], digest: Digest, max_bytes: int = MAX_UPLOAD_BYTES
+) -> str | None:
     """Why the object cannot become the item's bytes, in words a person can act on (None: fine)."""
     declared_type = item["mime_type"]
     if digest.size_bytes is None:
-        return f"the object is larger than the {MAX_UPLOAD_BYTES} bytes allowed"
+        return f"the object is larger than the {max_bytes} bytes allowed"
     if item["declared_size_bytes"] is not None and digest.size_bytes != item["declared_size_bytes"]:
         return f"the object has {digest.size_bytes} bytes, not the {item['declared_size_bytes']} declared"
     if item["declared_sha256"] is not None and digest.sha256 != item["declared_sha256"]:
