@@ -13,12 +13,20 @@ from typing import Any
 import httpx
 import pytest
 from fake_extraction import answer_extraction, completion, is_extraction
+from fake_insights import answer_insights, is_insight_synthesis
 from fake_openai_server import FakeEndpoint, serving
 from pydantic import SecretStr
 
 from dotline.adapters.local_language_model import LocalLanguageModel
 from dotline.adapters.openai_language_model import MAX_ATTEMPTS, OpenAILanguageModel
 from dotline.errors import ServiceUnavailable
+from dotline.ports.insight_synthesis import (
+    MAX_PROMPTS,
+    CentralConcept,
+    ConceptCommunity,
+    DimensionMove,
+    InsightBrief,
+)
 from dotline.ports.language_model import ChatMessage, LanguageModel, Turn
 from dotline.settings import Settings
 
@@ -49,6 +57,8 @@ LOCAL_ENGINE = LocalLanguageModel()
 
 def complete_like_openai(body: dict[str, Any]) -> dict[str, Any]:
     """A chat completion answered by the local engine, in OpenAI's response shape."""
+    if is_insight_synthesis(body):
+        return answer_insights(body)
     if is_extraction(body):
         return answer_extraction(body)
     messages = [ChatMessage(**m) for m in body["messages"]]
@@ -403,3 +413,73 @@ def test_extracted_memories_breaking_the_schema_are_dropped_not_trusted(
     assert [(m.message_id, m.title) for m in extraction.memories] == [
         (given[0].message_id, "Lake Bled")
     ]
+
+
+# --- insight synthesis ----------------------------------------------------------------------------
+
+
+def brief() -> InsightBrief:
+    return InsightBrief(
+        conversations=3,
+        messages=14,
+        conversation_titles=["Morning swim"],
+        memories=["Lake Bled with Mira", "Night shift"],
+        growth=[
+            DimensionMove(dim_key="self_know", label="Know yourself", cycle_delta=0.3, total=1.2),
+            DimensionMove(dim_key="world_act", label="Act in the world", cycle_delta=0, total=0.1),
+        ],
+        central_concepts=[
+            CentralConcept(
+                node_id=str(uuid.uuid4()), name="Swimming", pagerank=0.4, betweenness=0.6
+            ),
+            CentralConcept(node_id=str(uuid.uuid4()), name="Mira", pagerank=0.2, betweenness=0.1),
+        ],
+        communities=[ConceptCommunity(names=["Swimming", "Lake Bled", "Mira"], size=3)],
+    )
+
+
+def test_synthesis_of_the_same_brief_is_the_same(
+    model: LanguageModel, request: pytest.FixtureRequest
+) -> None:
+    if is_real(request):
+        pytest.skip("a remote model does not promise determinism")
+
+    first, second = model.synthesize_insights(brief()), model.synthesize_insights(brief())
+
+    assert first.model_dump(exclude={"model"}) == second.model_dump(exclude={"model"})
+
+
+def test_synthesis_is_grounded_in_the_brief_and_offers_prompts(model: LanguageModel) -> None:
+    synthesis = model.synthesize_insights(brief())
+
+    assert synthesis.title and synthesis.summary
+    assert 1 <= len(synthesis.prompts) <= MAX_PROMPTS
+    assert "Swimming" in synthesis.summary + " ".join(synthesis.prompts)
+
+
+def test_synthesis_of_a_quiet_cycle_still_offers_a_prompt(model: LanguageModel) -> None:
+    synthesis = model.synthesize_insights(InsightBrief(conversations=0, messages=0))
+
+    assert synthesis.summary
+    assert len(synthesis.prompts) >= 1
+
+
+def test_synthesis_that_is_not_json_is_service_unavailable(
+    fake: FakeEndpoint, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fake, "answer", lambda body: completion(body, "Here is your week!"))
+
+    with pytest.raises(ServiceUnavailable, match="insight synthesis was malformed"):
+        adapter(fake, settings).synthesize_insights(brief())
+
+
+def test_a_synthesis_with_too_many_prompts_is_cut_to_the_limit(
+    fake: FakeEndpoint, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = {"title": "Week", "summary": "You swam.", "prompts": [f"Q{n}?" for n in range(9)]}
+    monkeypatch.setattr(fake, "answer", lambda body: completion(body, json.dumps(answer)))
+
+    synthesis = adapter(fake, settings).synthesize_insights(brief())
+
+    assert synthesis.prompts == [f"Q{n}?" for n in range(MAX_PROMPTS)]
+    assert synthesis.model == "fake-model"
