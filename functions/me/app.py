@@ -1,9 +1,12 @@
-"""The caller's own profile: GET and PATCH /v1/me."""
+"""The caller's own profile and data: GET, PATCH and DELETE /v1/me, GET /v1/me/export."""
+
+from aws_lambda_powertools.event_handler import Response
 
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
+from dotline.models.lifecycle import ErasureReport, UserExport
 from dotline.models.profiles import Profile, ProfileUpdate
-from dotline.services import profiles
+from dotline.services import erasure, export, profiles
 
 app = resolver()
 
@@ -16,6 +19,38 @@ def read_me() -> Profile:
 @app.patch("/v1/me", summary="Change your profile", security=BEARER, tags=["me"])
 def change_me(body: ProfileUpdate) -> Profile:
     return profiles.update_profile(deps().db, current_user(app), body)
+
+
+@app.delete(
+    "/v1/me",
+    summary="Erase yourself everywhere",
+    description="Deletes your account and every item of yours in every store (database, graph, "
+    "vectors, cache, media), then checks each store. 200 when every store is verified clean; "
+    "202 when a store could not be reached or still held something: the erasure is retried "
+    "until clean. Repeating the call is safe and reports where it stands.",
+    security=BEARER,
+    tags=["me"],
+    responses={
+        200: {"description": "Erased and verified clean"},
+        202: {"description": "Erasure accepted, not yet verified clean; it is retried"},
+    },
+)
+def erase_me() -> Response[ErasureReport]:
+    report = erasure.erase_user(deps(), current_user(app).user_id)
+    return Response(200 if report.status == "verified" else 202, "application/json", report)
+
+
+@app.get(
+    "/v1/me/export",
+    summary="Export everything dotline holds of you",
+    description="One JSON document: your rows in every database table (found in the catalogue), "
+    "your graph's nodes and edges, and your live cached state. Stored vectors are left out.",
+    security=BEARER,
+    tags=["me"],
+)
+def export_me() -> UserExport:
+    d = deps()
+    return export.export_user(d.db, current_user(app).user_id, graph=d.graph, cache=d.cache)
 
 
 handler = entry(app)

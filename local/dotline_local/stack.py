@@ -25,6 +25,8 @@ EMULATION_SQL = Path(__file__).with_name("supabase_emulation.sql")
 SUPABASE_DIR = ROOT / "supabase"
 DEMO_EMAIL = "demo@dotline.local"
 REST_PORT = 8079
+S3_PORT = 54329  # S3_ENDPOINT_URL's default: moto's server
+AUTH_PORT = 54321  # SUPABASE_URL's port: the local Auth admin emulation
 GATEWAY_PORT = 3000
 
 Report = Callable[[str], None]
@@ -43,6 +45,13 @@ def daemons_of_stack() -> list[daemons.Daemon]:
         health_url=f"http://127.0.0.1:{REST_PORT}/health",
         state_dir=STATE_DIR,
     )
+    auth = daemons.Daemon(
+        name="auth_admin",
+        module="dotline_local.auth_admin",
+        arguments=("--host", "127.0.0.1", "--port", str(AUTH_PORT)),
+        health_url=f"http://127.0.0.1:{AUTH_PORT}/health",
+        state_dir=STATE_DIR,
+    )
     gateway = daemons.Daemon(
         name="gateway",
         module="dotline_local.gateway",
@@ -50,11 +59,23 @@ def daemons_of_stack() -> list[daemons.Daemon]:
             *("--host", "127.0.0.1", "--port", str(GATEWAY_PORT)),
             *("--template", str(ROOT / "template.yaml")),
             "--dispatch-outbox",
+            "--deliver-s3-events",
         ),
         health_url=f"http://127.0.0.1:{GATEWAY_PORT}/health",
         state_dir=STATE_DIR,
     )
-    return [rest, gateway]
+    return [rest, auth, gateway]
+
+
+def s3_daemon() -> daemons.Daemon:
+    """Moto's S3 server with the media bucket (only `up` and `dev`: tests start their own)."""
+    return daemons.Daemon(
+        name="s3",
+        module="dotline_local.s3_server",
+        arguments=("--host", "127.0.0.1", "--port", str(S3_PORT)),
+        health_url=f"http://127.0.0.1:{S3_PORT}/moto-api/",
+        state_dir=STATE_DIR,
+    )
 
 
 def up_backing_services(report: Report) -> None:
@@ -88,7 +109,7 @@ def prepare_database(conninfo: str, report: Report, supabase_dir: Path = SUPABAS
 def up(report: Report) -> None:
     """Everything running in the background; returns once the gateway answers /health."""
     up_backing_services(report)
-    for daemon in daemons_of_stack():
+    for daemon in [s3_daemon(), *daemons_of_stack()]:
         _require_module(daemon)
         if daemons.start_detached(daemon, cwd=ROOT):
             report(f"started {daemon.name} (log: {daemon.log_file.relative_to(ROOT)})")
@@ -105,15 +126,16 @@ def up_for_tests(report: Report) -> None:
     changes while tests that drive delivery themselves, or count what reached the graph, run.
     """
     up_backing_services(report)
-    rest, gateway = daemons_of_stack()
+    rest, auth, gateway = daemons_of_stack()
     if daemons.stop_detached(gateway):
         report(
             "stopped the background gateway for the tests (its dispatcher would race them); "
             "`make up` starts it again"
         )
-    _require_module(rest)
-    if daemons.start_detached(rest, cwd=ROOT):
-        report(f"started {rest.name} (log: {rest.log_file.relative_to(ROOT)})")
+    for daemon in (rest, auth):
+        _require_module(daemon)
+        if daemons.start_detached(daemon, cwd=ROOT):
+            report(f"started {daemon.name} (log: {daemon.log_file.relative_to(ROOT)})")
     report(
         f"test services are up: Postgres 127.0.0.1:{postgres_cluster.PORT}, "
         f"Upstash REST face http://127.0.0.1:{REST_PORT}"
@@ -122,7 +144,7 @@ def up_for_tests(report: Report) -> None:
 
 def down(report: Report) -> None:
     """Stop the services `up` started and the 54322 cluster; Redis and other clusters stay."""
-    for daemon in reversed(daemons_of_stack()):
+    for daemon in reversed([s3_daemon(), *daemons_of_stack()]):
         if daemons.stop_detached(daemon):
             report(f"stopped {daemon.name}")
     if postgres_cluster.state().exists and postgres_cluster.stop():
@@ -142,7 +164,7 @@ def dev(report: Report) -> None:
     children: list[subprocess.Popen[bytes]] = []
     with _interrupt_on_signals():
         try:
-            for daemon in daemons_of_stack():
+            for daemon in [s3_daemon(), *daemons_of_stack()]:
                 _require_module(daemon)
                 if daemons.stop_detached(daemon):
                     report(f"stopped background {daemon.name} to run it in the foreground")

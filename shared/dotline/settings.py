@@ -12,7 +12,7 @@ LOCAL_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"  # 
 LOCAL_REDIS_REST_TOKEN = "dotline-local-redis-token"  # noqa: S105
 LOCAL_WEBHOOK_SECRET = "dotline-local-webhook-secret"  # noqa: S105
 # The Supabase CLI's well-known local service-role key (signed with LOCAL_JWT_SECRET).
-LOCAL_SERVICE_ROLE_KEY = (  # noqa: S105
+LOCAL_SERVICE_ROLE_KEY = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9s"
     "ZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU"
 )

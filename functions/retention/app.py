@@ -1,0 +1,15 @@
+"""The daily retention run: per-person retention, expiry, archive, store removals, erasure retries."""
+
+from typing import Any
+
+from dotline.bootstrap import deps
+from dotline.services import erasure, retention
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    d = deps()
+    report = retention.run_retention(
+        d.db, graph=d.graph, vectors=d.vectors, cache=d.cache,
+        retry_erasures=lambda: erasure.retry_pending(d),
+    )  # fmt: skip
+    return report.model_dump(mode="json")

@@ -1,0 +1,67 @@
+"""A person's data from every store as one document (GET /v1/me/export).
+
+The Postgres part is generated from the catalogue (`private.user_owned_tables()`: every table
+with a user_id column), so a table added later is exported without a change here. The graph
+comes through its port (Neo4j or the embedded tables alike); the cache part is the live state
+kept under the person's keys. Only the rows of the caller are read, as service_role, by id.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from dotline import cache_keys
+from dotline.db import Database
+from dotline.models.lifecycle import UserExport
+from dotline.ports.cache import Cache
+from dotline.ports.graph import GraphStore
+
+# The graph's embedded tables are exported through the port, as the graph section.
+_PORT_SCHEMAS = frozenset({"graph"})
+
+_TABLES = "select schema_name, table_name from private.user_owned_tables()"
+_ROWS = "select private.export_user_rows(%(user_id)s, %(schema)s, %(table)s) as row"
+
+
+def export_user(db: Database, user_id: UUID, *, graph: GraphStore, cache: Cache) -> UserExport:
+    """Every row, node, edge and cached value the person owns."""
+    return UserExport(
+        user_id=user_id,
+        exported_at=datetime.now(UTC),
+        postgres=_postgres_rows(db, user_id),
+        graph=graph.subgraph(user_id),
+        cache=_cached_state(cache, user_id),
+    )
+
+
+def _postgres_rows(db: Database, user_id: UUID) -> dict[str, list[dict[str, Any]]]:
+    rows: dict[str, list[dict[str, Any]]] = {}
+    with db.as_service() as tx:
+        tables = tx.execute(_TABLES).fetchall()
+        for table in tables:
+            if table["schema_name"] in _PORT_SCHEMAS:
+                continue
+            params = {
+                "user_id": user_id,
+                "schema": table["schema_name"],
+                "table": table["table_name"],
+            }
+            found = [row["row"] for row in tx.execute(_ROWS, params).fetchall()]
+            if found:
+                rows[f"{table['schema_name']}.{table['table_name']}"] = found
+    return rows
+
+
+def _cached_state(cache: Cache, user_id: UUID) -> dict[str, Any]:
+    keys = [
+        cache_keys.orb_state(user_id),
+        cache_keys.active_scene(user_id),
+        cache_keys.graph_viewport(user_id),
+        cache_keys.recent_cards(user_id),
+        cache_keys.daily_stats(user_id),
+        cache_keys.unread_insights(user_id),
+    ]
+    state = {key: cache.get_json(key) for key in keys}
+    return {key: value for key, value in state.items() if value is not None}

@@ -1,0 +1,244 @@
+"""DELETE /v1/me: a person erased from Auth, Postgres, graph, vectors, cache and S3, then probed.
+
+S3 is moto's server on a free port; everything else is the real local stack, including the
+local Auth admin emulation on SUPABASE_URL's port (started by `dotline up --for-tests`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+from uuid import UUID
+
+import boto3
+import httpx
+import psycopg
+import pytest
+import redis
+from moto.server import ThreadedMotoServer
+
+from conftest import free_port
+from dotline import cache_keys
+from dotline.bootstrap import Deps
+from dotline.services import erasure
+from dotline.settings import Settings
+from lifecycle_data import add_memory, cache_state, jsonb, mirror
+
+BUCKET = "dotline-erasure-test"
+
+
+@pytest.fixture(scope="module")
+def s3_url() -> Iterator[str]:
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    _s3(url).create_bucket(Bucket=BUCKET)
+    yield url
+    server.stop()
+
+
+def _s3(url: str) -> Any:
+    return boto3.client(
+        "s3", endpoint_url=url, region_name="us-east-1",
+        aws_access_key_id="dotline-local", aws_secret_access_key="dotline-local",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def deps(settings: Settings, s3_url: str) -> Deps:
+    return Deps(
+        settings=settings.model_copy(update={"s3_endpoint_url": s3_url, "media_bucket": BUCKET})
+    )
+
+
+@pytest.fixture(scope="module")
+def erasing_api(start_gateway: Callable[..., str], s3_url: str) -> Iterator[httpx.Client]:
+    url = start_gateway({"S3_ENDPOINT_URL": s3_url, "MEDIA_BUCKET": BUCKET})
+    with httpx.Client(base_url=url, timeout=30) as client:
+        yield client
+
+
+def person_everywhere(pg: psycopg.Connection[Any], deps: Deps, s3_url: str, user_id: UUID) -> str:
+    """Memories, linked concepts, a card, media in S3 and cache keys; returns the media key."""
+    memory = add_memory(pg, user_id, "Lisbon trip")
+    add_memory(pg, user_id, "First bike")
+    first, second = uuid.uuid4(), uuid.uuid4()
+    pg.execute(
+        "insert into public.concepts (concept_id, user_id, name, type, attributes) values "
+        "(%s, %s, 'travel', 'topic', '{}'), (%s, %s, 'family', 'topic', %s)",
+        (first, user_id, second, user_id, jsonb({"related_concept_ids": [str(first)]})),
+    )
+    pg.execute(  # some memories get their card by trigger already
+        "insert into public.cards (user_id, card_type, source_entity_id, source_entity_type) "
+        "values (%s, 'memory', %s, 'memory') on conflict do nothing",
+        (user_id, memory),
+    )
+    card = pg.execute(
+        "select card_id from public.cards where source_entity_id = %s", (memory,)
+    ).fetchone()
+    assert card is not None
+    key = f"media/{user_id}/{uuid.uuid4()}.jpg"
+    _s3(s3_url).put_object(Bucket=BUCKET, Key=key, Body=b"jpeg bytes")
+    pg.execute(
+        "insert into public.media_items (user_id, memory_id, type, storage_url) "
+        "values (%s, %s, 'image', %s)",
+        (user_id, memory, f"s3://{BUCKET}/{key}"),
+    )
+    mirror(pg, deps, user_id)
+    cache_state(deps, user_id)
+    deps.cache.set_json(cache_keys.session(user_id, "s1"), {"device": "phone"}, ttl_s=600)
+    deps.cache.set_json(cache_keys.card_growth(card[0]), {"level": 2}, ttl_s=600)
+    return key
+
+
+def holdings(
+    pg: psycopg.Connection[Any], s3_url: str, user_id: UUID, media_key: str
+) -> dict[str, Any]:
+    """What every store holds of the person, probed directly (not through the code under test)."""
+    row = pg.execute("select private.count_user_rows(%s)", (user_id,)).fetchone()
+    edges = pg.execute("select count(*) from graph.edges where user_id = %s", (user_id,)).fetchone()
+    nodes = pg.execute("select count(*) from graph.nodes where user_id = %s", (user_id,)).fetchone()
+    items = pg.execute(
+        "select count(*) from vectors.items where user_id = %s", (user_id,)
+    ).fetchone()
+    keys = list(redis.Redis(port=6379).scan_iter(match=f"*{user_id}*", count=1000))
+    objects = _s3(s3_url).list_objects_v2(Bucket=BUCKET, Prefix=media_key).get("KeyCount", 0)
+    assert row and edges and nodes and items
+    return {
+        "rows": row[0], "nodes": nodes[0], "edges": edges[0], "vectors": items[0],
+        "keys": len(keys), "objects": objects,
+    }  # fmt: skip
+
+
+def test_a_person_is_erased_from_every_store_and_nobody_else_is(
+    pg: psycopg.Connection[Any], deps: Deps, s3_url: str, make_user: Any, erasing_api: httpx.Client
+) -> None:
+    # given two people with data in every store
+    leaver, stayer = make_user(), make_user()
+    leaver_media = person_everywhere(pg, deps, s3_url, leaver.user_id)
+    stayer_media = person_everywhere(pg, deps, s3_url, stayer.user_id)
+    before = holdings(pg, s3_url, stayer.user_id, stayer_media)
+    assert holdings(pg, s3_url, leaver.user_id, leaver_media)["edges"] == 1
+
+    # when one of them asks to be erased
+    response = erasing_api.delete("/v1/me", headers=leaver.headers)
+
+    # then every store is verified clean of them, with what each store removed
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["status"] == "verified"
+    assert report["remaining"] == {}
+    assert report["removed"]["auth"] == 1
+    assert report["removed"]["media"] == 1
+    assert report["removed"]["graph"] == 5  # their User node, 2 memories, 2 concepts
+    assert report["removed"]["vectors"] == 4
+    assert report["removed"]["cache"] >= 5
+    assert report["removed"]["postgres"] > 0
+    assert holdings(pg, s3_url, leaver.user_id, leaver_media) == {
+        "rows": {}, "nodes": 0, "edges": 0, "vectors": 0, "keys": 0, "objects": 0,
+    }  # fmt: skip
+    # and the other person's data is untouched
+    assert holdings(pg, s3_url, stayer.user_id, stayer_media) == before
+
+
+def test_erasing_again_is_safe_and_reports_the_same_clean_state(
+    pg: psycopg.Connection[Any], deps: Deps, s3_url: str, make_user: Any, erasing_api: httpx.Client
+) -> None:
+    # given a person already erased
+    user = make_user()
+    person_everywhere(pg, deps, s3_url, user.user_id)
+    first = erasing_api.delete("/v1/me", headers=user.headers)
+    assert first.status_code == 200, first.text
+
+    # when the request is repeated (a retry, a double tap)
+    again = erasing_api.delete("/v1/me", headers=user.headers)
+
+    # then it answers the same verified state, removing nothing more but the rate-limit counter
+    # the repeated request itself made
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "verified"
+    assert again.json()["attempts"] == 2
+    removed, first_removed = again.json()["removed"], first.json()["removed"]
+    assert removed.pop("cache") == first_removed.pop("cache") + 1
+    assert removed == first_removed
+    assert list(redis.Redis(port=6379).scan_iter(match=f"*{user.user_id}*")) == []
+
+
+class BrokenGraph:
+    """A graph store that is down."""
+
+    def erase_user(self, user_id: UUID) -> int:
+        raise ConnectionError("graph unreachable")
+
+    def subgraph(self, user_id: UUID) -> Any:
+        raise ConnectionError("graph unreachable")
+
+
+def test_a_store_that_fails_leaves_the_erasure_pending_until_a_retry_verifies_it(
+    pg: psycopg.Connection[Any], deps: Deps, s3_url: str, make_user: Any
+) -> None:
+    # given a person with data everywhere, and the graph down
+    user = make_user()
+    media = person_everywhere(pg, deps, s3_url, user.user_id)
+    down = Deps(settings=deps.settings)
+    down.__dict__["graph"] = BrokenGraph()  # fakes enter through the composition root
+
+    # when they ask to be erased while the graph is down
+    pending = erasure.erase_user(down, user.user_id)
+
+    # then the erasure is pending: the rest is done, the account kept until the graph is clean
+    assert pending.status == "pending"
+    assert pending.failed_steps == ["graph"]
+    assert pending.remaining["graph"] == -1
+    assert holdings(pg, s3_url, user.user_id, media)["objects"] == 0
+    assert pg.execute("select 1 from auth.users where id = %s", (user.user_id,)).fetchone()
+    assert "auth" not in pending.removed
+
+    # when the retention run retries pending erasures with the graph back
+    attempted, verified = erasure.retry_pending(deps)
+
+    # then the erasure is verified and nothing of theirs is left anywhere
+    assert attempted >= 1 and verified >= 1
+    row = pg.execute(
+        "select status, attempts from private.erasures where user_id = %s", (user.user_id,)
+    ).fetchone()
+    assert row == ("verified", 2)
+    assert holdings(pg, s3_url, user.user_id, media) == {
+        "rows": {}, "nodes": 0, "edges": 0, "vectors": 0, "keys": 0, "objects": 0,
+    }  # fmt: skip
+
+
+def test_an_erasure_auth_refuses_answers_202_and_the_retry_finishes_it(
+    pg: psycopg.Connection[Any],
+    deps: Deps,
+    s3_url: str,
+    make_user: Any,
+    start_gateway: Callable[..., str],
+) -> None:
+    # given a gateway whose Auth admin calls are refused (a rotated service-role key)
+    user = make_user()
+    media = person_everywhere(pg, deps, s3_url, user.user_id)
+    env = {"S3_ENDPOINT_URL": s3_url, "MEDIA_BUCKET": BUCKET, "SUPABASE_SERVICE_ROLE_KEY": "stale"}
+    with httpx.Client(base_url=start_gateway(env), timeout=30) as refused:
+        # when the person asks to be erased
+        response = refused.delete("/v1/me", headers=user.headers)
+
+    # then the answer is 202 with the erasure pending on Auth, and the account marked deleted
+    assert response.status_code == 202, response.text
+    body = response.json()
+    assert (body["status"], body["failed_steps"]) == ("pending", ["auth"])
+    assert body["remaining"]["postgres"] > 0
+    status = pg.execute(
+        "select account_status from public.profiles where user_id = %s", (user.user_id,)
+    ).fetchone()
+    assert status == ("deleted",)
+
+    # when the retention run retries it with a good key
+    erasure.retry_pending(deps)
+
+    # then nothing of theirs is left
+    assert holdings(pg, s3_url, user.user_id, media) == {
+        "rows": {}, "nodes": 0, "edges": 0, "vectors": 0, "keys": 0, "objects": 0,
+    }  # fmt: skip
