@@ -46,14 +46,16 @@ create index if not exists conversations_awaiting_ingestion_idx
   where status in ('ended', 'processing');
 
 -- Claims up to p_limit conversations, oldest ended first: ended ones, and processing ones whose
--- lease ran out and that were not given up. With p_conversation_id, only that one, and also when
--- processed or given up (a by-hand re-run; ingestion is idempotent). Each claimed conversation
+-- lease ran out and that were not given up; with p_user_id, only that person's. With
+-- p_conversation_id, only that one, and also when processed or given up (a by-hand re-run;
+-- ingestion is idempotent). Each claimed conversation
 -- moves to processing and gets a fresh lease; the caller ingests it and then calls
 -- private.finish_conversation_ingestion or private.fail_conversation_ingestion.
 create or replace function private.claim_conversations_for_ingestion(
   p_limit integer,
   p_lease interval,
-  p_conversation_id uuid default null
+  p_conversation_id uuid default null,
+  p_user_id uuid default null
 ) returns table (conversation_id uuid, user_id uuid, app_id uuid, attempt integer)
 language plpgsql
 security definer
@@ -66,6 +68,7 @@ begin
     from public.conversations c
     left join private.conversation_ingestions i on i.conversation_id = c.conversation_id
     where (p_conversation_id is null or c.conversation_id = p_conversation_id)
+      and (p_user_id is null or c.user_id = p_user_id)
       and (
         c.status = 'ended'
         or (c.status = 'processing' and (i.lease_expires_at is null or i.lease_expires_at <= now())
@@ -100,7 +103,7 @@ begin
   from moved m join leased l on l.conversation_id = m.conversation_id;
 end;
 $$;
-comment on function private.claim_conversations_for_ingestion(integer, interval, uuid) is
+comment on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid) is
   'Moves up to p_limit ended (or lease-expired processing) conversations to processing under a lease of p_lease; returns them with their attempt number.';
 
 -- Marks a claimed conversation processed, with what ingestion made of it.
@@ -157,9 +160,9 @@ $$;
 comment on function private.fail_conversation_ingestion(uuid, text, interval, integer) is
   'Records an ingestion failure and when to retry; returns true when that was the last allowed attempt.';
 
-revoke all on function private.claim_conversations_for_ingestion(integer, interval, uuid) from public, anon, authenticated;
+revoke all on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid) from public, anon, authenticated;
 revoke all on function private.finish_conversation_ingestion(uuid, text, jsonb, double precision, text) from public, anon, authenticated;
 revoke all on function private.fail_conversation_ingestion(uuid, text, interval, integer) from public, anon, authenticated;
-grant execute on function private.claim_conversations_for_ingestion(integer, interval, uuid) to service_role;
+grant execute on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid) to service_role;
 grant execute on function private.finish_conversation_ingestion(uuid, text, jsonb, double precision, text) to service_role;
 grant execute on function private.fail_conversation_ingestion(uuid, text, interval, integer) to service_role;

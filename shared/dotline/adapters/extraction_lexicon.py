@@ -25,7 +25,8 @@ STOP_WORDS = _words(
     knew want wanted need needed see saw look looked come came take took give gave call called
     keep kept try tried start started let put seem seemed mean meant live lives lived living work
     works worked love loved loves hate hated enjoy enjoyed drink drank apply applied moved move
-    across along away swam ran met ate spent bought played read wrote watched
+    across along away swam ran met ate spent bought played read wrote watched another own keeps
+    brought bring brings takes helps help helped uses used long short
     honestly actually maybe probably different new old good bad great little big bit lots way
     don't didn't doesn't i'm i've i'll it's that's can't won't isn't wasn't we're they're"""
 )

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from dotline.growth_rules import DimKey
 
-EntityType = Literal["memory", "concept", "artifact", "card", "challenge", "prompt"]
+EntityType = Literal["memory", "concept", "artifact", "card", "challenge", "prompt", "conversation"]
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
