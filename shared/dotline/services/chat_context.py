@@ -94,3 +94,24 @@ def recall_memories(
     vector = embedder.embed([message])[0]
     only_memories = VectorFilter(source_entity_types=["memory"])
     return vectors.search(user_id, vector, limit=MEMORY_LIMIT, where=only_memories)
+
+
+# Recalled memories as Postgres has them now: the vector index may still hold one that expired
+# (expiry is a query-time rule) or was deleted and not yet removed from the index.
+_LIVE_MEMORIES = """
+select memory_id from public.memories
+where memory_id = any(%(ids)s) and (expires_at is null or expires_at > now())
+"""
+_RECORD_ACCESS = "select private.record_memory_access(%(ids)s::uuid[])"
+
+
+def keep_live_memories(tx: Transaction, hits: list[VectorHit]) -> list[VectorHit]:
+    """The recalled memories still live (as the user: RLS applies), in recall order; using one
+    in an answer counts as an access, which resets its decay clock."""
+    if not hits:
+        return []
+    ids = [hit.source_entity_id for hit in hits]
+    live = {row["memory_id"] for row in tx.execute(_LIVE_MEMORIES, {"ids": ids}).fetchall()}
+    if live:
+        tx.execute(_RECORD_ACCESS, {"ids": sorted(live)})
+    return [hit for hit in hits if hit.source_entity_id in live]

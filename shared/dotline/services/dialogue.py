@@ -21,7 +21,12 @@ from dotline.models.dialogue import AssistantMessage, Exchange, MessageCreate
 from dotline.ports.embeddings import Embedder
 from dotline.ports.language_model import Completion, LanguageModel
 from dotline.ports.vectors import VectorStore
-from dotline.services.chat_context import ChatContext, load_chat_context, recall_memories
+from dotline.services.chat_context import (
+    ChatContext,
+    keep_live_memories,
+    load_chat_context,
+    recall_memories,
+)
 from dotline.services.chat_prompt import Prompt, build_prompt, cited_sources
 
 # The conversation and, only while it is active, the new turn: one round trip.
@@ -71,7 +76,7 @@ def post_message(
     def exchange(tx: Transaction) -> Outcome:
         app_id, said = _say(tx, conversation_id, new)
         context = load_chat_context(tx, user.user_id, conversation_id, app_id, new.content)
-        prompt = build_prompt(context, memories)
+        prompt = build_prompt(context, keep_live_memories(tx, memories))
         completion = language_model.complete(prompt.messages)
         reply = _reply(tx, conversation_id, completion, prompt, context)
         body = Exchange(user_message=said, assistant_message=reply)
