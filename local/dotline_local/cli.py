@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from dotline_local.ingestion_cli import ingest, ingest_arguments
 from dotline_local.insights_cli import insights, insights_arguments
 from dotline_local.persona_cli import persona, persona_arguments
 from dotline_local.retention_cli import retention, retention_arguments
@@ -236,6 +237,7 @@ COMMANDS: dict[str, Command] = {
     "retention": Command(retention, retention_arguments),
     "persona": Command(persona, persona_arguments),
     "insights": Command(insights, insights_arguments),
+    "ingest": Command(ingest, ingest_arguments),
 }
 
 
