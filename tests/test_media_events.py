@@ -3,8 +3,12 @@ whole path through a gateway that polls moto's bucket, against the real Postgres
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import re
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Generator, Iterator
@@ -16,7 +20,7 @@ import httpx
 import psycopg
 import pytest
 
-from conftest import ROOT, start_server
+from conftest import ROOT, free_port, start_server
 from dotline.adapters.s3_objects import S3Objects
 from dotline.db import Database
 from dotline.services import media_processing
@@ -266,3 +270,40 @@ def test_the_local_gateway_delivers_s3_events_by_polling_the_bucket(
             item = api.get(f"/v1/media/{item['media_id']}", headers=user.headers).json()
     assert item["processing_status"] == "ready"
     assert item["sha256"] == hashlib.sha256(content).hexdigest()
+
+
+def test_the_local_s3_server_starts_with_the_media_bucket(tmp_path: Path) -> None:
+    # given the stack's S3 server on a free port
+    port = free_port()
+    log = tmp_path / "s3.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+            [
+                sys.executable,
+                "-m",
+                "dotline_local.s3_server",
+                "--port",
+                str(port),
+                "--bucket",
+                "b-local",
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        # when it answers
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + SETTLE_DEADLINE_S
+        buckets: list[str] = []
+        while "b-local" not in buckets and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+            with contextlib.suppress(httpx.HTTPError):
+                listing = httpx.get(url, timeout=1).text  # ListBuckets, unsigned
+                buckets = re.findall(r"<Name>([^<]+)</Name>", listing)
+
+        # then the bucket exists
+        assert "b-local" in buckets, log.read_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

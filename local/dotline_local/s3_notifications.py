@@ -31,13 +31,16 @@ async def deliver_s3_events(host: FunctionHost) -> None:
     settings = get_settings()
     client = s3_client(settings)
     delivered: dict[str, str] = {}  # key -> ETag of the version delivered
+    last_error = ""
     logger.info("S3 events: watching bucket %s every %.1f s", settings.media_bucket, POLL_S)
     while True:
         try:
             listing = await asyncio.to_thread(_list_objects, client, settings.media_bucket)
-        except Exception as exc:  # a missing bucket or a stopped moto: keep trying
-            logger.warning("S3 events: cannot list %s (%s)", settings.media_bucket, exc)
-            listing = None
+            last_error = ""
+        except Exception as exc:  # a missing bucket or a stopped moto: keep trying, say it once
+            if str(exc) != last_error:
+                logger.warning("S3 events: cannot list %s (%s)", settings.media_bucket, exc)
+            last_error, listing = str(exc), None
         if listing is not None:
             for gone in delivered.keys() - listing.keys():
                 del delivered[gone]
