@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from dotline.errors import InvalidRequest
 
@@ -34,3 +36,12 @@ def decode_cursor(cursor: str, kind: str, field: str = "query.cursor") -> tuple[
 def _bad(field: str) -> InvalidRequest:
     message = "is not a cursor this list handed out (or it belongs to another sort order)"
     return InvalidRequest(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+def decode_time_cursor(cursor: str, kind: str, field: str = "query.cursor") -> tuple[datetime, str]:
+    """The (timestamp, id) of a newest-first list's cursor; InvalidRequest naming `field` if bad."""
+    key, row_id = decode_cursor(cursor, kind, field)
+    try:
+        return datetime.fromisoformat(str(key)), str(UUID(row_id))
+    except ValueError as exc:
+        raise _bad(field) from exc

@@ -1,0 +1,83 @@
+"""The caller's derived artifacts (insight summaries, cycle reports, trophies, posters) and the
+unread-insights counter the insight cycle bumps (`user:{uid}:insights:unread`)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+
+from dotline import cache_keys
+from dotline.auth import Principal
+from dotline.db import Database
+from dotline.errors import NotFound
+from dotline.models.insights import Artifact, ArtifactPage, ArtifactType, UnreadInsights
+from dotline.pagination import decode_time_cursor, encode_cursor
+from dotline.ports.cache import Cache
+
+CURSOR_KIND = "artifacts_recent"
+_COLUMNS = sql.SQL(
+    "artifact_id, artifact_type, title, description, content_narrative, content_data,"
+    " source_entities, attributes, created_at, updated_at"
+)
+
+
+def list_artifacts(
+    db: Database,
+    user: Principal,
+    artifact_type: ArtifactType | None,
+    cursor: str | None,
+    limit: int,
+) -> ArtifactPage:
+    """The caller's artifacts, newest first, optionally of one type, keyset-paged."""
+    params: dict[str, Any] = {"type": artifact_type, "limit": limit + 1, "user_id": user.user_id}
+    after = sql.SQL("")
+    if cursor is not None:
+        params["after_at"], params["after_id"] = decode_time_cursor(cursor, CURSOR_KIND)
+        after = sql.SQL(" and (created_at, artifact_id) < (%(after_at)s, %(after_id)s)")
+    query = sql.SQL(
+        "select {} from public.derived_artifacts where user_id = %(user_id)s"
+        " and (%(type)s::text is null or artifact_type = %(type)s)"
+        "{} order by created_at desc, artifact_id desc limit %(limit)s"
+    ).format(_COLUMNS, after)
+    with db.as_user(user) as tx:
+        tx.execute(query, params)
+        rows = tx.fetchall()
+    items = [Artifact.model_validate(row) for row in rows[:limit]]
+    last = items[-1] if items and len(rows) > limit else None
+    return ArtifactPage(
+        items=items,
+        next_cursor=(
+            encode_cursor(CURSOR_KIND, last.created_at.isoformat(), str(last.artifact_id))
+            if last
+            else None
+        ),
+    )
+
+
+def get_artifact(db: Database, user: Principal, artifact_id: UUID) -> Artifact:
+    """One of the caller's artifacts; NotFound for anyone else's."""
+    with db.as_user(user) as tx:
+        tx.execute(
+            sql.SQL("select {} from public.derived_artifacts where artifact_id = %(id)s").format(
+                _COLUMNS
+            ),
+            {"id": artifact_id},
+        )
+        row = tx.fetchone()
+    if row is None:
+        raise NotFound("No such artifact.")
+    return Artifact.model_validate(row)
+
+
+def unread_insights(cache: Cache, user: Principal) -> UnreadInsights:
+    """How many insights arrived since the caller last marked them read."""
+    value = cache.get_json(cache_keys.unread_insights(user.user_id))
+    return UnreadInsights(unread=int(value) if isinstance(value, int | str) else 0)
+
+
+def mark_insights_read(cache: Cache, user: Principal) -> UnreadInsights:
+    """Reset the caller's unread counter."""
+    cache.delete([cache_keys.unread_insights(user.user_id)])
+    return UnreadInsights(unread=0)

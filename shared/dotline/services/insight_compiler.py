@@ -1,0 +1,152 @@
+"""The insight cycle's compile phase: a person's activity since their last cycle and the shape of
+their knowledge graph (communities by Louvain, central concepts by PageRank and betweenness,
+computed with networkx over the subgraph the graph port returns)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from dotline.db import Database
+from dotline.growth_rules import GrowthConfig
+from dotline.ports.graph import GraphStore, Subgraph
+from dotline.ports.insight_synthesis import (
+    CentralConcept,
+    ConceptCommunity,
+    DimensionMove,
+    InsightBrief,
+)
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+CENTRAL_CONCEPTS = 5
+COMMUNITIES = 5
+NAMES_PER_COMMUNITY = 5
+EXACT_BETWEENNESS_MAX_NODES = 500  # above this, betweenness is estimated from a sample
+BETWEENNESS_SAMPLE = 200
+DAMPING = 0.85
+PAGERANK_MAX_ITERATIONS = 100
+PAGERANK_TOLERANCE = 1e-6
+SEED = 7  # Louvain and sampled betweenness are randomised: a fixed seed keeps cycles reproducible
+
+
+def compile_brief(
+    user_id: UUID, since: datetime, *, db: Database, graph: GraphStore, config: GrowthConfig
+) -> InsightBrief:
+    """Everything the synthesis may draw on for the cycle that began after `since`."""
+    with db.as_service() as tx:
+        tx.execute(
+            "select private.insight_activity(%(user_id)s, %(since)s) as activity",
+            {"user_id": user_id, "since": since},
+        )
+        activity: dict[str, Any] = (tx.fetchone() or {})["activity"]
+    central, communities = analyse_graph(graph.subgraph(user_id))
+    growth = [
+        DimensionMove(
+            dim_key=row["dim_key"],
+            label=config.describe(row["dim_key"]).label,
+            cycle_delta=round(float(row["cycle_delta"]), 4),
+            total=round(float(row["total"]), 4),
+        )
+        for row in activity["growth"]
+        if any(dim.key == row["dim_key"] for dim in config.dimensions)
+    ]
+    return InsightBrief(
+        conversations=activity["conversations"],
+        messages=activity["messages"],
+        conversation_titles=activity["conversation_titles"],
+        memories=activity["memories"],
+        growth=growth,
+        central_concepts=central,
+        communities=communities,
+    )
+
+
+def analyse_graph(subgraph: Subgraph) -> tuple[list[CentralConcept], list[ConceptCommunity]]:
+    """The most central named nodes (concepts first) and the largest linked communities."""
+    import networkx as nx  # only the insight cycle needs it
+
+    g = _as_networkx(subgraph)
+    if g.number_of_edges() == 0:
+        return [], []
+    pagerank = _pagerank(g)
+    betweenness = _betweenness(g)
+    ranked = sorted(g.nodes, key=lambda n: (-pagerank[n], n))
+    concepts = [n for n in ranked if g.nodes[n]["label"] == "Concept"] or ranked
+    central = [
+        CentralConcept(
+            node_id=n,
+            name=g.nodes[n]["name"],
+            pagerank=round(pagerank[n], 6),
+            betweenness=round(betweenness[n], 6),
+        )
+        for n in concepts
+        if g.degree(n) > 0
+    ][:CENTRAL_CONCEPTS]
+    groups = nx.community.louvain_communities(g, weight="weight", seed=SEED)
+    linked = sorted((sorted(c) for c in groups if len(c) > 1), key=lambda c: (-len(c), c[0]))
+    communities = [
+        ConceptCommunity(
+            names=[g.nodes[n]["name"] for n in sorted(c, key=lambda n: (-pagerank[n], n))][
+                :NAMES_PER_COMMUNITY
+            ],
+            size=len(c),
+        )
+        for c in linked[:COMMUNITIES]
+    ]
+    return central, communities
+
+
+def _as_networkx(subgraph: Subgraph) -> nx.Graph:
+    import networkx as nx
+
+    g = nx.Graph()
+    named = {n.node_id: n for n in subgraph.nodes if n.label != "User" and _name(n.properties)}
+    for node_id in sorted(named, key=str):
+        node = named[node_id]
+        g.add_node(str(node_id), label=node.label, name=_name(node.properties))
+    for edge in sorted(subgraph.edges, key=lambda e: (str(e.source_id), str(e.target_id), e.type)):
+        if edge.source_id in named and edge.target_id in named:
+            a, b = str(edge.source_id), str(edge.target_id)
+            weight = g.edges[a, b]["weight"] + edge.weight if g.has_edge(a, b) else edge.weight
+            g.add_edge(a, b, weight=weight)
+    return g
+
+
+def _pagerank(g: nx.Graph) -> dict[str, float]:
+    """PageRank by power iteration over the weighted edges (networkx's own needs scipy)."""
+    import numpy as np
+
+    nodes = list(g.nodes)
+    index = {n: i for i, n in enumerate(nodes)}
+    ends = [(index[a], index[b], float(w)) for a, b, w in g.edges(data="weight")]
+    sources = np.array([a for a, b, _ in ends] + [b for a, b, _ in ends], dtype=np.int64)
+    targets = np.array([b for a, b, _ in ends] + [a for a, b, _ in ends], dtype=np.int64)
+    weights = np.array([w for *_, w in ends] * 2)
+    strength = np.bincount(sources, weights=weights, minlength=len(nodes))
+    rank = np.full(len(nodes), 1.0 / len(nodes))
+    for _ in range(PAGERANK_MAX_ITERATIONS):
+        flow = np.zeros(len(nodes))
+        np.add.at(flow, targets, rank[sources] * weights / strength[sources])
+        dangling = rank[strength == 0].sum()
+        new = (1 - DAMPING) / len(nodes) + DAMPING * (flow + dangling / len(nodes))
+        done = np.abs(new - rank).sum() < PAGERANK_TOLERANCE * len(nodes)
+        rank = new
+        if done:
+            break
+    return {n: float(rank[index[n]]) for n in nodes}
+
+
+def _betweenness(g: nx.Graph) -> dict[str, float]:
+    import networkx as nx
+
+    if g.number_of_nodes() <= EXACT_BETWEENNESS_MAX_NODES:
+        return dict(nx.betweenness_centrality(g))
+    return dict(nx.betweenness_centrality(g, k=BETWEENNESS_SAMPLE, seed=SEED))
+
+
+def _name(properties: dict[str, Any]) -> str:
+    value = properties.get("name") or properties.get("title") or ""
+    return str(value).strip()[:120]

@@ -1,0 +1,90 @@
+"""The caller's proactive prompts: the active ones (pending or shown), acting on one, dismissing one.
+
+Settling a prompt also settles its card (acted → completed, dismissed → archive), in the same
+transaction under row-level security; the card change reaches the cards channel through the
+outbox. Repeating the same action is a no-op; the other action on a settled prompt is a conflict.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+from psycopg import sql
+
+from dotline.auth import Principal
+from dotline.db import Database
+from dotline.errors import Conflict, NotFound
+from dotline.models.insights import ACTIVE_PROMPT_STATUSES, Prompt, PromptPage
+from dotline.pagination import decode_time_cursor, encode_cursor
+
+CURSOR_KIND = "prompts_recent"
+_COLUMNS = sql.SQL("prompt_id, prompt_text, source_agent, status, metadata, created_at, updated_at")
+_CARD_STATUS = {"acted": "completed", "dismissed": "active_archive"}
+
+
+def list_active_prompts(
+    db: Database, user: Principal, cursor: str | None, limit: int
+) -> PromptPage:
+    """The caller's pending and shown prompts, newest first, keyset-paged."""
+    params: dict[str, Any] = {
+        "user_id": user.user_id,
+        "active": list(ACTIVE_PROMPT_STATUSES),
+        "limit": limit + 1,
+    }
+    after = sql.SQL("")
+    if cursor is not None:
+        params["after_at"], params["after_id"] = decode_time_cursor(cursor, CURSOR_KIND)
+        after = sql.SQL(" and (created_at, prompt_id) < (%(after_at)s, %(after_id)s)")
+    query = sql.SQL(
+        "select {} from public.proactive_prompts"
+        " where user_id = %(user_id)s and status = any(%(active)s)"
+        "{} order by created_at desc, prompt_id desc limit %(limit)s"
+    ).format(_COLUMNS, after)
+    with db.as_user(user) as tx:
+        tx.execute(query, params)
+        rows = tx.fetchall()
+    items = [Prompt.model_validate(row) for row in rows[:limit]]
+    last = items[-1] if items and len(rows) > limit else None
+    return PromptPage(
+        items=items,
+        next_cursor=(
+            encode_cursor(CURSOR_KIND, last.created_at.isoformat(), str(last.prompt_id))
+            if last
+            else None
+        ),
+    )
+
+
+def settle_prompt(
+    db: Database, user: Principal, prompt_id: UUID, outcome: Literal["acted", "dismissed"]
+) -> Prompt:
+    """Act on or dismiss one of the caller's active prompts (and settle its card)."""
+    with db.as_user(user) as tx:
+        tx.execute(
+            sql.SQL(
+                "select {} from public.proactive_prompts where prompt_id = %(id)s for update"
+            ).format(_COLUMNS),
+            {"id": prompt_id},
+        )
+        row = tx.fetchone()
+        if row is None:
+            raise NotFound("No such prompt.")
+        if row["status"] == outcome:
+            return Prompt.model_validate(row)
+        if row["status"] not in ACTIVE_PROMPT_STATUSES:
+            raise Conflict(f"This prompt was already {row['status']}.", status=row["status"])
+        tx.execute(
+            sql.SQL(
+                "update public.proactive_prompts set status = %(status)s"
+                " where prompt_id = %(id)s returning {}"
+            ).format(_COLUMNS),
+            {"id": prompt_id, "status": outcome},
+        )
+        settled = tx.fetchone()
+        tx.execute(
+            "update public.cards set status = %(card_status)s"
+            " where source_entity_type = 'prompt' and source_entity_id = %(id)s",
+            {"id": prompt_id, "card_status": _CARD_STATUS[outcome]},
+        )
+    return Prompt.model_validate(settled)
