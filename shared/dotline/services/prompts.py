@@ -73,7 +73,7 @@ def settle_prompt(
         if row["status"] == outcome:
             return Prompt.model_validate(row)
         if row["status"] not in ACTIVE_PROMPT_STATUSES:
-            raise Conflict(f"This prompt was already {row['status']}.", status=row["status"])
+            raise Conflict(f"This prompt was already {row['status']}.", prompt_status=row["status"])
         tx.execute(
             sql.SQL(
                 "update public.proactive_prompts set status = %(status)s"
