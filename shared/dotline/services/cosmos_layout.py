@@ -56,7 +56,8 @@ def lay_out(nodes: list[GraphNode], edges: list[GraphEdge]) -> Layout:
     ranked = sorted(degree, key=lambda n: (-degree[n], n))
     placed_ids = set(ranked[:MAX_NODES])
     core = ranked[:CORE_NODES]
-    positions = _core_positions(core, [e for e in edges if _within(e, set(core))])
+    core_ids = set(core)
+    positions = _core_positions(core, [e for e in edges if _within(e, core_ids)])
     periphery = _place_periphery(positions, placed_ids, links)
     _relax(positions, periphery, links)
     scaled = _scaled(positions)
