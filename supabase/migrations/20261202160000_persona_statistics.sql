@@ -22,13 +22,23 @@ as $$
            now() - make_interval(days => p_days) as since,
            now() as until
   ),
+  -- Only what the aggregates need, computed once per event (100k rows are scanned once here).
   ev as materialized (
-    select e.event_id, e.event_type, coalesce(e.target_entity_type, 'unknown') as item_type,
-           e.duration_seconds, e.session_id, e.context,
+    select e.event_type, coalesce(e.target_entity_type, 'unknown') as item_type,
+           e.duration_seconds, e.session_id,
+           case when jsonb_typeof(e.context -> 'tags') = 'array' then e.context -> 'tags' end as tags,
+           case when jsonb_typeof(e.context -> 'topic') = 'string' then e.context ->> 'topic' end as topic,
            coalesce(e.occurred_at, e.created_at) as at,
            (coalesce(e.occurred_at, e.created_at) at time zone s.tz) as local_at
     from public.behaviour_events e, settings s
     where e.user_id = p_user_id and e.created_at >= s.since
+  ),
+  daily as (
+    select ev.local_at::date as day, count(*) as events,
+           count(*) filter (where extract(hour from ev.local_at) between 5 and 11) as morning,
+           count(*) filter (where extract(hour from ev.local_at) between 12 and 16) as afternoon,
+           count(*) filter (where extract(hour from ev.local_at) between 17 and 21) as evening
+    from ev group by 1
   ),
   mem as materialized (
     select m.memory_id, m.memory_type, m.tags, m.created_at
@@ -42,12 +52,11 @@ as $$
     from mem, unnest(mem.tags) as t(tag)
     union all
     select lower(btrim(t.tag)), 'event', ev.at
-    from ev, jsonb_array_elements_text(
-      case when jsonb_typeof(ev.context -> 'tags') = 'array' then ev.context -> 'tags' else '[]'::jsonb end
-    ) as t(tag)
+    from ev, jsonb_array_elements_text(ev.tags) as t(tag)
+    where ev.tags is not null
     union all
-    select lower(btrim(ev.context ->> 'topic')), 'event', ev.at
-    from ev where jsonb_typeof(ev.context -> 'topic') = 'string'
+    select lower(btrim(ev.topic)), 'event', ev.at
+    from ev where ev.topic is not null
   ),
   tags as (
     select te.tag,
@@ -95,20 +104,18 @@ as $$
                  'count', count(*),
                  'first_at', min(ev.at),
                  'last_at', max(ev.at),
-                 'sessions', count(distinct ev.session_id),
-                 'active_days', count(distinct ev.local_at::date),
+                 'active_days', (select count(*) from daily),
                  'with_duration', count(ev.duration_seconds),
                  'total_duration_seconds', coalesce(sum(ev.duration_seconds), 0),
                  'median_duration_seconds',
                    percentile_cont(0.5) within group (order by ev.duration_seconds))
                from ev),
     'part_of_day', (select jsonb_build_object(
-                      'morning', count(*) filter (where extract(hour from ev.local_at) between 5 and 11),
-                      'afternoon', count(*) filter (where extract(hour from ev.local_at) between 12 and 16),
-                      'evening', count(*) filter (where extract(hour from ev.local_at) between 17 and 21),
-                      'night', count(*) filter (where extract(hour from ev.local_at) >= 22
-                                                   or extract(hour from ev.local_at) < 5))
-                    from ev),
+                      'morning', coalesce(sum(d.morning), 0),
+                      'afternoon', coalesce(sum(d.afternoon), 0),
+                      'evening', coalesce(sum(d.evening), 0),
+                      'night', coalesce(sum(d.events - d.morning - d.afternoon - d.evening), 0))
+                    from daily d),
     'content', coalesce((select jsonb_agg(jsonb_build_object(
                            'item_type', c.item_type, 'events', c.events,
                            'duration_seconds', c.duration_seconds) order by c.events desc, c.item_type)
@@ -126,8 +133,8 @@ as $$
                  from (select ev.session_id, count(*) as events, sum(ev.duration_seconds) as duration_seconds
                        from ev where ev.session_id is not null group by ev.session_id) x),
     'weekly', coalesce((select jsonb_agg(jsonb_build_object('week', w.week, 'events', w.events) order by w.week)
-                        from (select date_trunc('week', ev.local_at)::date as week, count(*) as events
-                              from ev group by 1) w), '[]'::jsonb),
+                        from (select date_trunc('week', d.day)::date as week, sum(d.events) as events
+                              from daily d group by 1) w), '[]'::jsonb),
     'memories', (select jsonb_build_object(
                    'count', count(*),
                    'by_type', coalesce(jsonb_object_agg(t.memory_type, t.n) filter (where t.memory_type is not null), '{}'::jsonb))
