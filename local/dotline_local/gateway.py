@@ -207,6 +207,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=False,
         help="poll the media bucket (S3_ENDPOINT_URL) and invoke its S3-event function",
     )
+    parser.add_argument(
+        "--run-schedules",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="fire every Schedule event of the template on its rate(...) or cron(...)",
+    )
+    parser.add_argument(
+        "--schedule-speedup",
+        type=float,
+        default=1.0,
+        help="compress schedule time (60: a minute passes in a second); demos and tests",
+    )
     args = parser.parse_args(argv)
     background: list[BackgroundTask] = []
     if args.deliver_s3_events:
@@ -217,6 +229,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         from dotline_local.outbox_dispatcher import dispatch_outbox
 
         background.append(dispatch_outbox)
+    if args.run_schedules:
+        from dotline_local.outbox_dispatcher import SWEEPER_ID
+        from dotline_local.scheduler import run_schedules
+
+        skip = {SWEEPER_ID} if args.dispatch_outbox else set()  # the dispatcher already sweeps
+        background.append(run_schedules(skip=skip, speedup=args.schedule_speedup))
     app = build_app(args.template, containers_per_function=args.containers, background=background)
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
 

@@ -60,6 +60,7 @@ def daemons_of_stack() -> list[daemons.Daemon]:
             *("--template", str(ROOT / "template.yaml")),
             "--dispatch-outbox",
             "--deliver-s3-events",
+            "--run-schedules",
         ),
         health_url=f"http://127.0.0.1:{GATEWAY_PORT}/health",
         state_dir=STATE_DIR,
