@@ -73,7 +73,10 @@ def analyse_graph(subgraph: Subgraph) -> tuple[list[CentralConcept], list[Concep
         return [], []
     pagerank = _pagerank(g)
     betweenness = _betweenness(g)
-    ranked = sorted(g.nodes, key=lambda n: (-pagerank[n], n))
+    # Centrality is how linked a node is (PageRank, scaled to the top node) plus how much it
+    # bridges (normalised betweenness): hubs and the concepts joining two parts of a life rank high.
+    top = max(pagerank.values())
+    ranked = sorted(g.nodes, key=lambda n: (-(pagerank[n] / top + betweenness[n]), n))
     concepts = [n for n in ranked if g.nodes[n]["label"] == "Concept"] or ranked
     central = [
         CentralConcept(
