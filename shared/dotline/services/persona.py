@@ -33,6 +33,7 @@ WINDOW_DAYS = 180
 REANALYSE_AFTER_H = 20  # the schedule runs hourly; each person is analysed about once a day
 
 _STATISTICS = "select private.persona_statistics(%(user_id)s, %(days)s) as stats"
+_JOB_TIMEOUT = "select set_config('statement_timeout', '30s', true)"
 _ELIGIBLE = """
 select p.persona_analysis_enabled and p.account_status <> 'deleted' as eligible
 from public.profiles p where p.user_id = %(user_id)s
@@ -89,6 +90,7 @@ def analyse_user(db: Database, embedder: Embedder, user_id: UUID) -> AnalysisRep
         row = tx.execute(_ELIGIBLE, {"user_id": user_id}).fetchone()
         if row is None or not row["eligible"]:
             return AnalysisReport(user_id=user_id, status="skipped")
+        tx.execute(_JOB_TIMEOUT)  # a heavy user's aggregation may outlast a request's limit
         stats = tx.execute(_STATISTICS, {"user_id": user_id, "days": WINDOW_DAYS}).fetchone()
     assert stats is not None  # an aggregate always answers
     stats = stats["stats"]
