@@ -3,6 +3,7 @@ GET /v1/persona and GET /v1/learning-profiles."""
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from typing import Any
@@ -176,3 +177,23 @@ def test_cli_analyses_one_user(api: httpx.Client, make_user: Any) -> None:
     assert done.returncode == 0, done.stderr
     assert '"status":"analysed"' in done.stdout
     assert api.get("/v1/persona", headers=user.headers).status_code == 200
+
+
+def test_the_scheduled_function_starts_nobody_once_its_budget_is_spent() -> None:
+    # given: the function's handler with only its safety margin left (a zero budget); a larger
+    # one would analyse whoever is due in the shared test database, under other tests' feet
+    spec = importlib.util.spec_from_file_location(
+        "persona_analysis_app", ROOT / "functions" / "persona_analysis" / "app.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    class Context:
+        def get_remaining_time_in_millis(self) -> int:
+            return int(module.SAFETY_MARGIN_S * 1000)
+
+    # when
+    counts = module.handler({"source": "aws.events", "detail-type": "Scheduled Event"}, Context())
+    # then
+    assert counts == {"due": counts["due"], "analysed": 0, "skipped": 0, "failed": 0}
