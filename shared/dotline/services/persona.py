@@ -89,6 +89,9 @@ def analyse_user(db: Database, embedder: Embedder, user_id: UUID) -> AnalysisRep
     with db.as_service() as tx:
         row = tx.execute(_ELIGIBLE, {"user_id": user_id}).fetchone()
         if row is None or not row["eligible"]:
+            logger.info(
+                "persona analysis skipped for %s: no profile, opted out or deleted", user_id
+            )
             return AnalysisReport(user_id=user_id, status="skipped")
         tx.execute(_JOB_TIMEOUT)  # a heavy user's aggregation may outlast a request's limit
         stats = tx.execute(_STATISTICS, {"user_id": user_id, "days": WINDOW_DAYS}).fetchone()
@@ -106,10 +109,12 @@ def analyse_user(db: Database, embedder: Embedder, user_id: UUID) -> AnalysisRep
         )
         proposals = suggestions.propose(skills, insights, stored)
         count = suggestions.store(tx, user_id, proposals, datetime.now(UTC), run_id)
-    return AnalysisReport(
+    report = AnalysisReport(
         user_id=user_id, status="analysed", events=stats["events"]["count"],
         skills=len(skills), clusters=len(stored), suggestions=count, run_id=run_id,
     )  # fmt: skip
+    logger.info("persona analysed: %s", report.model_dump_json())
+    return report
 
 
 def analyse_due(

@@ -32,7 +32,7 @@ class Cluster:
 
 def cluster_tags(tags: Sequence[str], vectors: Sequence[Sequence[float]]) -> list[Cluster]:
     """Communities of at least MIN_CLUSTER_SIZE tags, largest first."""
-    import networkx as nx  # type: ignore[import-untyped]
+    import networkx as nx
 
     if len(tags) < MIN_CLUSTER_SIZE:
         return []
