@@ -37,6 +37,17 @@ _WITH_EVOLUTION = (
     " join api.card_evolution(%(rules)s, %(default)s, %(card_id)s) e on e.card_id = c.card_id"
 )
 
+_ALL_WITH_EVOLUTION = "{} where {} order by c.created_at desc, c.card_id desc limit %(limit)s"
+_PAGE_WITH_EVOLUTION = (
+    "select c.card_id, c.card_type, c.source_entity_type, c.source_entity_id, c.status,"
+    " c.is_favorited, c.display_data, c.created_at, c.updated_at,"
+    " e.evolution_state, e.connection_count, e.dimension_count"
+    " from (select * from public.cards c where {1}"
+    " order by c.created_at desc, c.card_id desc limit %(limit)s) c"
+    " cross join lateral api.card_evolution(%(rules)s, %(default)s, c.card_id) e"
+    " order by c.created_at desc, c.card_id desc"
+)
+
 
 def list_cards(
     db: Database,
@@ -62,9 +73,10 @@ def list_cards(
         after_at, params["after_id"] = decode_cursor(cursor, CURSOR_KIND)
         params["after_at"] = _instant(after_at)
         conditions.append(sql.SQL("(c.created_at, c.card_id) < (%(after_at)s, %(after_id)s)"))
-    query = sql.SQL(
-        "{} where {} order by c.created_at desc, c.card_id desc limit %(limit)s"
-    ).format(sql.SQL(_WITH_EVOLUTION), sql.SQL(" and ").join(conditions))
+    # Without an evolution filter the page is cut first and only its cards are evaluated
+    # (bench/bench_growth.py: ~20x faster at 2k cards); filtering by state evaluates them all.
+    template = _PAGE_WITH_EVOLUTION if where.evolution_state is None else _ALL_WITH_EVOLUTION
+    query = sql.SQL(template).format(sql.SQL(_WITH_EVOLUTION), sql.SQL(" and ").join(conditions))
     with db.as_user(user) as tx:
         tx.execute(query, params)
         rows = tx.fetchall()
