@@ -227,6 +227,24 @@ def test_delete_removes_the_source_entitys_item_and_a_missing_one_is_fine(
     assert {h.item_id for h in vectors.search(owner, gone.vector)} == {keep.item_id}
 
 
+def test_delete_many_removes_exactly_those_source_entities_items(
+    vectors: VectorStore, make_owner: Callable[[], uuid.UUID]
+) -> None:
+    owner, other = make_owner(), make_owner()
+    keep, first, second = item(owner), item(owner), item(owner)
+    theirs = item(other, source_entity_id=first.source_entity_id)
+    vectors.upsert([keep, first, second, theirs])
+
+    gone = vectors.delete_many(
+        owner, "memory_unit", [first.source_entity_id, second.source_entity_id, uuid.uuid4()]
+    )
+
+    assert gone == 2
+    assert vectors.delete_many(owner, "memory_unit", [first.source_entity_id]) == 0
+    assert {h.item_id for h in vectors.search(owner, keep.vector)} == {keep.item_id}
+    assert {h.item_id for h in vectors.search(other, theirs.vector)} == {theirs.item_id}
+
+
 def test_erase_user_removes_every_item_and_counts_them(
     vectors: VectorStore, make_owner: Callable[[], uuid.UUID]
 ) -> None:

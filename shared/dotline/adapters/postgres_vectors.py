@@ -63,6 +63,12 @@ where user_id = %(user_id)s and source_entity_type = %(source_entity_type)s
   and source_entity_id = %(source_entity_id)s
 """
 
+DELETE_SOURCES = """
+delete from vectors.items
+where user_id = %(user_id)s and source_entity_type = %(source_entity_type)s
+  and source_entity_id = any(%(source_entity_ids)s)
+"""
+
 # `<> v` cannot use an index; `< v or > v` is two range scans of items_model_version_idx.
 STALE = """
 select item_id, user_id, source_entity_type, source_entity_id, title, text, tags, importance,
@@ -107,6 +113,25 @@ class PostgresVectors:
             if tx.rowcount:
                 _bump(tx, [user_id])
         self._cache.forget(user_id)
+
+    def delete_many(
+        self, user_id: UUID, source_entity_type: str, source_entity_ids: Sequence[UUID]
+    ) -> int:
+        """Remove the items of those source entities; returns how many went."""
+        if not source_entity_ids:
+            return 0
+        params = {
+            "user_id": user_id,
+            "source_entity_type": source_entity_type,
+            "source_entity_ids": sorted(set(source_entity_ids)),
+        }
+        with self._db.as_service() as tx:
+            tx.execute(DELETE_SOURCES, params)
+            deleted = tx.rowcount
+            if deleted:
+                _bump(tx, [user_id])
+        self._cache.forget(user_id)
+        return deleted
 
     def search(
         self,

@@ -141,6 +141,16 @@ def source_filter(source_entity_type: str, source_entity_id: UUID) -> _Filters:
     )
 
 
+def sources_filter(source_entity_type: str, source_entity_ids: list[UUID]) -> _Filters:
+    """The objects standing for any of those source entities (of one type)."""
+    return Filter.all_of(
+        [
+            Filter.by_property("sourceEntityType").equal(source_entity_type),
+            Filter.by_property("sourceEntityId").contains_any(source_entity_ids),
+        ]
+    )
+
+
 def stale_filter(model_version: str) -> _Filters:
     """Objects embedded with another model version than `model_version`."""
     return Filter.by_property("embeddingModelVersion").not_equal(model_version)

@@ -90,6 +90,19 @@ class WeaviateVectors:
             where = ukis.source_filter(source_entity_type, source_entity_id)
             self._tenant(user_id).data.delete_many(where=where)
 
+    def delete_many(
+        self, user_id: UUID, source_entity_type: str, source_entity_ids: Sequence[UUID]
+    ) -> int:
+        """Remove the items of those source entities; returns how many went."""
+        if not source_entity_ids:
+            return 0
+        with _translated():
+            if not self._has_tenant(user_id):
+                return 0
+            where = ukis.sources_filter(source_entity_type, sorted(set(source_entity_ids)))
+            result = self._tenant(user_id).data.delete_many(where=where)
+        return int(result.successful)
+
     def search(
         self,
         user_id: UUID,

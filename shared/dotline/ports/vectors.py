@@ -58,6 +58,11 @@ class VectorStore(Protocol):
     def delete(self, user_id: UUID, source_entity_type: str, source_entity_id: UUID) -> None:
         """Remove the item of that source entity; a missing one is not an error."""
 
+    def delete_many(
+        self, user_id: UUID, source_entity_type: str, source_entity_ids: Sequence[UUID]
+    ) -> int:
+        """Remove the items of those source entities (bulk retention); returns how many went."""
+
     def search(
         self,
         user_id: UUID,
