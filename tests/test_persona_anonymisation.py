@@ -37,31 +37,64 @@ def persona_row(pg: psycopg.Connection[Any], user: Any) -> dict[str, Any]:
     return row
 
 
-def test_anonymisation_blanks_exactly_opted_out_and_deleted_people(
+def assert_anonymised(pg: psycopg.Connection[Any], user: Any) -> None:
+    row = persona_row(pg, user)
+    assert all(row[column] == {} for column in PERSONAL)
+    assert row["life_phase"] is not None and row["anonymised_at"] is not None
+    profiles = pg.execute(
+        "select progression_data, current_level from public.learning_profiles where user_id = %s",
+        (user.user_id,),
+    ).fetchall()
+    assert profiles and all(p == ({}, "beginner") for p in profiles)
+
+
+def test_opting_out_blanks_the_persona_at_once(
     api: httpx.Client, make_user: Any, pg: psycopg.Connection[Any]
 ) -> None:
     # given
-    opted_out, deleted, kept = (analysed(api, make_user) for _ in range(3))
-    opt_out = api.patch("/v1/me", json={"persona_analysis": False}, headers=opted_out.headers)
-    assert opt_out.status_code == 200 and opt_out.json()["persona_analysis"] is False
+    user, neighbour = analysed(api, make_user), analysed(api, make_user)
+    # when
+    response = api.patch("/v1/me", json={"persona_analysis": False}, headers=user.headers)
+    # then
+    assert response.status_code == 200 and response.json()["persona_analysis"] is False
+    assert_anonymised(pg, user)
+    body = api.get("/v1/persona", headers=user.headers).json()
+    assert body["lifestyle_profile"] == {} and body["anonymised_at"] is not None
+    assert persona_row(pg, neighbour)["lifestyle_profile"]["interests"] == ["cooking", "python"]
+
+
+def test_a_deleted_account_loses_its_persona_but_not_its_aggregates(
+    api: httpx.Client, make_user: Any, pg: psycopg.Connection[Any]
+) -> None:
+    # given
+    user = analysed(api, make_user)
+    # when
     pg.execute(
         "update public.profiles set account_status = 'deleted' where user_id = %s",
-        (deleted.user_id,),
+        (user.user_id,),
+    )
+    # then
+    assert_anonymised(pg, user)
+
+
+def test_the_job_blanks_exactly_the_personas_left_behind(
+    api: httpx.Client, make_user: Any, pg: psycopg.Connection[Any]
+) -> None:
+    # given: an opted-out person whose persona came back by another path (a restore), and
+    # someone who never opted out
+    left_behind, kept = analysed(api, make_user), analysed(api, make_user)
+    api.patch("/v1/me", json={"persona_analysis": False}, headers=left_behind.headers)
+    pg.execute(
+        'update public.user_personas set lifestyle_profile = \'{"interests": ["python"]}\','
+        " anonymised_at = null where user_id = %s",
+        (left_behind.user_id,),
     )
     # when
     counts = persona.anonymise(deps().db)
     # then
-    assert counts["anonymised"] >= 2
-    for user in (opted_out, deleted):
-        row = persona_row(pg, user)
-        assert all(row[column] == {} for column in PERSONAL)
-        assert row["life_phase"] is not None and row["anonymised_at"] is not None
-        profiles = pg.execute(
-            "select progression_data, current_level from public.learning_profiles"
-            " where user_id = %s",
-            (user.user_id,),
-        ).fetchall()
-        assert profiles and all(p == ({}, "beginner") for p in profiles)
+    assert counts["anonymised"] >= 1
+    assert persona_row(pg, left_behind)["lifestyle_profile"] == {}
+    assert persona_row(pg, left_behind)["anonymised_at"] is not None
     untouched = persona_row(pg, kept)
     assert untouched["anonymised_at"] is None
     assert untouched["lifestyle_profile"]["interests"] == ["cooking", "python"]
