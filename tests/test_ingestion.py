@@ -17,8 +17,10 @@ from psycopg.rows import dict_row
 
 from dotline.bootstrap import Deps
 from dotline.growth_rules import packaged_config
+from dotline.models.db_events import DbEvent
 from dotline.models.ingestion import IngestionRun
 from dotline.services.ingestion import IngestionPolicy, IngestionStores, ingest_conversations
+from dotline.services.mirroring import apply_db_event
 from dotline.settings import Settings
 
 TRIP = [
@@ -408,3 +410,74 @@ def test_a_conversation_failing_every_time_is_given_up_after_the_last_attempt(
     # and a by-hand run still can
     by_hand = ingest_conversations(stores, packaged_config(), conversation_id=conversation_id)
     assert by_hand.conversations[0].outcome == "processed"
+
+
+def test_an_ended_conversation_that_says_nothing_is_processed_without_memories_or_growth(
+    api: httpx.Client, make_user: Any, stores: IngestionStores, pg: psycopg.Connection[Any]
+) -> None:
+    # given a conversation of small talk only
+    user = make_user()
+    conversation_id = converse(api, user, ["hi", "ok thanks"])
+
+    # when it is ingested
+    run = ingest(stores, user)
+
+    # then it is processed, with nothing to remember and nothing earned
+    assert (run.processed, run.conversations[0].memories) == (1, 0)
+    assert memories_of(pg, conversation_id) == []
+    assert rows(pg, "select * from growth_events where entity_id = %s", conversation_id) == []
+    read = api.get(f"/v1/conversations/{conversation_id}", headers=user.headers).json()
+    assert (read["status"], read["importance_score"], read["context_summary"]) == (
+        "processed",
+        None,
+        None,
+    )
+
+
+def test_the_outbox_mirror_of_ingested_rows_agrees_with_what_ingestion_linked(
+    api: httpx.Client,
+    make_user: Any,
+    stores: IngestionStores,
+    pg: psycopg.Connection[Any],
+    settings: Settings,
+) -> None:
+    # given an ingested conversation
+    user = make_user()
+    converse(api, user, TRIP)
+    ingest(stores, user)
+    before = snapshot(pg, user)
+
+    # when the outbox delivers the rows it wrote (as the dispatcher would, in outbox order)
+    deps = Deps(settings=settings)
+    changes = rows(
+        pg,
+        "select outbox_id, payload from private.outbox where table_name in ('memories', 'concepts')"
+        " and coalesce(payload->'record'->>'user_id', payload->'old_record'->>'user_id') = %s"
+        " order by outbox_id",
+        str(user.user_id),
+    )
+    for change in changes:
+        event = DbEvent.model_validate({**change["payload"], "outbox_id": change["outbox_id"]})
+        apply_db_event(
+            event, db=deps.db, graph=deps.graph, vectors=deps.vectors,
+            embedder=deps.embedder, cache=deps.cache,
+        )  # fmt: skip
+    deps.db.close()
+
+    # then the mirror's newer versions took over the nodes and items, saying the same things
+    after = snapshot(pg, user)
+    mirrored = [n for n in after["nodes"] if n["label"] in ("MemoryUnit", "Concept")]
+    assert mirrored and all(n["version"] > 0 for n in mirrored)
+    assert [(n["node_id"], n["properties"]) for n in after["nodes"]] == [
+        (n["node_id"], n["properties"]) for n in before["nodes"]
+    ]
+    assert [(i["item_id"], i["text"]) for i in after["items"]] == [
+        (i["item_id"], i["text"]) for i in before["items"]
+    ]
+    # and every edge ingestion made is still there, with its weight
+    assert after["edges"] == before["edges"]
+
+    # and ingesting again afterwards changes nothing the mirror wrote
+    conversation_id = before["memories"][0]["source_conversation_id"]
+    ingest_conversations(stores, packaged_config(), conversation_id=conversation_id)
+    assert snapshot(pg, user) == after

@@ -46,22 +46,35 @@ create index if not exists conversations_awaiting_ingestion_idx
   where status in ('ended', 'processing');
 
 -- Claims up to p_limit conversations, oldest ended first: ended ones, and processing ones whose
--- lease ran out and that were not given up; with p_user_id, only that person's. With
+-- lease ran out and that were not given up; with p_user_id, only that person's. A processing one
+-- whose lease ran out after p_max_attempts claims is given up first: its runs kept dying (a
+-- timeout, a crash) without recording a failure, and retrying it forever would never end. With
 -- p_conversation_id, only that one, and also when processed or given up (a by-hand re-run;
--- ingestion is idempotent). Each claimed conversation
--- moves to processing and gets a fresh lease; the caller ingests it and then calls
--- private.finish_conversation_ingestion or private.fail_conversation_ingestion.
+-- ingestion is idempotent). Each claimed conversation moves to processing and gets a fresh
+-- lease; the caller ingests it and then calls private.finish_conversation_ingestion or
+-- private.fail_conversation_ingestion.
 create or replace function private.claim_conversations_for_ingestion(
   p_limit integer,
   p_lease interval,
   p_conversation_id uuid default null,
-  p_user_id uuid default null
+  p_user_id uuid default null,
+  p_max_attempts integer default 5
 ) returns table (conversation_id uuid, user_id uuid, app_id uuid, attempt integer)
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
+  if p_conversation_id is null then
+    update private.conversation_ingestions i
+    set gave_up_at = now(),
+        last_error = coalesce(i.last_error, 'every run that took it died before finishing'),
+        updated_at = now()
+    from public.conversations c
+    where c.conversation_id = i.conversation_id and c.status = 'processing'
+      and (p_user_id is null or c.user_id = p_user_id)
+      and i.gave_up_at is null and i.lease_expires_at <= now() and i.attempts >= p_max_attempts;
+  end if;
   return query
   with due as (
     select c.conversation_id
@@ -103,8 +116,8 @@ begin
   from moved m join leased l on l.conversation_id = m.conversation_id;
 end;
 $$;
-comment on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid) is
-  'Moves up to p_limit ended (or lease-expired processing) conversations to processing under a lease of p_lease; returns them with their attempt number.';
+comment on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid, integer) is
+  'Moves up to p_limit ended (or lease-expired processing) conversations to processing under a lease of p_lease, giving up on those claimed p_max_attempts times; returns them with their attempt number.';
 
 -- Marks a claimed conversation processed, with what ingestion made of it.
 create or replace function private.finish_conversation_ingestion(
@@ -160,9 +173,9 @@ $$;
 comment on function private.fail_conversation_ingestion(uuid, text, interval, integer) is
   'Records an ingestion failure and when to retry; returns true when that was the last allowed attempt.';
 
-revoke all on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid) from public, anon, authenticated;
+revoke all on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid, integer) from public, anon, authenticated;
 revoke all on function private.finish_conversation_ingestion(uuid, text, jsonb, double precision, text) from public, anon, authenticated;
 revoke all on function private.fail_conversation_ingestion(uuid, text, interval, integer) from public, anon, authenticated;
-grant execute on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid) to service_role;
+grant execute on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid, integer) to service_role;
 grant execute on function private.finish_conversation_ingestion(uuid, text, jsonb, double precision, text) to service_role;
 grant execute on function private.fail_conversation_ingestion(uuid, text, interval, integer) to service_role;

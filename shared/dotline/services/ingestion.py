@@ -45,7 +45,7 @@ SUMMARY_TITLES = 3
 
 _CLAIM = """
 select conversation_id, user_id, app_id, attempt
-from private.claim_conversations_for_ingestion(1, %(lease)s, %(only)s, %(user_id)s)
+from private.claim_conversations_for_ingestion(1, %(lease)s, %(only)s, %(user_id)s, %(max_attempts)s)
 """
 _TURNS = """
 select message_id, role, content, created_at from public.messages
@@ -150,11 +150,13 @@ def ingest_conversation(
     importances = sorted((float(r["importance"]), r["title"] or "") for r in written.memories)
     summary = "; ".join(title for _, title in reversed(importances[-SUMMARY_TITLES:])) or None
     with stores.db.as_service() as tx:
-        events = record_growth_events(
-            tx, growth, user_id=conversation.user_id, action=GROWTH_ACTION,
-            entity_type="conversation", entity_id=conversation.conversation_id, source="ingestion",
-        )  # fmt: skip
-        result.growth_events = len(events)
+        if written.memories:  # a conversation that said nothing worth keeping earns nothing
+            events = record_growth_events(
+                tx, growth, user_id=conversation.user_id, action=GROWTH_ACTION,
+                entity_type="conversation", entity_id=conversation.conversation_id,
+                source="ingestion",
+            )  # fmt: skip
+            result.growth_events = len(events)
         tx.execute(_FINISH, {
             "conversation_id": conversation.conversation_id, "extractor": extraction.model,
             "counts": Jsonb(result.model_dump(mode="json", include=_COUNTS)),
@@ -203,7 +205,12 @@ def _ingest_claimed(
 def _claim(
     db: Database, policy: IngestionPolicy, only: UUID | None, user_id: UUID | None
 ) -> tuple[Conversation, int] | None:
-    params = {"lease": timedelta(seconds=policy.lease_s), "only": only, "user_id": user_id}
+    params = {
+        "lease": timedelta(seconds=policy.lease_s),
+        "only": only,
+        "user_id": user_id,
+        "max_attempts": policy.max_attempts,
+    }
     with db.as_service() as tx:
         row = tx.execute(_CLAIM, params).fetchone()
     if row is None:

@@ -3,7 +3,7 @@
 -- conversations ending by themselves, memory supersession, and who may call what.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(31);
+select plan(33);
 
 insert into auth.users (id, email) values
   ('50000000-0000-4000-8000-000000000001', 'ingest-a@example.com'),
@@ -57,6 +57,18 @@ select results_eq(
   $$values ('50000000-0000-4000-8000-0000000000c1'::uuid, 4)$$, 'a by-hand run takes it anyway');
 select is((select gave_up_at from private.conversation_ingestions where conversation_id = '50000000-0000-4000-8000-0000000000c1'),
           null, 'and a new attempt is no longer given up');
+
+-- A conversation whose runs kept dying (no failure recorded) is given up, not retried forever.
+insert into public.conversations (conversation_id, user_id, status, created_at, started_at, ended_at) values
+  ('50000000-0000-4000-8000-0000000000c4', '50000000-0000-4000-8000-000000000001', 'processing', now() - interval '3 hours', now() - interval '3 hours', now() - interval '3 hours');
+insert into private.conversation_ingestions (conversation_id, user_id, attempts, lease_expires_at) values
+  ('50000000-0000-4000-8000-0000000000c4', '50000000-0000-4000-8000-000000000001', 5, now() - interval '1 minute');
+select is_empty(
+  $$select * from private.claim_conversations_for_ingestion(10, interval '5 minutes', null, '50000000-0000-4000-8000-000000000001', 5)$$,
+  'a conversation claimed max_attempts times whose last run died is not claimed again');
+select results_eq(
+  $$select gave_up_at is not null, last_error from private.conversation_ingestions where conversation_id = '50000000-0000-4000-8000-0000000000c4'$$,
+  $$values (true, 'every run that took it died before finishing'::text)$$, 'it is given up, saying why');
 
 -- Finishing.
 select is(private.finish_conversation_ingestion('50000000-0000-4000-8000-0000000000c1', 'dotline-rules-1', '{"memories": 3}', 0.7, 'A; B'),
