@@ -242,6 +242,9 @@ def test_a_contradiction_is_recorded_and_the_replaced_fact_stops_holding(
         (berlin["memory_id"], paris["memory_id"]),
         (dislikes["memory_id"], loves["memory_id"]),
     }
+    # and the API shows the person which memory replaced which
+    shown = api.get(f"/v1/memories/{paris['memory_id']}", headers=user.headers).json()
+    assert shown["superseded_by"] == str(berlin["memory_id"]) and shown["invalid_at"]
     # and the job ("I work as a nurse") nothing contradicted still holds
     assert memories[TRIP[2]]["attributes"]["facts"][1]["predicate"] == "works_as"
 

@@ -68,6 +68,12 @@ class Memory(BaseModel):
     expires_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    invalid_at: datetime | None = Field(
+        default=None, description="When a newer memory (superseded_by) replaced what this says"
+    )
+    superseded_by: UUID | None = Field(
+        default=None, description="The newer memory that contradicts this one"
+    )
 
 
 class MemoryPage(BaseModel):

@@ -31,7 +31,7 @@ _COLUMNS = sql.SQL(
     "memory_id, user_id, app_id, source_conversation_id, memory_type, title, content, "
     "importance::float8 as importance, sentiment_score, creation_ts, occurred_at, location, people, "
     "emotions, media_urls, attributes, tags, access_count, last_accessed_at, expires_at, "
-    "created_at, updated_at"
+    "created_at, updated_at, invalid_at, superseded_by"
 )
 _LIVE = sql.SQL("(expires_at is null or expires_at > now())")
 _BY_ID = sql.SQL("select {} from public.memories where memory_id = %(id)s").format(_COLUMNS)
