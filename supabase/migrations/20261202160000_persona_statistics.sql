@@ -46,10 +46,11 @@ as $$
     where m.user_id = p_user_id and m.created_at >= s.since
       and (m.expires_at is null or m.expires_at > now())
   ),
-  -- One row per piece of evidence for a tag: a memory carrying it or an event about it.
+  -- One row per piece of evidence for a tag: a memory carrying it (once, however spelt) or an
+  -- event about it.
   tag_evidence as (
-    select lower(btrim(t.tag)) as tag, 'memory' as source, mem.created_at as at
-    from mem, unnest(mem.tags) as t(tag)
+    select t.tag, 'memory' as source, mem.created_at as at
+    from mem, lateral (select distinct lower(btrim(x)) as tag from unnest(mem.tags) as x) as t
     union all
     select lower(btrim(t.tag)), 'event', ev.at
     from ev, jsonb_array_elements_text(ev.tags) as t(tag)

@@ -3,7 +3,7 @@
 -- suggestion keys; A/B arm scores.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(18);
+select plan(19);
 
 insert into auth.users (id, email) values
   ('55000000-0000-4000-8000-000000000001', 'persona-a@example.com'),
@@ -21,6 +21,7 @@ insert into public.behaviour_events (user_id, event_type, target_entity_type)
 values ('55000000-0000-4000-8000-000000000002', 'view', 'article');
 insert into public.memories (user_id, title, content, tags) values
   ('55000000-0000-4000-8000-000000000001', 'A', 'Content', '{python,cooking}'),
+  ('55000000-0000-4000-8000-000000000001', 'A2', 'Content', '{Cooking," COOKING "}'),
   ('55000000-0000-4000-8000-000000000002', 'B', 'Content', '{gardening}');
 
 create temporary table stats as
@@ -33,6 +34,8 @@ select is((select s #>> '{events,count}' from stats), '3', 'only the person''s o
 select is((select s -> 'tags' -> 0 ->> 'tag' from stats), 'python', 'events and memories both count as tag evidence');
 select is((select (s -> 'tags' -> 0 ->> 'events')::int + (s -> 'tags' -> 0 ->> 'memories')::int from stats), 4,
           'a tag''s evidence is its events plus its memories');
+select is((select (t ->> 'memories')::int from stats, jsonb_array_elements(s -> 'tags') t where t ->> 'tag' = 'cooking'), 2,
+          'a memory counts once for a tag however it spells it');
 select ok(not exists (select 1 from stats, jsonb_array_elements(s -> 'tags') t where t ->> 'tag' = 'gardening'),
           'another person''s tags never appear');
 select is((select s #>> '{window,timezone}' from stats), 'Asia/Tokyo', 'the window names the time zone used');
