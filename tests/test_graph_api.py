@@ -4,6 +4,7 @@ neighbourhoods of any node, and the cosmos projection computed once per version 
 from __future__ import annotations
 
 import fnmatch
+import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -221,6 +222,34 @@ def test_projection_is_computed_once_then_served_until_the_graph_changes(
     assert str(c) in {n["node_id"] for n in changed["nodes"]}
     assert stored_projections(pg, user) == 2
     assert rds.exists(cache_keys.graph_projection(user.user_id, changed["fingerprint"]))
+
+
+def test_a_rewrite_that_changes_nothing_shown_is_not_recomputed(
+    client: httpx.Client, person: Any, graph: PostgresGraph, rds: Any
+) -> None:
+    user = person()
+    a, b = add_nodes(graph, user, 2)
+    link(graph, user, [(a, b)])
+    first = projection(client, user)
+    pointer = json.loads(rds.get(cache_keys.graph_projection_current(user.user_id)))
+
+    graph.upsert_nodes(  # a redelivered change: newer version, same content
+        [
+            GraphNode(
+                node_id=a,
+                user_id=user.user_id,
+                label="Concept",
+                properties={"name": "n0"},
+                version=5,
+            )
+        ]
+    )
+    again = projection(client, user)
+
+    moved_on = json.loads(rds.get(cache_keys.graph_projection_current(user.user_id)))
+    assert pointer["fingerprint"] == moved_on["fingerprint"] == first["fingerprint"]
+    assert moved_on["version"] == graph.graph_version(user.user_id) != pointer["version"]
+    assert again["projection_id"] == first["projection_id"]
 
 
 def test_a_changed_edge_weight_or_label_is_a_changed_graph(

@@ -65,6 +65,12 @@ def graph_projection(user_id: Id, fingerprint: str) -> str:
     return f"user:{user_id}:graph:projection:{fingerprint}"
 
 
+def graph_projection_current(user_id: Id) -> str:
+    """Which fingerprint the user's graph had at which graph version (TTL
+    `GRAPH_PROJECTION_TTL_S`), so an unchanged graph is not even read."""
+    return f"user:{user_id}:graph:projection:current"
+
+
 def challenge_state(challenge_id: Id) -> str:
     """A challenge's state cache (TTL `CHALLENGE_STATE_TTL_S`)."""
     return f"challenge:{challenge_id}:state"

@@ -223,6 +223,20 @@ def test_deleting_a_node_removes_its_edges(graph: GraphStore, owner: uuid.UUID) 
     assert whole.edges == []
 
 
+def test_deleting_nodes_in_bulk_removes_them_and_their_edges_only(
+    graph: GraphStore, owner: uuid.UUID
+) -> None:
+    a, b, c, d = chain(graph, owner, 4)
+
+    gone = graph.delete_nodes(owner, [b.node_id, c.node_id, uuid.uuid4()])
+    again = graph.delete_nodes(owner, [b.node_id, c.node_id])  # missing: not an error
+
+    whole = graph.subgraph(owner)
+    assert (gone, again) == (2, 0)
+    assert ids(whole.nodes) == {a.node_id, d.node_id}
+    assert whole.edges == []
+
+
 def test_deleting_an_edge_removes_only_that_edge(graph: GraphStore, owner: uuid.UUID) -> None:
     a, b = node(owner), node(owner)
     graph.upsert_nodes([a, b])
@@ -279,6 +293,34 @@ def test_erasing_a_user_removes_exactly_their_graph(
     assert ids(survivors.nodes) == ids(kept)
     assert len(survivors.edges) == 2
     assert graph.erase_user(owner) == 0
+    graph.erase_user(other)
+
+
+def test_graph_version_changes_with_every_kind_of_write_or_is_not_kept(
+    graph: GraphStore, owner: uuid.UUID, make_user: Callable[..., Any]
+) -> None:
+    before = graph.graph_version(owner)
+    if before is None:
+        pytest.skip("this store keeps no graph version (callers read the graph instead)")
+    other = make_user().user_id
+    a, b = node(owner), node(owner)
+    seen = [before]
+
+    for write in (
+        lambda: graph.upsert_nodes([a, b]),
+        lambda: graph.upsert_edges([edge(a, b)]),
+        lambda: graph.upsert_edges([edge(a, b, weight=2.0)]),
+        lambda: graph.delete_edge(owner, a.node_id, b.node_id, "RELATED_TO"),
+        lambda: graph.delete_node(owner, b.node_id),
+        lambda: graph.erase_user(owner),
+    ):
+        write()
+        seen.append(graph.graph_version(owner))
+    unchanged = graph.graph_version(owner)
+    graph.upsert_nodes([node(other)])
+
+    assert len(set(seen)) == len(seen)  # every write gave a version never seen before
+    assert graph.graph_version(owner) == unchanged  # another user's write is not ours
     graph.erase_user(other)
 
 

@@ -88,6 +88,13 @@ class Neo4jGraph:
         """Remove a node and every edge touching it; a missing node is not an error."""
         self._run(cypher.DELETE_NODE, {"userId": str(user_id), "nodeId": str(node_id)}, WRITE)
 
+    def delete_nodes(self, user_id: UUID, node_ids: Sequence[UUID]) -> int:
+        """Remove the nodes and every edge touching them; missing ones are fine."""
+        if not node_ids:
+            return 0
+        params = {"userId": str(user_id), "nodeIds": sorted({str(n) for n in node_ids})}
+        return int(self._run(cypher.DELETE_NODES, params, WRITE)[0]["deleted"])
+
     def delete_edge(
         self, user_id: UUID, source_id: UUID, target_id: UUID, type: RelationshipType
     ) -> None:
@@ -154,6 +161,10 @@ class Neo4jGraph:
             erased += batch
             if batch < cypher.ERASE_BATCH_NODES:
                 return erased
+
+    def graph_version(self, user_id: UUID) -> int | None:
+        """None: Neo4j keeps no per-user version, so callers read the graph to tell a change."""
+        return None
 
     def _among(self, user: str, ids: list[str]) -> Subgraph:
         """The given nodes, in the given order, and the edges among them."""

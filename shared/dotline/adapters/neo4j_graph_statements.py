@@ -70,6 +70,12 @@ RETURN [n IN nodes(path) | n {{.*}}] AS properties, [n IN nodes(path) | labels(n
 
 
 DELETE_NODE = f"MATCH (n:{BASE_LABEL} {{id: $nodeId, userId: $userId}}) DETACH DELETE n"
+DELETE_NODES = f"""
+UNWIND $nodeIds AS nodeId
+MATCH (n:{BASE_LABEL} {{id: nodeId, userId: $userId}})
+DETACH DELETE n
+RETURN count(*) AS deleted
+"""
 
 # One breadth-first step: the unseen neighbours of the frontier, either direction.
 NEXT_HOP = f"""
@@ -163,6 +169,7 @@ def statements() -> list[str]:
         *(delete_edge(type) for type in TYPES),
         *(shortest_path(depth) for depth in range(1, MAX_TRAVERSAL_DEPTH + 1)),
         DELETE_NODE,
+        DELETE_NODES,
         NEXT_HOP,
         NODES_AMONG,
         EDGES_AMONG,

@@ -46,6 +46,7 @@ where excluded.version >= stored.version
 """
 
 DELETE_NODE = "delete from graph.nodes where user_id = %(user_id)s and node_id = %(node_id)s"
+DELETE_NODES = "delete from graph.nodes where user_id = %(user_id)s and node_id = any(%(node_ids)s)"
 DELETE_EDGE = """
 delete from graph.edges
 where user_id = %(user_id)s and source_id = %(source_id)s and target_id = %(target_id)s
@@ -92,6 +93,8 @@ USER_EDGES = """
 select user_id, source_id, target_id, type, weight, properties, version from graph.edges where user_id = %(user_id)s
 order by source_id, target_id, type
 """
+# Bumped by triggers on every write (20261202120200_graph_user_versions.sql); 0: never written.
+GRAPH_VERSION = "select version from graph.user_versions where user_id = %(user_id)s"
 # Edges first: deleting them directly is cheaper than one cascade per node.
 ERASE_EDGES = "delete from graph.edges where user_id = %(user_id)s"
 ERASE_NODES = "delete from graph.nodes where user_id = %(user_id)s"
@@ -123,6 +126,14 @@ class PostgresGraph:
         """Remove a node and every edge touching it (the edges' foreign keys cascade)."""
         with self._db.as_service() as tx:
             tx.execute(DELETE_NODE, {"user_id": user_id, "node_id": node_id})
+
+    def delete_nodes(self, user_id: UUID, node_ids: Sequence[UUID]) -> int:
+        """Remove the nodes and every edge touching them (the edges' foreign keys cascade)."""
+        if not node_ids:
+            return 0
+        with self._db.as_service() as tx:
+            tx.execute(DELETE_NODES, {"user_id": user_id, "node_ids": sorted(set(node_ids))})
+            return tx.rowcount
 
     def delete_edge(
         self, user_id: UUID, source_id: UUID, target_id: UUID, type: RelationshipType
@@ -181,6 +192,12 @@ class PostgresGraph:
             tx.execute(ERASE_EDGES, params)
             tx.execute(ERASE_NODES, params)
             return tx.rowcount
+
+    def graph_version(self, user_id: UUID) -> int | None:
+        """The user's graph version, kept by triggers on both tables (0 before any write)."""
+        with self._db.as_service() as tx:
+            row = tx.execute(GRAPH_VERSION, {"user_id": user_id}).fetchone()
+        return int(row["version"]) if row else 0
 
 
 def _node(row: dict[str, Any]) -> GraphNode:

@@ -86,6 +86,12 @@ class GraphStore(Protocol):
     def delete_node(self, user_id: UUID, node_id: UUID) -> None:
         """Remove a node and every edge touching it; a missing node is not an error."""
 
+    def delete_nodes(self, user_id: UUID, node_ids: Sequence[UUID]) -> int:
+        """Remove the nodes and every edge touching them (bulk retention); missing ones are fine.
+
+        Returns how many nodes went.
+        """
+
     def delete_edge(
         self, user_id: UUID, source_id: UUID, target_id: UUID, type: RelationshipType
     ) -> None:
@@ -113,6 +119,10 @@ class GraphStore(Protocol):
 
     def erase_user(self, user_id: UUID) -> int:
         """Remove every node and edge of the user; returns how many nodes went."""
+
+    def graph_version(self, user_id: UUID) -> int | None:
+        """A number that differs whenever the user's graph differs (any committed write changes
+        it), or None when this store keeps none and the caller must read the graph to tell."""
 
 
 def check_neighbourhood(depth: int, limit: int) -> None:
