@@ -10,6 +10,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -20,8 +21,12 @@ from psycopg.types.json import Jsonb
 
 from conftest import ROOT, User
 from dotline import bootstrap
+from dotline.adapters.local_language_model import LocalLanguageModel
 from dotline.db import Database
+from dotline.errors import ServiceUnavailable
+from dotline.growth_rules import packaged_config
 from dotline.ports.insight_synthesis import InsightBrief, InsightSynthesis
+from dotline.services import insight_cycle
 from dotline.services.insight_records import persist_cycle
 from dotline.settings import Settings
 from user_outbox import Channel, deliver_outbox
@@ -200,3 +205,30 @@ class FakeContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 300_000
+
+
+class DownModel:
+    """A language model endpoint that is down."""
+
+    def synthesize_insights(self, brief: InsightBrief) -> InsightSynthesis:
+        raise ServiceUnavailable("The language model is unreachable.")
+
+
+def test_a_person_whose_synthesis_fails_stays_due_and_the_others_go_on(
+    client: httpx.Client, stack_url: str, make_user: Any, pg: psycopg.Connection[Any],
+    settings: Settings, caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    # given a due person and a model that is down
+    user = make_user()
+    seed_person(client, stack_url, pg, settings, user)
+    deps = bootstrap.Deps(settings)
+    stores = {"db": deps.db, "graph": deps.graph, "cache": deps.cache,
+              "config": packaged_config(), "period": timedelta(days=7)}  # fmt: skip
+    # when the schedule runs everyone due, then runs again with the model back
+    sweep = insight_cycle.run_due_cycles(model=DownModel(), batch=1_000, budget_s=60.0, **stores)
+    later = insight_cycle.run_cycle(user.user_id, model=LocalLanguageModel(), **stores)
+    # then
+    assert sweep.failed >= 1
+    assert str(user.user_id) not in {str(r.user_id) for r in sweep.runs}
+    assert "insight cycle failed for user " + str(user.user_id) in caplog.text
+    assert later.status == "completed"
