@@ -483,3 +483,19 @@ def test_a_synthesis_with_too_many_prompts_is_cut_to_the_limit(
 
     assert synthesis.prompts == [f"Q{n}?" for n in range(MAX_PROMPTS)]
     assert synthesis.model == "fake-model"
+
+
+def test_local_extractor_stays_within_the_ports_bounds_on_a_long_shouted_turn() -> None:
+    names = " ".join(f"I met Person{i} in Town{i}." for i in range(40))
+    shouting = "I AM SO TIRED OF ALL OF THIS NONSENSE TODAY. " * 5
+    facts = " ".join(f"My favourite {'x' * 60} is tea. I love tea{i}." for i in range(15))
+    turn = Turn(
+        message_id=uuid.uuid4(), role="user", content=(names + shouting + facts) * 40,
+        created_at=datetime(2026, 3, 1, tzinfo=UTC),
+    )  # fmt: skip
+
+    (memory,) = LocalLanguageModel().extract([turn]).memories
+
+    assert len(memory.content) <= 20_000 and len(memory.concepts) <= 30
+    assert not any("Tired" in c.name for c in memory.concepts)
+    assert all(f.predicate == "likes" for f in memory.facts)

@@ -19,6 +19,12 @@ from collections.abc import Iterable, Sequence
 
 from dotline.adapters import extraction_lexicon as lex
 from dotline.ports.language_model import (
+    MAX_CONCEPTS,
+    MAX_EMOTIONS,
+    MAX_FACTS,
+    MAX_MEMORY_CHARS,
+    MAX_NAME_CHARS,
+    MAX_TAG_CHARS,
     ConceptType,
     ExtractedConcept,
     ExtractedFact,
@@ -32,6 +38,9 @@ MIN_CONTENT_WORDS = 2  # a turn with fewer (and no names or facts) is small talk
 MAX_TITLE_CHARS = 80
 MAX_KEY_PHRASES = 2  # topics per memory
 MAX_TAGS = 4
+MAX_NAME_WORDS = 4  # "Honestly I Am So Tired" in capitals is shouting, not a name
+MAX_BARE_NAME_CHARS = MAX_NAME_CHARS // 2  # room for " hospital" and the like after it
+MAX_PREDICATE_CHARS = 48
 PRONOUN_VALUES = frozenset({"it", "that", "this", "them", "him", "her", "you", "to"})
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -49,7 +58,7 @@ def extract_conversation(turns: Sequence[Turn]) -> Extraction:
 
 
 def _memory(turn: Turn, known: set[str]) -> list[ExtractedMemory]:
-    text = " ".join(turn.content.split())
+    text = " ".join(turn.content.split())[:MAX_MEMORY_CHARS]
     words = [w.lower() for w in _WORD.findall(text)]
     content = [w for w in words if w not in lex.STOP_WORDS]
     sentences = [s for s in _SENTENCE.split(text) if s]
@@ -62,7 +71,7 @@ def _memory(turn: Turn, known: set[str]) -> list[ExtractedMemory]:
     emotions = list(dict.fromkeys(lex.EMOTIONS[w] for w in words if w in lex.EMOTIONS))
     topics = [
         ExtractedConcept(name=p, type="activity" if p.split()[-1].endswith("ing") else "topic")
-        for p in phrases[:MAX_KEY_PHRASES]
+        for p in [p for p in phrases if len(p) <= MAX_NAME_CHARS][:MAX_KEY_PHRASES]
     ]
     feelings = [ExtractedConcept(name=e, type="emotion") for e in emotions]
     sentiment = _sentiment(words)
@@ -74,10 +83,10 @@ def _memory(turn: Turn, known: set[str]) -> list[ExtractedMemory]:
             content=text,
             importance=_importance(words, concepts, sentiment),
             sentiment=sentiment,
-            concepts=concepts,
-            emotions=emotions,
-            tags=phrases[:MAX_TAGS],
-            facts=facts,
+            concepts=concepts[:MAX_CONCEPTS],
+            emotions=emotions[:MAX_EMOTIONS],
+            tags=[p for p in phrases if len(p) <= MAX_TAG_CHARS][:MAX_TAGS],
+            facts=facts[:MAX_FACTS],
         )
     ]
 
@@ -101,7 +110,11 @@ def _names(sentence: str, known: set[str]) -> list[ExtractedConcept]:
         tokens = [t for t in tokens if t.lower() not in lex.WEEKDAYS_AND_MONTHS and t != "I"]
         while tokens and tokens[0].lower() in lex.STOP_WORDS:
             tokens = tokens[1:]
-        if not tokens:
+        if (
+            not tokens
+            or len(tokens) > MAX_NAME_WORDS
+            or len(" ".join(tokens)) > MAX_BARE_NAME_CHARS
+        ):
             continue
         before = sentence[: match.start()].lower().split()[-2:]
         after = sentence[match.end() :].lower().split()[:1]
@@ -207,6 +220,8 @@ def _facts(sentence: str) -> list[ExtractedFact]:
             name = predicate
             if predicate == "favourite":
                 name = f"favourite_{match.group('what')}"
+                if len(name) > MAX_PREDICATE_CHARS:
+                    continue
             facts.append(ExtractedFact(predicate=name, value=value, polarity=polarity))
     return facts
 

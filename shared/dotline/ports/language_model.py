@@ -38,7 +38,14 @@ ConceptType = Literal[
 SINGLE_VALUED_PREDICATES = frozenset(
     {"lives_in", "works_at", "works_as", "age", "relationship_status"}
 )
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+MAX_NAME_CHARS = 120
+MAX_TAG_CHARS = 64
+MAX_MEMORY_CHARS = 20_000
+MAX_CONCEPTS = 30  # per memory, as for emotions, tags and facts below
+MAX_EMOTIONS = MAX_TAGS = MAX_FACTS = 10
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_CHARS)
+]
 Predicate = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,47}$")]
 Unit = Annotated[float, Field(ge=0, le=1)]
 
@@ -92,16 +99,18 @@ class ExtractedMemory(BaseModel):
     message_id: UUID
     title: Name
     content: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MEMORY_CHARS)
     ]
     importance: Unit
     sentiment: Annotated[float, Field(ge=-1, le=1)]
-    concepts: list[ExtractedConcept] = Field(default_factory=list, max_length=30)
-    emotions: list[Name] = Field(default_factory=list, max_length=10)
+    concepts: list[ExtractedConcept] = Field(default_factory=list, max_length=MAX_CONCEPTS)
+    emotions: list[Name] = Field(default_factory=list, max_length=MAX_EMOTIONS)
     tags: list[
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-    ] = Field(default_factory=list, max_length=10)
-    facts: list[ExtractedFact] = Field(default_factory=list, max_length=10)
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_CHARS)
+        ]
+    ] = Field(default_factory=list, max_length=MAX_TAGS)
+    facts: list[ExtractedFact] = Field(default_factory=list, max_length=MAX_FACTS)
 
 
 class Extraction(BaseModel):
