@@ -4,7 +4,7 @@ The transcript numbers the turns (`[3] user: ...`) and the model answers a JSON 
 memories name their turn by that number (models copy small integers reliably, UUIDs less so).
 The answer is validated against the port's models: an answer that is no JSON object with a
 `memories` list is an error; a single memory that breaks the schema, or names a turn that is
-not the person's, is dropped and logged.
+not the person's, is dropped and logged; lists longer than the port keeps are cut.
 """
 
 from __future__ import annotations
@@ -17,10 +17,25 @@ from typing import Any
 from pydantic import ValidationError
 
 from dotline.errors import ServiceUnavailable
-from dotline.ports.language_model import ExtractedMemory, Extraction, Turn
+from dotline.ports.language_model import (
+    MAX_CONCEPTS,
+    MAX_EMOTIONS,
+    MAX_FACTS,
+    MAX_TAGS,
+    ExtractedMemory,
+    Extraction,
+    Turn,
+)
 
 logger = logging.getLogger(__name__)
 
+# A model listing more than the port keeps is cut to size rather than dropped.
+LIST_CAPS = {
+    "concepts": MAX_CONCEPTS,
+    "emotions": MAX_EMOTIONS,
+    "tags": MAX_TAGS,
+    "facts": MAX_FACTS,
+}
 MAX_TRANSCRIPT_CHARS = 60_000  # about 15k tokens: a long conversation, well inside the context
 EXTRACTION_MAX_TOKENS = 4_000
 
@@ -66,6 +81,9 @@ def _memory(item: Any, turns: Sequence[Turn]) -> ExtractedMemory | None:
     try:
         fields = dict(item)
         turn = fields.pop("turn")
+        for key, cap in LIST_CAPS.items():
+            if isinstance(fields.get(key), list):
+                fields[key] = fields[key][:cap]
         if not isinstance(turn, int) or not 0 <= turn < len(turns) or turns[turn].role != "user":
             raise ValueError(f"turn {turn!r} is not one of the person's turns")
         return ExtractedMemory.model_validate({**fields, "message_id": turns[turn].message_id})
