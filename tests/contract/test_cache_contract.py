@@ -50,6 +50,19 @@ def test_json_values_round_trip_with_their_ttl(cache: Cache, raw_redis: redis.Re
     assert 0 < raw_redis.ttl(k) <= cache_keys.CARD_GROWTH_TTL_S
 
 
+def test_many_values_are_stored_at_once_each_with_the_ttl(
+    cache: Cache, raw_redis: redis.Redis
+) -> None:
+    values = {key(f"card{n}"): {"evolution_state": "sprout", "n": n} for n in range(3)}
+
+    cache.set_many_json(values, ttl_s=cache_keys.CARD_GROWTH_TTL_S)
+    cache.set_many_json({}, ttl_s=None)
+
+    assert {k: cache.get_json(k) for k in values} == values
+    assert all(0 < raw_redis.ttl(k) <= cache_keys.CARD_GROWTH_TTL_S for k in values)
+    cache.delete(list(values))
+
+
 def test_no_ttl_means_the_value_stays(cache: Cache, raw_redis: redis.Redis) -> None:
     k = key("orb")
 

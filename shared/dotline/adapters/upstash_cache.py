@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,6 +35,15 @@ class UpstashCache:
         """Store value under key, expiring after ttl_s seconds (None: no expiry)."""
         payload = json.dumps(value, separators=(",", ":"))
         self._call(lambda: self._redis.set(key, payload, ex=ttl_s))
+
+    def set_many_json(self, values: Mapping[str, Any], ttl_s: int | None) -> None:
+        """Store each value under its key with one TTL, in one pipelined round trip."""
+        if not values:
+            return
+        pipe = self._redis.pipeline()
+        for key, value in values.items():
+            pipe.set(key, json.dumps(value, separators=(",", ":")), ex=ttl_s)
+        self._call(pipe.exec)
 
     def delete(self, keys: Sequence[str]) -> int:
         """Remove keys; returns how many existed."""

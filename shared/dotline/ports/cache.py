@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
@@ -33,6 +33,9 @@ class Cache(Protocol):
 
     def set_json(self, key: str, value: Any, ttl_s: int | None) -> None:
         """Store value under key, expiring after ttl_s seconds (None: no expiry)."""
+
+    def set_many_json(self, values: Mapping[str, Any], ttl_s: int | None) -> None:
+        """Store each value under its key with one TTL, in one round trip."""
 
     def delete(self, keys: Sequence[str]) -> int:
         """Remove keys; returns how many existed."""

@@ -32,15 +32,15 @@ def cached(cache: Cache, user_id: UUID, card_id: UUID) -> dict[str, Any] | None:
 
 def remember(cache: Cache, user_id: UUID, cards: list[Card]) -> None:
     """Cache each card's growth for an hour."""
+    states = {
+        cache_keys.card_growth(card.card_id): {
+            "user_id": str(user_id),
+            **card.model_dump(mode="json", include=set(GROWTH_FIELDS)),
+        }
+        for card in cards
+    }
     try:
-        for card in cards:
-            state = {
-                "user_id": str(user_id),
-                **card.model_dump(mode="json", include=set(GROWTH_FIELDS)),
-            }
-            cache.set_json(
-                cache_keys.card_growth(card.card_id), state, cache_keys.CARD_GROWTH_TTL_S
-            )
+        cache.set_many_json(states, cache_keys.CARD_GROWTH_TTL_S)  # one round trip a page
     except ServiceUnavailable:
         logger.warning("card growth not cached: the cache is unreachable")
 
