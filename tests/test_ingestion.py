@@ -484,3 +484,25 @@ def test_the_outbox_mirror_of_ingested_rows_agrees_with_what_ingestion_linked(
     conversation_id = before["memories"][0]["source_conversation_id"]
     ingest_conversations(stores, packaged_config(), conversation_id=conversation_id)
     assert snapshot(pg, user) == after
+
+
+def test_something_said_is_found_by_search_worded_differently_once_ingested(
+    api: httpx.Client, make_user: Any, stores: IngestionStores, pg: psycopg.Connection[Any]
+) -> None:
+    # given an ingested conversation
+    user = make_user()
+    conversation_id = converse(api, user, TRIP)
+    ingest(stores, user)
+    swim = next(m for m in memories_of(pg, conversation_id) if m["content"] == TRIP[1])
+
+    # when the person searches for it in other words
+    found = api.get(
+        "/v1/search",
+        params={"q": "swimming through the lake for my birthday"},
+        headers=user.headers,
+    )
+
+    # then the memory is among the first hits
+    assert found.status_code == 200, found.text
+    top = [hit["entity_id"] for hit in found.json()["items"][:5]]
+    assert str(swim["memory_id"]) in top
