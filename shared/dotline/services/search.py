@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -38,18 +39,20 @@ from dotline.services.search_graph import INDEXED_TYPES, Candidate, Key, expand_
 
 logger = logging.getLogger(__name__)
 
-VECTOR_CANDIDATES = 50
-# The port's score is (cosine + 1) / 2. Below cosine 0.2 a neighbour is noise for both WordLlama
-# and OpenAI-style embedders (unrelated diary lines measure -0.1..0.18); without a floor every
-# query would list the user's whole index.
-MIN_VECTOR_SCORE = 0.6
+VECTOR_CANDIDATES = 100
+# The port's score is (cosine + 1) / 2. WordLlama puts unrelated diary lines at cosine -0.1..0.18
+# and paraphrases at 0.1..0.45 (median 0.24, bench_retrieval.py): a floor at 0.1 keeps most
+# paraphrases and drops the index's far end, so a query does not list everything. Scores count
+# from the floor, so a hit just above it earns next to nothing.
+MIN_VECTOR_SCORE = 0.55
 TEXT_CANDIDATES = 50
 MAX_DEPTH = 100  # hits a search pages through in all (offset + limit)
 _BLANK = "must not be blank"
+_WORD = re.compile(r"[^\W_]+")
 
 _CANDIDATES = """
 select entity_type, entity_id, title, body, app_id, importance, created_at, updated_at,
-       text_rank, matched_terms
+       text_rank, text_strength, matched_terms
 from api.search_candidates(%(query)s, %(ids)s::uuid[], %(types)s::text[], %(app_id)s::uuid,
                            %(created_after)s::timestamptz, %(created_before)s::timestamptz,
                            %(max_text)s)
@@ -75,21 +78,19 @@ def search(
     fingerprint = _fingerprint(query, filters)
     offset = _offset(cursor, fingerprint)
     unavailable: list[Any] = []
-    similarities = _vector_channel(user.user_id, query, filters, embedder, vectors, unavailable)
     with db.as_user(user) as tx:
-        rows = tx.execute(_CANDIDATES, _params(query, list(similarities), filters)).fetchall()
+        rows = tx.execute(_CANDIDATES, _params(query, [], filters)).fetchall()
     pool = {(r["entity_type"], r["entity_id"]): Candidate(r) for r in rows}
-    for key, candidate in pool.items():
-        candidate.vector_similarity = similarities.get(key[1])
-    fused = ranking.fuse(_channels(pool))
-    new_ids = expand_through_graph(user.user_id, pool, fused, graph, unavailable)
-    if new_ids:
-        with db.as_user(user) as tx:
-            found = tx.execute(_CANDIDATES, _params("", new_ids, filters)).fetchall()
-        for row in found:
-            linked = pool.get((row["entity_type"], row["entity_id"]))
-            if linked is not None:  # None: a node labelled as another type than its row
-                linked.row = row
+    vector_query = _without_entity_names(query, rows)
+    for key, score in _vector_channel(
+        user.user_id, vector_query, filters, embedder, vectors, unavailable
+    ).items():
+        pool.setdefault(key, Candidate(row={})).vector_similarity = score
+    channels = _channels(pool)
+    fused = ranking.fuse(channels)
+    seeds = ranking.graph_seeds(fused, channels, INDEXED_TYPES)
+    expand_through_graph(user.user_id, pool, fused, seeds, graph, unavailable)
+    _reread(db, user, pool, filters)
     now = datetime.now(UTC)
     hits = sorted(
         (_hit(c, fused.get(key, 0.0) + c.graph_score, now) for key, c in pool.items() if c.row),
@@ -98,13 +99,47 @@ def search(
     page = hits[offset : offset + limit]
     more = offset + limit < len(hits)
     next_cursor = encode_cursor("search", fingerprint, offset + limit) if more else None
-    logger.info(
+    logger.debug(
         "search",
         extra={"candidates": len(pool), "hits": len(hits), "unavailable": unavailable},
     )
     return SearchResults(
         query=query, items=page, next_cursor=next_cursor, unavailable_channels=unavailable
     )
+
+
+def _without_entity_names(query: str, rows: Sequence[dict[str, Any]]) -> str:
+    """The query without the words that named one of the caller's concepts ("Ana" in "the
+    couch and Ana"): once the text channel has found the concept, the graph brings what is
+    linked to it, and the embedding is left to the rest of the question, which a rare name
+    would otherwise drown. The whole query when nothing else is left."""
+    names = {
+        word
+        for row in rows
+        if row["entity_type"] == "concept"
+        for word in row["matched_terms"] or []
+        if word in row["title"].lower()
+    }
+    if not names:
+        return query
+    rest = " ".join(w for w in _WORD.findall(query) if w.lower() not in names)
+    return rest if rest.strip() else query
+
+
+def _reread(
+    db: Database, user: Principal, pool: dict[Key, Candidate], filters: SearchFilters
+) -> None:
+    """Fill in the rows of candidates only the vector index or the graph found; those that do
+    not come back (not the caller's, not live, filtered out) stay empty and are dropped."""
+    missing = [key[1] for key, candidate in pool.items() if not candidate.row]
+    if not missing:
+        return
+    with db.as_user(user) as tx:
+        found = tx.execute(_CANDIDATES, _params("", missing, filters)).fetchall()
+    for row in found:
+        candidate = pool.get((row["entity_type"], row["entity_id"]))
+        if candidate is not None:  # None: indexed under another type than its row's
+            candidate.row = row
 
 
 def _vector_channel(
@@ -114,8 +149,8 @@ def _vector_channel(
     embedder: Embedder,
     vectors: VectorStore,
     unavailable: list[Any],
-) -> dict[UUID, float]:
-    """Entity id -> similarity of the nearest indexed items ({} when the index is down)."""
+) -> dict[Key, float]:
+    """(type, id) -> similarity of the nearest indexed items ({} when the index is down)."""
     types = [t for t in _wanted(filters) if t in INDEXED_TYPES]
     if not types:
         return {}
@@ -131,18 +166,24 @@ def _vector_channel(
         logger.warning("search without the vector channel", extra={"error": exc.detail})
         unavailable.append("vector")
         return {}
-    return {hit.source_entity_id: hit.score for hit in hits if hit.score >= MIN_VECTOR_SCORE}
+    return {
+        (hit.source_entity_type, hit.source_entity_id): hit.score
+        for hit in hits
+        if hit.score >= MIN_VECTOR_SCORE and hit.source_entity_type in INDEXED_TYPES
+    }
 
 
-def _channels(pool: dict[Key, Candidate]) -> dict[str, list[tuple[Key, float]]]:
-    """Each channel's (key, score) list: vector similarity, text rank, knowledge relevance."""
-    channels: dict[str, list[tuple[Key, float]]] = {"vector": [], "text": [], "knowledge": []}
+def _channels(pool: dict[Key, Candidate]) -> dict[str, list[ranking.Scored[Key]]]:
+    """Each channel's candidates: (key, score, strength). Vector scores count from the floor;
+    text and knowledge hits carry their strength."""
+    channels: dict[str, list[ranking.Scored[Key]]] = {"vector": [], "text": [], "knowledge": []}
     for key, candidate in pool.items():
         if candidate.vector_similarity is not None:
-            channels["vector"].append((key, candidate.vector_similarity))
-        rank = candidate.row["text_rank"]
+            channels["vector"].append((key, candidate.vector_similarity - MIN_VECTOR_SCORE, 1.0))
+        rank, strength = candidate.row.get("text_rank"), candidate.row.get("text_strength")
         if rank is not None:
-            channels["knowledge" if key[0] == "knowledge" else "text"].append((key, rank))
+            channel = channels["knowledge" if key[0] == "knowledge" else "text"]
+            channel.append((key, rank, 1.0 if strength is None else strength))
     return channels
 
 

@@ -1,5 +1,5 @@
-"""Graph expansion for search: the depth-1 neighbours of the top fused hits join the candidates,
-each credited a discounted share of the hit that links to it and told which hit that was."""
+"""Graph expansion for search: the depth-1 neighbours of the top hits join the candidates, each
+credited a discounted share of the hit that links to it and told which hit that was."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from dotline.services.search_ranking import graph_credit
 
 logger = logging.getLogger(__name__)
 
-GRAPH_SEEDS = 5  # top fused hits whose neighbours join the candidates
 GRAPH_NEIGHBOURS = 20  # per seed
 INDEXED_TYPES = ("memory", "concept", "artifact")  # what the vector index and the graph hold
 _LABEL_TYPES = {"MemoryUnit": "memory", "Concept": "concept", "DerivedArtifact": "artifact"}
@@ -37,14 +36,14 @@ def expand_through_graph(
     user_id: UUID,
     pool: dict[Key, Candidate],
     fused: dict[Key, float],
+    seeds: list[Key],
     graph: GraphStore,
     unavailable: list[Any],
-) -> list[UUID]:
-    """Credit the neighbours of the top fused hits; returns neighbour ids not yet in the pool."""
-    seeds = sorted(
-        (key for key in fused if key[0] in INDEXED_TYPES), key=lambda k: (-fused[k], str(k[1]))
-    )[:GRAPH_SEEDS]
-    new_ids: list[UUID] = []
+) -> None:
+    """Credit the seeds' neighbours, adding those not yet in the pool (with no row: the caller
+    re-reads them). A neighbour
+    earns its best link's credit (a hub linked to many top hits is not summed to the top); every
+    link is listed."""
     for seed_type, seed_id in seeds:
         try:
             hood = graph.neighbourhood(user_id, seed_id, depth=1, limit=GRAPH_NEIGHBOURS + 1)
@@ -65,15 +64,12 @@ def expand_through_graph(
             key = (kind, node.node_id)
             candidate = pool.get(key)
             if candidate is None:
-                # Filled by the re-read, or left empty (and dropped) when the row is not the
-                # caller's, not live, or filtered out.
                 candidate = pool[key] = Candidate(row={})
-                new_ids.append(node.node_id)
-            candidate.graph_score += graph_credit(fused[(seed_type, seed_id)], link_edge.weight)
+            credit = graph_credit(fused.get((seed_type, seed_id), 0.0), link_edge.weight)
+            candidate.graph_score = max(candidate.graph_score, credit)
             link = GraphLink(
                 from_entity_type=SearchType(seed_type),
                 from_entity_id=seed_id,
                 relationship=link_edge.type,
             )
             candidate.graph_links.append(link)
-    return new_ids

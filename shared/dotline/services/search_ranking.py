@@ -1,4 +1,4 @@
-"""How search ranks: reciprocal rank fusion of the channels, graph credit, recency and importance.
+"""How search ranks: relative score fusion of the channels, graph credit, recency and importance.
 
 Pure functions over plain values, so the ranking can be read (and benchmarked) apart from the
 stores that feed it.
@@ -13,38 +13,50 @@ from datetime import datetime
 from typing import TypeVar
 
 K = TypeVar("K", bound=Hashable)
+Scored = tuple[K, float, float]  # (key, the channel's score, the hit's strength in 0..1)
 
-RRF_K = 60  # Cormack et al.'s constant: a list's 1st and 10th place differ by ~13%, not 10x
+GRAPH_SEEDS_FUSED = 5  # top fused hits whose neighbours join the candidates
+GRAPH_SEEDS_PER_CHANNEL = 2  # and each channel's own top hits
 GRAPH_DISCOUNT = 0.5  # a neighbour of a top hit earns this share of the hit's fused score
 RECENCY_HALF_LIFE_DAYS = 180.0
-RECENCY_WEIGHT = 0.15  # share of the score that recency can take away (an old hit keeps 85%)
-IMPORTANCE_WEIGHT = 0.3  # share that importance can take away (importance 0 keeps 70%)
+RECENCY_WEIGHT = 0.1  # share of the score that recency can take away (an old hit keeps 90%)
+IMPORTANCE_WEIGHT = 0.1  # share that importance can take away (importance 0 keeps 90%)
 NEUTRAL = 0.5  # recency or importance when a hit has none (knowledge, artifacts)
 SNIPPET_CHARS = 200
 _WORD_BREAK = re.compile(r"\s+")
 
 
-def competition_ranks(scored: Sequence[tuple[K, float]]) -> dict[K, int]:
-    """1-based ranks by descending score; equal scores share a rank ("1224"), so two equally
-    good hits get equal fusion credit whichever the store listed first."""
-    ordered = sorted(scored, key=lambda pair: -pair[1])
-    ranks: dict[K, int] = {}
-    previous: float | None = None
-    rank = 0
-    for position, (key, score) in enumerate(ordered, start=1):
-        if previous is None or score != previous:
-            rank, previous = position, score
-        ranks.setdefault(key, rank)
-    return ranks
-
-
-def fuse(channels: Mapping[str, Sequence[tuple[K, float]]]) -> dict[K, float]:
-    """Reciprocal rank fusion: each channel adds 1 / (RRF_K + rank) to every key it lists."""
+def fuse(channels: Mapping[str, Sequence[Scored[K]]]) -> dict[K, float]:
+    """Relative score fusion: within a channel, score / best score, times the hit's strength;
+    summed over channels. Unlike rank fusion a weak match stays weak: a text hit sharing only a
+    common word with the query (strength ~0.3) does not tie with the nearest vector."""
     fused: dict[K, float] = {}
     for scored in channels.values():
-        for key, rank in competition_ranks(scored).items():
-            fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
+        best = max((score for _, score, _ in scored), default=0.0)
+        if best <= 0:
+            continue
+        for key, score, strength in scored:
+            fused[key] = fused.get(key, 0.0) + max(score, 0.0) / best * strength
     return fused
+
+
+def graph_seeds(
+    fused: Mapping[K, float], channels: Mapping[str, Sequence[Scored[K]]], kinds: Sequence[str]
+) -> list[K]:
+    """Whose neighbours to add: the top fused hits, and each channel's own top hits (a name that
+    only the text channel found is worth expanding even when vectors fill the fused top)."""
+
+    def eligible(key: K) -> bool:
+        return key[0] in kinds  # type: ignore[index]  # keys are (entity_type, id)
+
+    ordered = sorted((k for k in fused if eligible(k)), key=lambda k: (-fused[k], str(k)))
+    seeds = dict.fromkeys(ordered[:GRAPH_SEEDS_FUSED])
+    for scored in channels.values():
+        best = sorted(
+            (s for s in scored if eligible(s[0])), key=lambda s: (-s[1] * s[2], str(s[0]))
+        )
+        seeds.update(dict.fromkeys(key for key, _, _ in best[:GRAPH_SEEDS_PER_CHANNEL]))
+    return list(seeds)
 
 
 def graph_credit(seed_score: float, edge_weight: float | None) -> float:

@@ -3,7 +3,7 @@
 -- call it.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(30);
+select plan(34);
 
 insert into auth.users (id, email) values
   ('52000000-0000-4000-8000-000000000001', 'searcher520@example.com'),
@@ -78,6 +78,11 @@ select set_eq(
 select is((select matched_terms from api.search_candidates('Rowing, lessons!', '{}') where entity_id = '52000000-0000-4000-8000-0000000000a2'),
           array['rowing', 'lessons'], 'each text hit names the query words it contains, as spelled');
 select ok((select bool_and(text_rank > 0) from api.search_candidates('rowing', '{}')), 'every text hit carries its rank');
+select ok((select text_strength from api.search_candidates('lessons', '{}') where entity_id = '52000000-0000-4000-8000-0000000000a2')
+          > 2 * (select text_strength from api.search_candidates('rowing', '{}') where entity_id = '52000000-0000-4000-8000-0000000000a2'),
+          'a word found once makes a stronger hit than a word most documents share');
+select is((select text_strength from api.search_candidates('lessons', '{}') where entity_id = '52000000-0000-4000-8000-0000000000a2'),
+          1::real, 'strength is capped at 1');
 select ok((select max(text_rank) filter (where entity_id = '52000000-0000-4000-8000-0000000000e1')
                > max(text_rank) filter (where entity_id = '52000000-0000-4000-8000-0000000000a4')
             from api.search_candidates('rowing', '{}')),
@@ -125,10 +130,15 @@ select ok((select access_count > 0 from public.knowledge_entries where knowledge
 
 set local role anon;
 select throws_ok($$select * from api.search_candidates('rowing', '{}')$$, '42501', null, 'anon cannot search');
+select throws_ok($$select * from private.search_text_hits('rowing', null, null, null, null, 10)$$, '42501', null,
+                 'anon cannot call the text helper');
 reset role;
 select is((select prosecdef from pg_proc
            where oid = 'api.search_candidates(text, uuid[], text[], uuid, timestamptz, timestamptz, integer)'::regprocedure),
           false, 'search runs with the caller''s rights (security invoker)');
+select set_config('request.jwt.claims', '', true);
+select is_empty($$select * from private.search_text_hits('rowing', null, null, null, null, 10)$$,
+                'without a signed-in caller the definer helper finds nothing');
 select policies_are('public', 'search_documents', array['Search documents are readable by their owner'],
                     'one policy: the owner reads');
 

@@ -1,0 +1,154 @@
+"""GET /v1/search at 10k memories for one user, through the gateway, against the bare vector
+search and the bare full-text SQL in the same run (and GET /v1/me as the gateway's own floor).
+
+Each of --users users gets --memories memories of the generated corpus
+(local/dotline_local/search_corpus.py: things done with people at places, filler diary lines),
+their people as concepts, vectors and graph links (INVOLVES) written through the ports. The
+queries are the retrieval benchmark's questions (paraphrased, by name and place, needing a graph
+hop). Per request, in turn: the search through the gateway (embedding, vector search, one
+Postgres call for text candidates and re-reads, graph expansion, a second Postgres call for the
+neighbours, ranking, the HTTP hop); the bare vector search in-process (embedding + the port's
+search, warm matrix); the bare full-text SQL in-process (api.search_candidates as the user, text
+only); GET /v1/me through the gateway. Several users keep each under the per-user rate limit
+(120/min), several client addresses under the per-address one (300/min). Prints p50/p95 of
+each, the ratios, and whether the search p95 is within 20 ms. Everything stored is removed.
+
+Run with `uv run python bench/bench_search.py` with the stack up (`make up`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from itertools import cycle
+from typing import Any
+
+import httpx
+import psycopg
+
+from dotline.auth import Principal
+from dotline.bootstrap import Deps
+from dotline.settings import get_settings
+from dotline_local.bench_support import gateway_on_free_port, percentile
+from dotline_local.search_corpus import build_corpus
+from dotline_local.search_corpus_load import Loaded, load, unload
+from dotline_local.tokens import mint_token, sign_up
+
+TARGET_P95_MS = 20.0
+CLIENT_ADDRESSES = [f"127.0.0.{n}" for n in range(2, 8)]
+TEXT_ONLY = "select entity_id, text_rank from api.search_candidates(%(q)s, '{}')"
+
+
+def timed(call: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+def seed_users(
+    conn: psycopg.Connection[Any], deps: Deps, count: int, memories: int
+) -> list[tuple[Loaded, uuid.UUID]]:
+    """Users with the corpus loaded, each with a bare user for GET /v1/me beside it."""
+    users = []
+    for n in range(count):
+        started = time.perf_counter()
+        user_id = sign_up(conn, f"bench-search-{uuid.uuid4().hex[:8]}@example.com")
+        me_user = sign_up(conn, f"bench-search-me-{uuid.uuid4().hex[:8]}@example.com")
+        corpus = build_corpus(seed=100 + n, memories=memories)
+        users.append((load(conn, deps, user_id, corpus), me_user))
+        print(f"user {n + 1}: {memories} memories loaded in {time.perf_counter() - started:.1f} s")
+    return users
+
+
+def run(
+    base_url: str, deps: Deps, users: list[tuple[Loaded, uuid.UUID]], args: argparse.Namespace
+) -> None:
+    queries = cycle(q.text for q in build_corpus(seed=7).questions)
+    clients = [
+        httpx.Client(base_url=base_url, timeout=30, transport=httpx.HTTPTransport(local_address=a))
+        for a in CLIENT_ADDRESSES
+    ]
+    client = cycle(clients)
+    samples: dict[str, list[float]] = {"search": [], "vector": [], "full text": [], "me": []}
+    try:
+        for loaded, me_user in users:
+            token = mint_token(loaded.user_id, "bench@example.com", settings=deps.settings)
+            headers = {"Authorization": f"Bearer {token}"}
+            # /v1/me as another user: each has its own 120 a minute.
+            light = mint_token(me_user, "bench@example.com", settings=deps.settings)
+            me_headers = {"Authorization": f"Bearer {light}"}
+            user = Principal(loaded.user_id, {"sub": str(loaded.user_id), "role": "authenticated"})
+            for i in range(args.warmup + args.requests):
+                q = next(queries)
+                via = next(client)
+                figures = {
+                    "search": timed(lambda: _ok(via.get("/v1/search", params={"q": q},  # noqa: B023
+                                                        headers=headers))),  # noqa: B023
+                    "vector": timed(lambda: deps.vectors.search(
+                        loaded.user_id, deps.embedder.embed([q])[0], limit=50)),  # noqa: B023
+                    "full text": timed(lambda: _text_only(deps, user, q)),  # noqa: B023
+                    "me": timed(lambda: _ok(via.get("/v1/me", headers=me_headers))),  # noqa: B023
+                }  # fmt: skip
+                if i >= args.warmup:
+                    for name, ms in figures.items():
+                        samples[name].append(ms)
+    finally:
+        for each in clients:
+            each.close()
+    report(samples, args)
+
+
+def _ok(response: httpx.Response) -> None:
+    if response.status_code != 200:
+        raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
+
+
+def _text_only(deps: Deps, user: Principal, q: str) -> None:
+    with deps.db.as_user(user) as tx:
+        tx.execute(TEXT_ONLY, {"q": q}).fetchall()
+
+
+def report(samples: dict[str, list[float]], args: argparse.Namespace) -> None:
+    print(f"\n{len(samples['search'])} queries over {args.users} users x {args.memories} memories")
+    for name, values in samples.items():
+        p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
+        print(f"  {name:10s} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms")
+    search_p50, search_p95 = (percentile(samples["search"], q) for q in (0.5, 0.95))
+    for name in ("vector", "full text", "me"):
+        base50, base95 = (percentile(samples[name], q) for q in (0.5, 0.95))
+        print(
+            f"  search / {name:9s}: p50 {search_p50 / base50:5.1f}x   p95 {search_p95 / base95:5.1f}x"
+        )
+    verdict = "within" if search_p95 <= TARGET_P95_MS else "OVER"
+    print(f"  search p95 {search_p95:.1f} ms is {verdict} the {TARGET_P95_MS:.0f} ms target")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--memories", type=int, default=10_000)
+    parser.add_argument("--users", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=100, help="per user (rate limit: 120)")
+    parser.add_argument("--warmup", type=int, default=10, help="per user")
+    args = parser.parse_args()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = get_settings()
+    deps = Deps(settings=settings)
+    conn = psycopg.connect(settings.database_url.get_secret_value(), autocommit=True)
+    users: list[tuple[Loaded, uuid.UUID]] = []
+    try:
+        users = seed_users(conn, deps, args.users, args.memories)
+        with gateway_on_free_port("bench-search-gateway") as base_url:
+            run(base_url, deps, users, args)
+    finally:
+        for loaded, me_user in users:
+            unload(conn, deps, loaded)
+            conn.execute("delete from auth.users where id = %s", (me_user,))
+        conn.close()
+        deps.db.close()
+
+
+if __name__ == "__main__":
+    main()

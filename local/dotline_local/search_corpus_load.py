@@ -1,0 +1,108 @@
+"""Loading a search corpus (search_corpus.py) for one user into the real stores, and removing it.
+
+Rows go into Postgres in one transaction (the search-document triggers index them); the outbox
+rows that transaction's triggers wrote are deleted inside it, so no dispatcher ever sees them:
+the benchmark writes the vector index and the graph itself, through the ports, with the same
+node and item the mirror would build (`entity_node`, `entity_item`), instead of leaving
+thousands of deliveries queued for whichever test next runs a dispatcher.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from dotline.bootstrap import Deps
+from dotline.ports.graph import GraphEdge
+from dotline.services.mirrored_entities import entity_item, entity_node, entity_text
+from dotline_local.search_corpus import Corpus
+
+EMBED_BATCH = 1000
+MIRRORED = ["memories", "concepts", "profiles"]
+_FORGET_OUTBOX = (
+    "delete from private.outbox where table_name = any(%(tables)s) and row_key = any(%(keys)s)"
+)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What was stored: memory ids by corpus key, concept ids by person index."""
+
+    user_id: UUID
+    memory_ids: dict[int, UUID]
+    person_ids: list[UUID]
+
+    def keys(self) -> list[str]:
+        """Every stored row's key, for forgetting their outbox rows."""
+        ids = [*self.memory_ids.values(), *self.person_ids, self.user_id]
+        return [str(i) for i in ids]
+
+
+def load(conn: psycopg.Connection[Any], deps: Deps, user_id: UUID, corpus: Corpus) -> Loaded:
+    """Store the corpus as the user's, with vectors and graph links (INVOLVES)."""
+    loaded = Loaded(
+        user_id,
+        {spec.key: uuid.uuid4() for spec in corpus.memories},
+        [uuid.uuid4() for _ in corpus.people],
+    )
+    with conn.transaction(), conn.cursor() as cur:
+        with cur.copy(
+            "copy public.memories (memory_id, user_id, title, content, importance, created_at,"
+            " creation_ts) from stdin"
+        ) as copy:
+            for spec in corpus.memories:
+                copy.write_row(
+                    (loaded.memory_ids[spec.key], user_id, spec.title, spec.content,
+                     spec.importance, spec.created_at, spec.created_at)
+                )  # fmt: skip
+        with cur.copy(
+            "copy public.concepts (concept_id, user_id, name, type, description) from stdin"
+        ) as copy:
+            for person_id, person in zip(loaded.person_ids, corpus.people, strict=True):
+                copy.write_row((person_id, user_id, person.name, "person", f"my {person.relation}"))
+        cur.execute(_FORGET_OUTBOX, {"tables": MIRRORED, "keys": loaded.keys()})
+    _mirror(conn, deps, loaded, corpus)
+    return loaded
+
+
+def _mirror(conn: psycopg.Connection[Any], deps: Deps, loaded: Loaded, corpus: Corpus) -> None:
+    """Vectors and graph nodes exactly as the outbox delivery builds them, and the edges."""
+    for table in ("memories", "concepts"):
+        rows = [
+            row[0]
+            for row in conn.execute(
+                f"select to_jsonb(t) from public.{table} t where user_id = %s",  # noqa: S608
+                (loaded.user_id,),
+            )
+        ]
+        deps.graph.upsert_nodes([entity_node(table, row, 1) for row in rows])
+        for start in range(0, len(rows), EMBED_BATCH):
+            batch = rows[start : start + EMBED_BATCH]
+            texts = [entity_text(table, row)[0] for row in batch]
+            vectors = deps.embedder.embed(texts)
+            model = deps.embedder.model_version
+            deps.vectors.upsert(
+                [entity_item(table, r, v, model, 1) for r, v in zip(batch, vectors, strict=True)]
+            )
+    deps.graph.upsert_edges(
+        [
+            GraphEdge(user_id=loaded.user_id, source_id=loaded.memory_ids[spec.key],
+                      target_id=loaded.person_ids[spec.person], type="INVOLVES", version=1)
+            for spec in corpus.memories
+            if spec.person is not None
+        ]
+    )  # fmt: skip
+
+
+def unload(conn: psycopg.Connection[Any], deps: Deps, loaded: Loaded) -> None:
+    """Remove the user and everything stored for them (their outbox rows too)."""
+    with conn.transaction():
+        conn.execute("select set_config('dotline.skip_memory_history', 'on', true)")
+        conn.execute("delete from auth.users where id = %s", (loaded.user_id,))
+        conn.execute(_FORGET_OUTBOX, {"tables": MIRRORED, "keys": loaded.keys()})
+    deps.vectors.erase_user(loaded.user_id)
+    deps.graph.erase_user(loaded.user_id)
