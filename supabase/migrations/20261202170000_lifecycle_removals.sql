@@ -27,6 +27,10 @@ comment on column private.lifecycle_removals.version is
   'Drawn from the outbox id sequence, so the tombstone orders after every change the outbox carried.';
 
 alter table private.lifecycle_removals enable row level security;
+
+-- The drain takes one owner's removals together, so each store gets one call per owner, not
+-- one per row (a purge deletes in key order, which interleaves every owner).
+create index if not exists lifecycle_removals_user_idx on private.lifecycle_removals (user_id, removal_id);
 revoke all on table private.lifecycle_removals from public, anon, authenticated;
 grant all on table private.lifecycle_removals to service_role;
 

@@ -3,7 +3,7 @@
 Retention, expiry and archive delete rows with `dotline.deletes_to = 'removals'`, which queues
 each mirrored row in `private.lifecycle_removals` instead of the outbox
 (20261202170000_lifecycle_removals.sql). A drain batch removes the rows' nodes and items
-(idempotent: a missing one is fine), drops the owners' stale cache keys, then in one
+(in bulk per owner and table, idempotent: a missing one is fine), drops the owners' stale cache keys, then in one
 transaction records a tombstone per row in the mirror ledger (so a late outbox delivery of an
 older change cannot bring the row back) and deletes the queue rows. A drain killed between the
 two leaves the rows queued, and the next one removes them again, to the same effect.
@@ -11,25 +11,25 @@ two leaves the rows queued, and the next one removes them again, to the same eff
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from dotline import cache_keys
 from dotline.db import Database
-from dotline.models.db_events import KEY_COLUMNS, DbEvent
 from dotline.ports.cache import Cache
 from dotline.ports.graph import GraphStore
 from dotline.ports.vectors import VectorStore
-from dotline.services.mirrored_entities import ENTITIES, remove_entity
+from dotline.services.mirrored_entities import ENTITIES
 
-DRAIN_BATCH_SIZE = 500
+DRAIN_BATCH_SIZE = 2000
 
 _NEXT_BATCH = """
 select r.removal_id, r.table_name, r.row_key, r.user_id, r.version,
        exists (select 1 from private.erasures e where e.user_id = r.user_id) as owner_erased
 from private.lifecycle_removals r
-order by r.removal_id
+order by r.user_id, r.removal_id
 limit %(limit)s
 """
 
@@ -74,32 +74,27 @@ def drain_removals(
 def remove_from_stores(
     rows: list[dict[str, Any]], *, graph: GraphStore, vectors: VectorStore, cache: Cache
 ) -> None:
-    """Remove each queued row's node and item, and its owner's stale cache keys.
+    """Remove the queued rows' nodes and items, per owner and table in one call each, and drop
+    the owners' stale cache keys.
 
     An erased owner's stores were emptied whole by the erasure; only the tombstone is left to do.
     """
-    stale: set[str] = set()
+    by_owner: dict[tuple[UUID, str], list[UUID]] = defaultdict(list)
     for row in rows:
-        if row["user_id"] is None or row["owner_erased"]:
-            continue
-        user_id = UUID(str(row["user_id"]))
-        table = row["table_name"]
+        if row["user_id"] is not None and not row["owner_erased"]:
+            by_owner[(UUID(str(row["user_id"])), row["table_name"])].append(UUID(row["row_key"]))
+    stale: set[str] = set()
+    for (user_id, table), keys in by_owner.items():
         if table in ENTITIES:
-            remove_entity(
-                _delete_event(table, row["row_key"], user_id), graph=graph, vectors=vectors
-            )
+            _, item_type = ENTITIES[table]
+            if item_type is not None:
+                vectors.delete_many(user_id, item_type, keys)
+            graph.delete_nodes(user_id, keys)
         stale.add(cache_keys.daily_stats(user_id))
         if table in _GRAPH_TABLES:
             stale.add(cache_keys.graph_viewport(user_id))
         if table == "cards":
-            stale.update({cache_keys.card_growth(row["row_key"]), cache_keys.recent_cards(user_id)})
+            stale.add(cache_keys.recent_cards(user_id))
+            stale.update(cache_keys.card_growth(key) for key in keys)
     if stale:
         cache.delete(sorted(stale))
-
-
-def _delete_event(table: str, row_key: str, user_id: UUID) -> DbEvent:
-    """The DELETE the outbox would have carried, reduced to what removal reads."""
-    old = {KEY_COLUMNS[table]: row_key, "user_id": str(user_id)}
-    return DbEvent.model_validate(
-        {"type": "DELETE", "table": table, "schema": "public", "old_record": old}
-    )
