@@ -23,8 +23,12 @@ from dotline_local.search_corpus import Corpus
 
 EMBED_BATCH = 1000
 MIRRORED = ["memories", "concepts", "profiles"]
+# Cards are made by trigger for each memory and concept (their row_key is the card's id): they are
+# forgotten by their owner, whose id is among the keys.
 _FORGET_OUTBOX = (
     "delete from private.outbox where table_name = any(%(tables)s) and row_key = any(%(keys)s)"
+    " or (table_name = 'cards' and coalesce(payload -> 'record' ->> 'user_id',"
+    " payload -> 'old_record' ->> 'user_id') = any(%(keys)s))"
 )
 
 
