@@ -58,7 +58,8 @@ def find(db: Database, cache: Cache, user: Principal, fingerprint: str) -> Graph
     if row is None:
         return None
     projection = _from_row(row)
-    remember(cache, user.user_id, projection)
+    if row["metadata"].get("json_bytes", 0) <= MAX_CACHED_BYTES:
+        remember(cache, user.user_id, projection)
     return projection
 
 
@@ -66,6 +67,7 @@ def store(
     db: Database, user_id: UUID, data: dict[str, Any], metadata: dict[str, Any]
 ) -> GraphProjection:
     """Keep a freshly computed projection (dropping the oldest snapshots) and return it."""
+    metadata = {**metadata, "json_bytes": len(json.dumps(data, separators=(",", ":")))}
     params = {"user_id": user_id, "data": Jsonb(data), "metadata": Jsonb(metadata)}
     with db.as_service() as tx:
         row = tx.execute(_STORE, params).fetchone()
@@ -75,10 +77,11 @@ def store(
 
 
 def remember(cache: Cache, user_id: UUID, projection: GraphProjection) -> None:
-    """Cache the projection under its fingerprint, unless it is too big for one request."""
+    """Cache the projection under its fingerprint, unless it is too big for one request (the
+    stored snapshot then serves it)."""
     body = projection.model_dump(mode="json")
     if len(json.dumps(body, separators=(",", ":"))) > MAX_CACHED_BYTES:
-        return  # the stored snapshot serves it
+        return
     try:
         key = cache_keys.graph_projection(user_id, projection.fingerprint)
         cache.set_json(key, body, cache_keys.GRAPH_PROJECTION_TTL_S)
