@@ -140,3 +140,22 @@ def test_analysis_generates_suggestions_once_and_never_revives_a_dismissed_one(
     priorities = [i["priority_score"] for i in again]
     assert priorities == sorted(priorities, reverse=True)
     assert all(0 <= p <= 1 for p in priorities)
+
+
+def test_a_suggestion_the_persona_no_longer_warrants_is_retired(
+    api: httpx.Client, make_user: Any
+) -> None:
+    # given: django makes Web Development a skill worth a learning path
+    user = make_user()
+    remember(api, user, "python")
+    django = remember(api, user, "django")
+    analyse(user)
+    before = {i["title"] for i in listed(api, user)}
+    # when: django goes and the analysis runs again
+    api.delete(f"/v1/memories/{django}", headers=user.headers)
+    analyse(user)
+    # then
+    after = {i["title"] for i in listed(api, user)}
+    assert "Take Web Development from beginner to intermediate" in before
+    assert "Take Web Development from beginner to intermediate" not in after
+    assert "Take Python from beginner to intermediate" in after

@@ -40,6 +40,13 @@ on conflict on constraint suggestions_user_key_unique do update
   where not suggestions.is_dismissed and not suggestions.is_acted_upon
 """
 _ACTIVE = "not is_dismissed and (expires_at is null or expires_at > now())"
+# Generated, still open, and not proposed by this run: the persona moved on, so they end now.
+_RETIRE = """
+update public.suggestions set expires_at = now()
+where user_id = %(user_id)s and suggestion_key is not null and not is_dismissed
+  and not is_acted_upon and (expires_at is null or expires_at > now())
+  and not (suggestion_key = any(%(keys)s))
+"""
 # {column} is is_dismissed or is_acted_upon, never input.
 _MARK = (
     f"update public.suggestions set {{column}} = true where suggestion_id = %(id)s and {_ACTIVE}"  # noqa: S608
@@ -99,7 +106,8 @@ def propose(
 def store(
     tx: Transaction, user_id: UUID, proposals: list[dict[str, Any]], now: datetime, run_id: UUID
 ) -> int:
-    """Upsert the proposals by key; dismissed and acted-upon ones stay as they are."""
+    """Upsert the proposals by key (dismissed and acted-upon ones stay as they are) and retire
+    open generated suggestions this run no longer warrants."""
     for proposal in proposals:
         proposal["metadata"]["run_id"] = str(run_id)
         tx.execute(
@@ -111,6 +119,7 @@ def store(
                 "expires_at": now + LIFETIME,
             },
         )
+    tx.execute(_RETIRE, {"user_id": user_id, "keys": [p["key"] for p in proposals]})
     return len(proposals)
 
 
