@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -411,3 +412,43 @@ def test_a_merged_concepts_neighbourhood_is_its_survivors(
     assert hood["center_id"] == str(ann)
     assert {n["label"] for n in hood["nodes"]} == {"Ann", "Paris"}
     graph.erase_user(user.user_id)
+
+
+def test_merge_before_the_survivor_reached_the_graph_still_moves_the_edges(
+    api: httpx.Client, make_user: Any, concept: Any, graph: PostgresGraph
+) -> None:
+    user = make_user()
+    annie, ann, memory = concept(user, "Annie"), concept(user, "Ann"), uuid.uuid4()
+    graph.upsert_nodes([node(user, annie), node(user, memory, "MemoryUnit")])  # no Ann node yet
+    graph.upsert_edges([edge(user, memory, annie, "INVOLVES")])
+
+    response = api.post(
+        f"/v1/concepts/{annie}/merge", json={"into": str(ann)}, headers=user.headers
+    )
+
+    assert response.status_code == 200, response.text
+    assert edges_of(graph, user) == {(memory, ann, "INVOLVES", 1.0)}
+    survivor = graph.neighbourhood(user.user_id, ann, 0, 1).nodes
+    assert [(n.label, n.properties["name"]) for n in survivor] == [("Concept", "Ann")]
+    graph.erase_user(user.user_id)
+
+
+def test_opposite_merges_of_one_pair_never_both_succeed(
+    api: httpx.Client, make_user: Any, concept: Any
+) -> None:
+    user = make_user()
+    ann, annie = concept(user, "Ann"), concept(user, "Annie")
+
+    def merge(pair: tuple[uuid.UUID, uuid.UUID]) -> int:
+        source, into = pair
+        response = api.post(
+            f"/v1/concepts/{source}/merge", json={"into": str(into)}, headers=user.headers
+        )
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        codes = sorted(pool.map(merge, [(ann, annie), (annie, ann)]))
+
+    assert codes == [200, 409]
+    statuses = sorted(get(api, user, f"/v1/concepts/{c}")["status"] for c in (ann, annie))
+    assert statuses == ["active", "merged"]
