@@ -394,7 +394,8 @@ def test_concept_neighbourhood_walks_the_graph_to_the_depth_asked(
     assert {n["type"] for n in near["nodes"]} == {"concept"}
     assert {n["label"] for n in far["nodes"]} == {"Ann", "Paris", "France"}
     assert len(far["edges"]) == 2
-    assert (len(capped["nodes"]), capped["truncated"]) == (2, True)
+    assert (len(capped["nodes"]), capped["truncated"], len(capped["edges"])) == (2, True, 1)
+    assert far["truncated"] is False
     graph.erase_user(user.user_id)
 
 

@@ -33,13 +33,16 @@ def neighbourhood_of(
     graph: GraphStore, user_id: UUID, node_id: UUID, *, depth: int, limit: int
 ) -> Neighbourhood:
     """The neighbourhood as the API shows it (no nodes when the graph does not hold node_id)."""
-    found = graph.neighbourhood(user_id, node_id, depth, limit)
+    found = graph.neighbourhood(user_id, node_id, depth, limit + 1)  # one more: was it cut?
+    kept = found.nodes[:limit]
+    ids = {node.node_id for node in kept}
+    edges = [e for e in found.edges if e.source_id in ids and e.target_id in ids]
     return Neighbourhood(
         center_id=node_id,
         depth=depth,
-        nodes=[node_view(node) for node in found.nodes],
-        edges=edge_views(found),
-        truncated=len(found.nodes) >= limit and depth > 0,
+        nodes=[node_view(node) for node in kept],
+        edges=edge_views(Subgraph(nodes=kept, edges=edges)),
+        truncated=len(found.nodes) > limit,
     )
 
 
