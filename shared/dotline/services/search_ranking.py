@@ -15,8 +15,8 @@ from typing import TypeVar
 K = TypeVar("K", bound=Hashable)
 Scored = tuple[K, float, float]  # (key, the channel's score, the hit's strength in 0..1)
 
-GRAPH_SEEDS_FUSED = 5  # top fused hits whose neighbours join the candidates
-GRAPH_SEEDS_PER_CHANNEL = 2  # and each channel's own top hits
+GRAPH_SEEDS_FUSED = 3  # top fused hits whose neighbours join the candidates
+GRAPH_SEEDS_PER_CHANNEL = 1  # and each channel's own top hit
 GRAPH_DISCOUNT = 0.5  # a neighbour of a top hit earns this share of the hit's fused score
 RECENCY_HALF_LIFE_DAYS = 180.0
 RECENCY_WEIGHT = 0.1  # share of the score that recency can take away (an old hit keeps 90%)
