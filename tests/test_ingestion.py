@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from uuid import UUID
 
@@ -506,3 +507,24 @@ def test_something_said_is_found_by_search_worded_differently_once_ingested(
     assert found.status_code == 200, found.text
     top = [hit["entity_id"] for hit in found.json()["items"][:5]]
     assert str(swim["memory_id"]) in top
+
+
+def test_two_runs_at_once_share_the_work_and_never_ingest_a_conversation_twice(
+    api: httpx.Client, make_user: Any, stores: IngestionStores, pg: psycopg.Connection[Any]
+) -> None:
+    # given four ended conversations
+    user = make_user()
+    conversations = {converse(api, user, [turn]) for turn in TRIP[:4]}
+
+    # when two ingestion runs (as two concurrent Lambda invocations) take them at once
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda _: ingest(stores, user), range(2)))
+
+    # then each conversation was claimed exactly once, on its first attempt, and processed
+    done = [c for run in runs for c in run.conversations]
+    assert sorted(str(c.conversation_id) for c in done) == sorted(map(str, conversations))
+    assert {(c.outcome, c.attempt) for c in done} == {("processed", 1)}
+    statuses = rows(
+        pg, "select distinct status from conversations where user_id = %s", user.user_id
+    )
+    assert statuses == [{"status": "processed"}]
