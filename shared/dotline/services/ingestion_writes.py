@@ -135,12 +135,16 @@ def write_conversation(
         for fact in m.facts
     ]
     written.supersessions = find_supersessions(standing_facts(tx, user_id, list(planned)), incoming)
-    for memory_id, memory in planned.items():
-        contradicts = [s.record() for s in written.supersessions if s.newer == memory_id]
-        params = _memory_params(
-            conversation, memory_id, memory, said_at[memory.message_id], resolution, contradicts
+    params = [
+        _memory_params(
+            conversation, memory_id, memory, said_at[memory.message_id], resolution,
+            [s.record() for s in written.supersessions if s.newer == memory_id],
         )
-        written.memories_created += tx.execute(_INSERT_MEMORY, params).rowcount
+        for memory_id, memory in planned.items()
+    ]  # fmt: skip
+    if params:
+        tx.executemany(_INSERT_MEMORY, params)
+        written.memories_created = max(0, tx.rowcount)
     written.memories_invalidated = supersede(tx, user_id, written.supersessions)
     ids = list(planned)
     written.memories = [
