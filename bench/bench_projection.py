@@ -4,7 +4,10 @@ stored snapshot, and from the cache.
 Run with `make bench` (or `uv run python bench/bench_projection.py`) against a migrated database
 and the Upstash REST face (`uv run dotline up --for-tests`). The baseline, measured in the same
 run, is the raw read the projection cannot avoid: the user's whole subgraph through the graph
-port. Every figure is printed as a ratio to it.
+port. Every figure is printed as a ratio to it. "cached" is the path of an unchanged graph: the
+graph's version, the fingerprint remembered for it, the projection from Redis (or, past the 1 MB
+an Upstash request takes, from its stored snapshot); "stored snapshot" is the path after a cache
+loss: the graph is read and fingerprinted, and the snapshot found in Postgres.
 """
 
 from __future__ import annotations
