@@ -1,5 +1,5 @@
-"""Memory decay and expiry, from the Postgres jobs through the outbox or the removal queue to the
-vector index, and every read path's query-time expiry filter."""
+"""Memory decay and expiry, from the Postgres jobs through the importance re-sync or the removal
+queue to the vector index and the graph, and every read path's query-time expiry filter."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from dotline.auth import Principal
 from dotline.bootstrap import Deps
 from dotline.ports.vectors import VectorFilter
 from dotline.services.chat_context import keep_live_memories, recall_memories
+from dotline.services.importance_sync import sync_importance
 from dotline.services.lifecycle_removals import drain_removals
 from dotline.settings import Settings
 from lifecycle_data import add_memory, mirror, node_ids, vector_sources
@@ -68,17 +69,39 @@ def test_decay_lowers_exactly_the_unused_memories_and_the_vector_index_follows(
         h.source_entity_id for h in deps.vectors.search(user.user_id, query, 10, floor)
     }
 
-    # when the decay job's batch walks exactly those keys, and the outbox delivers its changes
-    pg.execute("select * from private.decay_memory_importance_batch(5, %s)", (before_first,))
-    mirror(pg, deps, user.user_id)
+    mark = pg.execute("select coalesce(max(outbox_id), 0) from private.outbox").fetchone()
 
-    # then only the unused ones lost their rate, never below 0, in Postgres and the vector index
+    # when the decay job's batch walks exactly those keys
+    pg.execute("select * from private.decay_memory_importance_batch(5, %s)", (before_first,))
+
+    # then only the unused ones lost their rate, never below 0, noted for the stores, not outboxed
     assert importances(pg, keys) == [0.4, 0.5, 0.0, 0.5, 0.5]
+    outboxed = pg.execute(
+        "select count(*) from private.outbox where outbox_id > %s and row_key = any(%s)",
+        (mark[0] if mark else 0, [str(k) for k in keys]),
+    ).fetchone()
+    assert outboxed == (0,)
+    noted = pg.execute(
+        "select memory_id from private.importance_changes where user_id = %s", (user.user_id,)
+    ).fetchall()
+    assert {UUID(str(r[0])) for r in noted} == {unused, nearly_zero}
+
+    # when the retention run's re-sync carries the notes to the stores
+    sync_importance(deps.db, graph=deps.graph, vectors=deps.vectors)
+
+    # then the vector index and the graph hold the decayed importance, and search follows it
     in_index = vector_sources(pg, user.user_id)
     assert [in_index[m] for m in keys] == [0.4, 0.5, 0.0, 0.5, 0.5]
     hits = deps.vectors.search(user.user_id, query, 10, floor)
     assert unused not in {h.source_entity_id for h in hits}
     assert {h.source_entity_id for h in hits} == {used, decayed_today, steady}
+    node = pg.execute(
+        "select properties ->> 'importance' from graph.nodes where node_id = %s", (unused,)
+    ).fetchone()
+    assert node is not None and float(node[0]) == 0.4
+    assert pg.execute(
+        "select count(*) from private.importance_changes where user_id = %s", (user.user_id,)
+    ).fetchone() == (0,)
 
 
 def test_an_expired_memory_vanishes_from_every_read_path_at_once_and_is_purged(

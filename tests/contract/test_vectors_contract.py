@@ -245,6 +245,26 @@ def test_delete_many_removes_exactly_those_source_entities_items(
     assert {h.item_id for h in vectors.search(other, theirs.vector)} == {theirs.item_id}
 
 
+def test_set_importance_changes_only_importance_of_those_items(
+    vectors: VectorStore, owner: uuid.UUID
+) -> None:
+    decayed, untouched = item(owner, importance=0.5), item(owner, importance=0.5)
+    vectors.upsert([decayed, untouched])
+
+    changed = vectors.set_importance(
+        owner, "memory_unit", {decayed.source_entity_id: 0.25, uuid.uuid4(): 0.1}
+    )
+
+    hits = {h.item_id: h for h in vectors.search(owner, decayed.vector)}
+    assert changed == 1
+    assert hits[decayed.item_id].importance == pytest.approx(0.25)
+    assert hits[decayed.item_id].text == decayed.text
+    assert hits[decayed.item_id].score == pytest.approx(1.0, abs=1e-5)
+    assert hits[untouched.item_id].importance == pytest.approx(0.5)
+    vectors.upsert([decayed.model_copy(update={"text": "older", "version": decayed.version - 1})])
+    assert {h.text for h in vectors.search(owner, decayed.vector)} == {decayed.text, untouched.text}
+
+
 def test_erase_user_removes_every_item_and_counts_them(
     vectors: VectorStore, make_owner: Callable[[], uuid.UUID]
 ) -> None:

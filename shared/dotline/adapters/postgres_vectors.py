@@ -9,7 +9,7 @@ names the user, which is the isolation. Tables: 20261123132000_vector_store.sql.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -67,6 +67,14 @@ DELETE_SOURCES = """
 delete from vectors.items
 where user_id = %(user_id)s and source_entity_type = %(source_entity_type)s
   and source_entity_id = any(%(source_entity_ids)s)
+"""
+
+SET_IMPORTANCE = """
+update vectors.items i
+set importance = v.importance, updated_at = now()
+from unnest(%(source_entity_ids)s::uuid[], %(importance)s::double precision[]) as v (source_entity_id, importance)
+where i.user_id = %(user_id)s and i.source_entity_type = %(source_entity_type)s
+  and i.source_entity_id = v.source_entity_id
 """
 
 # `<> v` cannot use an index; `< v or > v` is two range scans of items_model_version_idx.
@@ -132,6 +140,27 @@ class PostgresVectors:
                 _bump(tx, [user_id])
         self._cache.forget(user_id)
         return deleted
+
+    def set_importance(
+        self, user_id: UUID, source_entity_type: str, importance: Mapping[UUID, float]
+    ) -> int:
+        """Set the items' importance, leaving text, vector and version alone; returns how many."""
+        if not importance:
+            return 0
+        ids = sorted(importance)
+        params = {
+            "user_id": user_id,
+            "source_entity_type": source_entity_type,
+            "source_entity_ids": ids,
+            "importance": [float(importance[i]) for i in ids],
+        }
+        with self._db.as_service() as tx:
+            tx.execute(SET_IMPORTANCE, params)
+            changed = tx.rowcount
+            if changed:
+                _bump(tx, [user_id])
+        self._cache.forget(user_id)
+        return changed
 
     def search(
         self,

@@ -12,7 +12,7 @@ tenant holding stale objects, so O(users) round trips per call; run it from a jo
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
@@ -102,6 +102,25 @@ class WeaviateVectors:
             where = ukis.sources_filter(source_entity_type, sorted(set(source_entity_ids)))
             result = self._tenant(user_id).data.delete_many(where=where)
         return int(result.successful)
+
+    def set_importance(
+        self, user_id: UUID, source_entity_type: str, importance: Mapping[UUID, float]
+    ) -> int:
+        """Set the items' importance, leaving text, vector and version alone; returns how many."""
+        if not importance:
+            return 0
+        with _translated():
+            if not self._has_tenant(user_id):
+                return 0
+            tenant = self._tenant(user_id)
+            where = ukis.sources_filter(source_entity_type, sorted(importance))
+            found = tenant.query.fetch_objects(
+                filters=where, limit=len(importance), return_properties=["sourceEntityId"]
+            )
+            for o in found.objects:
+                value = importance[UUID(str(o.properties["sourceEntityId"]))]
+                tenant.data.update(uuid=o.uuid, properties={"importanceScore": float(value)})
+        return len(found.objects)
 
     def search(
         self,

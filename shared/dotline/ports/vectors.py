@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -62,6 +62,12 @@ class VectorStore(Protocol):
         self, user_id: UUID, source_entity_type: str, source_entity_ids: Sequence[UUID]
     ) -> int:
         """Remove the items of those source entities (bulk retention); returns how many went."""
+
+    def set_importance(
+        self, user_id: UUID, source_entity_type: str, importance: Mapping[UUID, float]
+    ) -> int:
+        """Set the importance of the items of those source entities (decay), leaving text,
+        vector and version alone; missing ones are skipped. Returns how many changed."""
 
     def search(
         self,

@@ -3,9 +3,10 @@
 Each rule is a keyset walk of batch functions in Postgres (20261202170100_retention_purge.sql,
 20261123118000_memory_jobs.sql), one short transaction per batch, so no lock outlives a batch.
 What Postgres deleted is queued, not sent through the outbox, and the drain
-(`lifecycle_removals`) removes it from the graph, the vectors and the cache. Pending erasures
-are retried last. A run killed anywhere and started again re-walks from the start, finds done
-work gone, and ends where one clean run would have; each run is a row in private.job_runs.
+(`lifecycle_removals`) removes it from the graph, the vectors and the cache; importance that
+pg_cron's decay lowered is carried to them (`importance_sync`). Pending erasures are retried
+last. A run killed anywhere and started again re-walks from the start, finds done work gone,
+and ends where one clean run would have; each run is a row in private.job_runs.
 The fixed rules that touch Postgres only (behaviour events after 2 years, closed suggestions
 after 1 year) stay pg_cron jobs (20261123121500_maintenance_jobs.sql).
 """
@@ -23,6 +24,7 @@ from dotline.ports.cache import Cache
 from dotline.ports.graph import GraphStore
 from dotline.ports.vectors import VectorStore
 from dotline.services import job_runs
+from dotline.services.importance_sync import sync_importance
 from dotline.services.lifecycle_removals import drain_removals
 
 logger = logging.getLogger(__name__)
@@ -78,6 +80,10 @@ def run_retention(
         counts["store_removals"] = drain_removals(
             db, graph=graph, vectors=vectors, cache=cache,
             progress=partial(report, "removed from graph, vectors and cache"),
+        )  # fmt: skip
+        counts["importance_synced"] = sync_importance(
+            db, graph=graph, vectors=vectors,
+            progress=partial(report, "decayed importance synced to graph and vectors"),
         )  # fmt: skip
         if retry_erasures is not None and user_id is None:
             counts["erasures_retried"], counts["erasures_verified"] = retry_erasures()

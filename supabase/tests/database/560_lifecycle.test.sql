@@ -3,7 +3,7 @@
 -- changes nothing, the erasure table's checks, the owned-table catalogue and the probes.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(27);
+select plan(31);
 
 insert into auth.users (id, email) values
   ('56000000-0000-4000-8000-000000000001', 'month@example.com'),
@@ -78,19 +78,34 @@ select throws_ok($$set local role authenticated; select private.purge_past_reten
                  'the retention batch is not for signed-in people');
 reset role;
 
+-- Decay notes importance changes for the re-sync instead of the outbox.
+insert into public.memories (memory_id, user_id, title, content, created_at, importance, decay_rate) values
+  ('56000000-0000-4000-8000-0000000000b1', '56000000-0000-4000-8000-000000000002', 'unused', 'x', now() - interval '40 days', 0.50, 0.10);
+select results_eq($$select processed from private.decay_memory_importance_batch(1, '56000000-0000-4000-8000-0000000000b0')$$,
+                  array[1], 'decay lowers the unused memory');
+select is((select count(*)::integer from private.outbox where row_key = '56000000-0000-4000-8000-0000000000b1' and event_type = 'UPDATE'), 0,
+          'decay writes no outbox row');
+select is((select user_id from private.importance_changes where memory_id = '56000000-0000-4000-8000-0000000000b1'),
+          '56000000-0000-4000-8000-000000000002'::uuid, 'it notes the memory for the importance re-sync');
+set local dotline.updates_to to 'importance_changes';
+update public.memories set title = 'renamed', importance = 0.3 where memory_id = '56000000-0000-4000-8000-0000000000b1';
+reset dotline.updates_to;
+select is((select count(*)::integer from private.outbox where row_key = '56000000-0000-4000-8000-0000000000b1' and event_type = 'UPDATE'), 1,
+          'an update that changes more than importance still goes through the outbox');
+
 -- The catalogue of owned tables and the probes.
 select ok(exists (select 1 from private.user_owned_tables() where schema_name = 'public' and table_name = 'memories'),
           'memories are an owned table');
 select ok(not exists (select 1 from private.user_owned_tables() where table_name like 'behaviour_events_p%'),
           'partitions are covered by their parent, not listed');
-select ok(not exists (select 1 from private.user_owned_tables() where table_name in ('erasures', 'lifecycle_removals')),
-          'the erasure ledger and the removal queue are not a person''s data');
+select ok(not exists (select 1 from private.user_owned_tables() where table_name in ('erasures', 'lifecycle_removals', 'importance_changes')),
+          'the erasure ledger, the removal queue and the importance notes are not a person''s data');
 select is(private.count_user_rows('56000000-0000-4000-8000-000000000002') - 'public.cards' - 'public.search_documents',
-          '{"auth.users": 1, "public.profiles": 1, "public.memories": 1}'::jsonb,
+          '{"auth.users": 1, "public.profiles": 1, "public.memories": 2, "public.memory_history": 1}'::jsonb,
           'the probe counts a person''s rows per table (cards and search documents made by trigger aside)');
 select is(private.count_user_rows('56000000-0000-4000-8000-0000000000ff'), '{}'::jsonb,
           'an unknown person probes as nothing left');
-select is((select count(*)::integer from private.export_user_rows('56000000-0000-4000-8000-000000000002', 'public', 'memories')), 1,
+select is((select count(*)::integer from private.export_user_rows('56000000-0000-4000-8000-000000000002', 'public', 'memories')), 2,
           'the export reads the person''s rows of a table');
 select throws_ok($$select private.export_user_rows('56000000-0000-4000-8000-000000000002', 'public', 'apps')$$, '22023', null,
                  'the export refuses a table a person does not own');
