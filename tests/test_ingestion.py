@@ -528,3 +528,65 @@ def test_two_runs_at_once_share_the_work_and_never_ingest_a_conversation_twice(
         pg, "select distinct status from conversations where user_id = %s", user.user_id
     )
     assert statuses == [{"status": "processed"}]
+
+
+class CountingExtractor:
+    """The real extractor, counting its calls; `reword` makes it name every concept differently."""
+
+    def __init__(self, real: Any, *, reword: bool = False) -> None:
+        self.real, self.reword, self.calls = real, reword, 0
+
+    def extract(self, turns: Any) -> Any:
+        self.calls += 1
+        extraction = self.real.extract(turns)
+        if self.reword:
+            for memory in extraction.memories:
+                memory.concepts = [
+                    c.model_copy(update={"name": f"{c.name} again"}) for c in memory.concepts
+                ]
+        return extraction
+
+
+def test_a_retry_reuses_the_kept_extraction_instead_of_asking_the_model_again(
+    api: httpx.Client, make_user: Any, stores: IngestionStores, pg: psycopg.Connection[Any]
+) -> None:
+    # given a run that extracted a conversation and then failed (the embedder was down)
+    user = make_user()
+    conversation_id = converse(api, user, TRIP[:3])
+    counting = CountingExtractor(stores.extractor)
+    embedder = FailingEmbedder(stores.embedder)
+    flaky = IngestionStores(stores.db, counting, embedder, stores.graph, stores.vectors)
+    assert ingest(flaky, user, policy=IngestionPolicy(retry_base_s=0)).failed == 1
+
+    # when the retry succeeds
+    embedder.failing = False
+    assert ingest(flaky, user).processed == 1
+
+    # then the model was asked once, and what it said was kept
+    assert counting.calls == 1
+    kept = rows(
+        pg,
+        "select extraction->>'model' as model from private.conversation_ingestions"
+        " where conversation_id = %s",
+        conversation_id,
+    )
+    assert kept == [{"model": "dotline-rules-1"}]
+
+
+def test_a_rerun_with_a_model_that_words_things_differently_changes_nothing(
+    api: httpx.Client, make_user: Any, stores: IngestionStores, pg: psycopg.Connection[Any]
+) -> None:
+    # given an ingested conversation
+    user = make_user()
+    conversation_id = converse(api, user, TRIP)
+    ingest(stores, user)
+    before = snapshot(pg, user)
+
+    # when it is re-run by hand with an extractor that would name every concept anew
+    rewording = CountingExtractor(stores.extractor, reword=True)
+    other = IngestionStores(stores.db, rewording, stores.embedder, stores.graph, stores.vectors)
+    ingest_conversations(other, packaged_config(), conversation_id=conversation_id)
+
+    # then the kept extraction was used: no new concept, no new edge
+    assert rewording.calls == 0
+    assert snapshot(pg, user) == before

@@ -50,7 +50,8 @@ create index if not exists conversations_awaiting_ingestion_idx
 -- whose lease ran out after p_max_attempts claims is given up first: its runs kept dying (a
 -- timeout, a crash) without recording a failure, and retrying it forever would never end. With
 -- p_conversation_id, only that one, and also when processed or given up (a by-hand re-run;
--- ingestion is idempotent). Each claimed conversation moves to processing and gets a fresh
+-- ingestion is idempotent). p_exclude: what the calling run already tried (it retries nothing
+-- itself, however short the backoff). Each claimed conversation moves to processing and gets a fresh
 -- lease; the caller ingests it and then calls private.finish_conversation_ingestion or
 -- private.fail_conversation_ingestion.
 create or replace function private.claim_conversations_for_ingestion(
@@ -58,7 +59,8 @@ create or replace function private.claim_conversations_for_ingestion(
   p_lease interval,
   p_conversation_id uuid default null,
   p_user_id uuid default null,
-  p_max_attempts integer default 5
+  p_max_attempts integer default 5,
+  p_exclude uuid[] default '{}'
 ) returns table (conversation_id uuid, user_id uuid, app_id uuid, attempt integer)
 language plpgsql
 security definer
@@ -82,6 +84,7 @@ begin
     left join private.conversation_ingestions i on i.conversation_id = c.conversation_id
     where (p_conversation_id is null or c.conversation_id = p_conversation_id)
       and (p_user_id is null or c.user_id = p_user_id)
+      and not (c.conversation_id = any(p_exclude))
       and (
         c.status = 'ended'
         or (c.status = 'processing' and (i.lease_expires_at is null or i.lease_expires_at <= now())
@@ -116,7 +119,7 @@ begin
   from moved m join leased l on l.conversation_id = m.conversation_id;
 end;
 $$;
-comment on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid, integer) is
+comment on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid, integer, uuid[]) is
   'Moves up to p_limit ended (or lease-expired processing) conversations to processing under a lease of p_lease, giving up on those claimed p_max_attempts times; returns them with their attempt number.';
 
 -- Marks a claimed conversation processed, with what ingestion made of it.
@@ -173,9 +176,9 @@ $$;
 comment on function private.fail_conversation_ingestion(uuid, text, interval, integer) is
   'Records an ingestion failure and when to retry; returns true when that was the last allowed attempt.';
 
-revoke all on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid, integer) from public, anon, authenticated;
+revoke all on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid, integer, uuid[]) from public, anon, authenticated;
 revoke all on function private.finish_conversation_ingestion(uuid, text, jsonb, double precision, text) from public, anon, authenticated;
 revoke all on function private.fail_conversation_ingestion(uuid, text, interval, integer) from public, anon, authenticated;
-grant execute on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid, integer) to service_role;
+grant execute on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid, integer, uuid[]) to service_role;
 grant execute on function private.finish_conversation_ingestion(uuid, text, jsonb, double precision, text) to service_role;
 grant execute on function private.fail_conversation_ingestion(uuid, text, interval, integer) to service_role;

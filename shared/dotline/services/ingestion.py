@@ -2,7 +2,8 @@
 
 A run claims one ended conversation at a time (private.claim_conversations_for_ingestion:
 `for update skip locked`, status processing, a lease), reads its turns, asks the extractor (the
-language model port) what they say, resolves the concepts against the person's own, writes
+language model port) what they say (once: the answer is kept for every later run over the same
+turns, so a retry or re-run neither pays for nor rewords it again), resolves the concepts against the person's own, writes
 Postgres in one transaction, then the graph and the vectors, then records the growth event and
 marks the conversation processed. Every step is idempotent, so a run that dies anywhere leaves
 a conversation the next run (once the lease runs out) finishes to the same result. A step that
@@ -11,11 +12,12 @@ fails is recorded with its error and retried later with backoff, up to Ingestion
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
@@ -25,7 +27,7 @@ from dotline.growth_rules import GrowthConfig
 from dotline.models.ingestion import ConversationIngested, IngestionRun
 from dotline.ports.embeddings import Embedder
 from dotline.ports.graph import GraphStore
-from dotline.ports.language_model import Extractor, Turn
+from dotline.ports.language_model import ExtractedMemory, Extraction, Extractor, Turn
 from dotline.ports.vectors import VectorStore
 from dotline.services.concept_resolution import resolve_concepts
 from dotline.services.growth_ledger import record_growth_events
@@ -45,7 +47,8 @@ SUMMARY_TITLES = 3
 
 _CLAIM = """
 select conversation_id, user_id, app_id, attempt
-from private.claim_conversations_for_ingestion(1, %(lease)s, %(only)s, %(user_id)s, %(max_attempts)s)
+from private.claim_conversations_for_ingestion(
+  1, %(lease)s, %(only)s, %(user_id)s, %(max_attempts)s, %(tried)s::uuid[])
 """
 _TURNS = """
 select message_id, role, content, created_at from public.messages
@@ -56,6 +59,15 @@ limit %(limit)s
 _FINISH = """
 select private.finish_conversation_ingestion(
   %(conversation_id)s, %(extractor)s, %(counts)s, %(importance)s, %(summary)s) as finished
+"""
+_KEPT_EXTRACTION = """
+select extraction from private.conversation_ingestions
+where conversation_id = %(conversation_id)s and turns_digest = %(digest)s
+"""
+_KEEP_EXTRACTION = """
+update private.conversation_ingestions
+set extraction = %(extraction)s, turns_digest = %(digest)s, updated_at = now()
+where conversation_id = %(conversation_id)s
 """
 _FAIL = """
 select private.fail_conversation_ingestion(
@@ -108,7 +120,8 @@ def ingest_conversations(
     while run.claimed < policy.max_conversations:
         if budget_s is not None and clock() - started >= budget_s:
             break
-        claim = _claim(stores.db, policy, conversation_id, user_id)
+        tried = [c.conversation_id for c in run.conversations]  # a run retries nothing itself
+        claim = _claim(stores.db, policy, conversation_id, user_id, tried)
         if claim is None:
             break
         conversation, attempt = claim
@@ -127,9 +140,9 @@ def ingest_conversation(
 ) -> ConversationIngested:
     """Ingest one claimed (processing) conversation and mark it processed."""
     turns = _turns(stores.db, conversation)
-    extraction = stores.extractor.extract(turns)
+    extraction = _extraction(stores, conversation, turns)
     said_at = {t.message_id: t.created_at for t in turns}
-    extraction.memories = [m for m in extraction.memories if m.message_id in said_at]
+    extraction.memories = _one_per_turn(extraction, said_at)
     concepts = [c for m in extraction.memories for c in m.concepts]
     resolution = resolve_concepts(
         concepts, user_id=conversation.user_id, db=stores.db,
@@ -203,19 +216,63 @@ def _ingest_claimed(
 
 
 def _claim(
-    db: Database, policy: IngestionPolicy, only: UUID | None, user_id: UUID | None
+    db: Database,
+    policy: IngestionPolicy,
+    only: UUID | None,
+    user_id: UUID | None,
+    tried: list[UUID],
 ) -> tuple[Conversation, int] | None:
     params = {
         "lease": timedelta(seconds=policy.lease_s),
         "only": only,
         "user_id": user_id,
         "max_attempts": policy.max_attempts,
+        "tried": tried,
     }
     with db.as_service() as tx:
         row = tx.execute(_CLAIM, params).fetchone()
     if row is None:
         return None
     return Conversation(row["conversation_id"], row["user_id"], row["app_id"]), int(row["attempt"])
+
+
+def _extraction(
+    stores: IngestionStores, conversation: Conversation, turns: list[Turn]
+) -> Extraction:
+    """The extraction an earlier run kept for these very turns, else a new one, kept."""
+    digest = turns_digest(turns)
+    params = {"conversation_id": conversation.conversation_id, "digest": digest}
+    with stores.db.as_service() as tx:
+        row = tx.execute(_KEPT_EXTRACTION, params).fetchone()
+    if row is not None:
+        return Extraction.model_validate(row["extraction"])
+    extraction = stores.extractor.extract(turns)
+    with stores.db.as_service() as tx:
+        tx.execute(
+            _KEEP_EXTRACTION, {**params, "extraction": Jsonb(extraction.model_dump(mode="json"))}
+        )
+    return extraction
+
+
+def _one_per_turn(extraction: Extraction, said_at: dict[UUID, datetime]) -> list[ExtractedMemory]:
+    """The first memory of each known turn (a memory's id is its turn's, so one per turn)."""
+    kept: dict[UUID, ExtractedMemory] = {}
+    for memory in extraction.memories:
+        if memory.message_id in said_at and memory.message_id not in kept:
+            kept[memory.message_id] = memory
+        else:
+            logger.warning(
+                "dropped an extracted memory of turn %s: unknown or repeated", memory.message_id
+            )
+    return list(kept.values())
+
+
+def turns_digest(turns: list[Turn]) -> str:
+    """A fingerprint of what was said: ids, roles and words of every turn, in order."""
+    digest = hashlib.sha256()
+    for turn in turns:
+        digest.update(f"{turn.message_id}\x1f{turn.role}\x1f{turn.content}\x1e".encode())
+    return digest.hexdigest()
 
 
 def _turns(db: Database, conversation: Conversation) -> list[Turn]:

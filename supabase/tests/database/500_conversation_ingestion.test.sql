@@ -3,7 +3,7 @@
 -- conversations ending by themselves, memory supersession, and who may call what.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(33);
+select plan(36);
 
 insert into auth.users (id, email) values
   ('50000000-0000-4000-8000-000000000001', 'ingest-a@example.com'),
@@ -16,6 +16,9 @@ insert into public.conversations (conversation_id, user_id, app_id, status, crea
   ('50000000-0000-4000-8000-0000000000c3', '50000000-0000-4000-8000-000000000002', null, 'ended', now() - interval '3 hours', now() - interval '3 hours', now() - interval '3 hours');
 
 -- Claims.
+select is_empty(
+  $$select * from private.claim_conversations_for_ingestion(10, interval '5 minutes', null, '50000000-0000-4000-8000-000000000001', 5, array['50000000-0000-4000-8000-0000000000c1'::uuid])$$,
+  'a run does not claim what it already tried (p_exclude)');
 select results_eq(
   $$select conversation_id, attempt from private.claim_conversations_for_ingestion(10, interval '5 minutes', null, '50000000-0000-4000-8000-000000000001')$$,
   $$values ('50000000-0000-4000-8000-0000000000c1'::uuid, 1)$$,
@@ -130,6 +133,14 @@ select is((select superseded_by from public.memories where memory_id = '50000000
 select lives_ok(
   $$insert into public.growth_events (user_id, entity_id, entity_type, dim_key, delta, source) values ('50000000-0000-4000-8000-000000000001', '50000000-0000-4000-8000-0000000000c1', 'conversation', 'self_know', 0.05, 'ingestion')$$,
   'a growth event may be about a conversation');
+
+-- A kept extraction is an object, and always says which turns it was made from.
+select throws_ok(
+  $$update private.conversation_ingestions set extraction = '[]', turns_digest = 'x' where conversation_id = '50000000-0000-4000-8000-0000000000c1'$$,
+  '23514', null, 'conversation_ingestions_extraction_object: an extraction is a JSON object');
+select throws_ok(
+  $$update private.conversation_ingestions set extraction = '{}', turns_digest = null where conversation_id = '50000000-0000-4000-8000-0000000000c1'$$,
+  '23514', null, 'conversation_ingestions_extraction_has_digest: an extraction names the turns it came from');
 
 -- Who may call what.
 set local role authenticated;
