@@ -242,3 +242,31 @@ def test_the_cli_run_shows_progress_and_records_the_run(
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["counts"]["memories_past_retention"] == 3
     assert ids(pg, "memories", "memory_id", user.user_id) == made["new_memories"]
+
+
+def test_a_run_that_never_finished_is_recorded_as_interrupted_by_the_next(
+    pg: psycopg.Connection[Any], deps: Deps, make_user: Any
+) -> None:
+    # given a retention run killed outright seven hours ago, and one started an hour ago
+    killed = pg.execute(
+        "insert into private.job_runs (job_name, started_at) "
+        "values ('retention', now() - interval '7 hours') returning job_run_id"
+    ).fetchone()
+    recent = pg.execute(
+        "insert into private.job_runs (job_name, started_at) "
+        "values ('retention', now() - interval '1 hour') returning job_run_id"
+    ).fetchone()
+    assert killed and recent
+
+    # when the next run starts
+    run(deps, make_user().user_id)
+
+    # then the old one is recorded as interrupted and the recent one is left alone
+    rows = dict(
+        pg.execute(
+            "select job_run_id, status from private.job_runs where job_run_id = any(%s)",
+            ([killed[0], recent[0]],),
+        ).fetchall()
+    )
+    assert rows == {killed[0]: "failed", recent[0]: "running"}
+    pg.execute("delete from private.job_runs where job_run_id = %s", (recent[0],))

@@ -8,6 +8,15 @@ from dotline.db import Database
 
 _START = "insert into private.job_runs (job_name) values (%(name)s) returning job_run_id"
 
+# A run killed outright (SIGKILL, a Lambda timeout) never records its end; once a run of the
+# same job starts this long after it, it is recorded as interrupted.
+INTERRUPTED_AFTER = "6 hours"
+_INTERRUPTED = """
+update private.job_runs
+set status = 'failed', finished_at = clock_timestamp(), error = 'interrupted: the run never finished'
+where job_name = %(name)s and status = 'running' and started_at < now() - %(after)s::interval
+"""
+
 _SUCCEED = """
 update private.job_runs
 set status = 'succeeded', finished_at = clock_timestamp(), counts = %(counts)s::jsonb
@@ -23,8 +32,10 @@ where job_run_id = %(id)s
 
 
 def start_run(db: Database, job_name: str) -> int:
-    """Record a run as started (committed at once, so a killed run stays visible)."""
+    """Record a run as started (committed at once, so a killed run stays visible), and earlier
+    runs of the job that never finished as interrupted."""
     with db.as_service() as tx:
+        tx.execute(_INTERRUPTED, {"name": job_name, "after": INTERRUPTED_AFTER})
         row = tx.execute(_START, {"name": job_name}).fetchone()
     assert row is not None
     return int(row["job_run_id"])
