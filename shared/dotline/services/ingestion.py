@@ -32,7 +32,7 @@ from dotline.ports.vectors import VectorStore
 from dotline.services.concept_resolution import resolve_concepts
 from dotline.services.growth_ledger import record_growth_events
 from dotline.services.ingestion_graph import write_graph, write_vectors
-from dotline.services.ingestion_writes import Conversation, write_conversation
+from dotline.services.ingestion_writes import Conversation, Written, write_conversation
 
 logger = logging.getLogger(__name__)
 
@@ -160,21 +160,7 @@ def ingest_conversation(
         memories_invalidated=written.memories_invalidated, nodes=nodes, edges=edges,
         vector_items=items,
     )  # fmt: skip
-    importances = sorted((float(r["importance"]), r["title"] or "") for r in written.memories)
-    summary = "; ".join(title for _, title in reversed(importances[-SUMMARY_TITLES:])) or None
-    with stores.db.as_service() as tx:
-        if written.memories:  # a conversation that said nothing worth keeping earns nothing
-            events = record_growth_events(
-                tx, growth, user_id=conversation.user_id, action=GROWTH_ACTION,
-                entity_type="conversation", entity_id=conversation.conversation_id,
-                source="ingestion",
-            )  # fmt: skip
-            result.growth_events = len(events)
-        tx.execute(_FINISH, {
-            "conversation_id": conversation.conversation_id, "extractor": extraction.model,
-            "counts": Jsonb(result.model_dump(mode="json", include=_COUNTS)),
-            "importance": importances[-1][0] if importances else None, "summary": summary,
-        })  # fmt: skip
+    _finish(stores.db, growth, conversation, written, result)
     logger.info(
         "ingested conversation %s: %s", conversation.conversation_id, result.model_dump(mode="json")
     )
@@ -183,6 +169,31 @@ def ingest_conversation(
 
 _COUNTS = {"memories", "memories_created", "concepts", "concepts_created", "memories_invalidated",
            "nodes", "edges", "vector_items", "growth_events"}  # fmt: skip
+
+
+def _finish(
+    db: Database,
+    growth: GrowthConfig,
+    conversation: Conversation,
+    written: Written,
+    result: ConversationIngested,
+) -> None:
+    """Record the growth a conversation earned and mark it processed, in one transaction."""
+    importances = sorted((float(r["importance"]), r["title"] or "") for r in written.memories)
+    summary = "; ".join(title for _, title in reversed(importances[-SUMMARY_TITLES:])) or None
+    with db.as_service() as tx:
+        if written.memories:  # a conversation that said nothing worth keeping earns nothing
+            events = record_growth_events(
+                tx, growth, user_id=conversation.user_id, action=GROWTH_ACTION,
+                entity_type="conversation", entity_id=conversation.conversation_id,
+                source="ingestion",
+            )  # fmt: skip
+            result.growth_events = len(events)
+        tx.execute(_FINISH, {
+            "conversation_id": conversation.conversation_id, "extractor": result.extractor,
+            "counts": Jsonb(result.model_dump(mode="json", include=_COUNTS)),
+            "importance": importances[-1][0] if importances else None, "summary": summary,
+        })  # fmt: skip
 
 
 def _ingest_claimed(
