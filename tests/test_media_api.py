@@ -317,3 +317,23 @@ def test_deleting_an_original_leaves_its_duplicate_with_the_bytes(
     assert heir["processing_status"] == "ready"
     assert heir["sha256"] == hashlib.sha256(content).hexdigest()
     assert httpx.get(heir["download_url"], timeout=10).content == content
+
+
+def test_stored_bytes_cannot_be_overwritten_through_the_upload_url(
+    media_api: httpx.Client, make_user: Any, deliver: Any
+) -> None:
+    # given a ready item
+    user = make_user()
+    content = png()
+    created = request_upload(media_api, user, content)
+    put_bytes(created, content)
+    deliver(key_of(created["upload"]))
+
+    # when its still-valid URL is used again with other bytes of the same size
+    upload = created["upload"]
+    again = httpx.put(upload["url"], content=png(), headers=upload["headers"], timeout=10)
+
+    # then storage refuses, and the item still serves the bytes it was hashed from
+    assert again.status_code == 412
+    item = read(media_api, user, created)
+    assert httpx.get(item["download_url"], timeout=10).content == content

@@ -65,17 +65,24 @@ class S3Objects:
     def presign_upload(
         self, key: str, *, content_type: str, size_bytes: int, expires_s: int
     ) -> PresignedUpload:
-        """A PUT URL signed for exactly this Content-Type and Content-Length."""
+        """A PUT URL signed for exactly this Content-Type and Content-Length, that cannot
+        overwrite an object already there (If-None-Match: *, S3's conditional write)."""
         params = {
             "Bucket": self._bucket,
             "Key": key,
             "ContentType": content_type,
             "ContentLength": size_bytes,
+            "IfNoneMatch": "*",
         }
         url = self._presign("put_object", params, expires_s)
+        headers = {
+            "Content-Type": content_type,
+            "Content-Length": str(size_bytes),
+            "If-None-Match": "*",
+        }
         return PresignedUpload(
             url=url,
-            headers={"Content-Type": content_type, "Content-Length": str(size_bytes)},
+            headers=headers,
             expires_at=datetime.now(UTC) + timedelta(seconds=expires_s),
         )
 

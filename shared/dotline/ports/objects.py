@@ -31,7 +31,8 @@ class ObjectStore(Protocol):
     def presign_upload(
         self, key: str, *, content_type: str, size_bytes: int, expires_s: int
     ) -> PresignedUpload:
-        """A PUT URL signed for exactly this Content-Type and Content-Length."""
+        """A PUT URL signed for exactly this Content-Type and Content-Length; it never
+        overwrites an object already stored under key (the bytes, once hashed, stay)."""
 
     def presign_download(self, key: str, *, filename: str | None, expires_s: int) -> str:
         """A GET URL for the object, served as an attachment named filename when given."""
