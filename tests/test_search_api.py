@@ -14,6 +14,7 @@ import pytest
 from psycopg import sql
 
 from coaching_catalogue import add_app, add_knowledge_base
+from conftest import free_port
 from dotline.bootstrap import Deps
 from dotline.ports.graph import GraphEdge, GraphNode
 from dotline.ports.vectors import KnowledgeItem
@@ -291,3 +292,20 @@ def test_an_anonymous_search_is_a_401(api: httpx.Client) -> None:
 
     assert response.status_code == 401
     assert response.json()["type"].endswith("unauthenticated")
+
+
+def test_an_embedding_endpoint_that_is_down_degrades_the_search_to_the_other_channels(
+    start_gateway: Any, make_user: Any, remember: Any
+) -> None:
+    user = make_user()
+    rare = remember(user, "Lunch at the Xochimilco canals with the whole team")
+    unreachable = start_gateway({"EMBEDDINGS_URL": f"http://127.0.0.1:{free_port()}/v1"})
+
+    with httpx.Client(base_url=unreachable, timeout=30) as client:
+        response = client.get("/v1/search", params={"q": "xochimilco"}, headers=user.headers)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["unavailable_channels"] == ["vector"]
+    assert ids(body["items"]) == [rare]
+    assert body["items"][0]["why"]["channels"] == ["text"]
