@@ -9,6 +9,9 @@ the drain that removes what Postgres deleted from the graph and the vectors:
 - baseline: the same delete as ONE statement (rolled back), which holds every row lock at once;
 - the job: the retention function's batches (one transaction each) over the same rows.
 
+Decay (pg_cron's procedure) runs between the baselines and the retention run, so the run's
+importance re-sync has a million notes to carry to the graph and the vectors.
+
 It prints rows, total time and the longest transaction (the longest any lock was held), and
 each as a ratio to the baseline of the same run. Drops the database at the end.
 
@@ -79,6 +82,28 @@ BASELINES = {
         "behaviour_events": "t.created_at",
     }.items()
 }
+DECAY_STEP = "decay (pg_cron's job)"
+DECAY_BASELINE = """
+update public.memories m
+set importance = greatest(0, m.importance - m.decay_rate), last_decayed_at = now()
+where m.importance > 0 and m.decay_rate > 0
+  and coalesce(m.last_accessed_at, m.created_at) < now() - interval '30 days'
+  and (m.last_decayed_at is null or m.last_decayed_at < now() - interval '20 hours')
+"""
+SYNC_STEP = "decayed importance synced to graph and vectors"
+SYNC_BASELINE = """
+with synced as (
+  delete from private.importance_changes c using public.memories m
+  where m.memory_id = c.memory_id
+  returning c.memory_id, c.user_id, m.importance
+),
+items as (
+  update vectors.items i set importance = s.importance from synced s
+  where i.user_id = s.user_id and i.source_entity_type = 'memory' and i.source_entity_id = s.memory_id
+)
+update graph.nodes n set properties = n.properties || jsonb_build_object('importance', s.importance)
+from synced s where n.node_id = s.memory_id
+"""
 DRAIN_BASELINE = """
 with gone as (delete from private.lifecycle_removals returning table_name, row_key, user_id),
      nodes as (delete from graph.nodes n using gone g
@@ -100,7 +125,7 @@ class Figures:
 
     def line(self) -> str:
         return (
-            f"{self.name:<40}{self.rows:>10,}{self.total_s:>9.2f}{self.longest_ms:>11.1f}"
+            f"{self.name:<48}{self.rows:>10,}{self.total_s:>9.2f}{self.longest_ms:>11.1f}"
             f"{self.baseline_s:>11.2f}{self.total_s / max(self.baseline_s, 1e-6):>9.2f}x"
             f"{self.baseline_s * 1000 / max(self.longest_ms, 0.001):>11.0f}x"
         )
@@ -128,14 +153,15 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--per-user", type=int, default=100, help="memories and events per user")
     parser.add_argument("--batch-size", type=int, default=retention.BATCH_SIZE)
+    parser.add_argument("--database", default=SCRATCH_DB, help="the scratch database's name")
     args = parser.parse_args()
     with psycopg.connect(args.dsn, autocommit=True) as admin:
         admin.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(SCRATCH_DB))
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(args.database))
         )
-        admin.execute(sql.SQL("create database {}").format(sql.Identifier(SCRATCH_DB)))
+        admin.execute(sql.SQL("create database {}").format(sql.Identifier(args.database)))
     try:
-        scratch = psycopg.conninfo.make_conninfo(args.dsn, dbname=SCRATCH_DB)
+        scratch = psycopg.conninfo.make_conninfo(args.dsn, dbname=args.database)
         with psycopg.connect(scratch, autocommit=True) as conn:
             apply_schema(conn)
             load(conn, args.users, args.per_user)
@@ -145,7 +171,7 @@ def main() -> None:
         with psycopg.connect(args.dsn, autocommit=True) as admin:
             admin.execute(
                 sql.SQL("drop database if exists {} with (force)").format(
-                    sql.Identifier(SCRATCH_DB)
+                    sql.Identifier(args.database)
                 )
             )
 
@@ -171,6 +197,7 @@ def baseline(conn: psycopg.Connection, statement: str) -> float:
     started = time.perf_counter()
     with conn.transaction(force_rollback=True):
         conn.execute("set local dotline.deletes_to = 'removals'")
+        conn.execute("set local dotline.updates_to = 'importance_changes'")
         conn.execute(statement)
     return time.perf_counter() - started
 
@@ -181,6 +208,9 @@ def run(conn: psycopg.Connection, settings: Settings, batch_size: int) -> list[F
         f"{t} past retention": baseline(conn, BASELINES[t]) for t in retention.PER_PERSON_TABLES
     }
     baselines[DRAIN_STEP] = drain_baseline(conn)
+    baselines[DECAY_STEP] = baseline(conn, DECAY_BASELINE)
+    decay = decay_everyone(conn, batch_size, baselines[DECAY_STEP])
+    baselines[SYNC_STEP] = baseline(conn, SYNC_BASELINE)
     stores = Deps(settings=settings)
     for warm in (
         stores.db,
@@ -197,10 +227,20 @@ def run(conn: psycopg.Connection, settings: Settings, batch_size: int) -> list[F
         batch_size=batch_size, progress=clock,
     )  # fmt: skip
     return [
+        decay if step == DECAY_STEP else
         Figures(step, clock.rows.get(step, 0), sum(clock.steps.get(step, [0])) / 1000,
                 max(clock.steps.get(step, [0])), base_s)
         for step, base_s in baselines.items()
     ]  # fmt: skip
+
+
+def decay_everyone(conn: psycopg.Connection, batch_size: int, base_s: float) -> Figures:
+    """pg_cron's decay procedure (one transaction per batch), which reports its longest batch."""
+    started = time.perf_counter()
+    row = conn.execute("call private.decay_memory_importance(%s)", (batch_size,)).fetchone()
+    assert row is not None
+    processed, _, longest_ms = row
+    return Figures(DECAY_STEP, processed, time.perf_counter() - started, float(longest_ms), base_s)
 
 
 def drain_baseline(conn: psycopg.Connection) -> float:
