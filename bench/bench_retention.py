@@ -256,7 +256,7 @@ def drain_baseline(conn: psycopg.Connection) -> float:
 
 def report(results: list[Figures]) -> None:
     print(
-        f"{'job':<40}{'rows':>10}{'total s':>9}{'longest ms':>11}{'1-stmt s':>11}"
+        f"{'job':<48}{'rows':>10}{'total s':>9}{'longest ms':>11}{'1-stmt s':>11}"
         f"{'time':>10}{'lock cut':>11}"
     )
     for figures in results:
