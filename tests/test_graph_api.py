@@ -273,6 +273,25 @@ def test_a_changed_edge_weight_or_label_is_a_changed_graph(
     assert {n["label"] for n in renamed["nodes"]} == {"Ann", "n1"}
 
 
+def test_a_client_holding_the_current_layout_gets_a_304(
+    client: httpx.Client, person: Any, graph: PostgresGraph
+) -> None:
+    user = person()
+    a, b = add_nodes(graph, user, 2)
+    link(graph, user, [(a, b)])
+    first = client.get("/v1/graph/projection", headers=user.headers)
+    etag = first.headers["etag"]
+
+    held = client.get("/v1/graph/projection", headers={**user.headers, "If-None-Match": etag})
+    link(graph, user, [(b, a)], "SUPPORTS")
+    stale = client.get("/v1/graph/projection", headers={**user.headers, "If-None-Match": etag})
+
+    assert etag == f'W/"{first.json()["fingerprint"]}"'
+    assert (held.status_code, held.content, held.headers["etag"]) == (304, b"", etag)
+    assert stale.status_code == 200, stale.text
+    assert stale.headers["etag"] == f'W/"{stale.json()["fingerprint"]}"' != etag
+
+
 def test_merged_concepts_are_left_out_of_the_projection(
     client: httpx.Client, person: Any, graph: PostgresGraph
 ) -> None:

@@ -4,7 +4,8 @@
 from typing import Annotated
 from uuid import UUID
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
@@ -22,6 +23,9 @@ app = resolver()
 
 Depth = Annotated[int, Query(ge=0, le=MAX_NEIGHBOURHOOD_DEPTH, description="Hops, either way")]
 Nodes = Annotated[int, Query(ge=1, le=MAX_NEIGHBOURHOOD_NODES, description="Most nodes returned")]
+IfNoneMatch = Annotated[
+    str | None, Header(max_length=1024, description="The ETag of the projection you hold")
+]
 
 
 @app.get(
@@ -43,13 +47,22 @@ def node_neighbourhood(
 @app.get(
     "/v1/graph/projection",
     summary="Your graph laid out in 3D for the cosmos view (recomputed only when it changed)",
+    description="The ETag names the graph laid out; send it back in If-None-Match for a 304.",
     security=BEARER,
     tags=["graph"],
+    responses={
+        200: {"content": {"application/json": {"model": GraphProjection}}},
+        304: {"description": "Your copy (If-None-Match) is the layout of your graph as it is"},
+    },
 )
-def read_projection() -> GraphProjection:
-    return graph_projection.current_projection(
-        deps().db, deps().graph, deps().cache, current_user(app)
+def read_projection(if_none_match: IfNoneMatch = None) -> Response[GraphProjection | None]:
+    fingerprint, projection = graph_projection.projection_unless_held(
+        deps().db, deps().graph, deps().cache, current_user(app), if_none_match
     )
+    headers = {"ETag": f'W/"{fingerprint}"'}
+    if projection is None:
+        return Response(304, headers=headers)
+    return Response(200, "application/json", projection, headers=headers)
 
 
 handler = entry(app)

@@ -32,21 +32,48 @@ def current_projection(
     db: Database, graph: GraphStore, cache: Cache, user: Principal
 ) -> GraphProjection:
     """The layout of the caller's graph as it is now: cached, stored, or computed once."""
+    _, projection = projection_unless_held(db, graph, cache, user, None)
+    assert projection is not None  # nothing is held, so something is answered
+    return projection
+
+
+def projection_unless_held(
+    db: Database, graph: GraphStore, cache: Cache, user: Principal, if_none_match: str | None
+) -> tuple[str, GraphProjection | None]:
+    """(fingerprint, projection) of the caller's graph now; the projection is None when the
+    client already holds this fingerprint (`if_none_match`, an HTTP If-None-Match value)."""
+    held = entity_tags(if_none_match)
     version = graph.graph_version(user.user_id)  # before the read: a later write moves it on
     if version is not None:
         known = projection_snapshots.fingerprint_at(cache, user.user_id, version)
+        if known is not None and _holds(held, known):
+            return known, None
         found = None if known is None else projection_snapshots.find(db, cache, user, known)
-        if found is not None:
-            return found
+        if known is not None and found is not None:
+            return known, found
     nodes, whole = _visible(graph.subgraph(user.user_id))
     fingerprint = graph_fingerprint(nodes, whole)
+    if version is not None:
+        projection_snapshots.record_fingerprint(cache, user.user_id, version, fingerprint)
+    if _holds(held, fingerprint):
+        return fingerprint, None
     projection = projection_snapshots.find(db, cache, user, fingerprint)
     if projection is None:
         projection = _compute(db, user.user_id, fingerprint, nodes, whole)
         projection_snapshots.remember(cache, user.user_id, projection)
-    if version is not None:
-        projection_snapshots.record_fingerprint(cache, user.user_id, version, fingerprint)
-    return projection
+    return fingerprint, projection
+
+
+def entity_tags(if_none_match: str | None) -> frozenset[str]:
+    """The entity tags an If-None-Match header lists, weak or strong, without quotes."""
+    if not if_none_match:
+        return frozenset()
+    tags = (tag.strip().removeprefix("W/").strip('"') for tag in if_none_match.split(","))
+    return frozenset(tag for tag in tags if tag)
+
+
+def _holds(held: frozenset[str], fingerprint: str) -> bool:
+    return fingerprint in held or "*" in held
 
 
 def graph_fingerprint(nodes: list[GraphNode], whole: Subgraph) -> str:
