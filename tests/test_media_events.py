@@ -23,6 +23,7 @@ import pytest
 from conftest import ROOT, free_port, start_server
 from dotline.adapters.s3_objects import S3Objects
 from dotline.db import Database
+from dotline.errors import NotFound, ServiceUnavailable
 from dotline.services import media_processing
 from dotline.settings import Settings
 from media_uploads import key_of, png, put_bytes, request_upload
@@ -307,3 +308,23 @@ def test_the_local_s3_server_starts_with_the_media_bucket(tmp_path: Path) -> Non
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_s3_adapter_names_missing_objects_and_unreachable_storage(
+    media_settings: Settings,
+) -> None:
+    # given the adapter on the test bucket, and one on a port nobody serves
+    store = S3Objects.from_settings(media_settings)
+    nowhere = S3Objects.from_settings(
+        media_settings.model_copy(update={"s3_endpoint_url": f"http://127.0.0.1:{free_port()}"})
+    )
+    key = f"users/{uuid.uuid4()}/{uuid.uuid4()}/gone.png"
+
+    # when / then: a missing object is NotFound, deleting it succeeds, a dead endpoint is a 503
+    with pytest.raises(NotFound):
+        list(store.read(key, chunk_bytes=1024))
+    store.delete(key)
+    assert store.key_of(store.url_of(key)) == key
+    assert store.key_of(f"s3://another-bucket/{key}") is None
+    with pytest.raises(ServiceUnavailable):
+        list(nowhere.read(key, chunk_bytes=1024))
