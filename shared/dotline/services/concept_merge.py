@@ -37,7 +37,7 @@ def merge_concept(
         ).fetchone()
     assert row is not None  # the function always answers one row
     outcome = str(row["outcome"])
-    merged, into = _refuse(db, user, outcome, source_id, target_id)
+    merged, into = _concepts_after(db, user, outcome, source_id, target_id)
     logger.info(
         "concept merge",
         extra={"outcome": outcome, "source": str(source_id), "into": str(target_id)},
@@ -58,7 +58,7 @@ def merge_concept(
     )
 
 
-def _refuse(
+def _concepts_after(
     db: Database, user: Principal, outcome: str, source_id: UUID, target_id: UUID
 ) -> tuple[Concept, Concept]:
     """The two concepts after a merge; the domain error for an outcome that is a refusal."""
