@@ -121,11 +121,20 @@ begin
       where c.closed_at < now() - make_interval(days => private.closed_conversation_retention_days(p.data_retention_days))
         and (p_user_id is null or c.user_id = p_user_id)),
     'queued_store_removals', (select count(*) from private.lifecycle_removals r
-                              where p_user_id is null or r.user_id = p_user_id)
+                              where p_user_id is null or r.user_id = p_user_id),
+    -- pg_cron's own retention jobs (20261123121500_maintenance_jobs.sql), for the full picture.
+    'behaviour_events_past_2_years', (
+      select count(*) from public.behaviour_events b
+      where b.created_at < now() - interval '2 years' and (p_user_id is null or b.user_id = p_user_id)),
+    'closed_suggestions_past_1_year', (
+      select count(*) from public.suggestions s
+      where s.created_at < now() - interval '1 year' and (s.is_acted_upon or s.is_dismissed)
+        and (p_user_id is null or s.user_id = p_user_id))
   );
 end;
 $$;
 comment on function private.preview_retention(uuid) is
-  'Counts what retention would remove (per-person rules, expiry, archive, queued store removals), changing nothing.';
+  'Counts what retention would remove (per-person rules, expiry, archive, queued store removals, and '
+  'pg_cron''s 2-year behaviour-event and 1-year suggestion purges), changing nothing.';
 revoke all on function private.preview_retention(uuid) from public, anon, authenticated;
 grant execute on function private.preview_retention(uuid) to service_role;
