@@ -23,6 +23,7 @@ from dotline.services.concepts import get_concept
 logger = logging.getLogger(__name__)
 
 EdgeKey = tuple[UUID, UUID, str]
+MAX_REPOINT_ROUNDS = 20  # each round moves the edges to up to MAX_NEIGHBOURHOOD_LIMIT neighbours
 
 
 def merge_concept(
@@ -87,11 +88,11 @@ def repoint_edges(graph: GraphStore, user_id: UUID, merged: Concept, into: Conce
     """Move every graph edge of the merged concept onto the survivor (idempotent)."""
     source_id, target_id = merged.concept_id, into.concept_id
     moved = collapsed = dropped = 0
-    while True:
+    for _ in range(MAX_REPOINT_ROUNDS):
         hood = graph.neighbourhood(user_id, source_id, 1, MAX_NEIGHBOURHOOD_LIMIT)
         touching = [e for e in hood.edges if source_id in (e.source_id, e.target_id)]
         if not touching:
-            return GraphRepoint(edges_moved=moved, edges_collapsed=collapsed, edges_dropped=dropped)
+            break
         _ensure_node(graph, user_id, into)
         kept = _edges_of(graph, user_id, target_id)
         replacements: dict[EdgeKey, GraphEdge] = {}
@@ -112,6 +113,11 @@ def repoint_edges(graph: GraphStore, user_id: UUID, merged: Concept, into: Conce
         graph.upsert_edges(list(replacements.values()))
         for edge in touching:
             graph.delete_edge(user_id, edge.source_id, edge.target_id, edge.type)
+    else:
+        logger.warning(
+            "merged concept %s still has edges after %d rounds", source_id, MAX_REPOINT_ROUNDS
+        )
+    return GraphRepoint(edges_moved=moved, edges_collapsed=collapsed, edges_dropped=dropped)
 
 
 def _edges_of(graph: GraphStore, user_id: UUID, node_id: UUID) -> dict[EdgeKey, GraphEdge]:
