@@ -15,6 +15,7 @@ select results_eq(
     ('end-idle-conversations', '*/5 * * * *'),
     ('expire-challenges', '*/5 * * * *'),
     ('expire-memories', '0 3 * * *'),
+    ('fail-abandoned-uploads', '25 * * * *'),
     ('purge-behaviour-events', '30 3 * * *'),
     ('purge-closed-suggestions', '40 3 * * *'),
     ('purge-cron-history', '50 3 * * *'),

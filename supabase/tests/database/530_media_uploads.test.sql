@@ -1,9 +1,9 @@
 -- Media uploads: settling an uploaded object (ready, duplicate, failed; redelivery changes
--- nothing; no de-duplication across people), deleting with a duplicate taking over, and the
--- columns only the server may write.
+-- nothing; no de-duplication across people), deleting with a duplicate taking over, failing
+-- abandoned uploads, and the columns and functions only the server may use.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(24);
+select plan(29);
 
 insert into auth.users (id, email) values
   ('53000000-0000-4000-8000-000000000001', 'media-alice@example.com'),
@@ -64,12 +64,25 @@ select results_eq($$select object_url from private.delete_media_item('53000000-0
 select is((select count(*)::integer from public.media_items), 2, 'alice has the heir and its duplicate left');
 reset role;
 
+-- Abandoned uploads (as the job).
+insert into public.media_items (media_id, user_id, type, storage_url, mime_type, declared_size_bytes, created_at) values
+  ('53000000-0000-4000-8000-0000000000c1', '53000000-0000-4000-8000-000000000002', 'image', 's3://t530/users/b/c1/a.png', 'image/png', 10, now() - interval '25 hours'),
+  ('53000000-0000-4000-8000-0000000000c2', '53000000-0000-4000-8000-000000000002', 'image', 's3://t530/users/b/c2/a.png', 'image/png', 10, now() - interval '23 hours');
+select is((private.fail_abandoned_uploads(interval '1 day') ->> 'rows_failed')::integer >= 1, true, 'the job fails abandoned uploads');
+select is((select processing_status || ': ' || failure_reason from public.media_items where media_id = '53000000-0000-4000-8000-0000000000c1'),
+          'failed: no upload arrived within 1 day of the request', 'an upload pending over a day fails, saying why');
+select is((select processing_status from public.media_items where media_id = '53000000-0000-4000-8000-0000000000c2'), 'pending',
+          'a younger one keeps waiting');
+select is((select processing_status from public.media_items where media_id = '53000000-0000-4000-8000-0000000000a2'), 'ready',
+          'settled items are left alone');
+
 set local role anon;
 select throws_ok($$select private.delete_media_item('53000000-0000-4000-8000-0000000000a2')$$, '42501', null, 'anon cannot delete media');
 reset role;
 set local role authenticated;
 select throws_ok($$select private.settle_media_upload('53000000-0000-4000-8000-0000000000b1', repeat('b', 64), 1, null, null)$$,
                  '42501', null, 'a person cannot call the settling function');
+select throws_ok($$select private.fail_abandoned_uploads()$$, '42501', null, 'nor run the abandoned-uploads job');
 reset role;
 
 select * from finish();
