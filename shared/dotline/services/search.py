@@ -39,7 +39,7 @@ from dotline.services.search_graph import INDEXED_TYPES, Candidate, Key, expand_
 
 logger = logging.getLogger(__name__)
 
-VECTOR_CANDIDATES = 100
+VECTOR_CANDIDATES = 50
 # The port's score is (cosine + 1) / 2. WordLlama puts unrelated diary lines at cosine -0.1..0.18
 # and paraphrases at 0.1..0.45 (median 0.24, bench_retrieval.py): a floor at 0.1 keeps most
 # paraphrases and drops the index's far end, so a query does not list everything. Scores count
