@@ -309,3 +309,19 @@ def test_an_embedding_endpoint_that_is_down_degrades_the_search_to_the_other_cha
     assert body["unavailable_channels"] == ["vector"]
     assert ids(body["items"]) == [rare]
     assert body["items"][0]["why"]["channels"] == ["text"]
+
+
+def test_the_route_is_in_the_openapi_spec_with_its_filters(api: httpx.Client) -> None:
+    spec = api.get("/openapi.json").json()
+
+    parameters = {p["name"] for p in spec["paths"]["/v1/search"]["get"]["parameters"]}
+
+    assert {
+        "q",
+        "types",
+        "app_id",
+        "created_after",
+        "created_before",
+        "limit",
+        "cursor",
+    } <= parameters
