@@ -73,8 +73,8 @@ def media_api(media_gateway: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def deliver(media_settings: Settings) -> Iterator[Callable[..., dict[str, Any]]]:
-    """Invoke the real media_events handler with the recorded event for (key[, bucket])."""
+def media_events_handler(media_settings: Settings) -> Iterator[Callable[..., dict[str, Any]]]:
+    """The real functions/media_events handler, in-process, its dependencies on the test bucket."""
     spec = importlib.util.spec_from_file_location(
         "media_events_app", ROOT / "functions/media_events/app.py"
     )
@@ -82,6 +82,16 @@ def deliver(media_settings: Settings) -> Iterator[Callable[..., dict[str, Any]]]
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     bootstrap.use(bootstrap.Deps(settings=media_settings))
+    yield module.handler
+    bootstrap.deps().db.close()
+    bootstrap.use(None)
+
+
+@pytest.fixture
+def deliver(
+    media_events_handler: Callable[..., dict[str, Any]], media_settings: Settings
+) -> Callable[..., dict[str, Any]]:
+    """Send the recorded S3 event for (key[, bucket]) to the handler; its one outcome."""
 
     def send(key: str, bucket: str | None = None) -> dict[str, Any]:
         event = copy.deepcopy(RECORDED_EVENT)
@@ -89,10 +99,8 @@ def deliver(media_settings: Settings) -> Iterator[Callable[..., dict[str, Any]]]
         record["bucket"]["name"] = bucket or media_settings.media_bucket
         record["bucket"]["arn"] = f"arn:aws:s3:::{record['bucket']['name']}"
         record["object"]["key"] = quote_plus(key, safe="/")
-        outcomes: list[dict[str, Any]] = module.handler(event, None)["outcomes"]
+        outcomes: list[dict[str, Any]] = media_events_handler(event, None)["outcomes"]
         assert len(outcomes) == 1
         return outcomes[0]
 
-    yield send
-    bootstrap.deps().db.close()
-    bootstrap.use(None)
+    return send

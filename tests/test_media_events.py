@@ -328,3 +328,18 @@ def test_the_s3_adapter_names_missing_objects_and_unreachable_storage(
     assert store.key_of(f"s3://another-bucket/{key}") is None
     with pytest.raises(ServiceUnavailable):
         list(nowhere.read(key, chunk_bytes=1024))
+
+
+def test_s3s_test_event_is_acknowledged_without_records(media_events_handler: Any) -> None:
+    # given S3's test event, sent when the bucket's notifications are set up
+    event = {
+        "Service": "Amazon S3",
+        "Event": "s3:TestEvent",
+        "Time": "2026-12-02T15:30:00.000Z",
+        "Bucket": "dotline-media",
+        "RequestId": "5582815E1AEA5ADF",
+        "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE",
+    }
+
+    # when it arrives, then it is acknowledged with nothing done
+    assert media_events_handler(event, None) == {"outcomes": []}

@@ -14,6 +14,9 @@ logger = Logger(service="dotline")
 
 @event_source(data_class=S3Event)
 def handler(event: S3Event, context: Any) -> dict[str, Any]:
+    if "Records" not in event.raw_event:  # S3's s3:TestEvent when the notification is set up
+        logger.info("s3 event without records", extra={"event": event.raw_event.get("Event")})
+        return {"outcomes": []}
     outcomes = [
         media_processing.process_stored_object(
             deps().db, deps().objects, record.s3.bucket.name, record.s3.get_object.key
