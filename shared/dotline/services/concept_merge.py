@@ -13,16 +13,21 @@ from __future__ import annotations
 import logging
 from uuid import UUID
 
+from psycopg import sql
+
 from dotline.auth import Principal
 from dotline.db import Database
 from dotline.errors import Conflict, InvalidRequest, NotFound
 from dotline.models.concepts import Concept, ConceptMerge, ConceptMergeRequest, GraphRepoint
 from dotline.ports.graph import MAX_NEIGHBOURHOOD_LIMIT, GraphEdge, GraphNode, GraphStore
-from dotline.services.concepts import get_concept
+from dotline.services.concepts import COLUMNS
 
 logger = logging.getLogger(__name__)
 
 EdgeKey = tuple[UUID, UUID, str]
+_BOTH = sql.SQL(
+    "select {} from public.concepts where concept_id in (%(source)s, %(target)s)"
+)  # as the caller: another person's concept is not found
 MAX_REPOINT_ROUNDS = 20  # each round moves the edges to up to MAX_NEIGHBOURHOOD_LIMIT neighbours
 
 
@@ -31,14 +36,18 @@ def merge_concept(
 ) -> ConceptMerge:
     """Merge source into request.into for the caller; a repeat of the same merge answers again."""
     target_id = request.into
+    params = {"source": source_id, "target": target_id}
     with db.as_user(user) as tx:
         row = tx.execute(
-            "select outcome, moved from private.merge_concept(%(source)s, %(target)s)",
-            {"source": source_id, "target": target_id},
+            "select outcome, moved from private.merge_concept(%(source)s, %(target)s)", params
         ).fetchone()
+        found = {
+            r["concept_id"]: Concept.model_validate(r)
+            for r in tx.execute(_BOTH.format(COLUMNS), params).fetchall()
+        }
     assert row is not None  # the function always answers one row
     outcome = str(row["outcome"])
-    merged, into = _concepts_after(db, user, outcome, source_id, target_id)
+    merged, into = _concepts_after(outcome, found.get(source_id), found.get(target_id))
     logger.info(
         "concept merge",
         extra={"outcome": outcome, "source": str(source_id), "into": str(target_id)},
@@ -60,17 +69,16 @@ def merge_concept(
 
 
 def _concepts_after(
-    db: Database, user: Principal, outcome: str, source_id: UUID, target_id: UUID
+    outcome: str, merged: Concept | None, into: Concept | None
 ) -> tuple[Concept, Concept]:
     """The two concepts after a merge; the domain error for an outcome that is a refusal."""
     if outcome == "same_concept":
         message = "must be another concept than the one merged"
         raise InvalidRequest(f"into: {message}", errors=[{"field": "into", "message": message}])
-    if outcome == "source_not_found":
+    if outcome == "source_not_found" or merged is None:
         raise NotFound("No such concept.")
-    if outcome == "target_not_found":
+    if outcome == "target_not_found" or into is None:
         raise NotFound("No such concept to merge into.")
-    merged, into = get_concept(db, user, source_id), get_concept(db, user, target_id)
     if outcome == "source_merged_elsewhere":
         raise Conflict(
             f"This concept was already merged into {merged.merged_into_concept_id}.",
