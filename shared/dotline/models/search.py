@@ -41,7 +41,9 @@ class MatchReasons(BaseModel):
 
     channels: list[Literal["vector", "text", "graph"]]
     vector_similarity: float | None = Field(
-        None, description="cosine similarity mapped to [0, 1], when the meaning matched"
+        None,
+        description="cosine similarity mapped to [0, 1], when the meaning matched (of the "
+        "query without the words that named a concept of yours, when it named one)",
     )
     text_rank: float | None = Field(None, description="Postgres full-text rank, when words matched")
     matched_terms: list[str] = Field(

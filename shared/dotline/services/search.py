@@ -151,7 +151,9 @@ def _vector_channel(
     unavailable: list[Any],
 ) -> dict[Key, float]:
     """(type, id) -> similarity of the nearest indexed items ({} when the index is down)."""
-    types = [t for t in _wanted(filters) if t in INDEXED_TYPES]
+    # Only memories belong to an app; concepts and artifacts are nobody's app's.
+    indexed = ("memory",) if filters.app_id else INDEXED_TYPES
+    types = [t for t in _wanted(filters) if t in indexed]
     if not types:
         return {}
     where = VectorFilter(
