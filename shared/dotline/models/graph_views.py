@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 MAX_NEIGHBOURHOOD_DEPTH = (
     3  # hops; the port goes deeper, but a client view would be the whole graph
@@ -46,7 +47,9 @@ class Neighbourhood(BaseModel):
     truncated: bool = Field(description="True when `limit` cut the walk short")
 
 
-class ProjectedNode(BaseModel):
+# The projection's nodes and edges are TypedDicts, not models: a 5,000-node layout validates
+# several times faster, and it is our own stored output being read back.
+class ProjectedNode(TypedDict):
     """A node placed in the cosmos: position in [-100, 100] on each axis, and a display size."""
 
     node_id: UUID
@@ -55,10 +58,10 @@ class ProjectedNode(BaseModel):
     x: float
     y: float
     z: float
-    size: float = Field(description="1 for a lone node, growing with its links (log scale)")
+    size: Annotated[float, Field(description="1 for a lone node, growing with its links (log)")]
 
 
-class ProjectedEdge(BaseModel):
+class ProjectedEdge(TypedDict):
     """A link drawn between two projected nodes."""
 
     source_id: UUID

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from dotline.auth import Principal
 from dotline.db import Database
-from dotline.models.graph_views import GraphProjection, ProjectedEdge, ProjectedNode
+from dotline.models.graph_views import GraphProjection
 from dotline.ports.cache import Cache
 from dotline.ports.graph import GraphNode, GraphStore, Subgraph
 from dotline.services import cosmos_layout, projection_snapshots
@@ -105,23 +105,26 @@ def _compute(
     layout = cosmos_layout.lay_out(nodes, whole.edges)
     layout_ms = round((time.perf_counter() - started) * 1000, 1)
     by_id = {node.node_id: node for node in nodes}
-    data = {
+    data = {  # JSON-ready as stored; GraphProjection validates it when read back
         "nodes": [
-            ProjectedNode(
-                node_id=node_id,
-                type=ENTITY_TYPES[by_id[node_id].label],
-                label=display_label(by_id[node_id]),
-                x=x,
-                y=y,
-                z=z,
-                size=layout.sizes[node_id],
-            ).model_dump(mode="json")
+            {
+                "node_id": str(node_id),
+                "type": ENTITY_TYPES[by_id[node_id].label],
+                "label": display_label(by_id[node_id]),
+                "x": x,
+                "y": y,
+                "z": z,
+                "size": layout.sizes[node_id],
+            }
             for node_id, (x, y, z) in layout.positions.items()
         ],
         "edges": [
-            ProjectedEdge(
-                source_id=e.source_id, target_id=e.target_id, type=e.type, weight=e.weight
-            ).model_dump(mode="json")
+            {
+                "source_id": str(e.source_id),
+                "target_id": str(e.target_id),
+                "type": e.type,
+                "weight": e.weight,
+            }
             for e in layout.edges
         ],
     }
