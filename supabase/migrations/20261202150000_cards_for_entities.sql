@@ -54,23 +54,26 @@ comment on function private.keep_entity_card() is
   'Trigger: creates the one card of a new memory, concept, artifact or prompt; removes it with the entity.';
 revoke all on function private.keep_entity_card() from public, anon, authenticated;
 
-drop trigger if exists memories_keep_card on public.memories;
-create trigger memories_keep_card
+-- Named `<table>_with_card` so they fire after `<table>_to_outbox` (same-event triggers fire in
+-- name order): the entity's change is queued, and announced, before its card's.
+
+drop trigger if exists memories_with_card on public.memories;
+create trigger memories_with_card
   after insert or delete on public.memories
   for each row execute function private.keep_entity_card('memory', 'memory_id');
 
-drop trigger if exists concepts_keep_card on public.concepts;
-create trigger concepts_keep_card
+drop trigger if exists concepts_with_card on public.concepts;
+create trigger concepts_with_card
   after insert or delete on public.concepts
   for each row execute function private.keep_entity_card('concept', 'concept_id');
 
-drop trigger if exists derived_artifacts_keep_card on public.derived_artifacts;
-create trigger derived_artifacts_keep_card
+drop trigger if exists derived_artifacts_with_card on public.derived_artifacts;
+create trigger derived_artifacts_with_card
   after insert or delete on public.derived_artifacts
   for each row execute function private.keep_entity_card('artifact', 'artifact_id');
 
-drop trigger if exists proactive_prompts_keep_card on public.proactive_prompts;
-create trigger proactive_prompts_keep_card
+drop trigger if exists proactive_prompts_with_card on public.proactive_prompts;
+create trigger proactive_prompts_with_card
   after insert or delete on public.proactive_prompts
   for each row execute function private.keep_entity_card('prompt', 'prompt_id');
 
