@@ -18,10 +18,11 @@ KEY_COLUMNS = {
     "derived_artifacts": "artifact_id",
     "knowledge_entries": "knowledge_entry_id",
     "profiles": "user_id",
+    "reflections": "reflection_id",
 }
 MirroredTable = Literal[
     "memories", "concepts", "messages", "conversations", "cards", "growth_events",
-    "derived_artifacts", "knowledge_entries", "profiles",
+    "derived_artifacts", "knowledge_entries", "profiles", "reflections",
 ]  # fmt: skip
 
 
