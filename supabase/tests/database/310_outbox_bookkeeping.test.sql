@@ -1,6 +1,7 @@
 -- The outbox trigger skips updates that move only bookkeeping no mirror holds (access counts,
 -- the decay clock, conversation counters, updated_at), through the same paths the server uses,
--- and still enqueues content changes, decays (importance is mirrored), inserts and deletes.
+-- and still enqueues content changes, inserts and deletes (decays are noted for the importance
+-- re-sync instead).
 -- Counts only this test's own rows: other data may be in the database.
 begin;
 create extension if not exists pgtap with schema extensions;
@@ -52,16 +53,17 @@ where memory_id = '31000000-0000-4000-8000-0000000000e1';
 select is(pg_temp.queued('memories', '31000000-0000-4000-8000-0000000000e1', 'UPDATE'), 1,
   'an updated_at-only update enqueues nothing');
 
--- A decay lowers importance, which the graph and the vector index mirror: it still enqueues.
+-- A decay lowers importance, which the graph and the vector index mirror: it is noted for the
+-- retention run's importance re-sync instead (20261202170400_importance_sync.sql).
 select is(
   (select processed from private.decay_memory_importance_batch(1, '31000000-0000-4000-8000-0000000000e1')),
   1, 'the decay batch decays the unused memory');
-select is(pg_temp.queued('memories', '31000000-0000-4000-8000-0000000000e2', 'UPDATE'), 1,
-  'a decay enqueues its importance change');
+select is(pg_temp.queued('memories', '31000000-0000-4000-8000-0000000000e2', 'UPDATE'), 0,
+  'a decay enqueues no outbox row');
 select is(
-  (select (payload -> 'record' ->> 'importance')::numeric from private.outbox
-   where table_name = 'memories' and row_key = '31000000-0000-4000-8000-0000000000e2' and event_type = 'UPDATE'),
-  0.45, 'the queued change carries the decayed importance');
+  (select m.importance from private.importance_changes c join public.memories m using (memory_id)
+   where c.memory_id = '31000000-0000-4000-8000-0000000000e2'),
+  0.45::numeric(3,2), 'the decayed importance is noted for the re-sync');
 
 -- Search bumps knowledge access counts without enqueueing; a content edit still enqueues.
 insert into public.apps (app_id, slug, display_name, domain) values
