@@ -15,7 +15,7 @@ from typing import TypeVar
 K = TypeVar("K", bound=Hashable)
 Scored = tuple[K, float, float]  # (key, the channel's score, the hit's strength in 0..1)
 
-GRAPH_SEEDS_FUSED = 3  # top fused hits whose neighbours join the candidates
+GRAPH_SEEDS_FUSED = 2  # top fused hits whose neighbours join the candidates
 GRAPH_SEEDS_PER_CHANNEL = 1  # and each channel's own top hit
 GRAPH_DISCOUNT = 0.5  # a neighbour of a top hit earns this share of the hit's fused score
 RECENCY_HALF_LIFE_DAYS = 180.0
