@@ -3,7 +3,7 @@
 -- abandoned uploads, and the columns and functions only the server may use.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(29);
+select plan(31);
 
 insert into auth.users (id, email) values
   ('53000000-0000-4000-8000-000000000001', 'media-alice@example.com'),
@@ -40,6 +40,12 @@ select is((select count(*)::integer from private.settle_media_upload(gen_random_
 select lives_ok($$select private.settle_media_upload('53000000-0000-4000-8000-0000000000a3', repeat('a', 64), 10, 'image/png', null)$$,
                 'a third copy settles');
 select is((select processing_status from public.media_items where media_id = '53000000-0000-4000-8000-0000000000a3'), 'duplicate', 'as a duplicate too');
+insert into public.media_items (media_id, user_id, type, storage_url, hash) values
+  ('53000000-0000-4000-8000-0000000000b2', '53000000-0000-4000-8000-000000000002', 'image', 's3://t530/users/b/2/planted.png', repeat('c', 64)),
+  ('53000000-0000-4000-8000-0000000000b3', '53000000-0000-4000-8000-000000000002', 'image', 's3://t530/users/b/3/real.png', null);
+select results_eq($$select processing_status from private.settle_media_upload('53000000-0000-4000-8000-0000000000b3', repeat('c', 64), 10, 'image/png', null)$$,
+                  $$values ('ready'::text)$$, 'a hash written on an unsettled row (never by the server) does not make a duplicate');
+select is((select hash from public.media_items where media_id = '53000000-0000-4000-8000-0000000000b2'), null, 'that planted hash is cleared');
 reset role;
 
 -- As bob, then alice.
