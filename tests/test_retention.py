@@ -270,3 +270,39 @@ def test_a_run_that_never_finished_is_recorded_as_interrupted_by_the_next(
     )
     assert rows == {killed[0]: "failed", recent[0]: "running"}
     pg.execute("delete from private.job_runs where job_run_id = %s", (recent[0],))
+
+
+def test_a_cli_run_killed_with_sigkill_is_finished_by_the_next_run(
+    pg: psycopg.Connection[Any], deps: Deps, make_user: Any
+) -> None:
+    # given a 30-day person with many old memories, in every store
+    user = make_user()
+    set_retention(pg, user.user_id, 30)
+    old = {add_memory(pg, user.user_id, f"old {n}", age_days=OLD_DAYS) for n in range(150)}
+    new = {add_memory(pg, user.user_id, "new", age_days=RECENT_DAYS)}
+    mirror(pg, deps, user.user_id)
+    command = [sys.executable, "-m", "dotline_local.cli", "retention", "run",
+               "--user", str(user.user_id), "--batch", "1"]  # fmt: skip
+
+    # when a run is killed outright once it is deleting memories
+    killed = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    assert killed.stderr is not None
+    seen = b""
+    while b"memories past retention" not in seen and killed.poll() is None:
+        seen += killed.stderr.read(1)
+    killed.kill()
+    killed.wait(timeout=30)
+    started = pg.execute(
+        "select status from private.job_runs where job_name = 'retention' order by job_run_id desc limit 1"
+    ).fetchone()
+
+    # and the next run starts
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
+
+    # then the killed run never recorded an end, and the next one left what one clean run leaves
+    assert started == ("running",)
+    assert rerun.returncode == 0, rerun.stderr
+    state = end_state(pg, user.user_id)
+    assert state["memories"] == state["nodes"] == state["vectors"] == new
+    assert state["queued"] == (0,)
+    assert not old & state["memories"]
