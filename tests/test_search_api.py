@@ -275,6 +275,14 @@ def test_pages_follow_the_cursor_without_overlap_and_a_cursor_is_bound_to_its_se
         ({"q": "tea", "app_id": "not-a-uuid"}, "query.app_id"),
         ({"q": "tea", "created_after": "2026-01-01T00:00:00"}, "query.created_after"),
         ({"q": "tea", "cursor": "garbage"}, "query.cursor"),
+        (
+            {
+                "q": "tea",
+                "created_after": "2026-02-01T00:00:00Z",
+                "created_before": "2026-01-01T00:00:00Z",
+            },
+            "query.created_before",
+        ),
     ],
 )
 def test_bad_input_is_a_422_naming_the_field(

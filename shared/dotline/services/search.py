@@ -68,6 +68,12 @@ def search(
     query = query.strip()
     if not query:
         raise InvalidRequest("query.q: must not be blank", errors=[_error("query.q", _BLANK)])
+    after, before = filters.created_after, filters.created_before
+    if after is not None and before is not None and after >= before:
+        message = "must be later than created_after"
+        raise InvalidRequest(
+            f"query.created_before: {message}", errors=[_error("query.created_before", message)]
+        )
     fingerprint = _fingerprint(query, filters)
     offset = _offset(cursor, fingerprint)
     unavailable: list[Any] = []
