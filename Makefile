@@ -38,7 +38,8 @@ reset: bootstrap
 	uv run dotline reset
 
 # Tests start their own gateways; a background one (from `make up`) would dispatch the outbox
-# underneath them, so `up --for-tests` brings up only the backing services and the REST face.
+# underneath them, so `up --for-tests` brings up only the backing services, the REST face and
+# the Auth admin emulation.
 test: bootstrap
 	uv run dotline up --for-tests
 	$(MAKE) -k --no-print-directory pytest pgtap cfn-lint
