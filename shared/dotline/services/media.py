@@ -52,8 +52,14 @@ values (%(media_id)s, %(memory_id)s, %(type)s, %(storage_url)s, %(filename)s, %(
 
 def object_key(user_id: UUID, media_id: UUID, filename: str) -> str:
     """Where an item's object lives: under the owner's prefix, named by a safe form of filename."""
+    return f"users/{user_id}/{media_id}/{safe_filename(filename)}"
+
+
+def safe_filename(filename: str) -> str:
+    """filename as one path segment of letters, digits, `.`, `_`, `-` (its end, with the
+    extension, kept when long); `file` when nothing is left."""
     safe = _UNSAFE.sub("_", filename).strip("._")[-MAX_KEY_FILENAME_CHARS:].lstrip("._")
-    return f"users/{user_id}/{media_id}/{safe or 'file'}"
+    return safe or "file"
 
 
 def request_upload(
@@ -193,8 +199,6 @@ def _item(row: dict[str, Any], objects: ObjectStore) -> MediaItem:
     key = objects.key_of(url) if url else None
     download = None
     if key is not None:
-        name = object_key(row["user_id"], row["media_id"], row["filename"] or "file").rsplit(
-            "/", 1
-        )[1]
+        name = safe_filename(row["filename"] or "file")
         download = objects.presign_download(key, filename=name, expires_s=DOWNLOAD_URL_TTL_S)
     return MediaItem.model_validate({**row, "download_url": download})
