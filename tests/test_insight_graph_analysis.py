@@ -8,7 +8,7 @@ import networkx as nx
 from networkx.algorithms.link_analysis.pagerank_alg import _pagerank_python
 
 from dotline.ports.graph import GraphEdge, GraphNode, Subgraph
-from dotline.services.insight_compiler import _as_networkx, _pagerank, analyse_graph
+from dotline.services.insight_compiler import _as_networkx, _best_linked, _pagerank, analyse_graph
 
 USER = uuid.uuid4()
 
@@ -63,3 +63,17 @@ def test_the_same_graph_gives_the_same_analysis() -> None:
 
     assert analyse_graph(graph) == analyse_graph(graph)
     assert nx.__version__  # the real library, not a stand-in
+
+
+def test_a_large_graph_is_analysed_on_its_best_linked_nodes() -> None:
+    # given a hub with twelve leaves, and one more pair linked only to each other
+    hub, *leaves = (node(f"n{i}") for i in range(13))
+    a, b = node("a"), node("b")
+    graph = Subgraph(
+        nodes=[hub, *leaves, a, b], edges=[*(edge(hub, leaf) for leaf in leaves), edge(a, b)]
+    )
+    # when only the three best-linked may be kept
+    kept = _best_linked(_as_networkx(graph), 3)
+    # then the hub stays, the isolated pair does not outrank it
+    assert kept.number_of_nodes() == 3
+    assert str(hub.node_id) in kept
