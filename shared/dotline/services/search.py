@@ -91,16 +91,20 @@ def search(
     expand_through_graph(user.user_id, pool, fused, seeds, graph, unavailable)
     _reread(db, user, pool, filters)
     now = datetime.now(UTC)
-    hits = sorted(
-        (_hit(c, fused.get(key, 0.0) + c.graph_score, now) for key, c in pool.items() if c.row),
-        key=lambda hit: (-hit.score, str(hit.entity_id)),
+    scored = sorted(
+        (
+            (_score(c, fused.get(key, 0.0) + c.graph_score, now), c)
+            for key, c in pool.items()
+            if c.row
+        ),
+        key=lambda pair: (-pair[0], str(pair[1].row["entity_id"])),
     )[:MAX_DEPTH]
-    page = hits[offset : offset + limit]
-    more = offset + limit < len(hits)
+    page = [_hit(candidate, score) for score, candidate in scored[offset : offset + limit]]
+    more = offset + limit < len(scored)
     next_cursor = encode_cursor("search", fingerprint, offset + limit) if more else None
     logger.debug(
         "search",
-        extra={"candidates": len(pool), "hits": len(hits), "unavailable": unavailable},
+        extra={"candidates": len(pool), "hits": len(scored), "unavailable": unavailable},
     )
     return SearchResults(
         query=query, items=page, next_cursor=next_cursor, unavailable_channels=unavailable
@@ -123,7 +127,15 @@ def _reread(
             candidate.row = row
 
 
-def _hit(candidate: Candidate, relevance: float, now: datetime) -> SearchHit:
+def _score(candidate: Candidate, relevance: float, now: datetime) -> float:
+    """The fused relevance re-ranked by the row's recency and importance."""
+    row = candidate.row
+    fresh = None if row["entity_type"] == "knowledge" else ranking.recency(row["created_at"], now)
+    return round(ranking.rerank(relevance, fresh=fresh, importance=row["importance"]), 6)
+
+
+def _hit(candidate: Candidate, score: float) -> SearchHit:
+    """The hit as the page shows it (built only for the page's candidates)."""
     row = candidate.row
     channels: list[Any] = []
     if candidate.vector_similarity is not None:
@@ -133,7 +145,6 @@ def _hit(candidate: Candidate, relevance: float, now: datetime) -> SearchHit:
     if candidate.graph_links:
         channels.append("graph")
     terms = list(row["matched_terms"] or [])
-    fresh = None if row["entity_type"] == "knowledge" else ranking.recency(row["created_at"], now)
     return SearchHit(
         entity_type=row["entity_type"],
         entity_id=row["entity_id"],
@@ -141,7 +152,7 @@ def _hit(candidate: Candidate, relevance: float, now: datetime) -> SearchHit:
         snippet=ranking.snippet(row["body"], terms),
         app_id=row["app_id"],
         importance=row["importance"],
-        score=round(ranking.rerank(relevance, fresh=fresh, importance=row["importance"]), 6),
+        score=score,
         why=MatchReasons(
             channels=channels,
             vector_similarity=candidate.vector_similarity,
