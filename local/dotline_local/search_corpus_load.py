@@ -70,6 +70,9 @@ def load(conn: psycopg.Connection[Any], deps: Deps, user_id: UUID, corpus: Corpu
                 copy.write_row((person_id, user_id, person.name, "person", f"my {person.relation}"))
         cur.execute(_FORGET_OUTBOX, {"tables": MIRRORED, "keys": loaded.keys()})
     _mirror(conn, deps, loaded, corpus)
+    # A bulk load leaves the planner's statistics and the visibility map behind until autovacuum
+    # comes by; refresh them now, as a deployment's autovacuum would have long before a search.
+    conn.execute("vacuum (analyze) public.search_documents")
     return loaded
 
 
