@@ -12,8 +12,8 @@ from dotline.models.behaviour_events import (
     MIN_SUMMARY_DAYS,
     BatchReceipt,
     BehaviourSummary,
-    EventBatch,
 )
+from dotline.models.event_upload import EVENT_BATCH_BODY, EventUpload
 from dotline.ports.cache import RatePolicy
 from dotline.services import behaviour_events
 
@@ -31,14 +31,21 @@ app = resolver()
     "returns the first receipt with replayed: true. More than 1,000 events is a 413.",
     security=BEARER,
     tags=["events"],
+    # The body is validated by EventUpload (pydantic's Rust path on the raw JSON), not by the
+    # resolver's stdlib parse, so its schema is declared here rather than from the signature.
+    openapi_extensions={"requestBody": EVENT_BATCH_BODY},
     responses={
         202: {"description": "Stored (or stored before, when replayed)"},
         409: {"description": "This batch_id was already used for different events"},
         413: {"description": "More than 1,000 events in the batch"},
+        422: {
+            "description": "An event is not valid: `errors` names the first (events.INDEX.FIELD)"
+        },
     },
 )
-def log_events(body: EventBatch) -> Response[BatchReceipt]:
-    receipt = behaviour_events.record_batch(deps().db, current_user(app), body)
+def log_events() -> Response[BatchReceipt]:
+    upload = EventUpload.from_json(app.current_event.decoded_body)
+    receipt = behaviour_events.record_batch(deps().db, current_user(app), upload)
     return Response(202, "application/json", receipt)
 
 

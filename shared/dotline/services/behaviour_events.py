@@ -6,8 +6,6 @@ admits only the caller's own rows, and the summary reads only theirs.
 
 from __future__ import annotations
 
-import hashlib
-
 from dotline.auth import Principal
 from dotline.db import Database
 from dotline.errors import Conflict
@@ -16,26 +14,17 @@ from dotline.models.behaviour_events import (
     BatchReceipt,
     BehaviourSummary,
     Engagement,
-    EventBatch,
 )
+from dotline.models.event_upload import EventUpload
 
-_CLAIM_BATCH = (
-    "select batch_event_count, batch_request_hash, batch_received_at, replayed"
-    " from private.claim_event_batch(%(batch_id)s, %(event_count)s, %(request_hash)s)"
+# One statement claims the batch id and inserts every event as the caller, under row-level
+# security (not COPY: Postgres refuses COPY FROM into a table whose RLS applies to the caller).
+# The events travel as one JSON document that Postgres unpacks, so the cost per event stays on
+# the server's C paths; it also hashes them, to tell a replay from a reused id.
+_RECORD_BATCH = (
+    "select batch_event_count, batch_received_at, replayed, conflicting"
+    " from private.record_event_batch(%(batch_id)s, %(document)s::jsonb -> 'events')"
 )
-
-# One statement for the whole batch. Not COPY: Postgres refuses COPY FROM into a table whose
-# row-level security applies to the caller, and RLS is the guard here. The batch travels as one
-# JSON document that Postgres unpacks, so the cost per event stays on the server's C paths.
-_INSERT_EVENTS = """
-insert into public.behaviour_events (user_id, event_type, target_entity_id, target_entity_type,
-                                     duration_seconds, context, metadata, session_id, occurred_at)
-select %(user_id)s::uuid, e.action_type, e.item_id, e.item_type,
-       e.duration_seconds, e.context, e.metadata, e.session_id, e.occurred_at
-  from jsonb_to_recordset(%(batch)s::jsonb -> 'events') as e(
-         action_type text, item_id uuid, item_type text, duration_seconds integer,
-         context jsonb, metadata jsonb, session_id uuid, occurred_at timestamptz)
-"""
 
 _ACTIONS = (
     "select event_type as action_type, action_count, avg_duration as avg_duration_seconds,"
@@ -48,31 +37,20 @@ _ENGAGEMENT = (
 )
 
 
-def record_batch(db: Database, user: Principal, batch: EventBatch) -> BatchReceipt:
+def record_batch(db: Database, user: Principal, upload: EventUpload) -> BatchReceipt:
     """Store every event of the batch or none; a batch id seen before stores nothing and returns
     the first receipt (Conflict if the same id came with different events)."""
-    document = batch.model_dump_json()
-    request_hash = hashlib.sha256(document.encode()).hexdigest()
     with db.as_user(user) as tx:
-        tx.execute(
-            _CLAIM_BATCH,
-            {
-                "batch_id": batch.batch_id,
-                "event_count": len(batch.events),
-                "request_hash": request_hash,
-            },
-        )
+        tx.execute(_RECORD_BATCH, {"batch_id": upload.batch_id, "document": upload.document})
         claim = tx.fetchone()
-        assert claim is not None  # the claim returns one row, new or replayed
-        if not claim["replayed"]:
-            tx.execute(_INSERT_EVENTS, {"user_id": user.user_id, "batch": document})
-        elif claim["batch_request_hash"] != request_hash:
+        assert claim is not None  # the function returns one row, new or replayed
+        if claim["conflicting"]:
             raise Conflict(
                 "This batch_id was already used for different events; use a new batch_id.",
-                batch_id=str(batch.batch_id),
+                batch_id=str(upload.batch_id),
             )
     return BatchReceipt(
-        batch_id=batch.batch_id,
+        batch_id=upload.batch_id,
         accepted=claim["batch_event_count"],
         received_at=claim["batch_received_at"],
         replayed=claim["replayed"],
