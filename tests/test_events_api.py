@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -296,3 +297,76 @@ def test_anonymous_is_401(api: httpx.Client, method: str, path: str) -> None:
 
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_uuids_and_times_in_other_spellings_are_stored_as_the_same_values(
+    api: httpx.Client, make_user: Any, pg: psycopg.Connection[Any]
+) -> None:
+    # given the spellings the fast path leaves to the full model: a UUID without hyphens and in
+    # braces, a time with a space and no fraction
+    user = make_user()
+    item, session = uuid.uuid4(), uuid.uuid4()
+    at = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
+    odd = event(
+        item_id=item.hex,
+        session_id="{" + str(session) + "}",
+        occurred_at=f"{at:%Y-%m-%d %H:%M:%S}Z",
+    )
+    # when
+    response = api.post("/v1/events", json=batch([odd]), headers=user.headers)
+    # then
+    assert response.status_code == 202, response.text
+    row = pg.execute(
+        "select target_entity_id, session_id, occurred_at from public.behaviour_events"
+        " where user_id = %s",
+        (user.user_id,),
+    ).fetchone()
+    assert row == (item, session, at)
+
+
+def test_replay_spelled_differently_is_still_a_replay(
+    api: httpx.Client, make_user: Any, pg: psycopg.Connection[Any]
+) -> None:
+    # given a batch stored once
+    user = make_user()
+    body = batch([event(), event(action_type="search")])
+    api.post("/v1/events", json=body, headers=user.headers).raise_for_status()
+    # when a client re-sends it with other key order and spacing
+    respelled = json.dumps(
+        {"events": [dict(reversed(list(e.items()))) for e in body["events"]], **body}, indent=2
+    )
+    again = api.post(
+        "/v1/events",
+        content=respelled,
+        headers={**user.headers, "content-type": "application/json"},
+    )
+    # then it is recognised as the same batch
+    assert again.status_code == 202, again.text
+    assert again.json()["replayed"] is True
+    assert stored_events(pg, user.user_id) == 2
+
+
+@pytest.mark.parametrize("body", ["{not json", "", "[]", '{"batch_id": "x", "events": {}}'])
+def test_a_body_that_is_no_batch_is_422_naming_the_body_or_field(
+    api: httpx.Client, make_user: Any, body: str
+) -> None:
+    response = api.post(
+        "/v1/events",
+        content=body,
+        headers={**make_user().headers, "content-type": "application/json"},
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["errors"][0]["field"] in {"body", "batch_id"}
+
+
+def test_openapi_documents_the_batch_body_with_its_event_fields(api: httpx.Client) -> None:
+    operation = api.get("/openapi.json").json()["paths"]["/v1/events"]["post"]
+
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["required"] == ["batch_id", "events"]
+    assert schema["properties"]["events"]["maxItems"] == 1000
+    event_fields = schema["properties"]["events"]["items"]["properties"]
+    assert {"action_type", "item_id", "duration_seconds", "occurred_at"} <= set(event_fields)
+    assert {"413", "422"} <= set(operation["responses"])
