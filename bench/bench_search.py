@@ -129,7 +129,7 @@ def report(samples: dict[str, list[float]], args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--memories", type=int, default=10_000)
-    parser.add_argument("--users", type=int, default=3)
+    parser.add_argument("--users", type=int, default=2)
     parser.add_argument("--requests", type=int, default=100, help="per user (rate limit: 120)")
     parser.add_argument("--warmup", type=int, default=10, help="per user")
     args = parser.parse_args()
