@@ -77,28 +77,8 @@ def search(
     fingerprint = _fingerprint(query, filters)
     offset = _offset(cursor, fingerprint)
     unavailable: list[Any] = []
-    with db.as_user(user) as tx:
-        rows = tx.execute(_CANDIDATES, _params(query, [], filters)).fetchall()
-    pool = {(r["entity_type"], r["entity_id"]): Candidate(r) for r in rows}
-    vector_query = without_entity_names(query, rows)
-    for key, score in vector_channel(
-        user.user_id, vector_query, filters, embedder, vectors, unavailable
-    ).items():
-        pool.setdefault(key, Candidate(row={})).vector_similarity = score
-    channels = channel_scores(pool)
-    fused = ranking.fuse(channels)
-    seeds = ranking.graph_seeds(fused, channels, INDEXED_TYPES)
-    expand_through_graph(user.user_id, pool, fused, seeds, graph, unavailable)
-    _reread(db, user, pool, filters)
-    now = datetime.now(UTC)
-    scored = sorted(
-        (
-            (_score(c, fused.get(key, 0.0) + c.graph_score, now), c)
-            for key, c in pool.items()
-            if c.row
-        ),
-        key=lambda pair: (-pair[0], str(pair[1].row["entity_id"])),
-    )[:MAX_DEPTH]
+    pool, fused = _gather(db, user, query, filters, embedder, vectors, graph, unavailable)
+    scored = _ranked(pool, fused)
     page = [_hit(candidate, score) for score, candidate in scored[offset : offset + limit]]
     more = offset + limit < len(scored)
     next_cursor = encode_cursor("search", fingerprint, offset + limit) if more else None
@@ -109,6 +89,42 @@ def search(
     return SearchResults(
         query=query, items=page, next_cursor=next_cursor, unavailable_channels=unavailable
     )
+
+
+def _gather(
+    db: Database,
+    user: Principal,
+    query: str,
+    filters: SearchFilters,
+    embedder: Embedder,
+    vectors: VectorStore,
+    graph: GraphStore,
+    unavailable: list[Any],
+) -> tuple[dict[Key, Candidate], dict[Key, float]]:
+    """Every channel's candidates (re-read where needed) and their fused relevance."""
+    with db.as_user(user) as tx:
+        rows = tx.execute(_CANDIDATES, _params(query, [], filters)).fetchall()
+    pool = {(r["entity_type"], r["entity_id"]): Candidate(r) for r in rows}
+    vector_query = without_entity_names(query, rows)
+    nearest = vector_channel(user.user_id, vector_query, filters, embedder, vectors, unavailable)
+    for key, score in nearest.items():
+        pool.setdefault(key, Candidate(row={})).vector_similarity = score
+    channels = channel_scores(pool)
+    fused = ranking.fuse(channels)
+    seeds = ranking.graph_seeds(fused, channels, INDEXED_TYPES)
+    expand_through_graph(user.user_id, pool, fused, seeds, graph, unavailable)
+    _reread(db, user, pool, filters)
+    return pool, fused
+
+
+def _ranked(pool: dict[Key, Candidate], fused: dict[Key, float]) -> list[tuple[float, Candidate]]:
+    """The live candidates by final score, best first, at most MAX_DEPTH."""
+    now = datetime.now(UTC)
+    scored = [
+        (_score(c, fused.get(key, 0.0) + c.graph_score, now), c) for key, c in pool.items() if c.row
+    ]
+    scored.sort(key=lambda pair: (-pair[0], str(pair[1].row["entity_id"])))
+    return scored[:MAX_DEPTH]
 
 
 def _reread(
