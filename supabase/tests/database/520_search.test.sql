@@ -3,7 +3,7 @@
 -- call it.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(34);
+select plan(35);
 
 insert into auth.users (id, email) values
   ('52000000-0000-4000-8000-000000000001', 'searcher520@example.com'),
@@ -139,6 +139,9 @@ select is((select prosecdef from pg_proc
 select set_config('request.jwt.claims', '', true);
 select is_empty($$select * from private.search_text_hits('rowing', null, null, null, null, 10)$$,
                 'without a signed-in caller the definer helper finds nothing');
+select is((select prosecdef and proconfig @> array['search_path=""', 'plan_cache_mode=force_custom_plan']
+           from pg_proc where oid = 'private.search_text_hits(text, text[], uuid, timestamptz, timestamptz, integer)'::regprocedure),
+          true, 'the text helper is a definer with an empty search_path, planned for its actual words');
 select policies_are('public', 'search_documents', array['Search documents are readable by their owner'],
                     'one policy: the owner reads');
 
