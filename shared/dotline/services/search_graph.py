@@ -41,9 +41,8 @@ def expand_through_graph(
     unavailable: list[Any],
 ) -> None:
     """Credit the seeds' neighbours, adding those not yet in the pool (with no row: the caller
-    re-reads them). A neighbour
-    earns its best link's credit (a hub linked to many top hits is not summed to the top); every
-    link is listed."""
+    re-reads them). A neighbour earns its best link's credit (a hub linked to many top hits is
+    not summed to the top); every link is listed."""
     for seed_type, seed_id in seeds:
         try:
             hood = graph.neighbourhood(user_id, seed_id, depth=1, limit=GRAPH_NEIGHBOURS + 1)
