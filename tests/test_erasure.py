@@ -1,7 +1,8 @@
 """DELETE /v1/me: a person erased from Auth, Postgres, graph, vectors, cache and S3, then probed.
 
-S3 is moto's server on a free port; everything else is the real local stack, including the
-local Auth admin emulation on SUPABASE_URL's port (started by `dotline up --for-tests`).
+S3 is moto's server and Auth the local admin emulation (`dotline_local.auth_admin`), each on a
+free port; everything else is the real local stack. The gateway and the services under test are
+pointed at that Auth with SUPABASE_URL, keeping the token issuer as it was.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 import redis
 from moto.server import ThreadedMotoServer
 
-from conftest import free_port
+from conftest import free_port, start_server
 from dotline import cache_keys
 from dotline.bootstrap import Deps
 from dotline.services import erasure
@@ -46,17 +47,37 @@ def _s3(url: str) -> Any:
     )  # fmt: skip
 
 
-@pytest.fixture
-def deps(settings: Settings, s3_url: str) -> Deps:
-    return Deps(
-        settings=settings.model_copy(update={"s3_endpoint_url": s3_url, "media_bucket": BUCKET})
-    )
+@pytest.fixture(scope="module")
+def auth_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("auth_admin") / "auth_admin.log"
+    server = start_server("dotline_local.auth_admin", [], {}, log)
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(scope="module")
-def erasing_api(start_gateway: Callable[..., str], s3_url: str) -> Iterator[httpx.Client]:
-    url = start_gateway({"S3_ENDPOINT_URL": s3_url, "MEDIA_BUCKET": BUCKET})
-    with httpx.Client(base_url=url, timeout=30) as client:
+def stores_env(settings: Settings, s3_url: str, auth_url: str) -> dict[str, str]:
+    """Where the functions find S3 and Auth for these tests (tokens keep their issuer)."""
+    return {
+        "S3_ENDPOINT_URL": s3_url, "MEDIA_BUCKET": BUCKET,
+        "SUPABASE_URL": auth_url, "SUPABASE_JWT_ISSUER": settings.jwt_issuer,
+    }  # fmt: skip
+
+
+@pytest.fixture
+def deps(settings: Settings, s3_url: str, auth_url: str) -> Deps:
+    update = {
+        "s3_endpoint_url": s3_url, "media_bucket": BUCKET,
+        "supabase_url": auth_url, "supabase_jwt_issuer": settings.jwt_issuer,
+    }  # fmt: skip
+    return Deps(settings=settings.model_copy(update=update))
+
+
+@pytest.fixture(scope="module")
+def erasing_api(
+    start_gateway: Callable[..., str], stores_env: dict[str, str]
+) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=start_gateway(stores_env), timeout=30) as client:
         yield client
 
 
@@ -216,11 +237,12 @@ def test_an_erasure_auth_refuses_answers_202_and_the_retry_finishes_it(
     s3_url: str,
     make_user: Any,
     start_gateway: Callable[..., str],
+    stores_env: dict[str, str],
 ) -> None:
     # given a gateway whose Auth admin calls are refused (a rotated service-role key)
     user = make_user()
     media = person_everywhere(pg, deps, s3_url, user.user_id)
-    env = {"S3_ENDPOINT_URL": s3_url, "MEDIA_BUCKET": BUCKET, "SUPABASE_SERVICE_ROLE_KEY": "stale"}
+    env = {**stores_env, "SUPABASE_SERVICE_ROLE_KEY": "stale"}
     with httpx.Client(base_url=start_gateway(env), timeout=30) as refused:
         # when the person asks to be erased
         response = refused.delete("/v1/me", headers=user.headers)
