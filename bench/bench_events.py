@@ -6,7 +6,8 @@ that claims the batch id and INSERTs the events as the user under row-level secu
 COPY as the superuser (no RLS, no validation). They alternate
 round by round (`--clients` batches in flight per round), so both see the same noise from the rest
 of the machine. The figure is the gateway's events per second as a ratio of COPY's (target: at
-least 0.5x). The bench's users, and so their events, are deleted at the end.
+least 0.5x; where the time goes: docs/event-ingest.md). The bench's users, and so their events,
+are deleted at the end.
 
     DATABASE_URL=... uv run python bench/bench_events.py [--batches 40] [--clients 1]
 """
