@@ -3,9 +3,8 @@
 Both sides store the same batches of 1,000 events, one transaction per batch: the gateway (HTTP,
 token check, rate limit, validation of every event, then one statement, private.record_event_batch,
 that claims the batch id and INSERTs the events as the user under row-level security) and psycopg's
-COPY as the superuser (no RLS, no validation). They alternate
-round by round (`--clients` batches in flight per round), so both see the same noise from the rest
-of the machine. The figure is the gateway's events per second as a ratio of COPY's (target: at
+COPY as the superuser (no RLS, no validation). They alternate round by round (`--clients` batches
+in flight per round), so both see the same noise from the rest of the machine. The figure is the gateway's events per second as a ratio of COPY's (target: at
 least 0.5x; where the time goes: docs/event-ingest.md). The bench's users, and so their events,
 are deleted at the end.
 
