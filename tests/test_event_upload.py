@@ -107,6 +107,16 @@ def test_other_spellings_are_handed_over_in_the_models_canonical_form() -> None:
     assert json.loads(upload.document)["events"][1]["item_id"] == str(item)
 
 
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
+def test_numbers_json_lacks_take_the_precise_path_and_become_null(number: str) -> None:
+    body = body_with(context={"score": 0.5}).replace("0.5", number)
+
+    upload = EventUpload.from_json(body)
+
+    assert upload.document != body
+    assert json.loads(upload.document)["events"][1]["context"] == {"score": None}
+
+
 def test_a_bad_event_is_named_by_index_and_field_with_the_models_message() -> None:
     body = body_with(duration_seconds=86_401)
 

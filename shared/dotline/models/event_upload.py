@@ -11,6 +11,7 @@ anything else goes through EventBatch, which raises the 413 or the 422 naming th
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +38,9 @@ _RFC3339 = (  # what Postgres's timestamptz reads as EventBatch's AwareDatetime 
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
     r"(Z|[+-][0-9]{2}:[0-9]{2})$"
 )
+# pydantic reads NaN and Infinity, which are not JSON and which Postgres refuses: a body that may
+# hold one (or just the word, in a string) takes the precise path, whose dump writes them as null.
+_NON_JSON_NUMBER = re.compile(r"NaN|Infinity")
 UuidText = Annotated[str, StringConstraints(pattern=_UUID_TEXT)]
 Rfc3339 = Annotated[str, StringConstraints(pattern=_RFC3339)]
 
@@ -87,7 +91,7 @@ class EventUpload:
     def from_json(cls, body: str | None) -> EventUpload:
         """Validate a request body: PayloadTooLarge over 1,000 events, else InvalidRequest naming
         the first bad field (`events.17.duration_seconds`) as the resolver's 422 does."""
-        if body:
+        if body and not _NON_JSON_NUMBER.search(body):
             try:
                 shape = _BATCH_SHAPE.validate_json(body)
             except ValidationError:
