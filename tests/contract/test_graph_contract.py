@@ -165,7 +165,61 @@ def test_neighbourhood_keeps_the_nearest_nodes_within_the_limit(
     assert all({e.source_id, e.target_id} <= ids(hood.nodes) for e in hood.edges)
 
 
+def test_neighbours_reads_one_hop_of_several_nodes_in_either_direction(
+    graph: GraphStore, owner: uuid.UUID
+) -> None:
+    nodes = chain(graph, owner, 5)  # n0 -> n1 -> n2 -> n3 -> n4
+    seeds = [nodes[0].node_id, nodes[4].node_id, uuid.uuid4()]  # the last is nobody's
+
+    hood = graph.neighbours(owner, seeds, limit_per_node=10)
+
+    assert ids(hood.nodes) == {nodes[1].node_id, nodes[3].node_id}
+    assert {(e.source_id, e.target_id) for e in hood.edges} == {
+        (nodes[0].node_id, nodes[1].node_id),
+        (nodes[3].node_id, nodes[4].node_id),
+    }
+    assert [n.properties for n in hood.nodes if n.node_id == nodes[1].node_id] == [{"name": "n1"}]
+    assert graph.neighbours(owner, [], limit_per_node=10).nodes == []
+
+
+def test_neighbours_keeps_the_heaviest_edges_of_each_node_within_the_limit(
+    graph: GraphStore, owner: uuid.UUID
+) -> None:
+    hub, other_hub = node(owner, "MemoryUnit"), node(owner, "MemoryUnit")
+    spokes = [node(owner) for _ in range(5)]
+    graph.upsert_nodes([hub, other_hub, *spokes])
+    graph.upsert_edges(
+        [edge(hub, s, weight=(i + 1) / 10) for i, s in enumerate(spokes)]
+        + [edge(spokes[0], other_hub, "SUPPORTS", weight=0.9)]
+    )
+
+    hood = graph.neighbours(owner, [hub.node_id, other_hub.node_id], limit_per_node=2)
+
+    assert ids(hood.nodes) == {spokes[4].node_id, spokes[3].node_id, spokes[0].node_id}
+    weights = sorted((e.source_id, e.target_id, e.weight) for e in hood.edges)
+    assert weights == sorted(
+        [
+            (hub.node_id, spokes[4].node_id, 0.5),
+            (hub.node_id, spokes[3].node_id, 0.4),
+            (spokes[0].node_id, other_hub.node_id, 0.9),
+        ]
+    )
+
+
+def test_neighbours_of_another_users_nodes_are_empty(
+    graph: GraphStore, owner: uuid.UUID, make_user: Callable[..., Any]
+) -> None:
+    nodes = chain(graph, owner, 2)
+    stranger: uuid.UUID = make_user().user_id
+
+    assert graph.neighbours(stranger, [nodes[0].node_id], limit_per_node=5).nodes == []
+
+
 def test_out_of_range_walks_are_refused(graph: GraphStore, owner: uuid.UUID) -> None:
+    with pytest.raises(InvalidRequest):
+        graph.neighbours(owner, [uuid.uuid4()], limit_per_node=0)
+    with pytest.raises(InvalidRequest):
+        graph.neighbours(owner, [uuid.uuid4() for _ in range(101)], limit_per_node=1)
     with pytest.raises(InvalidRequest):
         graph.neighbourhood(owner, uuid.uuid4(), depth=99)
     with pytest.raises(InvalidRequest):

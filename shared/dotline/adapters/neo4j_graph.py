@@ -24,6 +24,7 @@ from dotline.ports.graph import (
     RelationshipType,
     Subgraph,
     check_neighbourhood,
+    check_neighbours,
     check_path_depth,
 )
 from dotline.settings import Settings
@@ -120,6 +121,22 @@ class Neo4jGraph:
             frontier = [r["id"] for r in self._run(cypher.NEXT_HOP, params, READ)]
             seen = seen + frontier
         return self._among(user, seen)
+
+    def neighbours(self, user_id: UUID, node_ids: Sequence[UUID], limit_per_node: int) -> Subgraph:
+        """Each node's direct neighbours, at most `limit_per_node` each, heaviest edge first."""
+        check_neighbours(node_ids, limit_per_node)
+        if not node_ids:
+            return Subgraph()
+        seeds = [str(n) for n in dict.fromkeys(node_ids)]
+        params = {"userId": str(user_id), "nodeIds": seeds, "limit": limit_per_node}
+        nodes: dict[UUID, GraphNode] = {}
+        edges: dict[tuple[UUID, UUID, str], GraphEdge] = {}
+        for record in self._run(cypher.NEIGHBOURS, params, READ):
+            node = _node(record["properties"], record["labels"])
+            nodes.setdefault(node.node_id, node)
+            edge = _edge(record, user_id, properties="relProperties")
+            edges.setdefault(_edge_key(edge), edge)
+        return Subgraph(nodes=list(nodes.values()), edges=list(edges.values()))
 
     def shortest_path(
         self, user_id: UUID, source_id: UUID, target_id: UUID, max_depth: int = 6
@@ -233,8 +250,8 @@ def _node(stored: dict[str, Any], labels: list[str]) -> GraphNode:
     )
 
 
-def _edge(record: neo4j.Record, user_id: UUID) -> GraphEdge:
-    stored: dict[str, Any] = record["properties"]
+def _edge(record: neo4j.Record, user_id: UUID, properties: str = "properties") -> GraphEdge:
+    stored: dict[str, Any] = record[properties]
     return GraphEdge(
         user_id=user_id,
         source_id=UUID(record["sourceId"]),

@@ -87,6 +87,22 @@ ORDER BY id
 LIMIT $remaining
 """
 
+# One hop from each seed, either direction: the strongest edge to each neighbour, then the
+# heaviest $limit of those per seed (ties by neighbour id), with the neighbour.
+NEIGHBOURS = f"""
+UNWIND $nodeIds AS seedId
+MATCH (s:{BASE_LABEL} {{id: seedId, userId: $userId}})-[r]-(m:{BASE_LABEL})
+WHERE m.userId = $userId
+WITH s, m, r ORDER BY coalesce(r.weight, 1.0) DESC, type(r)
+WITH s, m, collect(r)[0] AS r
+ORDER BY coalesce(r.weight, 1.0) DESC, m.id
+WITH s, collect({{m: m, r: r}})[..$limit] AS links
+UNWIND links AS link
+WITH link.m AS m, link.r AS r
+RETURN startNode(r).id AS sourceId, endNode(r).id AS targetId, type(r) AS type,
+       r {{.*}} AS relProperties, m {{.*}} AS properties, labels(m) AS labels
+"""
+
 NODES_AMONG = f"""
 MATCH (n:{BASE_LABEL})
 WHERE n.id IN $ids AND n.userId = $userId
@@ -171,6 +187,7 @@ def statements() -> list[str]:
         DELETE_NODE,
         DELETE_NODES,
         NEXT_HOP,
+        NEIGHBOURS,
         NODES_AMONG,
         EDGES_AMONG,
         CONNECTION_COUNTS,

@@ -20,6 +20,7 @@ from dotline.ports.graph import (
     RelationshipType,
     Subgraph,
     check_neighbourhood,
+    check_neighbours,
     check_path_depth,
 )
 
@@ -69,6 +70,33 @@ EDGES_AMONG = """
 select user_id, source_id, target_id, type, weight, properties, version from graph.edges
 where user_id = %(user_id)s and source_id = any(%(node_ids)s) and target_id = any(%(node_ids)s)
 order by source_id, target_id, type
+"""
+# One hop from each seed, both directions: its strongest edge to each neighbour, then the
+# heaviest `limit` of those (ties by neighbour id), with the neighbour's node; the primary key
+# serves outgoing edges, edges_user_id_target_id_idx incoming ones.
+NEIGHBOURS = """
+select l.source_id, l.target_id, l.type, l.weight, l.properties, l.version,
+       n.node_id, n.label, n.properties as node_properties, n.version as node_version
+from (select distinct unnest(%(node_ids)s::uuid[]) as node_id) as seed
+cross join lateral (
+  select best.* from (
+    select distinct on (x.other_id) x.*
+    from (
+      select e.source_id, e.target_id, e.type, e.weight, e.properties, e.version,
+             e.target_id as other_id
+      from graph.edges e where e.user_id = %(user_id)s and e.source_id = seed.node_id
+      union all
+      select e.source_id, e.target_id, e.type, e.weight, e.properties, e.version,
+             e.source_id
+      from graph.edges e where e.user_id = %(user_id)s and e.target_id = seed.node_id
+    ) as x
+    order by x.other_id, x.weight desc, x.type
+  ) as best
+  order by best.weight desc, best.other_id
+  limit %(limit)s
+) as l
+join graph.nodes n on n.user_id = %(user_id)s and n.node_id = l.other_id
+order by seed.node_id, l.weight desc, n.node_id
 """
 SHORTEST_PATH = """
 select node_id, user_id, label, properties, version
@@ -152,6 +180,27 @@ class PostgresGraph:
             ids = [node.node_id for node in nodes]
             edges = [_edge(row) for row in tx.execute(EDGES_AMONG, {**params, "node_ids": ids})]
         return Subgraph(nodes=nodes, edges=edges)
+
+    def neighbours(self, user_id: UUID, node_ids: Sequence[UUID], limit_per_node: int) -> Subgraph:
+        """Each node's direct neighbours, at most `limit_per_node` each, heaviest edge first."""
+        check_neighbours(node_ids, limit_per_node)
+        if not node_ids:
+            return Subgraph()
+        params = {"user_id": user_id, "node_ids": list(node_ids), "limit": limit_per_node}
+        with self._db.as_service() as tx:
+            rows = tx.execute(NEIGHBOURS, params).fetchall()
+        nodes: dict[UUID, GraphNode] = {}
+        edges: dict[tuple[UUID, UUID, str], GraphEdge] = {}
+        for row in rows:
+            nodes.setdefault(row["node_id"], _node({
+                "node_id": row["node_id"], "user_id": user_id, "label": row["label"],
+                "properties": row["node_properties"], "version": row["node_version"],
+            }))  # fmt: skip
+            edges.setdefault(
+                (row["source_id"], row["target_id"], row["type"]),
+                _edge({**row, "user_id": user_id}),
+            )
+        return Subgraph(nodes=list(nodes.values()), edges=list(edges.values()))
 
     def shortest_path(
         self, user_id: UUID, source_id: UUID, target_id: UUID, max_depth: int = 6

@@ -23,6 +23,7 @@ RelationshipType = Literal[
 RESERVED_PROPERTY_KEYS = frozenset({"id", "userId", "version", "weight", "jsonKeys"})
 MAX_TRAVERSAL_DEPTH = 6  # hops; deeper walks touch most of a personal graph anyway
 MAX_NEIGHBOURHOOD_LIMIT = 5_000  # nodes
+MAX_NEIGHBOUR_SEEDS = 100  # nodes whose neighbours one `neighbours` call reads
 
 
 def _no_reserved_keys(properties: dict[str, Any]) -> dict[str, Any]:
@@ -103,6 +104,13 @@ class GraphStore(Protocol):
         Nearer nodes are kept first; an unknown node gives an empty subgraph.
         """
 
+    def neighbours(self, user_id: UUID, node_ids: Sequence[UUID], limit_per_node: int) -> Subgraph:
+        """Each given node's direct neighbours (either direction), at most `limit_per_node` each,
+        heaviest edge first, in one round trip: the neighbour nodes and one edge to each.
+
+        The given nodes are not included unless one neighbours another; unknown ids add nothing.
+        """
+
     def shortest_path(
         self, user_id: UUID, source_id: UUID, target_id: UUID, max_depth: int = 6
     ) -> list[GraphNode] | None:
@@ -132,6 +140,17 @@ def check_neighbourhood(depth: int, limit: int) -> None:
     if not 1 <= limit <= MAX_NEIGHBOURHOOD_LIMIT:
         raise InvalidRequest(
             f"limit must be between 1 and {MAX_NEIGHBOURHOOD_LIMIT}.", field="limit"
+        )
+
+
+def check_neighbours(node_ids: Sequence[UUID], limit_per_node: int) -> None:
+    """Refuse batched neighbour reads the port does not offer (every adapter calls this)."""
+    if len(node_ids) > MAX_NEIGHBOUR_SEEDS:
+        raise InvalidRequest(f"at most {MAX_NEIGHBOUR_SEEDS} nodes at once.", field="node_ids")
+    if not 1 <= limit_per_node <= MAX_NEIGHBOURHOOD_LIMIT:
+        raise InvalidRequest(
+            f"limit_per_node must be between 1 and {MAX_NEIGHBOURHOOD_LIMIT}.",
+            field="limit_per_node",
         )
 
 

@@ -43,32 +43,34 @@ def expand_through_graph(
     """Credit the seeds' neighbours, adding those not yet in the pool (with no row: the caller
     re-reads them). A neighbour earns its best link's credit (a hub linked to many top hits is
     not summed to the top); every link is listed."""
-    for seed_type, seed_id in seeds:
-        try:
-            hood = graph.neighbourhood(user_id, seed_id, depth=1, limit=GRAPH_NEIGHBOURS + 1)
-        except ServiceUnavailable as exc:
-            logger.warning("search without the graph channel", extra={"error": exc.detail})
-            unavailable.append("graph")
-            break
-        edges: dict[UUID, GraphEdge] = {}
-        for edge in hood.edges:
-            if seed_id in (edge.source_id, edge.target_id):
-                other = edge.target_id if edge.source_id == seed_id else edge.source_id
-                edges.setdefault(other, edge)
-        for node in hood.nodes:
-            kind = _LABEL_TYPES.get(node.label)
-            link_edge = edges.get(node.node_id)
-            if kind is None or link_edge is None:
+    if not seeds:
+        return
+    seed_types = {seed_id: seed_type for seed_type, seed_id in seeds}
+    try:
+        hood = graph.neighbours(user_id, list(seed_types), limit_per_node=GRAPH_NEIGHBOURS)
+    except ServiceUnavailable as exc:
+        logger.warning("search without the graph channel", extra={"error": exc.detail})
+        unavailable.append("graph")
+        return
+    kinds = {node.node_id: _LABEL_TYPES.get(node.label) for node in hood.nodes}
+    for edge in hood.edges:
+        for seed_id, other in ((edge.source_id, edge.target_id), (edge.target_id, edge.source_id)):
+            seed_type, kind = seed_types.get(seed_id), kinds.get(other)
+            if seed_type is None or kind is None:
                 continue
-            key = (kind, node.node_id)
-            candidate = pool.get(key)
-            if candidate is None:
-                candidate = pool[key] = Candidate(row={})
-            credit = graph_credit(fused.get((seed_type, seed_id), 0.0), link_edge.weight)
-            candidate.graph_score = max(candidate.graph_score, credit)
-            link = GraphLink(
-                from_entity_type=SearchType(seed_type),
-                from_entity_id=seed_id,
-                relationship=link_edge.type,
-            )
-            candidate.graph_links.append(link)
+            _credit(pool, fused, (seed_type, seed_id), (kind, other), edge)
+
+
+def _credit(
+    pool: dict[Key, Candidate], fused: dict[Key, float], seed: Key, key: Key, edge: GraphEdge
+) -> None:
+    """The neighbour `key` earns its link from `seed` (its best link's credit; all are listed)."""
+    candidate = pool.get(key)
+    if candidate is None:
+        candidate = pool[key] = Candidate(row={})
+    credit = graph_credit(fused.get(seed, 0.0), edge.weight)
+    candidate.graph_score = max(candidate.graph_score, credit)
+    link = GraphLink(
+        from_entity_type=SearchType(seed[0]), from_entity_id=seed[1], relationship=edge.type
+    )
+    candidate.graph_links.append(link)
