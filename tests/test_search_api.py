@@ -275,6 +275,7 @@ def test_pages_follow_the_cursor_without_overlap_and_a_cursor_is_bound_to_its_se
         ({"q": "tea", "app_id": "not-a-uuid"}, "query.app_id"),
         ({"q": "tea", "created_after": "2026-01-01T00:00:00"}, "query.created_after"),
         ({"q": "tea", "cursor": "garbage"}, "query.cursor"),
+        ({"q": "tea", "include_superseded": "maybe"}, "query.include_superseded"),
         (
             {
                 "q": "tea",
@@ -332,4 +333,54 @@ def test_the_route_is_in_the_openapi_spec_with_its_filters(api: httpx.Client) ->
         "created_before",
         "limit",
         "cursor",
+        "include_superseded",
     } <= parameters
+
+
+def test_a_superseded_memory_ranks_below_the_memory_that_replaced_it_and_says_so(
+    api: httpx.Client, make_user: Any, remember: Any, pg: psycopg.Connection[Any]
+) -> None:
+    # Given an old fact that matches the query better than the newer one that replaced it
+    user = make_user()
+    old = remember(user, "My home is a small flat by the canal in Paris", title="Home")
+    new = remember(user, "My home is now a small flat by the river in Berlin", title="Home")
+    before = hits(api, user, q="my flat by the canal in Paris")
+    replaced_at = datetime.now(UTC) - timedelta(minutes=1)
+    pg.execute(
+        "update memories set invalid_at = %s, superseded_by = %s where memory_id = %s",
+        (replaced_at, new, old),
+    )
+
+    # When the same search runs again, and once more leaving superseded memories out
+    after = hits(api, user, q="my flat by the canal in Paris")
+    current_only = hits(api, user, q="my flat by the canal in Paris", include_superseded="false")
+
+    # Then the old fact now comes after its successor, saying what replaced it and since when
+    assert ids(before) == [old, new]
+    assert ids(after) == [new, old]
+    assert after[1]["score"] < after[0]["score"]
+    assert after[1]["why"]["superseded_by"] == new
+    assert datetime.fromisoformat(after[1]["why"]["superseded_at"]) == replaced_at
+    assert after[0]["why"]["superseded_by"] is None
+    assert ids(current_only) == [new]
+
+
+def test_a_memory_replaced_only_from_a_future_moment_still_holds(
+    api: httpx.Client, make_user: Any, remember: Any, pg: psycopg.Connection[Any]
+) -> None:
+    # Given a memory whose invalid_at has not come yet
+    user = make_user()
+    holds = remember(user, "Tuesday violin lessons with Mrs Okafor", title="Lessons")
+    later = remember(user, "Violin lessons move to Thursdays", title="Lessons")
+    pg.execute(
+        "update memories set invalid_at = now() + interval '1 day', superseded_by = %s "
+        "where memory_id = %s",
+        (later, holds),
+    )
+
+    # When it is searched for, leaving superseded memories out
+    found = hits(api, user, q="Tuesday violin lessons", include_superseded="false")
+
+    # Then it is still there, unmarked
+    assert holds in ids(found)
+    assert next(h for h in found if h["entity_id"] == holds)["why"]["superseded_by"] is None

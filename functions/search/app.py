@@ -25,8 +25,10 @@ Instant = Annotated[AwareDatetime | None, Query()]
     summary="Search your memories, concepts, artifacts and app knowledge",
     description="`q` is plain language: a hit may match its meaning (vector), its words (full "
     "text) or be linked in your graph to a top hit; `why` says which. Expired memories never "
-    "appear; decayed ones rank lower. `types` repeats (`types=memory&types=concept`); `app_id` "
-    "keeps that app's memories and knowledge. Pages through at most 100 hits with `cursor`.",
+    "appear; decayed ones rank lower; a memory a newer one replaced ranks below that one, with "
+    "`why.superseded_by` (`include_superseded=false` leaves such memories out). `types` "
+    "repeats (`types=memory&types=concept`); `app_id` keeps that app's memories and knowledge. "
+    "Pages through at most 100 hits with `cursor`.",
     security=BEARER,
     tags=["search"],
 )
@@ -38,11 +40,15 @@ def search_everything(
     created_before: Instant = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
     cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+    include_superseded: Annotated[
+        bool, Query(description="false leaves out memories a newer one replaced")
+    ] = True,
 ) -> SearchResults:
     d = deps()
     filters = SearchFilters(
-        types=types, app_id=app_id, created_after=created_after, created_before=created_before
-    )
+        types=types, app_id=app_id, created_after=created_after, created_before=created_before,
+        include_superseded=include_superseded,
+    )  # fmt: skip
     return search.search(
         d.db, current_user(app), q, filters, limit=limit, cursor=cursor,
         embedder=d.embedder, vectors=d.vectors, graph=d.graph,

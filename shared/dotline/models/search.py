@@ -26,6 +26,7 @@ class SearchFilters(BaseModel):
     app_id: UUID | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    include_superseded: bool = True
 
 
 class GraphLink(BaseModel):
@@ -52,6 +53,11 @@ class MatchReasons(BaseModel):
     graph_links: list[GraphLink] = Field(
         default_factory=list, description="top hits this one is linked to"
     )
+    superseded_by: UUID | None = Field(
+        None,
+        description="the newer memory that replaced what this one says; it ranks below that one",
+    )
+    superseded_at: datetime | None = Field(None, description="since when it no longer holds")
 
 
 class SearchHit(BaseModel):

@@ -45,7 +45,7 @@ _BLANK = "must not be blank"
 
 _CANDIDATES = """
 select entity_type, entity_id, title, body, app_id, importance, created_at, updated_at,
-       text_rank, text_strength, matched_terms
+       text_rank, text_strength, matched_terms, superseded_by, invalid_at
 from api.search_candidates(%(query)s, %(ids)s::uuid[], %(types)s::text[], %(app_id)s::uuid,
                            %(created_after)s::timestamptz, %(created_before)s::timestamptz,
                            %(max_text)s)
@@ -78,7 +78,7 @@ def search(
     offset = _offset(cursor, fingerprint)
     unavailable: list[Any] = []
     pool, fused = _gather(db, user, query, filters, embedder, vectors, graph, unavailable)
-    scored = _ranked(pool, fused)
+    scored = _ranked(pool, fused, include_superseded=filters.include_superseded)
     page = [_hit(candidate, score) for score, candidate in scored[offset : offset + limit]]
     more = offset + limit < len(scored)
     next_cursor = encode_cursor("search", fingerprint, offset + limit) if more else None
@@ -117,12 +117,23 @@ def _gather(
     return pool, fused
 
 
-def _ranked(pool: dict[Key, Candidate], fused: dict[Key, float]) -> list[tuple[float, Candidate]]:
-    """The live candidates by final score, best first, at most MAX_DEPTH."""
+def _ranked(
+    pool: dict[Key, Candidate], fused: dict[Key, float], *, include_superseded: bool
+) -> list[tuple[float, Candidate]]:
+    """The live candidates by final score, best first, at most MAX_DEPTH; a memory a newer one
+    replaced ranks below it (or is left out)."""
     now = datetime.now(UTC)
-    scored = [
-        (_score(c, fused.get(key, 0.0) + c.graph_score, now), c) for key, c in pool.items() if c.row
-    ]
+    live = {key: c for key, c in pool.items() if c.row}
+    successors = {
+        key: ("memory", c.row["superseded_by"])
+        for key, c in live.items()
+        if c.row.get("invalid_at") is not None and c.row["invalid_at"] <= now
+    }
+    if not include_superseded:
+        live = {key: c for key, c in live.items() if key not in successors}
+    scores = {key: _score(c, fused.get(key, 0.0) + c.graph_score, now) for key, c in live.items()}
+    scores = ranking.below_successors(scores, successors)
+    scored = [(round(scores[key], 6), c) for key, c in live.items()]
     scored.sort(key=lambda pair: (-pair[0], str(pair[1].row["entity_id"])))
     return scored[:MAX_DEPTH]
 
@@ -147,7 +158,7 @@ def _score(candidate: Candidate, relevance: float, now: datetime) -> float:
     """The fused relevance re-ranked by the row's recency and importance."""
     row = candidate.row
     fresh = None if row["entity_type"] == "knowledge" else ranking.recency(row["created_at"], now)
-    return round(ranking.rerank(relevance, fresh=fresh, importance=row["importance"]), 6)
+    return ranking.rerank(relevance, fresh=fresh, importance=row["importance"])
 
 
 def _hit(candidate: Candidate, score: float) -> SearchHit:
@@ -161,6 +172,7 @@ def _hit(candidate: Candidate, score: float) -> SearchHit:
     if candidate.graph_links:
         channels.append("graph")
     terms = list(row["matched_terms"] or [])
+    superseded = row["invalid_at"] is not None and row["invalid_at"] <= datetime.now(UTC)
     return SearchHit(
         entity_type=row["entity_type"],
         entity_id=row["entity_id"],
@@ -175,6 +187,8 @@ def _hit(candidate: Candidate, score: float) -> SearchHit:
             text_rank=row["text_rank"],
             matched_terms=terms,
             graph_links=candidate.graph_links,
+            superseded_by=row["superseded_by"] if superseded else None,
+            superseded_at=row["invalid_at"] if superseded else None,
         ),
         created_at=row["created_at"],
         updated_at=row["updated_at"],

@@ -21,6 +21,7 @@ GRAPH_DISCOUNT = 0.5  # a neighbour of a top hit earns this share of the hit's f
 RECENCY_HALF_LIFE_DAYS = 180.0
 RECENCY_WEIGHT = 0.1  # share of the score that recency can take away (an old hit keeps 90%)
 IMPORTANCE_WEIGHT = 0.1  # share that importance can take away (importance 0 keeps 90%)
+SUPERSEDED_WEIGHT = 0.5  # a memory a newer one replaced keeps this share, and ranks below it
 NEUTRAL = 0.5  # recency or importance when a hit has none (knowledge, artifacts)
 SNIPPET_CHARS = 200
 _WORD_BREAK = re.compile(r"\s+")
@@ -78,6 +79,18 @@ def rerank(fused: float, *, fresh: float | None, importance: float | None) -> fl
     importance = NEUTRAL if importance is None else min(max(importance, 0.0), 1.0)
     keep = 1.0 - RECENCY_WEIGHT - IMPORTANCE_WEIGHT
     return fused * (keep + RECENCY_WEIGHT * fresh + IMPORTANCE_WEIGHT * importance)
+
+
+def below_successors(scores: dict[K, float], successors: Mapping[K, K]) -> dict[K, float]:
+    """Superseded hits (key -> its successor's key) keep SUPERSEDED_WEIGHT of their score, and
+    at most that share of their successor's when it is a hit too: the newer fact comes first."""
+    ranked = dict(scores)
+    for key, successor in successors.items():
+        if key in ranked:
+            ranked[key] *= SUPERSEDED_WEIGHT
+            if successor in scores:
+                ranked[key] = min(ranked[key], scores[successor] * SUPERSEDED_WEIGHT)
+    return ranked
 
 
 def snippet(body: str, terms: Sequence[str]) -> str:
