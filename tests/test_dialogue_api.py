@@ -129,6 +129,36 @@ def test_reply_recalls_the_persons_relevant_memory(
     ]
 
 
+def test_a_superseded_memory_is_not_handed_to_the_model_as_current(
+    api: httpx.Client, make_user: Any, pg: psycopg.Connection[Any], settings: Settings
+) -> None:
+    # Given an old fact that a newer one replaced (as ingestion marks it)
+    user = make_user()
+    old = remember(settings, pg, user, "My sister gave me a red bicycle for my birthday")
+    new = remember(settings, pg, user, "My sister gave me a blue kayak for my birthday")
+    pg.execute(
+        "update memories set invalid_at = now() - interval '1 minute', superseded_by = %s "
+        "where memory_id = %s",
+        (new, old),
+    )
+    conversation_id = open_conversation(api, user)
+
+    # When the person asks about it
+    response = send(api, user, conversation_id, {"content": "What did my sister give me?"})
+
+    # Then the answer draws on the newer memory only, and only it counts as used
+    assert response.status_code == 201, response.text
+    reply = response.json()["assistant_message"]
+    assert [ref["id"] for ref in reply["referenced_entities"]] == [new]
+    assert "red bicycle" not in reply["content"]
+    assert "blue kayak" in reply["content"]
+    used = pg.execute(
+        "select memory_id::text, access_count from memories where memory_id = any(%s::uuid[])",
+        ([old, new],),
+    ).fetchall()
+    assert dict(used) == {old: 0, new: 1}
+
+
 def test_context_holds_at_most_the_last_ten_messages(
     api: httpx.Client, make_user: Any, pg: psycopg.Connection[Any]
 ) -> None:

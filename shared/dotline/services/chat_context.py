@@ -19,6 +19,7 @@ from dotline.ports.vectors import VectorFilter, VectorHit, VectorStore
 
 KNOWLEDGE_LIMIT = 5
 MEMORY_LIMIT = 5
+RECALL_CANDIDATES = 10  # nearest memories read, so that dropping stale ones still leaves 5
 MAX_QUERY_WORDS = 32
 _WORD = re.compile(r"[^\W_]+")
 
@@ -93,25 +94,30 @@ def recall_memories(
     """The person's memories nearest in meaning to the message, best first."""
     vector = embedder.embed([message])[0]
     only_memories = VectorFilter(source_entity_types=["memory"])
-    return vectors.search(user_id, vector, limit=MEMORY_LIMIT, where=only_memories)
+    return vectors.search(user_id, vector, limit=RECALL_CANDIDATES, where=only_memories)
 
 
 # Recalled memories as Postgres has them now: the vector index may still hold one that expired
-# (expiry is a query-time rule) or was deleted and not yet removed from the index.
+# (expiry is a query-time rule) or was deleted and not yet removed from the index. A memory a
+# newer one replaced (invalid_at passed, see 20261202110100) no longer holds: the model is not
+# handed "I live in Paris" as current once "I moved to Berlin" was said.
 _LIVE_MEMORIES = """
 select memory_id from public.memories
 where memory_id = any(%(ids)s) and (expires_at is null or expires_at > now())
+  and (invalid_at is null or invalid_at > now())
 """
 _RECORD_ACCESS = "select private.record_memory_access(%(ids)s::uuid[])"
 
 
 def keep_live_memories(tx: Transaction, hits: list[VectorHit]) -> list[VectorHit]:
-    """The recalled memories still live (as the user: RLS applies), in recall order; using one
-    in an answer counts as an access, which resets its decay clock."""
+    """The recalled memories still live and current (as the user: RLS applies), the first
+    MEMORY_LIMIT in recall order; using one in an answer counts as an access, which resets its
+    decay clock."""
     if not hits:
         return []
     ids = [hit.source_entity_id for hit in hits]
     live = {row["memory_id"] for row in tx.execute(_LIVE_MEMORIES, {"ids": ids}).fetchall()}
-    if live:
-        tx.execute(_RECORD_ACCESS, {"ids": sorted(live)})
-    return [hit for hit in hits if hit.source_entity_id in live]
+    kept = [hit for hit in hits if hit.source_entity_id in live][:MEMORY_LIMIT]
+    if kept:
+        tx.execute(_RECORD_ACCESS, {"ids": sorted(hit.source_entity_id for hit in kept)})
+    return kept
