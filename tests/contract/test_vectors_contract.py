@@ -292,16 +292,30 @@ def test_a_user_can_write_again_after_erasure(vectors: VectorStore, owner: uuid.
 def test_stale_lists_items_of_other_model_versions_across_users(
     vectors: VectorStore, make_owner: Callable[[], uuid.UUID]
 ) -> None:
+    # given two people's items of an old model version, and one of the current version; the
+    # store may hold any number of other people's items (benchmarks load tens of thousands)
     alice, bob = make_owner(), make_owner()
     old_a, old_b = item(alice, model_version="old-model@1"), item(bob, model_version="old-model@1")
     current = item(alice, model_version="new-model@2")
     vectors.upsert([old_a, old_b, current])
 
-    stale = [i for i in vectors.stale("new-model@2", limit=10_000) if i.user_id in (alice, bob)]
+    # when the stale items of these two people are listed
+    stale = vectors.stale("new-model@2", limit=10, user_ids=[alice, bob])
 
+    # then both old items come back whole, across the two users, and the current one does not
     assert {i.item_id for i in stale} == {old_a.item_id, old_b.item_id}
     by_id = {i.item_id: i for i in stale}
+    assert by_id[old_a.item_id].user_id == alice
+    assert by_id[old_b.item_id].user_id == bob
     assert by_id[old_a.item_id].model_version == "old-model@1"
     assert by_id[old_a.item_id].tags == ["a", "b"]
     assert np.allclose(by_id[old_a.item_id].vector, old_a.vector, atol=1e-6)
+    assert [i.item_id for i in vectors.stale("new-model@2", limit=1, user_ids=[bob])] == [
+        old_b.item_id
+    ]
+    assert vectors.stale("old-model@1", limit=10, user_ids=[bob]) == []
+    # and unfiltered, the listing is bounded by limit and never holds a current item
     assert len(vectors.stale("new-model@2", limit=1)) == 1
+    everyone = vectors.stale("new-model@2", limit=500)
+    assert current.item_id not in {i.item_id for i in everyone}
+    assert all(i.model_version != "new-model@2" for i in everyone)

@@ -82,7 +82,8 @@ STALE = """
 select item_id, user_id, source_entity_type, source_entity_id, title, text, tags, importance,
        created_at, model_version, version, vector
 from vectors.items
-where model_version < %(model_version)s or model_version > %(model_version)s
+where (model_version < %(model_version)s or model_version > %(model_version)s)
+  and (%(user_ids)s::uuid[] is null or user_id = any(%(user_ids)s::uuid[]))
 limit %(limit)s
 """
 
@@ -173,10 +174,15 @@ class PostgresVectors:
         matrix = self._matrix(user_id)
         return [] if matrix is None else matrix.search(vector, limit, where)
 
-    def stale(self, model_version: str, limit: int = 500) -> list[KnowledgeItem]:
-        """Items (any user) embedded with another model version, for the re-embed job."""
+    def stale(
+        self, model_version: str, limit: int = 500, user_ids: Sequence[UUID] | None = None
+    ) -> list[KnowledgeItem]:
+        """Items embedded with another model version, for the re-embed job: of any user, or
+        only of `user_ids` when given."""
+        owners = None if user_ids is None else list(user_ids)
+        params = {"model_version": model_version, "limit": limit, "user_ids": owners}
         with self._db.as_service() as tx:
-            rows = tx.execute(STALE, {"model_version": model_version, "limit": limit}).fetchall()
+            rows = tx.execute(STALE, params).fetchall()
         return [
             KnowledgeItem(**{**row, "vector": from_float32_bytes(row["vector"])}) for row in rows
         ]

@@ -147,11 +147,16 @@ class WeaviateVectors:
                 raise
         return [ukis.to_hit(dict(o.properties), o.metadata.distance) for o in found.objects]
 
-    def stale(self, model_version: str, limit: int = 500) -> list[KnowledgeItem]:
-        """Items (any user) embedded with another model version, for the re-embed job."""
+    def stale(
+        self, model_version: str, limit: int = 500, user_ids: Sequence[UUID] | None = None
+    ) -> list[KnowledgeItem]:
+        """Items embedded with another model version, for the re-embed job: of any user, or
+        only of `user_ids` when given (their tenants)."""
         stale: list[KnowledgeItem] = []
         with _translated():
-            for name in self._collection().tenants.get():
+            tenants = self._collection().tenants.get()
+            names = tenants if user_ids is None else [ukis.tenant(u) for u in user_ids]
+            for name in (n for n in names if n in tenants):
                 if len(stale) >= limit:
                     break
                 found = (

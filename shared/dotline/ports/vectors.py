@@ -78,8 +78,11 @@ class VectorStore(Protocol):
     ) -> list[VectorHit]:
         """The user's items nearest to `vector`, best first; scores are in [0, 1]."""
 
-    def stale(self, model_version: str, limit: int = 500) -> list[KnowledgeItem]:
-        """Items (any user) embedded with another model version, for the re-embed job."""
+    def stale(
+        self, model_version: str, limit: int = 500, user_ids: Sequence[UUID] | None = None
+    ) -> list[KnowledgeItem]:
+        """Items embedded with another model version, for the re-embed job: of any user, or
+        only of `user_ids` when given."""
 
     def erase_user(self, user_id: UUID) -> int:
         """Remove every item of the user; returns how many went."""
