@@ -71,32 +71,12 @@ select user_id, source_id, target_id, type, weight, properties, version from gra
 where user_id = %(user_id)s and source_id = any(%(node_ids)s) and target_id = any(%(node_ids)s)
 order by source_id, target_id, type
 """
-# One hop from each seed, both directions: its strongest edge to each neighbour, then the
-# heaviest `limit` of those (ties by neighbour id), with the neighbour's node; the primary key
-# serves outgoing edges, edges_user_id_target_id_idx incoming ones.
+# One hop from each seed (20261202190100_graph_neighbours_of.sql: a function, so its plan is
+# cached per connection).
 NEIGHBOURS = """
-select l.source_id, l.target_id, l.type, l.weight, l.properties, l.version,
-       n.node_id, n.label, n.properties as node_properties, n.version as node_version
-from (select distinct unnest(%(node_ids)s::uuid[]) as node_id) as seed
-cross join lateral (
-  select best.* from (
-    select distinct on (x.other_id) x.*
-    from (
-      select e.source_id, e.target_id, e.type, e.weight, e.properties, e.version,
-             e.target_id as other_id
-      from graph.edges e where e.user_id = %(user_id)s and e.source_id = seed.node_id
-      union all
-      select e.source_id, e.target_id, e.type, e.weight, e.properties, e.version,
-             e.source_id
-      from graph.edges e where e.user_id = %(user_id)s and e.target_id = seed.node_id
-    ) as x
-    order by x.other_id, x.weight desc, x.type
-  ) as best
-  order by best.weight desc, best.other_id
-  limit %(limit)s
-) as l
-join graph.nodes n on n.user_id = %(user_id)s and n.node_id = l.other_id
-order by seed.node_id, l.weight desc, n.node_id
+select source_id, target_id, type, weight, properties, version,
+       node_id, label, node_properties, node_version
+from graph.neighbours_of(%(user_id)s, %(node_ids)s::uuid[], %(limit)s)
 """
 SHORTEST_PATH = """
 select node_id, user_id, label, properties, version
