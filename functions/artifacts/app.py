@@ -9,7 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
 from dotline.models.insights import Artifact, ArtifactPage, ArtifactType, UnreadInsights
-from dotline.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from dotline.pagination import DEFAULT_PAGE_SIZE
+from dotline.route_params import Cursor, Limit
 from dotline.services import artifacts
 
 app = resolver()
@@ -23,8 +24,8 @@ app = resolver()
 )
 def list_artifacts(
     type: Annotated[ArtifactType | None, Query()] = None,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> ArtifactPage:
     return artifacts.list_artifacts(deps().db, current_user(app), type, cursor, limit)
 

@@ -16,7 +16,8 @@ from dotline.models.cards import (
     CardUpdate,
     SourceEntityType,
 )
-from dotline.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from dotline.pagination import DEFAULT_PAGE_SIZE
+from dotline.route_params import Cursor, Limit
 from dotline.services import cards
 
 app = resolver()
@@ -31,8 +32,8 @@ def list_cards(
     source_entity_type: Annotated[SourceEntityType | None, Query()] = None,
     is_favorited: Annotated[bool | None, Query()] = None,
     evolution_state: NameQuery = None,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> CardPage:
     where = CardFilter(
         status=status,

@@ -25,13 +25,12 @@ from dotline.models.graph_views import (
     MAX_NEIGHBOURHOOD_NODES,
     Neighbourhood,
 )
-from dotline.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from dotline.pagination import DEFAULT_PAGE_SIZE
+from dotline.route_params import Cursor, Limit
 from dotline.services import concept_merge, concepts
 
 app = resolver()
 
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")]
-Cursor = Annotated[str | None, Query(min_length=1, max_length=512, description="next_cursor")]
 Depth = Annotated[int, Query(ge=0, le=MAX_NEIGHBOURHOOD_DEPTH, description="Hops, either way")]
 Nodes = Annotated[int, Query(ge=1, le=MAX_NEIGHBOURHOOD_NODES, description="Most nodes returned")]
 

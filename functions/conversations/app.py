@@ -5,7 +5,7 @@ from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from dotline.api import BEARER, current_user, entry, resolver
@@ -17,17 +17,12 @@ from dotline.models.conversations import (
     ConversationStatus,
     ConversationWithMessages,
 )
-from dotline.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from dotline.pagination import DEFAULT_PAGE_SIZE
+from dotline.route_params import Cursor, IdempotencyKey, Limit
 from dotline.services import conversations
 
 app = resolver()
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(min_length=1, max_length=255, description="Replays the first answer to the same create"),
-]
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")]
-Cursor = Annotated[str | None, Query(min_length=1, max_length=512)]
 _OPENED: dict[int, OpenAPIResponse] = {
     200: {
         "description": "Already opened with this session_id",

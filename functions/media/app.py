@@ -5,23 +5,17 @@ from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
 from dotline.media_types import MediaKind
 from dotline.models.media import MediaItem, MediaPage, MediaStatus, MediaUpload, MediaUploadRequest
-from dotline.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from dotline.pagination import DEFAULT_PAGE_SIZE
+from dotline.route_params import Cursor, IdempotencyKey, Limit
 from dotline.services import media
 
 app = resolver()
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(min_length=1, max_length=255, description="Replays the first answer to the same create"),
-]
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")]
-Cursor = Annotated[str | None, Query(min_length=1, max_length=512, description="next_cursor")]
 
 
 @app.post(

@@ -23,13 +23,12 @@ from dotline.models.reflections import (
     ReflectionPage,
     ReflectionUpdate,
 )
-from dotline.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from dotline.pagination import DEFAULT_PAGE_SIZE
+from dotline.route_params import Cursor, Limit
 from dotline.services import annotations, reflections
 
 app = resolver()
 
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")]
-Cursor = Annotated[str | None, Query(min_length=1, max_length=512)]
 _DELETED: dict[int, OpenAPIResponse] = {204: {"description": "Deleted"}}
 
 

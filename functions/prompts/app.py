@@ -1,15 +1,13 @@
 """Proactive prompts: GET /v1/prompts (active ones), POST /v1/prompts/{prompt_id}/act and
 /dismiss."""
 
-from typing import Annotated
 from uuid import UUID
-
-from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
 from dotline.models.insights import Prompt, PromptPage
-from dotline.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from dotline.pagination import DEFAULT_PAGE_SIZE
+from dotline.route_params import Cursor, Limit
 from dotline.services import prompts
 
 app = resolver()
@@ -19,8 +17,8 @@ app = resolver()
     "/v1/prompts", summary="Your active prompts, newest first", security=BEARER, tags=["insights"]
 )
 def list_prompts(
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> PromptPage:
     return prompts.list_active_prompts(deps().db, current_user(app), cursor, limit)
 

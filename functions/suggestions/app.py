@@ -1,20 +1,15 @@
 """The caller's suggestions: GET /v1/suggestions, POST /v1/suggestions/{id}/dismiss and /act."""
 
-from typing import Annotated
 from uuid import UUID
-
-from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
 from dotline.models.suggestions import Suggestion, SuggestionPage
-from dotline.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from dotline.pagination import DEFAULT_PAGE_SIZE
+from dotline.route_params import Cursor, Limit
 from dotline.services import suggestions
 
 app = resolver()
-
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")]
-Cursor = Annotated[str | None, Query(min_length=1, max_length=512, description="next_cursor")]
 
 
 @app.get(
