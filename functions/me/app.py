@@ -4,7 +4,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
-from dotline.models.lifecycle import ErasureReport, UserExport
+from dotline.models.lifecycle import ErasureReport, ExportDownload, UserExport
 from dotline.models.profiles import Profile, ProfileUpdate
 from dotline.services import erasure, export, profiles
 
@@ -44,13 +44,30 @@ def erase_me() -> Response[ErasureReport]:
     "/v1/me/export",
     summary="Export everything dotline holds of you",
     description="One JSON document: your rows in every database table (found in the catalogue), "
-    "your graph's nodes and edges, and your live cached state. Stored vectors are left out.",
+    "your graph's nodes and edges, and your live cached state. Stored vectors are left out. "
+    "Up to EXPORT_INLINE_MAX_BYTES (4 MB) it is the response itself; a larger one is stored "
+    "for you and the 200 answer is a download link valid for 15 minutes (the stored copy is "
+    "deleted within a day, or at once when you erase yourself).",
     security=BEARER,
     tags=["me"],
+    responses={
+        200: {
+            "description": "The document itself, or a link to it when it is large",
+            "content": {"application/json": {"model": UserExport | ExportDownload}},
+        },
+    },
 )
-def export_me() -> UserExport:
+def export_me() -> Response[str | ExportDownload]:  # str: the document, already serialized
     d = deps()
-    return export.export_user(d.db, current_user(app).user_id, graph=d.graph, cache=d.cache)
+    delivered = export.deliver_export(
+        d.db,
+        current_user(app).user_id,
+        graph=d.graph,
+        cache=d.cache,
+        objects=d.objects,
+        inline_max_bytes=d.settings.export_inline_max_bytes,
+    )
+    return Response(200, "application/json", delivered)
 
 
 handler = entry(app)

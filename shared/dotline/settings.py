@@ -16,6 +16,8 @@ LOCAL_SERVICE_ROLE_KEY = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9s"
     "ZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU"
 )
+# Lambda answers at most 6 MB, and the response envelope escapes the JSON body: keep room.
+INLINE_EXPORT_MAX_BYTES = 4_000_000
 
 
 class Settings(BaseSettings):
@@ -68,6 +70,8 @@ class Settings(BaseSettings):
     s3_access_key_id: str = "dotline-local"
     s3_secret_access_key: SecretStr = SecretStr("dotline-local")
     aws_region: str = "us-east-1"
+    # GET /v1/me/export answers inline up to this size; a larger export goes through S3.
+    export_inline_max_bytes: int = Field(default=INLINE_EXPORT_MAX_BYTES, ge=1)
 
     # The insight cycle: a person's next cycle is due this long after the last (or sign-up).
     insight_cycle_days: int = Field(default=7, ge=1, le=90)

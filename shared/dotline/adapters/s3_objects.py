@@ -17,6 +17,7 @@ from dotline.settings import Settings
 CONNECT_TIMEOUT_S = 2.0
 READ_TIMEOUT_S = 10.0
 MAX_ATTEMPTS = 3
+SERVER_SIDE_ENCRYPTION = "AES256"  # what the bucket's default encryption is (template.yaml)
 _MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
@@ -107,6 +108,34 @@ class S3Objects:
             raise ServiceUnavailable("Reading the object from storage failed.") from exc
         finally:
             body.close()
+
+    def write(self, key: str, body: bytes, *, content_type: str) -> None:
+        """Store body under key, encrypted at rest (SSE-S3, the bucket's default, asked for
+        explicitly), replacing what was there."""
+        try:
+            self._client.put_object(
+                Bucket=self._bucket,
+                Key=key,
+                Body=body,
+                ContentType=content_type,
+                ServerSideEncryption=SERVER_SIDE_ENCRYPTION,
+            )
+        except ClientError as exc:
+            raise _translate(exc, key) from exc
+        except BotoCoreError as exc:
+            raise ServiceUnavailable("Object storage is unreachable.") from exc
+
+    def keys_under(self, prefix: str) -> list[str]:
+        """Every key starting with prefix (all pages), in key order."""
+        try:
+            pages = self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self._bucket, Prefix=prefix
+            )
+            return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+        except ClientError as exc:
+            raise _translate(exc, prefix) from exc
+        except BotoCoreError as exc:
+            raise ServiceUnavailable("Object storage is unreachable.") from exc
 
     def delete(self, key: str) -> None:
         """Remove the object; removing one that is not there succeeds."""

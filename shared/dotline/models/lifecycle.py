@@ -44,3 +44,13 @@ class UserExport(BaseModel):
     )
     graph: Subgraph = Field(description="the person's whole graph: nodes and edges")
     cache: dict[str, Any] = Field(description="live state held in Redis, by key")
+
+
+class ExportDownload(BaseModel):
+    """An export too large to answer inline: a short-lived link to the document, stored in S3."""
+
+    export_id: UUID
+    download_url: str = Field(description="a presigned GET URL for the JSON document")
+    expires_at: datetime = Field(description="when download_url stops working")
+    size_bytes: int = Field(description="the document's size")
+    exported_at: datetime

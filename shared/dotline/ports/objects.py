@@ -1,4 +1,4 @@
-"""The object storage port: where uploaded media bytes live (S3 in AWS, moto's server locally)."""
+"""The object storage port: where uploaded media and large exports live (S3; moto locally)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,12 @@ class ObjectStore(Protocol):
 
     def read(self, key: str, *, chunk_bytes: int) -> Generator[bytes, None, None]:
         """The object's bytes in chunks of at most chunk_bytes, streamed; NotFound when it is gone."""
+
+    def write(self, key: str, body: bytes, *, content_type: str) -> None:
+        """Store body under key, encrypted at rest as the bucket is, replacing what was there."""
+
+    def keys_under(self, prefix: str) -> list[str]:
+        """Every key starting with prefix (all pages), in key order."""
 
     def delete(self, key: str) -> None:
         """Remove the object; removing one that is not there succeeds."""

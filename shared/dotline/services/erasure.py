@@ -1,8 +1,8 @@
 """Erasing a person everywhere (DELETE /v1/me), verifying it, and retrying until it is clean.
 
-Each attempt runs every step, each idempotent: cache keys, media objects, the graph, the vector
-tenant, then the Auth user through GoTrue's admin API, whose delete cascades through Postgres.
-The Auth step waits until the others succeed: the Postgres rows are what names the media
+Each attempt runs every step, each idempotent: cache keys, media objects, stored exports
+(`exports/{user_id}/`), the graph, the vector tenant, then the Auth user through GoTrue's admin
+API, whose delete cascades through Postgres. The Auth step waits until the others succeed: the Postgres rows are what names the media
 objects and cards to remove, and the account lives until nothing else is left. Then every store
 is probed; the request (`private.erasures`) stays pending with what was found until a retry by
 the retention run verifies it clean.
@@ -19,6 +19,7 @@ from uuid import UUID
 from dotline import cache_keys
 from dotline.db import Database
 from dotline.models.lifecycle import ErasureReport
+from dotline.services.export import export_prefix
 
 if TYPE_CHECKING:
     from dotline.bootstrap import Deps
@@ -63,6 +64,7 @@ def erase_user(deps: Deps, user_id: UUID) -> ErasureReport:
     steps: dict[str, Callable[[], int]] = {
         "cache": lambda: _erase_cache(deps, user_id, owned.get("cards") or []),
         "media": lambda: _erase_media(deps, owned.get("media") or []),
+        "exports": lambda: _erase_exports(deps, user_id),
         "graph": lambda: deps.graph.erase_user(user_id),
         "vectors": lambda: deps.vectors.erase_user(user_id),
     }
@@ -100,6 +102,7 @@ def probe(deps: Deps, user_id: UUID) -> dict[str, int]:
         "cache": lambda: sum(
             deps.cache.delete_matching(p) for p in cache_keys.user_key_patterns(user_id)
         ),
+        "exports": lambda: len(deps.objects.keys_under(export_prefix(user_id))),
     }
     found, unreachable = _run_steps(probes, user_id)
     found |= dict.fromkeys(unreachable, -1)
@@ -130,6 +133,13 @@ def _erase_cache(deps: Deps, user_id: UUID, card_ids: list[str]) -> int:
 
 def _erase_media(deps: Deps, storage_urls: list[str]) -> int:
     keys = [key for key in map(deps.objects.key_of, storage_urls) if key is not None]
+    for key in keys:
+        deps.objects.delete(key)
+    return len(keys)
+
+
+def _erase_exports(deps: Deps, user_id: UUID) -> int:
+    keys = deps.objects.keys_under(export_prefix(user_id))
     for key in keys:
         deps.objects.delete(key)
     return len(keys)

@@ -4,19 +4,29 @@ The Postgres part is generated from the catalogue (`private.user_owned_tables()`
 with a user_id column), so a table added later is exported without a change here. The graph
 comes through its port (Neo4j or the embedded tables alike); the cache part is the live state
 kept under the person's keys. Only the rows of the caller are read, as service_role, by id.
+
+A document over the inline limit (Lambda's response size) is stored in the media bucket under
+`exports/{user_id}/{export_id}.json` instead, and answered with a short-lived download link; the
+bucket expires those objects after a day, and erasure removes them at once.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from dotline import cache_keys
 from dotline.db import Database
-from dotline.models.lifecycle import UserExport
+from dotline.models.lifecycle import ExportDownload, UserExport
 from dotline.ports.cache import Cache
 from dotline.ports.graph import GraphStore
+from dotline.ports.objects import ObjectStore
+
+logger = logging.getLogger(__name__)
+
+EXPORT_URL_EXPIRES_S = 900  # the download link of a stored export
 
 # The graph's embedded tables are exported through the port, as the graph section.
 _PORT_SCHEMAS = frozenset({"graph"})
@@ -34,6 +44,51 @@ def export_user(db: Database, user_id: UUID, *, graph: GraphStore, cache: Cache)
         graph=graph.subgraph(user_id),
         cache=_cached_state(cache, user_id),
     )
+
+
+def deliver_export(
+    db: Database,
+    user_id: UUID,
+    *,
+    graph: GraphStore,
+    cache: Cache,
+    objects: ObjectStore,
+    inline_max_bytes: int,
+) -> str | ExportDownload:
+    """The export as the response says it: the JSON document itself when it is at most
+    inline_max_bytes, else stored in object storage and named by a short-lived download link."""
+    document = export_user(db, user_id, graph=graph, cache=cache)
+    body = document.model_dump_json().encode()
+    if len(body) <= inline_max_bytes:
+        return body.decode()
+    export_id = uuid4()
+    key = export_key(user_id, export_id)
+    objects.write(key, body, content_type="application/json")
+    stamp = document.exported_at.strftime("%Y%m%dT%H%M%SZ")
+    url = objects.presign_download(
+        key, filename=f"dotline-export-{stamp}.json", expires_s=EXPORT_URL_EXPIRES_S
+    )
+    logger.info(
+        "export stored for download",
+        extra={"user_id": str(user_id), "export_id": str(export_id), "size_bytes": len(body)},
+    )
+    return ExportDownload(
+        export_id=export_id,
+        download_url=url,
+        expires_at=datetime.now(UTC) + timedelta(seconds=EXPORT_URL_EXPIRES_S),
+        size_bytes=len(body),
+        exported_at=document.exported_at,
+    )
+
+
+def export_prefix(user_id: UUID) -> str:
+    """Where the person's stored exports live in the bucket."""
+    return f"exports/{user_id}/"
+
+
+def export_key(user_id: UUID, export_id: UUID) -> str:
+    """The key of one stored export."""
+    return f"{export_prefix(user_id)}{export_id}.json"
 
 
 def _postgres_rows(db: Database, user_id: UUID) -> dict[str, list[dict[str, Any]]]:
