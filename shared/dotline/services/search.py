@@ -3,9 +3,10 @@
 One call to Postgres (`api.search_candidates`) finds the full-text candidates and the knowledge
 of the caller's apps; the vector index then finds the nearest items (to the query without the
 names the text channel resolved to concepts, see `search_channels`); the graph adds the depth-1
-neighbours of the top hits (`search_graph`). A second call re-reads every candidate only the
-vector index or the graph found, so only the caller's live rows survive: an expired memory or
-another user's id never comes back, whatever a mirror still holds. The ranking is in
+neighbours of the top hits (`search_graph`, one batched call). A second call
+(`api.search_rows`) re-reads every candidate only the vector index or the graph found, so only
+the caller's live rows survive: an expired memory or another user's id never comes back,
+whatever a mirror still holds. The ranking is in
 `search_ranking`. A failing vector or graph backend degrades the search to the other channels
 (logged, and named in `unavailable_channels`) rather than failing it.
 """
@@ -49,6 +50,15 @@ select entity_type, entity_id, title, body, app_id, importance, created_at, upda
 from api.search_candidates(%(query)s, %(ids)s::uuid[], %(types)s::text[], %(app_id)s::uuid,
                            %(created_after)s::timestamptz, %(created_before)s::timestamptz,
                            %(max_text)s)
+"""
+
+
+_ROWS = """
+select entity_type, entity_id, title, body, app_id, importance, created_at, updated_at,
+       null::real as text_rank, null::real as text_strength, null::text[] as matched_terms,
+       superseded_by, invalid_at
+from api.search_rows(%(ids)s::uuid[], %(types)s::text[], %(app_id)s::uuid,
+                     %(created_after)s::timestamptz, %(created_before)s::timestamptz)
 """
 
 
@@ -147,7 +157,7 @@ def _reread(
     if not missing:
         return
     with db.as_user(user) as tx:
-        found = tx.execute(_CANDIDATES, _params("", missing, filters)).fetchall()
+        found = tx.execute(_ROWS, _params("", missing, filters)).fetchall()
     for row in found:
         candidate = pool.get((row["entity_type"], row["entity_id"]))
         if candidate is not None:  # None: indexed under another type than its row's

@@ -3,7 +3,7 @@
 -- superseded a memory, and when.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(11);
+select plan(15);
 
 insert into auth.users (id, email) values
   ('58000000-0000-4000-8000-000000000001', 'search580@example.com'),
@@ -55,6 +55,9 @@ update public.memories set invalid_at = now() - interval '1 minute', superseded_
 where memory_id = '58000000-0000-4000-8000-0000000000b1';
 insert into public.concepts (concept_id, user_id, name, type) values
   ('58000000-0000-4000-8000-0000000000c1', '58000000-0000-4000-8000-000000000001', 'Paris', 'place');
+insert into public.memories (memory_id, user_id, title, content, created_at, expires_at) values
+  ('58000000-0000-4000-8000-0000000000b3', '58000000-0000-4000-8000-000000000001', 'Gone', 'Expired', now() - interval '2 days', now() - interval '1 day'),
+  ('58000000-0000-4000-8000-0000000000b9', '58000000-0000-4000-8000-000000000002', 'Theirs', 'Not yours', now(), null);
 
 select set_config('request.jwt.claims', '{"sub": "58000000-0000-4000-8000-000000000001", "role": "authenticated"}', true);
 set local role authenticated;
@@ -66,6 +69,17 @@ select is((select superseded_by from api.search_candidates('', array['58000000-0
   null, 'a current memory names nothing');
 select is((select superseded_by from api.search_candidates('Paris', '{}', '{concept}')),
   null, 'concepts are never superseded');
+select set_eq(
+  $$select right(entity_id::text, 2) from api.search_rows(array['58000000-0000-4000-8000-0000000000b1', '58000000-0000-4000-8000-0000000000b2',
+      '58000000-0000-4000-8000-0000000000b3', '58000000-0000-4000-8000-0000000000b9', '58000000-0000-4000-8000-0000000000c1']::uuid[])$$,
+  $$values ('b1'), ('b2'), ('c1')$$, 'the re-read returns the caller''s live rows only: not expired, not another user''s');
+select is((select superseded_by from api.search_rows(array['58000000-0000-4000-8000-0000000000b1']::uuid[])),
+  '58000000-0000-4000-8000-0000000000b2'::uuid, 'with what superseded a memory');
+select set_eq(
+  $$select entity_type from api.search_rows(array['58000000-0000-4000-8000-0000000000b1', '58000000-0000-4000-8000-0000000000c1']::uuid[], '{concept}')$$,
+  $$values ('concept')$$, 'within the types asked for');
+select is_empty($$select from api.search_rows(array['58000000-0000-4000-8000-0000000000b1']::uuid[], null, null, now())$$,
+  'and the created range');
 reset role;
 
 select * from finish();
