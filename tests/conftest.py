@@ -16,12 +16,14 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+import redis
 
 from dotline.settings import Settings, get_settings
 from dotline_local.tokens import mint_token, sign_up
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_DEADLINE_S = 30.0
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @dataclass(frozen=True)
@@ -167,3 +169,23 @@ def redis_rest(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> 
     )
     yield server.url
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack_url(start_gateway: Callable[..., str], redis_rest: str) -> str:
+    """A gateway whose Redis is reached through the tests' own REST face (cache and channels)."""
+    return start_gateway({"UPSTASH_REDIS_REST_URL": redis_rest})
+
+
+@pytest.fixture
+def client(stack_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack_url, timeout=10) as http:
+        yield http
+
+
+@pytest.fixture
+def rds() -> Iterator[redis.Redis]:
+    """A direct Redis connection, to probe keys and subscribe to channels."""
+    conn = redis.Redis.from_url(REDIS_URL)
+    yield conn
+    conn.close()

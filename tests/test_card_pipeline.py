@@ -5,37 +5,15 @@ invalidate `card:{id}:growth` and announce each evolution change on `user:{uid}:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import psycopg
-import pytest
 import redis
 from psycopg.types.json import Jsonb
 
 from dotline.settings import Settings
 from user_outbox import Channel, deliver_outbox
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture(scope="module")
-def stack_url(start_gateway: Callable[..., str], redis_rest: str) -> str:
-    return start_gateway({"UPSTASH_REDIS_REST_URL": redis_rest})
-
-
-@pytest.fixture
-def client(stack_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack_url, timeout=10) as http:
-        yield http
-
-
-@pytest.fixture
-def rds() -> Iterator[redis.Redis]:
-    conn = redis.Redis.from_url(REDIS_URL)
-    yield conn
-    conn.close()
 
 
 def cards_of(pg: psycopg.Connection[Any], user_id: uuid.UUID) -> list[tuple[str, str]]:

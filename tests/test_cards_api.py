@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -13,26 +13,7 @@ import psycopg
 import pytest
 import redis
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 MESSAGE_DEADLINE_S = 5.0
-
-
-@pytest.fixture(scope="module")
-def stack_url(start_gateway: Callable[..., str], redis_rest: str) -> str:
-    return start_gateway({"UPSTASH_REDIS_REST_URL": redis_rest})
-
-
-@pytest.fixture
-def client(stack_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack_url, timeout=10) as http:
-        yield http
-
-
-@pytest.fixture
-def rds() -> Iterator[redis.Redis]:
-    conn = redis.Redis.from_url(REDIS_URL)
-    yield conn
-    conn.close()
 
 
 @pytest.fixture

@@ -22,17 +22,6 @@ MESSAGE_DEADLINE_S = 5.0
 TEMPLATE_DIMS = ["self_know", "world_act"]
 
 
-@pytest.fixture(scope="module")
-def stack_url(start_gateway: Callable[..., str], redis_rest: str) -> str:
-    return start_gateway({"UPSTASH_REDIS_REST_URL": redis_rest})
-
-
-@pytest.fixture
-def client(stack_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack_url, timeout=10) as http:
-        yield http
-
-
 @pytest.fixture
 def make_template(pg: psycopg.Connection[Any]) -> Iterator[Callable[..., uuid.UUID]]:
     """Insert challenge templates for one test and remove them (and their runs) afterwards."""

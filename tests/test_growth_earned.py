@@ -4,27 +4,14 @@ also when every change is delivered again."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import psycopg
-import pytest
 
 from dotline.growth_rules import packaged_config
 from dotline.settings import Settings
 from user_outbox import deliver_outbox
-
-
-@pytest.fixture(scope="module")
-def stack_url(start_gateway: Callable[..., str], redis_rest: str) -> str:
-    return start_gateway({"UPSTASH_REDIS_REST_URL": redis_rest})
-
-
-@pytest.fixture
-def client(stack_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack_url, timeout=10) as http:
-        yield http
 
 
 def growth_of(pg: psycopg.Connection[Any], entity_id: str) -> list[tuple[str, str, float]]:

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -30,26 +30,6 @@ from dotline.services import insight_cycle
 from dotline.services.insight_records import persist_cycle
 from dotline.settings import Settings
 from user_outbox import Channel, deliver_outbox
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture(scope="module")
-def stack_url(start_gateway: Callable[..., str], redis_rest: str) -> str:
-    return start_gateway({"UPSTASH_REDIS_REST_URL": redis_rest})
-
-
-@pytest.fixture
-def client(stack_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack_url, timeout=10) as http:
-        yield http
-
-
-@pytest.fixture
-def rds() -> Iterator[redis.Redis]:
-    conn = redis.Redis.from_url(REDIS_URL)
-    yield conn
-    conn.close()
 
 
 def seed_person(
