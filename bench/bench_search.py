@@ -5,11 +5,12 @@ Each of --users users gets --memories memories of the generated corpus
 (local/dotline_local/search_corpus.py: things done with people at places, filler diary lines),
 their people as concepts, vectors and graph links (INVOLVES) written through the ports. The
 queries are the retrieval benchmark's questions (paraphrased, by name and place, needing a graph
-hop). Per request, in turn: the search through the gateway (embedding, vector search, one
-Postgres call for text candidates and re-reads, graph expansion, a second Postgres call for the
-neighbours, ranking, the HTTP hop); the bare vector search in-process (embedding + the port's
-search, warm matrix); the bare full-text SQL in-process (api.search_candidates as the user, text
-only); GET /v1/me through the gateway. Several users keep each under the per-user rate limit
+hop). Per request, in turn: the search through the gateway (embedding, one Postgres call for the
+text candidates, vector search, one graph call for the top hits' neighbours, one Postgres call
+re-reading what only the vectors or the graph found, ranking, the HTTP hop); the same search
+in-process (the service call alone: no HTTP, auth or rate limit); the bare vector search
+in-process (embedding + the port's search, warm matrix); the bare full-text SQL in-process
+(api.search_candidates as the user, text only); GET /v1/me through the gateway. Several users keep each under the per-user rate limit
 (120/min), several client addresses under the per-address one (300/min). Prints p50/p95 of
 each, the ratios, and whether the search p95 is within 20 ms. Everything stored is removed.
 
@@ -31,6 +32,8 @@ import psycopg
 
 from dotline.auth import Principal
 from dotline.bootstrap import Deps
+from dotline.models.search import SearchFilters
+from dotline.services import search
 from dotline.settings import get_settings
 from dotline_local.bench_support import gateway_on_free_port, percentile
 from dotline_local.search_corpus import build_corpus
@@ -72,7 +75,9 @@ def run(
         for a in CLIENT_ADDRESSES
     ]
     client = cycle(clients)
-    samples: dict[str, list[float]] = {"search": [], "vector": [], "full text": [], "me": []}
+    samples: dict[str, list[float]] = {
+        "search": [], "in-process": [], "vector": [], "full text": [], "me": []
+    }  # fmt: skip
     try:
         for loaded, me_user in users:
             token = mint_token(loaded.user_id, "bench@example.com", settings=deps.settings)
@@ -87,6 +92,7 @@ def run(
                 figures = {
                     "search": timed(lambda: _ok(via.get("/v1/search", params={"q": q},  # noqa: B023
                                                         headers=headers))),  # noqa: B023
+                    "in-process": timed(lambda: _search(deps, user, q)),  # noqa: B023
                     "vector": timed(lambda: deps.vectors.search(
                         loaded.user_id, deps.embedder.embed([q])[0], limit=50)),  # noqa: B023
                     "full text": timed(lambda: _text_only(deps, user, q)),  # noqa: B023
@@ -106,6 +112,13 @@ def _ok(response: httpx.Response) -> None:
         raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
 
 
+def _search(deps: Deps, user: Principal, q: str) -> None:
+    search.search(
+        deps.db, user, q, SearchFilters(), limit=10,
+        embedder=deps.embedder, vectors=deps.vectors, graph=deps.graph,
+    )  # fmt: skip
+
+
 def _text_only(deps: Deps, user: Principal, q: str) -> None:
     with deps.db.as_user(user) as tx:
         tx.execute(TEXT_ONLY, {"q": q}).fetchall()
@@ -117,7 +130,7 @@ def report(samples: dict[str, list[float]], args: argparse.Namespace) -> None:
         p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
         print(f"  {name:10s} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms")
     search_p50, search_p95 = (percentile(samples["search"], q) for q in (0.5, 0.95))
-    for name in ("vector", "full text", "me"):
+    for name in ("in-process", "vector", "full text", "me"):
         base50, base95 = (percentile(samples[name], q) for q in (0.5, 0.95))
         print(
             f"  search / {name:9s}: p50 {search_p50 / base50:5.1f}x   p95 {search_p95 / base95:5.1f}x"

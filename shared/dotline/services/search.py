@@ -6,9 +6,9 @@ names the text channel resolved to concepts, see `search_channels`); the graph a
 neighbours of the top hits (`search_graph`, one batched call). A second call
 (`api.search_rows`) re-reads every candidate only the vector index or the graph found, so only
 the caller's live rows survive: an expired memory or another user's id never comes back,
-whatever a mirror still holds. The ranking is in
-`search_ranking`. A failing vector or graph backend degrades the search to the other channels
-(logged, and named in `unavailable_channels`) rather than failing it.
+whatever a mirror still holds. The ranking is in `search_ranking`. A failing vector or graph
+backend degrades the search to the other channels (logged, and named in
+`unavailable_channels`) rather than failing it.
 """
 
 from __future__ import annotations

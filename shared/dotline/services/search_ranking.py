@@ -84,12 +84,17 @@ def rerank(fused: float, *, fresh: float | None, importance: float | None) -> fl
 def below_successors(scores: dict[K, float], successors: Mapping[K, K]) -> dict[K, float]:
     """Superseded hits (key -> its successor's key) keep SUPERSEDED_WEIGHT of their score, and
     at most that share of their successor's when it is a hit too: the newer fact comes first."""
-    ranked = dict(scores)
-    for key, successor in successors.items():
-        if key in ranked:
-            ranked[key] *= SUPERSEDED_WEIGHT
-            if successor in scores:
-                ranked[key] = min(ranked[key], scores[successor] * SUPERSEDED_WEIGHT)
+    ranked = {key: score * (SUPERSEDED_WEIGHT if key in successors else 1.0)
+              for key, score in scores.items()}  # fmt: skip
+    for _ in range(len(successors)):  # a chain (A replaced by B, B by C) settles in its length
+        settled = True
+        for key, successor in successors.items():
+            if key in ranked and successor in ranked:
+                capped = ranked[successor] * SUPERSEDED_WEIGHT
+                if ranked[key] > capped:
+                    ranked[key], settled = capped, False
+        if settled:
+            break
     return ranked
 
 
