@@ -40,7 +40,7 @@ def node_neighbourhood(
     limit: Nodes = DEFAULT_NEIGHBOURHOOD_NODES,
 ) -> Neighbourhood:
     return graph_views.node_neighbourhood(
-        deps().graph, current_user(app), node_id, depth=depth, limit=limit
+        deps().db, deps().graph, current_user(app), node_id, depth=depth, limit=limit
     )
 
 

@@ -129,7 +129,7 @@ def concept_neighbourhood(
     with db.as_user(user) as tx:
         concept = _require(tx, concept_id)
     center = concept.merged_into_concept_id or concept.concept_id
-    return neighbourhood_of(graph, user.user_id, center, depth=depth, limit=limit)
+    return neighbourhood_of(db, graph, user, center, depth=depth, limit=limit)
 
 
 def _require(tx: Transaction, concept_id: UUID, *, lock: bool = False) -> Concept:

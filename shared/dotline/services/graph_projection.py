@@ -6,7 +6,9 @@ snapshots (projection_snapshots); only when neither has it is the layout compute
 unchanged graph is never laid out twice and a changed one always is. Where the graph store keeps
 a version per user (the embedded one does), the fingerprint seen at that version is remembered,
 and an unchanged graph is not even read. Merged concepts are left out: they stand for their
-survivor.
+survivor. So are memories Postgres no longer holds live (memory_liveness): the fingerprint is
+of the live graph, and a remembered one is used only while its liveness answer still holds (no
+expiry it counted on has passed, no memory changed since has expired), one cheap query.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dotline.db import Database
 from dotline.models.graph_views import GraphProjection
 from dotline.ports.cache import Cache
 from dotline.ports.graph import GraphNode, GraphStore, Subgraph
-from dotline.services import cosmos_layout, projection_snapshots
+from dotline.services import cosmos_layout, memory_liveness, projection_snapshots
 from dotline.services.graph_connections import ENTITY_TYPES
 from dotline.services.graph_views import display_label
 
@@ -46,15 +48,17 @@ def projection_unless_held(
     version = graph.graph_version(user.user_id)  # before the read: a later write moves it on
     if version is not None:
         known = projection_snapshots.fingerprint_at(cache, user.user_id, version)
-        if known is not None and _holds(held, known):
-            return known, None
-        found = None if known is None else projection_snapshots.find(db, cache, user, known)
-        if known is not None and found is not None:
-            return known, found
-    nodes, whole = _visible(graph.subgraph(user.user_id))
+        if known is not None and memory_liveness.still_holds(db, user, known[1]):
+            if _holds(held, known[0]):
+                return known[0], None
+            found = projection_snapshots.find(db, cache, user, known[0])
+            if found is not None:
+                return known[0], found
+    live, liveness = memory_liveness.live_subgraph(db, user, graph.subgraph(user.user_id))
+    nodes, whole = _visible(live)
     fingerprint = graph_fingerprint(nodes, whole)
     if version is not None:
-        projection_snapshots.record_fingerprint(cache, user.user_id, version, fingerprint)
+        projection_snapshots.record_fingerprint(cache, user.user_id, version, fingerprint, liveness)
     if _holds(held, fingerprint):
         return fingerprint, None
     projection = projection_snapshots.find(db, cache, user, fingerprint)

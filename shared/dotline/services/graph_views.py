@@ -1,7 +1,8 @@
 """Reading the caller's graph for the apps: the neighbourhood of any node of theirs.
 
 The graph store is reached only through its port, and every call names the caller, so another
-person's node is simply not found (404, never 403).
+person's node is simply not found (404, never 403). Memories Postgres no longer holds live are
+left out with their edges (memory_liveness), and so is what was reached only through them.
 """
 
 from __future__ import annotations
@@ -9,34 +10,39 @@ from __future__ import annotations
 from uuid import UUID
 
 from dotline.auth import Principal
+from dotline.db import Database
 from dotline.errors import NotFound
 from dotline.models.graph_views import GraphEdgeView, GraphNodeView, Neighbourhood
 from dotline.ports.graph import GraphNode, GraphStore, Subgraph
 from dotline.services.graph_connections import ENTITY_TYPES
+from dotline.services.memory_liveness import live_subgraph
 
 # The property that names a node for display, by label (first one present wins).
 _LABEL_KEYS = ("name", "title", "display_name")
 
 
 def node_neighbourhood(
-    graph: GraphStore, user: Principal, node_id: UUID, *, depth: int, limit: int
+    db: Database, graph: GraphStore, user: Principal, node_id: UUID, *, depth: int, limit: int
 ) -> Neighbourhood:
     """The node and what lies within `depth` hops of it; NotFound unless it is in the caller's
-    graph."""
-    hood = neighbourhood_of(graph, user.user_id, node_id, depth=depth, limit=limit)
+    graph (an expired memory is not)."""
+    hood = neighbourhood_of(db, graph, user, node_id, depth=depth, limit=limit)
     if not hood.nodes:
         raise NotFound("No such node in your graph.")
     return hood
 
 
 def neighbourhood_of(
-    graph: GraphStore, user_id: UUID, node_id: UUID, *, depth: int, limit: int
+    db: Database, graph: GraphStore, user: Principal, node_id: UUID, *, depth: int, limit: int
 ) -> Neighbourhood:
-    """The neighbourhood as the API shows it (no nodes when the graph does not hold node_id)."""
-    found = graph.neighbourhood(user_id, node_id, depth, limit + 1)  # one more: was it cut?
-    kept = found.nodes[:limit]
+    """The neighbourhood as the API shows it (no nodes when the graph does not hold node_id,
+    or holds it as a memory that is no longer live)."""
+    found = graph.neighbourhood(user.user_id, node_id, depth, limit + 1)  # one more: was it cut?
+    live, _ = live_subgraph(db, user, found)
+    reached = _reachable(node_id, live, depth)
+    kept = [node for node in live.nodes if node.node_id in reached][:limit]
     ids = {node.node_id for node in kept}
-    edges = [e for e in found.edges if e.source_id in ids and e.target_id in ids]
+    edges = [e for e in live.edges if e.source_id in ids and e.target_id in ids]
     return Neighbourhood(
         center_id=node_id,
         depth=depth,
@@ -44,6 +50,22 @@ def neighbourhood_of(
         edges=edge_views(Subgraph(nodes=kept, edges=edges)),
         truncated=len(found.nodes) > limit,
     )
+
+
+def _reachable(center: UUID, subgraph: Subgraph, depth: int) -> set[UUID]:
+    """The nodes within depth hops of center over the subgraph's edges, either way (a node the
+    walk reached only through a hidden memory is no longer in reach)."""
+    if center not in {node.node_id for node in subgraph.nodes}:
+        return set()
+    adjacent: dict[UUID, set[UUID]] = {}
+    for edge in subgraph.edges:
+        adjacent.setdefault(edge.source_id, set()).add(edge.target_id)
+        adjacent.setdefault(edge.target_id, set()).add(edge.source_id)
+    reached, frontier = {center}, {center}
+    for _ in range(depth):
+        frontier = {n for node in frontier for n in adjacent.get(node, ())} - reached
+        reached |= frontier
+    return reached
 
 
 def node_view(node: GraphNode) -> GraphNodeView:

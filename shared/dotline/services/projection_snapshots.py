@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +18,7 @@ from dotline.db import Database
 from dotline.errors import ServiceUnavailable
 from dotline.models.graph_views import GraphProjection
 from dotline.ports.cache import Cache
+from dotline.services.memory_liveness import Liveness
 
 logger = logging.getLogger(__name__)
 
@@ -89,27 +91,40 @@ def remember(cache: Cache, user_id: UUID, projection: GraphProjection) -> None:
         logger.warning("graph projection not cached: the cache is unreachable")
 
 
-def fingerprint_at(cache: Cache, user_id: UUID, version: int) -> str | None:
-    """The fingerprint the user's graph had at this graph version, if recorded."""
+def fingerprint_at(cache: Cache, user_id: UUID, version: int) -> tuple[str, Liveness] | None:
+    """The fingerprint the user's live graph had at this graph version, with the memory
+    liveness answer it was cut by, if recorded."""
     try:
         value = cache.get_json(cache_keys.graph_projection_current(user_id))
     except ServiceUnavailable:
         return None
-    if isinstance(value, dict) and value.get("version") == version:
-        return str(value["fingerprint"])
-    return None
+    if not isinstance(value, dict) or value.get("version") != version or "liveness" not in value:
+        return None  # another version, or recorded before liveness was (computed again once)
+    stamps = value["liveness"]
+    liveness = Liveness(frozenset(), _stamp(stamps["next_expiry"]), _stamp(stamps["checked_at"]))
+    return str(value["fingerprint"]), liveness
 
 
-def record_fingerprint(cache: Cache, user_id: UUID, version: int, fingerprint: str) -> None:
-    """Remember that the graph had this fingerprint at this version."""
+def record_fingerprint(
+    cache: Cache, user_id: UUID, version: int, fingerprint: str, liveness: Liveness
+) -> None:
+    """Remember that the live graph had this fingerprint at this version, as of liveness."""
+    stamps = {
+        "next_expiry": liveness.next_expiry and liveness.next_expiry.isoformat(),
+        "checked_at": liveness.checked_at and liveness.checked_at.isoformat(),
+    }
     try:
         cache.set_json(
             cache_keys.graph_projection_current(user_id),
-            {"version": version, "fingerprint": fingerprint},
+            {"version": version, "fingerprint": fingerprint, "liveness": stamps},
             cache_keys.GRAPH_PROJECTION_TTL_S,
         )
     except ServiceUnavailable:
         logger.warning("graph version not cached: the cache is unreachable")
+
+
+def _stamp(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
 
 
 def _from_row(row: dict[str, Any]) -> GraphProjection:
