@@ -78,26 +78,22 @@ def write_with(store: PostgresVectors, embedder: Any, user_id: uuid.UUID) -> lis
     return items
 
 
-def mine(items: list[KnowledgeItem], user_id: uuid.UUID) -> list[KnowledgeItem]:
-    return [i for i in items if i.user_id == user_id]
-
-
 def test_items_of_the_old_model_are_re_embedded_with_the_current_one(
     store: PostgresVectors, owner: uuid.UUID
 ) -> None:
     new = WordLlamaEmbedder()
     write_with(store, OldEmbedder(), owner)
-    assert len(mine(store.stale(new.model_version, 10_000), owner)) == 3
+    assert len(store.stale(new.model_version, 10, user_ids=[owner])) == 3
 
     rewritten = reembed_stale(store, new, batch=2)
 
     assert rewritten >= 3
-    assert mine(store.stale(new.model_version, 10_000), owner) == []
+    assert store.stale(new.model_version, 10, user_ids=[owner]) == []
     (query,) = new.embed(["my new dog"])
     hits = store.search(owner, query, limit=3)
     assert hits[0].title == "Puppy"
     assert len(hits) == 3  # every item now has the new model's 256 dimensions
-    assert len(mine(store.stale(OldEmbedder.model_version, 10_000), owner)) == 3
+    assert len(store.stale(OldEmbedder.model_version, 10, user_ids=[owner])) == 3
 
 
 def test_a_newer_write_during_re_embedding_is_kept(
@@ -151,4 +147,4 @@ def test_the_cli_re_embeds_through_the_wired_stores(
 
     assert code == 0
     assert f"with {new.model_version}" in capsys.readouterr().out
-    assert mine(store.stale(new.model_version, 10_000), owner) == []
+    assert store.stale(new.model_version, 10, user_ids=[owner]) == []
