@@ -189,3 +189,28 @@ def rds() -> Iterator[redis.Redis]:
     conn = redis.Redis.from_url(REDIS_URL)
     yield conn
     conn.close()
+
+
+def park_pending_outbox(pg: psycopg.Connection[Any]) -> list[int]:
+    """Postpone every pending outbox row that exists now (other tests' leftovers) by a day, so a
+    real dispatcher started by a test delivers only what that test writes; returns their ids."""
+    rows = pg.execute(
+        "update private.outbox set next_attempt_at = now() + interval '1 day' "
+        "where status = 'pending' returning outbox_id"
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def unpark_outbox(pg: psycopg.Connection[Any], parked: list[int]) -> None:
+    """Make the parked rows due again."""
+    pg.execute(
+        "update private.outbox set next_attempt_at = now() where outbox_id = any(%s)", (parked,)
+    )
+
+
+@pytest.fixture
+def quiet_outbox(pg: psycopg.Connection[Any]) -> Iterator[None]:
+    """Park every pending row that exists now; put them back afterwards."""
+    parked = park_pending_outbox(pg)
+    yield
+    unpark_outbox(pg, parked)

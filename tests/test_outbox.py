@@ -31,22 +31,6 @@ def db(settings: Settings) -> Iterator[Database]:
     database.close()
 
 
-@pytest.fixture
-def quiet_outbox(pg: psycopg.Connection[Any]) -> Iterator[None]:
-    """Park every pending row that exists now; put them back afterwards."""
-    parked = [
-        row[0]
-        for row in pg.execute(
-            "update private.outbox set next_attempt_at = now() + interval '1 day' "
-            "where status = 'pending' returning outbox_id"
-        ).fetchall()
-    ]
-    yield
-    pg.execute(
-        "update private.outbox set next_attempt_at = now() where outbox_id = any(%s)", (parked,)
-    )
-
-
 class Recorder:
     """A `post` that answers from a script of statuses (or exceptions) and keeps the bodies."""
 
