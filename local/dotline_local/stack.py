@@ -179,6 +179,10 @@ def dev(report: Report) -> None:
         except KeyboardInterrupt:
             report("stopping")
         finally:
+            # A second Ctrl-C (or a TERM to every process of the job) must not cut the clean-up
+            # short and leave the other services running.
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, signal.SIG_IGN)
             for child in reversed(children):
                 daemons.stop_child(child)
 
@@ -191,7 +195,7 @@ def _demo_instructions() -> str:
         f"\nAccess token for the demo user {DEMO_EMAIL}; try:\n\n"
         f"export TOKEN={token}\n"
         f'curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:{GATEWAY_PORT}/v1/me\n\n'
-        "Ctrl-C stops the gateway and the REST face."
+        "Ctrl-C stops the gateway and every service it started (REST face, S3, Auth)."
     )
 
 
