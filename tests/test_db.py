@@ -161,3 +161,82 @@ def test_unreachable_database_is_service_unavailable(settings: Settings) -> None
 
     with pytest.raises(ServiceUnavailable), database.as_service():
         pass
+
+
+# fetch_as_user / fetch_as_service: one statement, begin to commit in one round trip.
+
+
+def test_one_round_trip_fetch_runs_as_the_caller_under_rls(db: Database, make_user: Any) -> None:
+    user, other = make_user(), make_user()
+
+    mine = db.fetch_as_user(principal(user), "select user_id, current_user as role from profiles")
+    theirs = db.fetch_as_user(
+        principal(user), "select * from profiles where user_id = %(id)s", {"id": other.user_id}
+    )
+    service = db.fetch_as_service("select current_user as role, auth.uid() as uid")
+
+    assert mine == [{"user_id": user.user_id, "role": "authenticated"}]
+    assert theirs == []
+    assert service == [{"role": "service_role", "uid": None}]
+
+
+def test_one_round_trip_write_is_committed_and_a_statement_without_rows_gives_none(
+    db: Database, make_user: Any, pg: psycopg.Connection[Any]
+) -> None:
+    user = make_user()
+
+    rows = db.fetch_as_user(
+        principal(user),
+        "update profiles set display_name = 'Ada' where user_id = %(id)s",
+        {"id": user.user_id},
+    )
+
+    assert rows == []
+    seen = pg.execute("select display_name from profiles where user_id = %s", (user.user_id,))
+    assert seen.fetchone()[0] == "Ada"  # another connection sees it: committed
+
+
+def test_one_round_trip_refusal_is_translated_and_changes_nothing(
+    db: Database, make_user: Any
+) -> None:
+    user = make_user()
+    change = (
+        "update profiles set display_name = 'no', data_retention_days = 10 where user_id = %(id)s"
+    )
+
+    with pytest.raises(InvalidRequest) as caught:
+        db.fetch_as_user(principal(user), change, {"id": user.user_id})
+    after = db.fetch_as_user(
+        principal(user), "select display_name, current_user as role from profiles"
+    )
+
+    assert caught.value.extensions["constraint"] == "profiles_data_retention_days_range"
+    assert after == [{"display_name": None, "role": "authenticated"}]  # rolled back, reusable
+
+
+def test_one_round_trip_fetch_replaces_a_dropped_connection_once(
+    db: Database, make_user: Any, pg: psycopg.Connection[Any]
+) -> None:
+    user = make_user()
+    (first,) = db.fetch_as_user(principal(user), "select pg_backend_pid() as pid")
+    pg.execute("select pg_terminate_backend(%s)", (first["pid"],))
+
+    (row,) = db.fetch_as_user(principal(user), "select pg_backend_pid() as pid, auth.uid() as uid")
+
+    assert row["pid"] != first["pid"]
+    assert row["uid"] == user.user_id
+
+
+def test_one_round_trip_timeout_is_service_unavailable_and_the_connection_stays_usable(
+    settings: Settings,
+) -> None:
+    database = Database(settings.model_copy(update={"db_statement_timeout_ms": 100}))
+    try:
+        with pytest.raises(ServiceUnavailable) as caught:
+            database.fetch_as_service("select pg_sleep(2)")
+        (row,) = database.fetch_as_service("select 1 as ok")
+    finally:
+        database.close()
+
+    assert "too long" in caught.value.detail
+    assert row == {"ok": 1}

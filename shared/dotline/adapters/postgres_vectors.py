@@ -198,15 +198,15 @@ class PostgresVectors:
 
     def _matrix(self, user_id: UUID) -> VectorMatrix | None:
         """The user's matrix: cached if their version has not moved, else loaded anew."""
+        versions = self._db.fetch_as_service(USER_VERSION, {"user_id": user_id})
+        if not versions:
+            return None  # never written, or erased
+        version = int(versions[0]["version"])
+        cached = self._cache.get(user_id, version)
+        if cached is not None:
+            return cached
+        # Rows read after the version may be newer than it; the next search then reloads.
         with self._db.as_service() as tx:
-            row = tx.execute(USER_VERSION, {"user_id": user_id}).fetchone()
-            if row is None:
-                return None  # never written, or erased
-            version = int(row["version"])
-            cached = self._cache.get(user_id, version)
-            if cached is not None:
-                return cached
-            # Rows read after the version may be newer than it; the next search then reloads.
             records = tx.execute(USER_ROWS, {"user_id": user_id}, binary=True).fetchall()
         matrix = VectorMatrix.build(version, records)
         self._cache.put(user_id, matrix)

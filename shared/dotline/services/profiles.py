@@ -29,17 +29,16 @@ _PROFILE_COLUMNS = sql.SQL(
 
 def get_profile(db: Database, user: Principal) -> Profile:
     """The caller's profile; NotFound if Auth has no profile for them."""
-    with db.as_user(user) as tx:
-        tx.execute(
-            sql.SQL("select {} from public.profiles where user_id = %(user_id)s").format(
-                _PROFILE_COLUMNS
-            ),
-            {"user_id": user.user_id},
-        )
-        row = tx.fetchone()
-    if row is None:
+    rows = db.fetch_as_user(
+        user,
+        sql.SQL("select {} from public.profiles where user_id = %(user_id)s").format(
+            _PROFILE_COLUMNS
+        ),
+        {"user_id": user.user_id},
+    )
+    if not rows:
         raise NotFound("No profile exists for this user.")
-    return Profile.model_validate(row)
+    return Profile.model_validate(rows[0])
 
 
 def update_profile(db: Database, user: Principal, change: ProfileUpdate) -> Profile:

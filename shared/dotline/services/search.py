@@ -112,8 +112,7 @@ def _gather(
     unavailable: list[Any],
 ) -> tuple[dict[Key, Candidate], dict[Key, float]]:
     """Every channel's candidates (re-read where needed) and their fused relevance."""
-    with db.as_user(user) as tx:
-        rows = tx.execute(_CANDIDATES, _params(query, [], filters)).fetchall()
+    rows = db.fetch_as_user(user, _CANDIDATES, _params(query, [], filters))
     pool = {(r["entity_type"], r["entity_id"]): Candidate(r) for r in rows}
     vector_query = without_entity_names(query, rows)
     nearest = vector_channel(user.user_id, vector_query, filters, embedder, vectors, unavailable)
@@ -156,9 +155,7 @@ def _reread(
     missing = [key[1] for key, candidate in pool.items() if not candidate.row]
     if not missing:
         return
-    with db.as_user(user) as tx:
-        found = tx.execute(_ROWS, _params("", missing, filters)).fetchall()
-    for row in found:
+    for row in db.fetch_as_user(user, _ROWS, _params("", missing, filters)):
         candidate = pool.get((row["entity_type"], row["entity_id"]))
         if candidate is not None:  # None: indexed under another type than its row's
             candidate.row = row
