@@ -143,3 +143,79 @@ def test_requests_proceed_with_a_warning_when_redis_is_unreachable(
     assert "RateLimit-Remaining" not in first["headers"]
     assert any("failing open" in r.getMessage() for r in caplog.records)
     assert time.monotonic() - started < 0.05  # paused: no second trip to a dead Redis
+
+
+class CountingTransport(httpx.BaseTransport):
+    """The real transport, counting the HTTP requests that reach the REST face."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.requests = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        return self.inner.handle_request(request)
+
+
+@pytest.fixture
+def counted_limits(redis_rest: str, settings: Settings) -> Iterator[tuple[Any, CountingTransport]]:
+    from dotline.adapters.upstash_rate_limits import UpstashRateLimits
+    from dotline.adapters.upstash_redis import redis_from_settings
+
+    client = redis_from_settings(settings.model_copy(update={"upstash_redis_rest_url": redis_rest}))
+    transport = CountingTransport()
+    client._http._client = httpx.Client(transport=transport, timeout=10)
+    yield UpstashRateLimits(client), transport
+    client._http._client.close()
+
+
+def test_two_limits_are_counted_in_one_round_trip_as_the_library_counts_them(
+    counted_limits: tuple[Any, CountingTransport], settings: Settings, redis_rest: str
+) -> None:
+    from upstash_ratelimit import Ratelimit, SlidingWindow
+
+    from dotline.adapters.upstash_redis import redis_from_settings
+    from dotline.cache_keys import rate_limit_prefix
+    from dotline.ports.cache import RatePolicy
+
+    limits, transport = counted_limits
+    per_ip = RatePolicy(name="test-both-ip", max_requests=5, window_s=60)
+    per_user = RatePolicy(name="test-both-user", max_requests=3, window_s=60)
+    ip, user = fresh_loopback_ip(), str(random.getrandbits(64))
+
+    first = limits.check_many([(per_ip, ip), (per_user, user)])
+    second = limits.check_many([(per_ip, ip), (per_user, user)])
+
+    assert transport.requests == 2  # one HTTP request per call, for both windows
+    assert [(d.limit, d.remaining, d.allowed) for d in first] == [(5, 4, True), (3, 2, True)]
+    assert [(d.remaining, d.allowed) for d in second] == [(3, True), (1, True)]
+    # The same windows upstash-ratelimit's own Ratelimit.limit counts in.
+    client = redis_from_settings(settings.model_copy(update={"upstash_redis_rest_url": redis_rest}))
+    library = Ratelimit(
+        redis=client,
+        limiter=SlidingWindow(max_requests=3, window=60),
+        prefix=rate_limit_prefix(per_user.name),
+    )
+    assert library.limit(user).remaining == 0
+    assert [d.allowed for d in limits.check_many([(per_ip, ip), (per_user, user)])] == [True, False]
+
+
+def test_an_authenticated_request_spends_its_address_and_its_user_at_once(
+    limited: str, make_user: Callable[[], User]
+) -> None:
+    import redis
+
+    address, user = fresh_loopback_ip(), make_user()
+    with client_from(limited, address) as api:
+        response = api.get("/v1/limited/user", headers=user.headers)
+        bad_token = api.get("/v1/limited/user", headers={"Authorization": "Bearer nope"})
+
+    assert response.status_code == 200
+    assert response.headers["RateLimit-Remaining"] == "2"  # the user's 3 is the tighter limit
+    assert bad_token.status_code == 401
+    raw = redis.Redis.from_url("redis://127.0.0.1:6379/0", decode_responses=True)
+    try:
+        spent = sum(int(raw.get(k) or 0) for k in raw.scan_iter(f"rate_limit:api:{address}:*"))
+    finally:
+        raw.close()
+    assert spent == 2  # the address counted both, the refused token too

@@ -81,21 +81,28 @@ def entry(
     rate_limit: RatePolicy | None = USER_DEFAULT,
     ip_rate_limit: RatePolicy | None = IP_DEFAULT,
 ) -> LambdaHandler:
-    """The Lambda handler for `app`: limits per IP, authenticates (unless public) and limits per
-    user, resolves, logs one line. A limit of None switches that limit off."""
+    """The Lambda handler for `app`: authenticates (unless public), limits per client address
+    and per user (one Redis round trip), resolves, logs one line. A limit of None switches that
+    limit off."""
     limits = RequestLimits(per_user=rate_limit, per_ip=ip_rate_limit)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         started = time.perf_counter()
         request = event.get("requestContext") or {}
         quota = limits.quota()
+        source_ip = (request.get("http") or {}).get("sourceIp")
         try:
-            quota.admit_ip((request.get("http") or {}).get("sourceIp"))
-            if not public:  # before validation, so a stranger learns nothing from a 422
+            if public:
+                quota.admit(source_ip)
+            else:  # before validation, so a stranger learns nothing from a 422
                 headers = event.get("headers") or {}
-                principal = deps().tokens.verify(headers.get("authorization"))
+                try:
+                    principal = deps().tokens.verify(headers.get("authorization"))
+                except Unauthenticated:
+                    quota.admit(source_ip)  # a flood of bad tokens still spends the address's
+                    raise
                 app.append_context(principal=principal)
-                quota.admit_user(principal.user_id)
+                quota.admit(source_ip, principal.user_id)  # both limits in one round trip
             response = app.resolve(event, context)
         except (Unauthenticated, RateLimited) as exc:
             response = _as_lambda_result(_problem(event.get("rawPath"), exc))

@@ -43,17 +43,21 @@ class RequestLimits:
         """A fresh tally for one request."""
         return Quota(self)
 
-    def check(self, policy: RatePolicy, identifier: str) -> RateDecision | None:
-        """The decision for one request, or None while limits are paused by an outage."""
-        if time.monotonic() < self._paused_until:
+    def check(self, checks: list[tuple[RatePolicy, str]]) -> list[RateDecision] | None:
+        """The decisions for one request (one round trip), or None while limits are paused by
+        an outage."""
+        if not checks or time.monotonic() < self._paused_until:
             return None
         try:
-            return deps().rate_limits.check(policy, identifier)
+            return deps().rate_limits.check_many(checks)
         except ServiceUnavailable:
             self._paused_until = time.monotonic() + OUTAGE_PAUSE_S
             logger.warning(
                 "rate limits unavailable; failing open",
-                extra={"policy": policy.name, "pause_s": OUTAGE_PAUSE_S},
+                extra={
+                    "policies": [policy.name for policy, _ in checks],
+                    "pause_s": OUTAGE_PAUSE_S,
+                },
             )
             return None
 
@@ -65,15 +69,21 @@ class Quota:
     limits: RequestLimits
     tightest: RateDecision | None = None
 
-    def admit_ip(self, source_ip: str | None) -> None:
-        """Count the request against its client address (RateLimited past the limit)."""
+    def admit(self, source_ip: str | None, user_id: object | None = None) -> None:
+        """Count the request against its client address and, once authenticated, its caller,
+        both in one round trip (RateLimited past either limit; both are counted)."""
+        checks = []
         if self.limits.per_ip and source_ip and source_ip not in LOCAL_SOURCES:
-            self._admit(self.limits.per_ip, source_ip)
-
-    def admit_user(self, user_id: object) -> None:
-        """Count the request against its caller (RateLimited past the limit)."""
-        if self.limits.per_user:
-            self._admit(self.limits.per_user, str(user_id))
+            checks.append((self.limits.per_ip, source_ip))
+        if self.limits.per_user and user_id is not None:
+            checks.append((self.limits.per_user, str(user_id)))
+        for decision in self.limits.check(checks) or []:
+            self._note(decision)
+        if self.tightest is not None and not self.tightest.allowed:
+            retry_after_s = _seconds_until(self.tightest.reset_at_s)
+            raise RateLimited(
+                f"Too many requests; try again in {retry_after_s} s.", retry_after_s=retry_after_s
+            )
 
     def headers(self) -> dict[str, str]:
         """RateLimit-* headers for the tightest limit (and Retry-After once it is spent)."""
@@ -90,17 +100,15 @@ class Quota:
             headers["Retry-After"] = str(reset_s)
         return headers
 
-    def _admit(self, policy: RatePolicy, identifier: str) -> None:
-        decision = self.limits.check(policy, identifier)
-        if decision is None:
-            return
-        if self.tightest is None or not decision.allowed or _tighter(decision, self.tightest):
+    def _note(self, decision: RateDecision) -> None:
+        """Keep the tightest decision: a refusal over any allowance, else the least left."""
+        current = self.tightest
+        if (
+            current is None
+            or (current.allowed and not decision.allowed)
+            or (current.allowed == decision.allowed and _tighter(decision, current))
+        ):
             self.tightest = decision
-        if not decision.allowed:
-            raise RateLimited(
-                f"Too many requests; try again in {_seconds_until(decision.reset_at_s)} s.",
-                retry_after_s=_seconds_until(decision.reset_at_s),
-            )
 
 
 def _tighter(a: RateDecision, b: RateDecision) -> bool:

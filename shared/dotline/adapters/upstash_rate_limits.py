@@ -1,45 +1,80 @@
-"""Rate limits on Upstash Redis: one upstash-ratelimit sliding window per policy."""
+"""Rate limits on Upstash Redis: upstash-ratelimit's sliding window, one per policy.
+
+`check_many` sends the windows of several limits (a request's client address and its user) in one
+Upstash pipeline, one HTTP round trip instead of one each. It drives the library's own limiter
+steps (`_limit`: the command to send, then the decision from its reply; the same steps its
+`Ratelimit.limit` drives), so keys, script and decisions stay exactly the library's.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from dotline.adapters.upstash_cache import redis_errors
 from dotline.cache_keys import rate_limit_prefix
 from dotline.ports.cache import RateDecision, RatePolicy
 
 if TYPE_CHECKING:
-    from upstash_ratelimit import Ratelimit
+    from upstash_ratelimit import SlidingWindow
     from upstash_redis import Redis
 
 
 class UpstashRateLimits:
-    """Counts requests per policy and identifier; each check is one Redis round trip."""
+    """Counts requests per policy and identifier; each call is one Redis round trip."""
 
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
-        self._limiters: dict[RatePolicy, Ratelimit] = {}
+        self._limiters: dict[RatePolicy, SlidingWindow] = {}
 
     def check(self, policy: RatePolicy, identifier: str) -> RateDecision:
         """Count one request for identifier under policy and say whether it is within the limit."""
-        with redis_errors():
-            response = self._limiter(policy).limit(identifier)
-        return RateDecision(
-            allowed=response.allowed,
-            limit=response.limit,
-            remaining=response.remaining,
-            reset_at_s=response.reset,
-        )
+        return self.check_many([(policy, identifier)])[0]
 
-    def _limiter(self, policy: RatePolicy) -> Ratelimit:
+    def check_many(self, checks: Sequence[tuple[RatePolicy, str]]) -> list[RateDecision]:
+        """`check` for each (policy, identifier), in order, in one round trip."""
+        if not checks:
+            return []
+        steps = [
+            self._limiter(policy)._limit(f"{rate_limit_prefix(policy.name)}:{identifier}")
+            for policy, identifier in checks
+        ]
+        # Each step yields the command it needs, or a falsy name when it needs none.
+        commands: list[tuple[str | None, Any]] = [next(step) for step in steps]
+        sent = [(name, args) for name, args in commands if name]
+        with redis_errors():
+            replies = self._send(sent)
+        answers = iter(replies)
+        decisions = []
+        for step, (needed, _) in zip(steps, commands, strict=True):
+            response = step.send(next(answers)) if needed else next(step)
+            decisions.append(
+                RateDecision(
+                    allowed=response.allowed,
+                    limit=response.limit,
+                    remaining=response.remaining,
+                    reset_at_s=response.reset,
+                )
+            )
+        return decisions
+
+    def _send(self, commands: list[tuple[str, Any]]) -> list[Any]:
+        """The replies to `commands`: one plain request for one, one pipeline for several."""
+        if len(commands) == 1:
+            name, args = commands[0]
+            return [getattr(self._redis, name)(*args)]
+        if not commands:
+            return []
+        pipeline = self._redis.pipeline()
+        for name, args in commands:
+            getattr(pipeline, name)(*args)
+        return list(pipeline.exec())
+
+    def _limiter(self, policy: RatePolicy) -> SlidingWindow:
         limiter = self._limiters.get(policy)
         if limiter is None:
-            from upstash_ratelimit import Ratelimit, SlidingWindow
+            from upstash_ratelimit import SlidingWindow
 
-            limiter = Ratelimit(
-                redis=self._redis,
-                limiter=SlidingWindow(max_requests=policy.max_requests, window=policy.window_s),
-                prefix=rate_limit_prefix(policy.name),
-            )
+            limiter = SlidingWindow(max_requests=policy.max_requests, window=policy.window_s)
             self._limiters[policy] = limiter
         return limiter

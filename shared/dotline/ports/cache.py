@@ -55,3 +55,6 @@ class RateLimits(Protocol):
 
     def check(self, policy: RatePolicy, identifier: str) -> RateDecision:
         """Count one request for identifier under policy and say whether it is within the limit."""
+
+    def check_many(self, checks: Sequence[tuple[RatePolicy, str]]) -> list[RateDecision]:
+        """`check` for each (policy, identifier), in order, in one round trip."""
