@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -39,6 +40,10 @@ from dotline.services.search_channels import channel_scores, vector_channel, wit
 from dotline.services.search_graph import INDEXED_TYPES, Candidate, Key, expand_through_graph
 
 logger = logging.getLogger(__name__)
+
+# The vector channel's thread beside the text channel's query (one per search in flight; a
+# Lambda container serves one at a time, the local gateway several).
+_WORKERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search-vectors")
 
 TEXT_CANDIDATES = 50
 MAX_DEPTH = 100  # hits a search pages through in all (offset + limit)
@@ -111,11 +116,28 @@ def _gather(
     graph: GraphStore,
     unavailable: list[Any],
 ) -> tuple[dict[Key, Candidate], dict[Key, float]]:
-    """Every channel's candidates (re-read where needed) and their fused relevance."""
-    rows = db.fetch_as_user(user, _CANDIDATES, _params(query, [], filters))
+    """Every channel's candidates (re-read where needed) and their fused relevance.
+
+    The vector channel starts on the whole query in a worker thread while Postgres finds the text
+    candidates (both mostly wait: on the server, on numpy); only when the text channel named one
+    of the caller's concepts does the vector channel run again, on the rest of the question."""
+    speculative: list[Any] = []
+    ahead = _WORKERS.submit(
+        vector_channel, user.user_id, query, filters, embedder, vectors, speculative
+    )
+    try:
+        rows = db.fetch_as_user(user, _CANDIDATES, _params(query, [], filters))
+    finally:
+        whole_query = ahead.result()
     pool = {(r["entity_type"], r["entity_id"]): Candidate(r) for r in rows}
     vector_query = without_entity_names(query, rows)
-    nearest = vector_channel(user.user_id, vector_query, filters, embedder, vectors, unavailable)
+    if vector_query == query:
+        nearest = whole_query
+        unavailable.extend(speculative)
+    else:
+        nearest = vector_channel(
+            user.user_id, vector_query, filters, embedder, vectors, unavailable
+        )
     for key, score in nearest.items():
         pool.setdefault(key, Candidate(row={})).vector_similarity = score
     channels = channel_scores(pool)
