@@ -219,3 +219,23 @@ def test_an_authenticated_request_spends_its_address_and_its_user_at_once(
     finally:
         raw.close()
     assert spent == 2  # the address counted both, the refused token too
+
+
+def test_a_read_refused_while_it_ran_commits_nothing(
+    limited: str, make_user: Callable[[], User], pg: Any
+) -> None:
+    # The check of a GET is in flight while the route runs; its commit waits for the verdict.
+    user = make_user()
+    with httpx.Client(base_url=limited, timeout=10) as api:
+        allowed = [
+            api.get("/v1/limited/touch", params={"name": n}, headers=user.headers)
+            for n in ("first", "second", "third")
+        ]
+        refused = api.get("/v1/limited/touch", params={"name": "fourth"}, headers=user.headers)
+
+    assert [r.status_code for r in allowed] == [200, 200, 200]
+    assert refused.status_code == 429
+    assert refused.json()["type"].endswith("/rate-limited")
+    assert int(refused.headers["Retry-After"]) >= 1
+    name = pg.execute("select display_name from profiles where user_id = %s", (user.user_id,))
+    assert name.fetchone()[0] == "third"  # the refused read's write was rolled back

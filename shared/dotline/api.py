@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from dotline import admission
 from dotline.auth import Principal
 from dotline.bootstrap import deps
 from dotline.errors import DotlineError, InvalidRequest, NotFound, RateLimited, Unauthenticated
@@ -91,10 +92,9 @@ def entry(
         request = event.get("requestContext") or {}
         quota = limits.quota()
         source_ip = (request.get("http") or {}).get("sourceIp")
+        user_id = None
         try:
-            if public:
-                quota.admit(source_ip)
-            else:  # before validation, so a stranger learns nothing from a 422
+            if not public:  # before validation, so a stranger learns nothing from a 422
                 headers = event.get("headers") or {}
                 try:
                     principal = deps().tokens.verify(headers.get("authorization"))
@@ -102,8 +102,15 @@ def entry(
                     quota.admit(source_ip)  # a flood of bad tokens still spends the address's
                     raise
                 app.append_context(principal=principal)
-                quota.admit(source_ip, principal.user_id)  # both limits in one round trip
-            response = app.resolve(event, context)
+                user_id = principal.user_id
+            # Both limits in one round trip; a read runs while it is in flight (its commits
+            # wait for the verdict, see dotline.admission), anything else after it.
+            if event.get("requestContext", {}).get("http", {}).get("method") == "GET":
+                with admission.in_flight(lambda: quota.admit(source_ip, user_id)):
+                    response = app.resolve(event, context)
+            else:
+                quota.admit(source_ip, user_id)
+                response = app.resolve(event, context)
         except (Unauthenticated, RateLimited) as exc:
             response = _as_lambda_result(_problem(event.get("rawPath"), exc))
         finally:

@@ -19,6 +19,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql as pg_sql
 from psycopg.rows import dict_row
 
+from dotline import admission
 from dotline.auth import Principal
 from dotline.errors import Conflict, DotlineError, Forbidden, InvalidRequest, ServiceUnavailable
 from dotline.settings import Settings
@@ -83,6 +84,7 @@ class Database:
         try:
             with conn.cursor() as cur:
                 yield cur
+            admission.wait()  # a request refused meanwhile commits nothing
             conn.execute("commit")
         except BaseException as exc:
             _rollback(conn)
@@ -97,13 +99,20 @@ class Database:
         for attempt in (1, 2):
             conn = self._connection()
             cur = conn.cursor()
+            # While the request's rate-limit check is in flight the commit waits for it: one
+            # round trip more, instead of waiting for the check before the statement.
+            commit_now = admission.admitted()
             try:
                 with conn.pipeline():  # leaving it sends everything and reads every reply
                     conn.execute("begin")
                     conn.execute(_BEGIN_AS, settings)
                     cur.execute(sql, params)
-                    conn.execute("commit")
-                return cur.fetchall() if cur.description else []
+                    if commit_now:
+                        conn.execute("commit")
+                rows = cur.fetchall() if cur.description else []
+                if not commit_now:
+                    self._commit_once_admitted(conn)
+                return rows
             except psycopg.Error as exc:
                 if not (conn.broken or conn.closed):  # the server refused the statement
                     _rollback(conn)
@@ -115,6 +124,14 @@ class Database:
             finally:
                 cur.close()
         raise AssertionError("unreachable")
+
+    def _commit_once_admitted(self, conn: psycopg.Connection[dict[str, Any]]) -> None:
+        try:
+            admission.wait()
+        except BaseException:
+            _rollback(conn)
+            raise
+        conn.execute("commit")
 
     def _settings(self, role: str, claims: dict[str, Any]) -> dict[str, str]:
         return {
