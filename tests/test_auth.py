@@ -177,3 +177,28 @@ def test_asymmetric_project_rejects_forgeries(
     }[case]
 
     assert_unauthenticated(get_me(jwks_gateway, f"Bearer {token}"))
+
+
+def test_a_verified_token_is_kept_until_it_expires(
+    make_user: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dotline.auth as auth
+
+    verifier = auth.TokenVerifier(settings)
+    user = make_user()
+    # Expired 29 s ago: still within the clock-skew leeway (30 s) for about a second.
+    token = hs256(claims_for(user, settings, exp=int(time.time()) - auth.CLOCK_SKEW_S + 1))
+    first = verifier.verify(f"Bearer {token}")
+    calls: list[str] = []
+    monkeypatch.setattr(verifier, "_verify", lambda t: calls.append(t) or first)
+
+    again = verifier.verify(f"Bearer {token}")
+
+    assert again is first and calls == []  # kept: not verified again
+    monkeypatch.undo()
+    other = hs256(claims_for(user, settings), secret="not-the-project-secret-" + "x" * 20)
+    with pytest.raises(auth.Unauthenticated):
+        verifier.verify(f"Bearer {other}")  # another token is verified, and refused
+    time.sleep(1.2)  # past exp + leeway: the kept entry is dropped
+    with pytest.raises(auth.Unauthenticated, match="expired"):
+        verifier.verify(f"Bearer {token}")

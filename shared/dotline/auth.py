@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -16,6 +18,9 @@ ASYMMETRIC_ALGORITHMS = frozenset({"ES256", "RS256"})
 REQUIRED_CLAIMS = ["exp", "sub", "aud", "iss"]
 JWKS_TIMEOUT_S = 3
 CLOCK_SKEW_S = 30
+# Tokens verified before, kept until they expire: an app sends the same token with every request
+# for up to an hour, and verifying it again costs more than the rest of a simple read's Python.
+VERIFIED_TOKENS_KEPT = 1024
 
 
 @dataclass(frozen=True)
@@ -49,10 +54,28 @@ class TokenVerifier:
         self._jwks_ttl_s = settings.jwks_cache_ttl_s
         self._jwks: jwt.PyJWKClient | None = None
         self._jwks_lock = threading.Lock()
+        self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._verified_lock = threading.Lock()
 
     def verify(self, authorization: str | None) -> Principal:
         """The principal behind an `Authorization: Bearer` header, or Unauthenticated."""
         token = _bearer_token(authorization)
+        with self._verified_lock:
+            kept = self._verified.get(token)
+            if kept is not None:
+                if time.time() < kept[0]:
+                    self._verified.move_to_end(token)
+                    return kept[1]
+                del self._verified[token]  # expired since: verified again, and refused
+        principal = self._verify(token)
+        expires_at = float(principal.claims["exp"]) + CLOCK_SKEW_S
+        with self._verified_lock:
+            self._verified[token] = (expires_at, principal)
+            if len(self._verified) > VERIFIED_TOKENS_KEPT:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
