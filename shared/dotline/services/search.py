@@ -165,7 +165,7 @@ def _ranked(
     scores = {key: _score(c, fused.get(key, 0.0) + c.graph_score, now) for key, c in live.items()}
     scores = ranking.below_successors(scores, successors)
     scored = [(round(scores[key], 6), c) for key, c in live.items()]
-    scored.sort(key=lambda pair: (-pair[0], str(pair[1].row["entity_id"])))
+    scored.sort(key=lambda pair: (-pair[0], pair[1].row["entity_id"]))
     return scored[:MAX_DEPTH]
 
 
