@@ -5,9 +5,10 @@ Each of --users users gets --memories memories of the generated corpus
 (local/dotline_local/search_corpus.py: things done with people at places, filler diary lines),
 their people as concepts, vectors and graph links (INVOLVES) written through the ports. The
 queries are the retrieval benchmark's questions (paraphrased, by name and place, needing a graph
-hop). Per request, in turn: the search through the gateway (embedding, one Postgres call for the
-text candidates, vector search, one graph call for the top hits' neighbours, one Postgres call
-re-reading what only the vectors or the graph found, ranking, the HTTP hop); the same search
+hop). Per request, in turn: the search through the gateway (the token, the rate-limit round trip
+in flight beside the search; one Postgres call for the text candidates with the embedding and
+vector search beside it in a worker thread, one graph call for the top hits' neighbours, one
+Postgres call re-reading what only the vectors or the graph found, ranking, the HTTP hop); the same search
 in-process (the service call alone: no HTTP, auth or rate limit); the bare vector search
 in-process (embedding + the port's search, warm matrix); the bare full-text SQL in-process
 (api.search_candidates as the user, text only); GET /v1/me through the gateway. Several users keep each under the per-user rate limit
