@@ -1,5 +1,5 @@
 """GET /v1/search at 10k memories for one user, through the gateway, against the bare vector
-search and the bare full-text SQL in the same run (and GET /v1/me as the gateway's own floor).
+search and the bare full-text SQL in the same run (and GET /v1/me and GET /health as floors).
 
 Each of --users users gets --memories memories of the generated corpus
 (local/dotline_local/search_corpus.py: things done with people at places, filler diary lines),
@@ -8,12 +8,15 @@ queries are the retrieval benchmark's questions (paraphrased, by name and place,
 hop). Per request, in turn: the search through the gateway (the token, the rate-limit round trip
 in flight beside the search; one Postgres call for the text candidates with the embedding and
 vector search beside it in a worker thread, one graph call for the top hits' neighbours, one
-Postgres call re-reading what only the vectors or the graph found, ranking, the HTTP hop); the same search
-in-process (the service call alone: no HTTP, auth or rate limit); the bare vector search
+Postgres call re-reading what only the vectors or the graph found, ranking, the HTTP hop); the
+same search in-process (the service call alone: no HTTP, auth or rate limit); the bare vector search
 in-process (embedding + the port's search, warm matrix); the bare full-text SQL in-process
-(api.search_candidates as the user, text only); GET /v1/me through the gateway. Several users keep each under the per-user rate limit
-(120/min), several client addresses under the per-address one (300/min). Prints p50/p95 of
-each, the ratios, and whether the search p95 is within 20 ms. Everything stored is removed.
+(api.search_candidates as the user, text only); GET /v1/me through the gateway (the floor of a
+function: token, rate limit, one small query); GET /health (the floor of the HTTP hop alone: this
+client, uvicorn and the gateway's middleware, no function). Several users keep each under the
+per-user rate limit (120/min), several client addresses under the per-address one (300/min).
+Prints p50/p95 of each, the ratios, and whether the search p95 is within 20 ms. Everything
+stored is removed.
 
 Run with `uv run python bench/bench_search.py` with the stack up (`make up`).
 """
@@ -77,7 +80,7 @@ def run(
     ]
     client = cycle(clients)
     samples: dict[str, list[float]] = {
-        "search": [], "in-process": [], "vector": [], "full text": [], "me": []
+        "search": [], "in-process": [], "vector": [], "full text": [], "me": [], "health": []
     }  # fmt: skip
     try:
         for loaded, me_user in users:
@@ -98,6 +101,7 @@ def run(
                         loaded.user_id, deps.embedder.embed([q])[0], limit=50)),  # noqa: B023
                     "full text": timed(lambda: _text_only(deps, user, q)),  # noqa: B023
                     "me": timed(lambda: _ok(via.get("/v1/me", headers=me_headers))),  # noqa: B023
+                    "health": timed(lambda: _ok(via.get("/health"))),  # noqa: B023
                 }  # fmt: skip
                 if i >= args.warmup:
                     for name, ms in figures.items():
@@ -131,7 +135,7 @@ def report(samples: dict[str, list[float]], args: argparse.Namespace) -> None:
         p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
         print(f"  {name:10s} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms")
     search_p50, search_p95 = (percentile(samples["search"], q) for q in (0.5, 0.95))
-    for name in ("in-process", "vector", "full text", "me"):
+    for name in ("in-process", "vector", "full text", "me", "health"):
         base50, base95 = (percentile(samples[name], q) for q in (0.5, 0.95))
         print(
             f"  search / {name:9s}: p50 {search_p50 / base50:5.1f}x   p95 {search_p95 / base95:5.1f}x"
