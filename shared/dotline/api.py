@@ -91,7 +91,8 @@ def entry(
         started = time.perf_counter()
         request = event.get("requestContext") or {}
         quota = limits.quota()
-        source_ip = (request.get("http") or {}).get("sourceIp")
+        http = request.get("http") or {}
+        source_ip = http.get("sourceIp")
         user_id = None
         try:
             if not public:  # before validation, so a stranger learns nothing from a 422
@@ -105,7 +106,7 @@ def entry(
                 user_id = principal.user_id
             # Both limits in one round trip; a read runs while it is in flight (its commits
             # wait for the verdict, see dotline.admission), anything else after it.
-            if event.get("requestContext", {}).get("http", {}).get("method") == "GET":
+            if http.get("method") == "GET":
                 with admission.in_flight(lambda: quota.admit(source_ip, user_id)):
                     response = app.resolve(event, context)
             else:
@@ -120,7 +121,7 @@ def entry(
             "request",
             extra={
                 "request_id": request.get("requestId"),
-                "method": (request.get("http") or {}).get("method"),
+                "method": http.get("method"),
                 "route": event.get("routeKey"),
                 "status": response.get("statusCode"),
                 "latency_ms": round((time.perf_counter() - started) * 1000, 2),
