@@ -161,6 +161,25 @@ def test_wordllama_loads_from_its_wheel_with_no_network(tmp_path: Any) -> None:
     assert list(tmp_path.iterdir()) == []  # nothing cached under the home directory
 
 
+def test_loading_wordllama_leaves_the_root_logger_as_it_was() -> None:
+    # wordllama calls logging.basicConfig(level=INFO) on import: in a process without a root
+    # handler of its own every library's INFO line went to stderr, and ours twice.
+    probe = (
+        "import logging\n"
+        "from dotline.adapters.wordllama_embeddings import WordLlamaEmbedder\n"
+        "WordLlamaEmbedder().embed(['quiet'])\n"
+        "root = logging.getLogger()\n"
+        "print(len(root.handlers), logging.getLevelName(root.level))\n"
+    )
+
+    done = subprocess.run(  # noqa: S603 - our interpreter, fixed code
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "WARNING"]
+
+
 # --- the OpenAI-compatible adapter's behaviour ---------------------------------------------------
 
 

@@ -9,8 +9,10 @@ container (about 0.8 s to import, 1.7 s with loading, on the dev machine).
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib import metadata
 from typing import TYPE_CHECKING
 
@@ -63,11 +65,30 @@ class WordLlamaEmbedder:
 
 
 def _load() -> WordLlamaInference:
-    import wordllama  # type: ignore[import-untyped]  # ships no py.typed
-    from wordllama import WordLlama
+    with _root_logging_kept():
+        import wordllama  # type: ignore[import-untyped]  # ships no py.typed
+        from wordllama import WordLlama
 
     package_dir = wordllama.__path__[0]
     return WordLlama.load(CONFIG, cache_dir=package_dir, dim=DIMENSIONS, disable_download=True)
+
+
+@contextmanager
+def _root_logging_kept() -> Iterator[None]:
+    """Undo what importing wordllama does to the root logger: `logging.basicConfig(level=INFO)`
+    in two of its modules gave a process without handlers of its own (the local gateway, a
+    script) a root handler at INFO, so every library's INFO line (httpx's per request) went to
+    stderr and each line of ours a second time. Lambda's runtime has its root handler already,
+    which makes basicConfig a no-op there."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        for handler in root.handlers:
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
 
 
 def _package_version() -> str:
