@@ -8,7 +8,7 @@ PGTAP_DIR := supabase/tests/database
 DB_ENV := PGPASSWORD=postgres
 DB_ARGS := -h 127.0.0.1 -p 54322 -U postgres -d postgres
 
-.PHONY: help bootstrap dev up down migrate reset test pytest pgtap cfn-lint lint bench
+.PHONY: help bootstrap dev up down migrate reset test pytest pgtap cfn-lint lint requirements bench
 
 help:
 	@echo "make dev    bootstrap, then run the stack in the foreground with a demo token"
@@ -17,6 +17,7 @@ help:
 	@echo "make reset  rebuild the local database from the migrations and the seed"
 	@echo "make test   bootstrap, backing services, pytest, pgTAP (pg_prove), cfn-lint"
 	@echo "make lint   ruff check, ruff format --check, mypy"
+	@echo "make requirements  re-export the Lambda layer's pins (shared/requirements.txt) from uv.lock"
 	@echo "make bench  bootstrap, up, then every bench/*.py"
 
 bootstrap:
@@ -63,6 +64,11 @@ lint:
 	uv run ruff check .
 	uv run ruff format --check .
 	uv run mypy
+
+# The layer's pins, from the lock (tests/test_layer.py fails when they drift apart).
+requirements:
+	uv export --no-default-groups --no-hashes --no-emit-project --format requirements-txt \
+	  --frozen -q -o shared/requirements.txt
 
 bench: up
 	@files=(bench/*.py); \

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
+import urllib3
 
 from dotline.errors import ServiceUnavailable
 
@@ -89,5 +89,5 @@ def redis_errors() -> Iterator[None]:
 
     try:
         yield
-    except (httpx.HTTPError, UpstashError) as exc:
+    except (urllib3.exceptions.HTTPError, UpstashError) as exc:
         raise ServiceUnavailable("The cache is unreachable.", backend="redis") from exc

@@ -1,10 +1,13 @@
-"""Upstash Redis over its REST protocol: the one Redis client, with the timeouts the SDK lacks."""
+"""Upstash Redis over its REST protocol: the one Redis client, with the timeouts the SDK lacks
+and a leaner HTTP client under it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
-import httpx
+import certifi
+import urllib3
 
 from dotline.settings import Settings
 
@@ -13,6 +16,52 @@ if TYPE_CHECKING:
 
 REST_RETRIES = 1
 REST_RETRY_INTERVAL_S = 0.05
+POOL_CONNECTIONS = 8  # per host: a container's request thread, rate-limit checks, cache reads
+
+
+class RestReply:
+    """What upstash-redis reads of a reply: its headers and its JSON body."""
+
+    __slots__ = ("_body", "headers", "status_code")
+
+    def __init__(self, status_code: int, headers: Any, body: bytes) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self._body = body
+
+    def json(self) -> Any:
+        return json.loads(self._body)
+
+
+class RestHttpClient:
+    """The part of httpx.Client that upstash-redis 1.x calls (`post(url, headers=, json=)` and
+    `close()`), on urllib3's connection pool.
+
+    Every request pays for its HTTP client, and the rate-limit check is one on every request:
+    httpx's client spent 0.55-0.63 ms of CPU on one warm pipeline call to the local REST face,
+    this one 0.30-0.37 ms (the same call, the same keep-alive connection). Both connect and read
+    are bounded by `timeout_s`; the SDK's own retry covers a dropped connection."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self._pool = urllib3.PoolManager(
+            maxsize=POOL_CONNECTIONS,
+            timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s),
+            retries=False,
+            ca_certs=certifi.where(),  # as httpx verified Upstash's certificate
+        )
+
+    def post(self, url: str, *, headers: dict[str, str], json: Any) -> RestReply:
+        body = _dumps(json)
+        sent = {**headers, "Content-Type": "application/json"}
+        reply = self._pool.request("POST", url, body=body, headers=sent, redirect=False)
+        return RestReply(reply.status, reply.headers, reply.data)
+
+    def close(self) -> None:
+        self._pool.clear()
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def redis_from_settings(settings: Settings) -> Redis:
@@ -28,7 +77,7 @@ def redis_from_settings(settings: Settings) -> Redis:
     )
     # upstash-redis 1.x builds httpx.Client(timeout=None) and offers no option to change it; a
     # hung endpoint would hold a Lambda until its own timeout. Swap in a bounded client (guarded
-    # by tests/test_redis.py, which fails if a new SDK version stops honouring it).
+    # by tests/test_redis.py, which fails if a new SDK version stops calling it).
     client._http._client.close()
-    client._http._client = httpx.Client(timeout=settings.redis_timeout_s)
+    client._http._client = RestHttpClient(settings.redis_timeout_s)  # type: ignore[assignment]
     return client
