@@ -4,8 +4,6 @@ The full port contract runs in tests/contract/test_vectors_contract.py when WEAV
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -18,6 +16,7 @@ from dotline.adapters.weaviate_vectors import WeaviateVectors, connection_params
 from dotline.errors import ServiceUnavailable
 from dotline.ports.vectors import KnowledgeItem, VectorFilter
 from dotline.settings import Settings
+from python_probes import run_python
 
 SEED_PROPERTIES = {  # the seed's UserKnowledgeItem (001, Part 3), `string` being field-tokenized text
     "externalId": ("uuid", None),
@@ -204,9 +203,7 @@ def test_only_choosing_weaviate_imports_its_sdk() -> None:
         "assert 'weaviate' in sys.modules\n"
     )
 
-    done = subprocess.run(  # noqa: S603 - our interpreter, fixed code
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
-    )
+    done = run_python(probe)
 
     assert done.returncode == 0, done.stderr
 

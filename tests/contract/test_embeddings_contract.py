@@ -5,8 +5,6 @@ Then the remote adapter's own behaviour: batching, retries, Retry-After, timeout
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +19,7 @@ from dotline.adapters.wordllama_embeddings import WordLlamaEmbedder
 from dotline.errors import ServiceUnavailable
 from dotline.ports.embeddings import Embedder
 from dotline.settings import Settings
+from python_probes import run_python
 
 FAKE_KEY = "fake-embeddings-key"
 WORDLLAMA = WordLlamaEmbedder()
@@ -152,9 +151,7 @@ def test_wordllama_loads_from_its_wheel_with_no_network(tmp_path: Any) -> None:
         "XDG_CACHE_HOME": str(tmp_path),
     }
 
-    done = subprocess.run(  # noqa: S603 - our interpreter, fixed code
-        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
-    )
+    done = run_python(probe, env)
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "256"
@@ -172,9 +169,7 @@ def test_loading_wordllama_leaves_the_root_logger_as_it_was() -> None:
         "print(len(root.handlers), logging.getLevelName(root.level))\n"
     )
 
-    done = subprocess.run(  # noqa: S603 - our interpreter, fixed code
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
-    )
+    done = run_python(probe)
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["0", "WARNING"]
