@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -27,6 +27,7 @@ from dotline.settings import Settings
 logger = logging.getLogger(__name__)
 
 Transaction = psycopg.Cursor[dict[str, Any]]
+T = TypeVar("T")
 Query = str | pg_sql.Composed  # what the one-round-trip helpers send
 
 _BEGIN_AS = (
@@ -96,13 +97,12 @@ class Database:
         self, role: str, claims: dict[str, Any], sql: Query, params: dict[str, Any] | None
     ) -> list[dict[str, Any]]:
         settings = self._settings(role, claims)
-        for attempt in (1, 2):
-            conn = self._connection()
-            cur = conn.cursor()
+
+        def send(conn: psycopg.Connection[dict[str, Any]]) -> list[dict[str, Any]]:
             # While the request's rate-limit check is in flight the commit waits for it: one
             # round trip more, instead of waiting for the check before the statement.
             commit_now = admission.admitted()
-            try:
+            with conn.cursor() as cur:
                 with conn.pipeline():  # leaving it sends everything and reads every reply
                     conn.execute("begin")
                     conn.execute(_BEGIN_AS, settings)
@@ -110,20 +110,11 @@ class Database:
                     if commit_now:
                         conn.execute("commit")
                 rows = cur.fetchall() if cur.description else []
-                if not commit_now:
-                    self._commit_once_admitted(conn)
-                return rows
-            except psycopg.Error as exc:
-                if not (conn.broken or conn.closed):  # the server refused the statement
-                    _rollback(conn)
-                    raise translate(exc) from exc
-                self.close()
-                if attempt == 2:
-                    raise ServiceUnavailable("The database connection failed.") from exc
-                logger.warning("database connection dropped; reconnecting once")
-            finally:
-                cur.close()
-        raise AssertionError("unreachable")
+            if not commit_now:
+                self._commit_once_admitted(conn)
+            return rows
+
+        return self._sent_once_more_if_dropped(send)
 
     def _commit_once_admitted(self, conn: psycopg.Connection[dict[str, Any]]) -> None:
         try:
@@ -141,15 +132,28 @@ class Database:
         }
 
     def _begin(self, params: dict[str, str]) -> psycopg.Connection[dict[str, Any]]:
-        """Open a transaction as the caller; a connection the server dropped is replaced once."""
+        """Open a transaction as the caller (begin and the settings in one round trip)."""
+
+        def send(conn: psycopg.Connection[dict[str, Any]]) -> psycopg.Connection[dict[str, Any]]:
+            with conn.pipeline():
+                conn.execute("begin")
+                conn.execute(_BEGIN_AS, params)
+            return conn
+
+        return self._sent_once_more_if_dropped(send)
+
+    def _sent_once_more_if_dropped(self, send: Callable[[psycopg.Connection[Any]], T]) -> T:
+        """`send` on this thread's connection; a connection the server dropped is replaced and
+        `send` runs once more on the new one. A statement the server refused rolls back and
+        raises its domain error."""
         for attempt in (1, 2):
             conn = self._connection()
             try:
-                with conn.pipeline():  # begin and the caller's settings in one round trip
-                    conn.execute("begin")
-                    conn.execute(_BEGIN_AS, params)
-                return conn
-            except psycopg.OperationalError as exc:
+                return send(conn)
+            except psycopg.Error as exc:
+                if not (conn.broken or conn.closed):
+                    _rollback(conn)
+                    raise translate(exc) from exc
                 self.close()
                 if attempt == 2:
                     raise ServiceUnavailable("The database connection failed.") from exc

@@ -60,11 +60,11 @@ class UpstashRateLimits:
 
     def _send(self, commands: list[tuple[str, Any]]) -> list[Any]:
         """The replies to `commands`: one plain request for one, one pipeline for several."""
+        if not commands:
+            return []
         if len(commands) == 1:
             name, args = commands[0]
             return [getattr(self._redis, name)(*args)]
-        if not commands:
-            return []
         pipeline = self._redis.pipeline()
         for name, args in commands:
             getattr(pipeline, name)(*args)

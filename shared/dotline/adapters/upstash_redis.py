@@ -3,7 +3,7 @@ and a leaner HTTP client under it."""
 
 from __future__ import annotations
 
-import json
+import json as _json
 from typing import TYPE_CHECKING, Any
 
 import certifi
@@ -22,15 +22,14 @@ POOL_CONNECTIONS = 8  # per host: a container's request thread, rate-limit check
 class RestReply:
     """What upstash-redis reads of a reply: its headers and its JSON body."""
 
-    __slots__ = ("_body", "headers", "status_code")
+    __slots__ = ("_body", "headers")
 
-    def __init__(self, status_code: int, headers: Any, body: bytes) -> None:
-        self.status_code = status_code
+    def __init__(self, headers: Any, body: bytes) -> None:
         self.headers = headers
         self._body = body
 
     def json(self) -> Any:
-        return json.loads(self._body)
+        return _json.loads(self._body)
 
 
 class RestHttpClient:
@@ -51,17 +50,13 @@ class RestHttpClient:
         )
 
     def post(self, url: str, *, headers: dict[str, str], json: Any) -> RestReply:
-        body = _dumps(json)
+        body = _json.dumps(json, separators=(",", ":")).encode()
         sent = {**headers, "Content-Type": "application/json"}
         reply = self._pool.request("POST", url, body=body, headers=sent, redirect=False)
-        return RestReply(reply.status, reply.headers, reply.data)
+        return RestReply(reply.headers, reply.data)
 
     def close(self) -> None:
         self._pool.clear()
-
-
-def _dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def redis_from_settings(settings: Settings) -> Redis:
