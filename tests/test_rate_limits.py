@@ -145,32 +145,37 @@ def test_requests_proceed_with_a_warning_when_redis_is_unreachable(
     assert time.monotonic() - started < 0.05  # paused: no second trip to a dead Redis
 
 
-class CountingTransport(httpx.BaseTransport):
-    """The real transport, counting the HTTP requests that reach the REST face."""
+class CountingClient:
+    """The adapter's own HTTP client (upstash_redis.RestHttpClient), counting the requests that
+    reach the REST face."""
 
-    def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport()
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
         self.requests = 0
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def post(self, url: str, **kwargs: Any) -> Any:
         self.requests += 1
-        return self.inner.handle_request(request)
+        return self.inner.post(url, **kwargs)
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 @pytest.fixture
-def counted_limits(redis_rest: str, settings: Settings) -> Iterator[tuple[Any, CountingTransport]]:
+def counted_limits(redis_rest: str, settings: Settings) -> Iterator[tuple[Any, CountingClient]]:
     from dotline.adapters.upstash_rate_limits import UpstashRateLimits
-    from dotline.adapters.upstash_redis import redis_from_settings
+    from dotline.adapters.upstash_redis import RestHttpClient, redis_from_settings
 
     client = redis_from_settings(settings.model_copy(update={"upstash_redis_rest_url": redis_rest}))
-    transport = CountingTransport()
-    client._http._client = httpx.Client(transport=transport, timeout=10)
-    yield UpstashRateLimits(client), transport
-    client._http._client.close()
+    assert isinstance(client._http._client, RestHttpClient)  # what production sends through
+    counting = CountingClient(client._http._client)
+    client._http._client = counting
+    yield UpstashRateLimits(client), counting
+    counting.close()
 
 
 def test_two_limits_are_counted_in_one_round_trip_as_the_library_counts_them(
-    counted_limits: tuple[Any, CountingTransport], settings: Settings, redis_rest: str
+    counted_limits: tuple[Any, CountingClient], settings: Settings, redis_rest: str
 ) -> None:
     from upstash_ratelimit import Ratelimit, SlidingWindow
 
