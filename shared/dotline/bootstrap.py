@@ -7,6 +7,7 @@ never imports its SDK.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -124,13 +125,18 @@ class Deps:
 
 
 _deps: Deps | None = None
+# The local gateway runs a function's containers as threads: the first requests must not each
+# build their own (two database connections, two embedders, two matrix caches).
+_deps_lock = threading.Lock()
 
 
 def deps() -> Deps:
     """This container's dependencies, built once."""
     global _deps  # the one process-wide cache; tests replace it through use()
     if _deps is None:
-        _deps = Deps(settings=get_settings())
+        with _deps_lock:
+            if _deps is None:
+                _deps = Deps(settings=get_settings())
     return _deps
 
 

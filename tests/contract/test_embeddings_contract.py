@@ -175,6 +175,28 @@ def test_loading_wordllama_leaves_the_root_logger_as_it_was() -> None:
     assert done.stdout.split() == ["0", "WARNING"]
 
 
+def test_embedders_loading_at_once_leave_the_root_logger_as_it_was() -> None:
+    # The local gateway's containers are threads: several can load their model at the same time,
+    # one arriving while another's import is under way (it takes most of a second).
+    probe = (
+        "import logging, threading, time\n"
+        "from dotline.adapters.wordllama_embeddings import WordLlamaEmbedder\n"
+        "def load(delay):\n"
+        "    time.sleep(delay)\n"
+        "    WordLlamaEmbedder().embed(['at once'])\n"
+        "threads = [threading.Thread(target=load, args=(n * 0.05,)) for n in range(12)]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        "root = logging.getLogger()\n"
+        "print(len(root.handlers), logging.getLevelName(root.level))\n"
+    )
+
+    done = run_python(probe)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "WARNING"]
+
+
 # --- the OpenAI-compatible adapter's behaviour ---------------------------------------------------
 
 

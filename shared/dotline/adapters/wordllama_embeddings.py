@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 CONFIG = "l2_supercat"
 DIMENSIONS = 256
 BATCH_SIZE = 64
+_IMPORT_LOCK = threading.Lock()  # every embedder of the process imports wordllama through it
 
 
 class WordLlamaEmbedder:
@@ -80,15 +81,16 @@ def _root_logging_kept() -> Iterator[None]:
     script) a root handler at INFO, so every library's INFO line (httpx's per request) went to
     stderr and each line of ours a second time. Lambda's runtime has its root handler already,
     which makes basicConfig a no-op there."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    try:
-        yield
-    finally:
-        for handler in root.handlers:
-            if handler not in handlers:
-                root.removeHandler(handler)
-        root.setLevel(level)
+    with _IMPORT_LOCK:  # one import at a time, so no other snapshot sees what this one undoes
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
+        try:
+            yield
+        finally:
+            for handler in list(root.handlers):
+                if handler not in handlers:
+                    root.removeHandler(handler)
+            root.setLevel(level)
 
 
 def _package_version() -> str:
