@@ -158,36 +158,29 @@ def test_wordllama_loads_from_its_wheel_with_no_network(tmp_path: Any) -> None:
     assert list(tmp_path.iterdir()) == []  # nothing cached under the home directory
 
 
-def test_loading_wordllama_leaves_the_root_logger_as_it_was() -> None:
-    # wordllama calls logging.basicConfig(level=INFO) on import: in a process without a root
-    # handler of its own every library's INFO line went to stderr, and ours twice.
+# wordllama calls logging.basicConfig(level=INFO) on import: in a process without a root handler of
+# its own every library's INFO line went to stderr, and ours twice. The local gateway's containers
+# are threads, so several can load their model at once, one arriving while another's import is
+# under way (it takes most of a second).
+ONE_LOAD = "WordLlamaEmbedder().embed(['quiet'])\n"
+LOADS_AT_ONCE = (
+    "import threading, time\n"
+    "def load(delay):\n"
+    "    time.sleep(delay)\n"
+    "    WordLlamaEmbedder().embed(['at once'])\n"
+    "threads = [threading.Thread(target=load, args=(n * 0.05,)) for n in range(12)]\n"
+    "[t.start() for t in threads]\n"
+    "[t.join() for t in threads]\n"
+)
+
+
+@pytest.mark.parametrize("loading", [ONE_LOAD, LOADS_AT_ONCE], ids=["one load", "loads at once"])
+def test_loading_wordllama_leaves_the_root_logger_as_it_was(loading: str) -> None:
     probe = (
         "import logging\n"
         "from dotline.adapters.wordllama_embeddings import WordLlamaEmbedder\n"
-        "WordLlamaEmbedder().embed(['quiet'])\n"
-        "root = logging.getLogger()\n"
-        "print(len(root.handlers), logging.getLevelName(root.level))\n"
-    )
-
-    done = run_python(probe)
-
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["0", "WARNING"]
-
-
-def test_embedders_loading_at_once_leave_the_root_logger_as_it_was() -> None:
-    # The local gateway's containers are threads: several can load their model at the same time,
-    # one arriving while another's import is under way (it takes most of a second).
-    probe = (
-        "import logging, threading, time\n"
-        "from dotline.adapters.wordllama_embeddings import WordLlamaEmbedder\n"
-        "def load(delay):\n"
-        "    time.sleep(delay)\n"
-        "    WordLlamaEmbedder().embed(['at once'])\n"
-        "threads = [threading.Thread(target=load, args=(n * 0.05,)) for n in range(12)]\n"
-        "[t.start() for t in threads]\n"
-        "[t.join() for t in threads]\n"
-        "root = logging.getLogger()\n"
+        + loading
+        + "root = logging.getLogger()\n"
         "print(len(root.handlers), logging.getLevelName(root.level))\n"
     )
 
