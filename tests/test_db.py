@@ -240,3 +240,27 @@ def test_one_round_trip_timeout_is_service_unavailable_and_the_connection_stays_
 
     assert "too long" in caught.value.detail
     assert row == {"ok": 1}
+
+
+@pytest.mark.parametrize("sqlstate", ["40P01", "40001"])  # deadlock, serialization failure
+def test_a_transaction_postgres_rolled_back_is_a_retryable_503_not_a_lost_connection(
+    db: Database, make_user: Any, sqlstate: str
+) -> None:
+    user = make_user()
+    roll_back = f"do $$ begin raise exception 'undone' using errcode = '{sqlstate}'; end $$"
+
+    with pytest.raises(ServiceUnavailable) as caught, db.as_service() as tx:
+        tx.execute(
+            "update profiles set display_name = 'undone' where user_id = %(id)s",
+            {"id": user.user_id},
+        )
+        tx.execute(roll_back)
+    (row,) = db.fetch_as_service(
+        "select display_name, pg_backend_pid() > 0 as usable from profiles where user_id = %(id)s",
+        {"id": user.user_id},
+    )
+
+    assert caught.value.status == 503
+    assert "try again" in caught.value.detail
+    assert "connection" not in caught.value.detail
+    assert row == {"display_name": None, "usable": True}  # nothing kept; the connection serves on

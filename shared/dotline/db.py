@@ -187,6 +187,11 @@ def _rollback(conn: psycopg.Connection[dict[str, Any]]) -> None:
         conn.close()
 
 
+# SQLSTATE class 40: deadlock_detected, serialization_failure and kin. psycopg gives each its own
+# subclass of OperationalError, not of TransactionRollback, so the class is matched by its code.
+TRANSACTION_ROLLBACK_CLASS = "40"
+
+
 def translate(exc: psycopg.Error) -> DotlineError:
     """Turn a database error into the domain error a caller can act on; never leak SQL."""
     diag = exc.diag
@@ -201,6 +206,14 @@ def translate(exc: psycopg.Error) -> DotlineError:
         return Forbidden("That change is not allowed.")
     if isinstance(exc, pg_errors.QueryCanceled):
         return ServiceUnavailable("The database took too long to answer.")
+    if (exc.sqlstate or "").startswith(TRANSACTION_ROLLBACK_CLASS):
+        # A deadlock or a serialization failure: Postgres undid this transaction so a
+        # concurrent one could finish (an erasure racing the outbox's delivery for the same
+        # person). Nothing of it was kept, and the same request again will most likely pass.
+        logger.warning("transaction rolled back by the database (%s)", exc.sqlstate)
+        return ServiceUnavailable(
+            "A concurrent change to the same data got in the way; nothing was saved, try again."
+        )
     if isinstance(exc, psycopg.OperationalError):
         return ServiceUnavailable("The database connection failed.")
     if isinstance(exc, pg_errors.InvalidTextRepresentation | pg_errors.DataException):
