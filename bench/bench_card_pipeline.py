@@ -25,7 +25,7 @@ from psycopg.types.json import Jsonb
 from dotline.services import outbox
 from dotline.settings import get_settings
 from dotline.webhooks import WebhookEndpoint
-from dotline_local.bench_support import gateway_on_free_port, percentile
+from dotline_local.bench_support import gateway_on_free_port, percentile, remove_people
 from dotline_local.tokens import sign_up
 
 TABLES = ("messages", "growth_events", "concepts")
@@ -119,7 +119,7 @@ def main() -> None:
                 " payload -> 'old_record' ->> 'user_id') = %s",
                 (str(user_id),),
             )
-            admin.execute("delete from auth.users where id = %s", (user_id,))
+            remove_people(admin, [user_id])
     base50, base95 = percentile(samples["messages"], 0.5), percentile(samples["messages"], 0.95)
     print(f"database webhook per delivery, {args.changes} changes of each kind for one person")
     for table, what in (

@@ -32,7 +32,7 @@ from dotline.bootstrap import Deps
 from dotline.ports.vectors import KnowledgeItem
 from dotline.rate_limiting import MESSAGES
 from dotline.settings import get_settings
-from dotline_local.bench_support import gateway_on_free_port, percentile
+from dotline_local.bench_support import gateway_on_free_port, percentile, remove_people
 from dotline_local.tokens import mint_token, sign_up
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,7 +141,7 @@ def run(client: httpx.Client, args: argparse.Namespace) -> None:
         sample = last["assistant_message"]["content"]
     finally:
         if users:
-            pg.execute("delete from auth.users where id = any(%s)", (users,))
+            remove_people(pg, users)
             for user_id in users:
                 deps.vectors.erase_user(user_id)
         pg.execute("delete from apps where app_id = %s", (catalogue[0],))

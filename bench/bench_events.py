@@ -27,7 +27,7 @@ import psycopg
 
 from dotline.models.behaviour_events import MAX_EVENTS_PER_BATCH
 from dotline.settings import get_settings
-from dotline_local.bench_support import gateway_on_free_port
+from dotline_local.bench_support import gateway_on_free_port, remove_people
 from dotline_local.tokens import mint_token, sign_up
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,7 +162,7 @@ def main() -> None:
             gateway_s, copy_s = interleaved(url, dsn, uploads, rows, args.clients, warmup)
     finally:
         with psycopg.connect(dsn, autocommit=True) as admin:
-            admin.execute("delete from auth.users where id = any(%s)", (users,))
+            remove_people(admin, users)
 
     events = args.batches * args.batch_size
     gateway_rate, copy_rate = events / gateway_s, events / copy_s

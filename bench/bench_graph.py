@@ -20,6 +20,7 @@ import psycopg
 from dotline.adapters.postgres_graph import PostgresGraph
 from dotline.db import Database
 from dotline.settings import get_settings
+from dotline_local.bench_support import remove_people
 from dotline_local.tokens import sign_up
 
 ONE_HOP_SQL = """
@@ -109,7 +110,7 @@ def main() -> None:
             )
             run(settings, users[0], graphs[0], args.samples, rng)
         finally:
-            admin.execute("delete from auth.users where id = any(%s)", (users,))
+            remove_people(admin, users)
 
 
 def run(settings: Any, user: uuid.UUID, adjacency: Adjacency, n: int, rng: random.Random) -> None:

@@ -28,7 +28,7 @@ from psycopg.types.json import Jsonb
 
 from dotline.growth_rules import packaged_config
 from dotline.settings import get_settings
-from dotline_local.bench_support import gateway_on_free_port, percentile
+from dotline_local.bench_support import gateway_on_free_port, percentile, remove_people
 from dotline_local.tokens import mint_token, sign_up
 
 REQUESTS_PER_USER = 50  # two routes each: 100 a user a minute, under the 120 per-user limit
@@ -94,7 +94,7 @@ def unseed(admin: psycopg.Connection[Any], users: list[uuid.UUID]) -> None:
         admin.execute("set local session_replication_role = replica")
         for table in ("growth_events", "graph_connection_stats", "cards"):
             admin.execute(f"delete from public.{table} where user_id = any(%s)", (users,))  # noqa: S608
-    admin.execute("delete from auth.users where id = any(%s)", (users,))
+    remove_people(admin, users)
 
 
 def direct(

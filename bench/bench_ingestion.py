@@ -37,7 +37,7 @@ from dotline.ports.vectors import KnowledgeItem
 from dotline.services.ingestion import IngestionStores, ingest_conversations
 from dotline.services.ingestion_writes import memory_id_for
 from dotline.settings import get_settings
-from dotline_local.bench_support import ROOT, gateway_on_free_port
+from dotline_local.bench_support import ROOT, gateway_on_free_port, remove_people
 from dotline_local.tokens import mint_token, sign_up
 
 PEOPLE = [("sister", "Mira"), ("friend", "Tomas"), ("colleague", "Aiko"), ("brother", "Leon")]
@@ -123,7 +123,7 @@ def one_round(
         figures.update(baselines(conn, deps, user_id, [t for r, t in said if r == "user"]))
         return figures
     finally:
-        conn.execute("delete from auth.users where id = %s", (user_id,))
+        remove_people(conn, [user_id])
 
 
 def ingest_and_find(deps: Deps, stores: IngestionStores, conversation_id: uuid.UUID, user_id: uuid.UUID,

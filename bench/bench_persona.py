@@ -32,6 +32,7 @@ import psycopg
 from dotline.bootstrap import deps
 from dotline.services import persona
 from dotline.settings import get_settings
+from dotline_local.bench_support import remove_people
 from dotline_local.tokens import sign_up
 
 TAGS = ("python", "django", "pandas", "sql", "docker", "cooking", "baking", "running", "music")
@@ -113,7 +114,7 @@ def main() -> None:
             report = persona.analyse_user(stores.db, stores.embedder, user_id)
         finally:
             stores.db.close()
-            conn.execute("delete from auth.users where id = %s", (user_id,))
+            remove_people(conn, [user_id])
     base = statistics.median(samples["raw"])
     print(
         f"persona analysis, one person with {args.events:,} events and {args.memories} memories, "

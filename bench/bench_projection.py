@@ -33,7 +33,7 @@ from dotline.db import Database
 from dotline.services import memory_liveness
 from dotline.services.graph_projection import current_projection
 from dotline.settings import Settings, get_settings
-from dotline_local.bench_support import percentile
+from dotline_local.bench_support import percentile, remove_people
 from dotline_local.tokens import sign_up
 
 
@@ -128,7 +128,7 @@ def run(settings: Settings, admin: psycopg.Connection[Any], nodes: int, samples:
         cache.delete_matching(cache_keys.graph_projection(user_id, "*"))
         graph.erase_user(user_id)
         db.close()
-        admin.execute("delete from auth.users where id = %s", (user_id,))
+        remove_people(admin, [user_id])
 
 
 def main() -> None:

@@ -39,7 +39,7 @@ from dotline.bootstrap import Deps
 from dotline.models.search import SearchFilters
 from dotline.services import search
 from dotline.settings import get_settings
-from dotline_local.bench_support import gateway_on_free_port, percentile
+from dotline_local.bench_support import gateway_on_free_port, percentile, remove_people
 from dotline_local.search_corpus import build_corpus
 from dotline_local.search_corpus_load import Loaded, load, unload
 from dotline_local.tokens import mint_token, sign_up
@@ -163,7 +163,7 @@ def main() -> None:
     finally:
         for loaded, me_user in users:
             unload(conn, deps, loaded)
-            conn.execute("delete from auth.users where id = %s", (me_user,))
+            remove_people(conn, [me_user])
         conn.close()
         deps.db.close()
 

@@ -25,6 +25,7 @@ from dotline.adapters.postgres_vectors import PostgresVectors
 from dotline.db import Database
 from dotline.ports.vectors import VectorFilter
 from dotline.settings import get_settings
+from dotline_local.bench_support import remove_people
 from dotline_local.tokens import sign_up
 
 DIMS = 256
@@ -105,7 +106,7 @@ def main() -> None:
         )
         run(settings, target, args, rng)
     finally:
-        conn.execute("delete from auth.users where id = any(%s)", [users])
+        remove_people(conn, users)
         conn.close()
 
 

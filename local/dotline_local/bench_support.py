@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-from collections.abc import Iterator
+import time
+import uuid
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import psycopg
 
 from dotline_local.daemons import Daemon, stop_child, wait_healthy
 
@@ -18,6 +23,22 @@ def percentile(samples: list[float], q: float) -> float:
     """The q-quantile (0..1) of samples, nearest rank."""
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def remove_people(
+    conn: psycopg.Connection[Any], user_ids: Sequence[uuid.UUID], attempts: int = 5
+) -> None:
+    """Delete the bench's people (their rows cascade) on an autocommit connection. The local
+    stack's outbox dispatcher may still be delivering their last changes, and the cascade can
+    deadlock with it; Postgres then undoes one side, so the delete is simply sent again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            conn.execute("delete from auth.users where id = any(%s)", (list(user_ids),))
+            return
+        except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
+            if attempt == attempts:
+                raise
+            time.sleep(0.2 * attempt)
 
 
 def free_port() -> int:
