@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 
+from dotline.db import rolled_back_by_postgres
 from dotline_local.daemons import Daemon, stop_child, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,8 +36,8 @@ def remove_people(
         try:
             conn.execute("delete from auth.users where id = any(%s)", (list(user_ids),))
             return
-        except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
-            if attempt == attempts:
+        except psycopg.Error as exc:
+            if attempt == attempts or not rolled_back_by_postgres(exc):
                 raise
             time.sleep(0.2 * attempt)
 

@@ -192,6 +192,12 @@ def _rollback(conn: psycopg.Connection[dict[str, Any]]) -> None:
 TRANSACTION_ROLLBACK_CLASS = "40"
 
 
+def rolled_back_by_postgres(exc: psycopg.Error) -> bool:
+    """Postgres undid the transaction for a concurrent one (deadlock, serialization failure):
+    nothing of it was kept, and sending it again may pass."""
+    return (exc.sqlstate or "").startswith(TRANSACTION_ROLLBACK_CLASS)
+
+
 def translate(exc: psycopg.Error) -> DotlineError:
     """Turn a database error into the domain error a caller can act on; never leak SQL."""
     diag = exc.diag
@@ -206,10 +212,8 @@ def translate(exc: psycopg.Error) -> DotlineError:
         return Forbidden("That change is not allowed.")
     if isinstance(exc, pg_errors.QueryCanceled):
         return ServiceUnavailable("The database took too long to answer.")
-    if (exc.sqlstate or "").startswith(TRANSACTION_ROLLBACK_CLASS):
-        # A deadlock or a serialization failure: Postgres undid this transaction so a
-        # concurrent one could finish (an erasure racing the outbox's delivery for the same
-        # person). Nothing of it was kept, and the same request again will most likely pass.
+    if rolled_back_by_postgres(exc):
+        # For instance an erasure racing the outbox's delivery for the same person.
         logger.warning("transaction rolled back by the database (%s)", exc.sqlstate)
         return ServiceUnavailable(
             "A concurrent change to the same data got in the way; nothing was saved, try again."
