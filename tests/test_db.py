@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Any
 
 import psycopg
 import pytest
 
+from dotline import admission
 from dotline.auth import Principal
 from dotline.db import Database
-from dotline.errors import Forbidden, InvalidRequest, ServiceUnavailable
+from dotline.errors import DotlineError, Forbidden, InvalidRequest, ServiceUnavailable
 from dotline.settings import Settings
 
 
@@ -212,6 +214,47 @@ def test_one_round_trip_refusal_is_translated_and_changes_nothing(
 
     assert caught.value.extensions["constraint"] == "profiles_data_retention_days_range"
     assert after == [{"display_name": None, "role": "authenticated"}]  # rolled back, reusable
+
+
+def test_a_read_only_fetch_refuses_a_write_and_the_next_fetch_can_write(
+    db: Database, make_user: Any, pg: psycopg.Connection[Any]
+) -> None:
+    user = make_user()
+    change = "update profiles set display_name = %(name)s where user_id = %(id)s"
+
+    with pytest.raises(DotlineError) as caught:
+        db.fetch_as_user(
+            principal(user), change, {"name": "no", "id": user.user_id}, read_only=True
+        )
+    kept = pg.execute("select display_name from profiles where user_id = %s", (user.user_id,))
+    assert kept.fetchone()[0] is None  # refused, nothing written
+    assert caught.value.status == 500  # a read that writes is our bug, not the caller's
+
+    # The read-only setting ended with its transaction: the same connection writes again.
+    db.fetch_as_user(principal(user), change, {"name": "Ada", "id": user.user_id})
+    (row,) = db.fetch_as_user(
+        principal(user),
+        "select display_name, current_user as role, current_setting('transaction_read_only') as ro"
+        " from profiles",
+        read_only=True,
+    )
+    assert row == {"display_name": "Ada", "role": "authenticated", "ro": "on"}
+    plain = db.fetch_as_service("select current_setting('transaction_read_only') as ro")
+    assert plain == [{"ro": "off"}]
+
+
+def test_a_read_only_fetch_does_not_wait_for_the_rate_limit_check_in_flight(
+    db: Database, make_user: Any
+) -> None:
+    user = make_user()
+    check_may_answer = threading.Event()
+    with admission.in_flight(lambda: check_may_answer.wait(10) and None):
+        (row,) = db.fetch_as_user(principal(user), "select auth.uid() as uid", read_only=True)
+        still_pending = not admission.admitted()
+        check_may_answer.set()
+
+    assert row == {"uid": user.user_id}
+    assert still_pending  # it answered before the verdict came back
 
 
 def test_one_round_trip_fetch_replaces_a_dropped_connection_once(

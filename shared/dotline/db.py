@@ -35,6 +35,8 @@ _BEGIN_AS = (
     "set_config('request.jwt.claims', %(claims)s, true), "
     "set_config('statement_timeout', %(timeout)s, true)"
 )
+# A read: the same, and Postgres refuses any write the statement (or a function it calls) tries.
+_BEGIN_READING_AS = _BEGIN_AS + ", set_config('transaction_read_only', 'on', true)"
 
 
 class Database:
@@ -59,18 +61,27 @@ class Database:
             yield tx
 
     def fetch_as_user(
-        self, principal: Principal, sql: Query, params: dict[str, Any] | None = None
+        self,
+        principal: Principal,
+        sql: Query,
+        params: dict[str, Any] | None = None,
+        *,
+        read_only: bool = False,
     ) -> list[dict[str, Any]]:
         """The rows of one statement run as the caller in a transaction of its own, begin to
         commit in one round trip (three with `as_user`). The statement must be safe to send
-        twice: a connection found dead is replaced and the whole transaction sent once more."""
-        return self._one_shot("authenticated", principal.claims, sql, params)
+        twice: a connection found dead is replaced and the whole transaction sent once more.
+
+        `read_only` makes the transaction read-only (a write fails, ReadOnlySqlTransaction),
+        so it commits at once even while the request's rate-limit check is in flight: a read
+        has nothing to undo."""
+        return self._one_shot("authenticated", principal.claims, sql, params, read_only)
 
     def fetch_as_service(
-        self, sql: Query, params: dict[str, Any] | None = None
+        self, sql: Query, params: dict[str, Any] | None = None, *, read_only: bool = False
     ) -> list[dict[str, Any]]:
         """`fetch_as_user`, as `service_role`."""
-        return self._one_shot("service_role", {"role": "service_role"}, sql, params)
+        return self._one_shot("service_role", {"role": "service_role"}, sql, params, read_only)
 
     def close(self) -> None:
         """Close this thread's connection, if open."""
@@ -94,21 +105,30 @@ class Database:
             raise
 
     def _one_shot(
-        self, role: str, claims: dict[str, Any], sql: Query, params: dict[str, Any] | None
+        self,
+        role: str,
+        claims: dict[str, Any],
+        sql: Query,
+        params: dict[str, Any] | None,
+        read_only: bool,
     ) -> list[dict[str, Any]]:
         settings = self._settings(role, claims)
 
         def send(conn: psycopg.Connection[dict[str, Any]]) -> list[dict[str, Any]]:
-            # While the request's rate-limit check is in flight the commit waits for it: one
-            # round trip more, instead of waiting for the check before the statement.
-            commit_now = admission.admitted()
+            # While the request's rate-limit check is in flight a write's commit waits for it:
+            # one round trip more, instead of waiting for the check before the statement.
+            commit_now = read_only or admission.admitted()
             with conn.cursor() as cur:
                 with conn.pipeline():  # leaving it sends everything and reads every reply
-                    conn.execute("begin")
-                    conn.execute(_BEGIN_AS, settings)
-                    cur.execute(sql, params)
                     if commit_now:
-                        conn.execute("commit")
+                        # No begin or commit: what a pipeline sends up to its sync runs as one
+                        # implicit transaction, so the settings hold for the statement and end
+                        # with it, and the sync commits (or rolls back) both.
+                        conn.execute(_BEGIN_READING_AS if read_only else _BEGIN_AS, settings)
+                    else:
+                        conn.execute("begin")
+                        conn.execute(_BEGIN_AS, settings)
+                    cur.execute(sql, params)
                 rows = cur.fetchall() if cur.description else []
             if not commit_now:
                 self._commit_once_admitted(conn)

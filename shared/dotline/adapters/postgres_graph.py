@@ -167,7 +167,7 @@ class PostgresGraph:
         if not node_ids:
             return Subgraph()
         params = {"user_id": user_id, "node_ids": list(node_ids), "limit": limit_per_node}
-        rows = self._db.fetch_as_service(NEIGHBOURS, params)
+        rows = self._db.fetch_as_service(NEIGHBOURS, params, read_only=True)
         nodes: dict[UUID, GraphNode] = {}
         edges: dict[tuple[UUID, UUID, str], GraphEdge] = {}
         for row in rows:

@@ -198,7 +198,7 @@ class PostgresVectors:
 
     def _matrix(self, user_id: UUID) -> VectorMatrix | None:
         """The user's matrix: cached if their version has not moved, else loaded anew."""
-        versions = self._db.fetch_as_service(USER_VERSION, {"user_id": user_id})
+        versions = self._db.fetch_as_service(USER_VERSION, {"user_id": user_id}, read_only=True)
         if not versions:
             return None  # never written, or erased
         version = int(versions[0]["version"])

@@ -177,7 +177,7 @@ def _reread(
     missing = [key[1] for key, candidate in pool.items() if not candidate.row]
     if not missing:
         return
-    for row in db.fetch_as_user(user, _ROWS, _params("", missing, filters)):
+    for row in db.fetch_as_user(user, _ROWS, _params("", missing, filters), read_only=True):
         candidate = pool.get((row["entity_type"], row["entity_id"]))
         if candidate is not None:  # None: indexed under another type than its row's
             candidate.row = row
