@@ -35,6 +35,7 @@ def get_profile(db: Database, user: Principal) -> Profile:
             _PROFILE_COLUMNS
         ),
         {"user_id": user.user_id},
+        read_only=True,
     )
     if not rows:
         raise NotFound("No profile exists for this user.")
