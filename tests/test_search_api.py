@@ -246,6 +246,37 @@ def test_knowledge_of_the_users_apps_is_searched_and_other_apps_are_not(
     assert found[0]["why"]["matched_terms"] == ["deadlift", "barbell"]
 
 
+def test_knowledge_a_page_shows_is_counted_once_and_what_it_left_off_is_not(
+    api: httpx.Client, make_user: Any, pg: psycopg.Connection[Any]
+) -> None:
+    user = make_user()
+    mine, _ = add_app(pg)
+    entries = add_knowledge_base(
+        pg,
+        mine,
+        [("Kettlebell swing", "Kettlebell swing: hinge at the hips"), ("Kettlebell grip", "Chalk")],
+    )
+    started = api.post("/v1/conversations", json={"app_id": mine}, headers=user.headers)
+    assert started.status_code == 201, started.text
+
+    [shown] = ids(hits(api, user, q="kettlebell swing", types="knowledge", limit=1))
+    counted_once = _access_counts(pg, entries)
+    hits(api, user, q="kettlebell swing", types="knowledge", limit=1)
+
+    (left_off,) = set(entries) - {shown}
+    assert counted_once == {shown: 1, left_off: 0}  # weighed by the search, not shown
+    assert _access_counts(pg, entries) == {shown: 2, left_off: 0}
+
+
+def _access_counts(pg: psycopg.Connection[Any], entry_ids: list[str]) -> dict[str, int]:
+    rows = pg.execute(
+        "select knowledge_entry_id::text, access_count from knowledge_entries"
+        " where knowledge_entry_id = any(%s::uuid[])",
+        (entry_ids,),
+    ).fetchall()
+    return {entry: count for entry, count in rows}
+
+
 def test_pages_follow_the_cursor_without_overlap_and_a_cursor_is_bound_to_its_search(
     api: httpx.Client, make_user: Any, remember: Any
 ) -> None:

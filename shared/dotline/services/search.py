@@ -1,12 +1,13 @@
 """Hybrid search over the caller's memories, concepts, derived artifacts and app knowledge.
 
-One call to Postgres (`api.search_candidates`) finds the full-text candidates and the knowledge
-of the caller's apps; the vector index then finds the nearest items (to the query without the
-names the text channel resolved to concepts, see `search_channels`); the graph adds the depth-1
-neighbours of the top hits (`search_graph`, one batched call). A second call
+One read-only call to Postgres (`api.search_candidates`) finds the full-text candidates and the
+knowledge of the caller's apps; the vector index then finds the nearest items (to the query
+without the names the text channel resolved to concepts, see `search_channels`); the graph adds
+the depth-1 neighbours of the top hits (`search_graph`, one batched call). A second call
 (`api.search_rows`) re-reads every candidate only the vector index or the graph found, so only
 the caller's live rows survive: an expired memory or another user's id never comes back,
-whatever a mirror still holds. The ranking is in `search_ranking`. A failing vector or graph
+whatever a mirror still holds. The ranking is in `search_ranking`. Knowledge the page shows is
+counted as accessed (one write, only when the page has knowledge). A failing vector or graph
 backend degrades the search to the other channels (logged, and named in
 `unavailable_channels`) rather than failing it.
 """
@@ -66,6 +67,8 @@ from api.search_rows(%(ids)s::uuid[], %(types)s::text[], %(app_id)s::uuid,
                      %(created_after)s::timestamptz, %(created_before)s::timestamptz)
 """
 
+_COUNT_KNOWLEDGE = "select api.record_search_knowledge_access(%(ids)s::uuid[]) as counted"
+
 
 def search(
     db: Database,
@@ -95,6 +98,7 @@ def search(
     pool, fused = _gather(db, user, query, filters, embedder, vectors, graph, unavailable)
     scored = _ranked(pool, fused, include_superseded=filters.include_superseded)
     page = [_hit(candidate, score) for score, candidate in scored[offset : offset + limit]]
+    _count_shown_knowledge(db, user, page)
     more = offset + limit < len(scored)
     next_cursor = encode_cursor("search", fingerprint, offset + limit) if more else None
     logger.debug(
@@ -126,7 +130,7 @@ def _gather(
         vector_channel, user.user_id, query, filters, embedder, vectors, speculative
     )
     try:
-        rows = db.fetch_as_user(user, _CANDIDATES, _params(query, [], filters))
+        rows = db.fetch_as_user(user, _CANDIDATES, _params(query, [], filters), read_only=True)
     finally:
         whole_query = ahead.result()
     pool = {(r["entity_type"], r["entity_id"]): Candidate(r) for r in rows}
@@ -181,6 +185,14 @@ def _reread(
         candidate = pool.get((row["entity_type"], row["entity_id"]))
         if candidate is not None:  # None: indexed under another type than its row's
             candidate.row = row
+
+
+def _count_shown_knowledge(db: Database, user: Principal, page: list[SearchHit]) -> None:
+    """One access for each knowledge entry the page shows (as the knowledge route counts what
+    it returns); the candidates the ranking left off the page are not counted."""
+    shown = sorted({hit.entity_id for hit in page if hit.entity_type == "knowledge"})
+    if shown:
+        db.fetch_as_user(user, _COUNT_KNOWLEDGE, {"ids": shown})
 
 
 def _score(candidate: Candidate, relevance: float, now: datetime) -> float:

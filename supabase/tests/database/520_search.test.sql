@@ -3,7 +3,7 @@
 -- call it.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(35);
+select plan(41);
 
 insert into auth.users (id, email) values
   ('52000000-0000-4000-8000-000000000001', 'searcher520@example.com'),
@@ -124,12 +124,33 @@ select throws_ok($$insert into public.search_documents (entity_type, entity_id, 
                  '42501', null, 'nobody writes search documents directly');
 reset role;
 
--- Knowledge hits were counted as accesses (as the knowledge route counts them).
-select ok((select access_count > 0 from public.knowledge_entries where knowledge_entry_id = '52000000-0000-4000-8000-0000000000d1'),
-          'knowledge hits count an access');
+-- Searching counted nothing: the service counts the knowledge a page shows.
+select is((select access_count from public.knowledge_entries where knowledge_entry_id = '52000000-0000-4000-8000-0000000000d1'),
+          0, 'search_candidates only reads: knowledge candidates are not counted');
+select is((select provolatile from pg_proc
+           where oid = 'api.search_candidates(text, uuid[], text[], uuid, timestamptz, timestamptz, integer)'::regprocedure),
+          's', 'search_candidates is stable');
+-- The shown hits are counted, only those of the caller's apps (d2 is another app's).
+select set_config('request.jwt.claims', json_build_object('sub', '52000000-0000-4000-8000-000000000001', 'role', 'authenticated')::text, true);
+set local role authenticated;
+select is(api.record_search_knowledge_access(array['52000000-0000-4000-8000-0000000000d1', '52000000-0000-4000-8000-0000000000d2',
+                                                   '52000000-0000-4000-8000-0000000000a1']::uuid[]),
+          1, 'record_search_knowledge_access counts only knowledge of the caller''s apps');
+select is(api.record_search_knowledge_access('{}'), 0, 'nothing shown, nothing counted');
+reset role;
+select results_eq($$select right(knowledge_entry_id::text, 2), access_count from public.knowledge_entries
+                    where knowledge_entry_id in ('52000000-0000-4000-8000-0000000000d1', '52000000-0000-4000-8000-0000000000d2')
+                    order by 1$$,
+                  $$values ('d1', 1), ('d2', 0)$$, 'one access for the shown entry of the caller''s app, none for another app''s');
+select set_config('request.jwt.claims', json_build_object('sub', '52000000-0000-4000-8000-000000000002', 'role', 'authenticated')::text, true);
+set local role authenticated;
+select is(api.record_search_knowledge_access(array['52000000-0000-4000-8000-0000000000d1']::uuid[]), 0,
+          'a stranger cannot count another person''s app knowledge');
+reset role;
 
 set local role anon;
 select throws_ok($$select * from api.search_candidates('rowing', '{}')$$, '42501', null, 'anon cannot search');
+select throws_ok($$select api.record_search_knowledge_access('{}')$$, '42501', null, 'anon cannot count knowledge access');
 select throws_ok($$select * from private.search_text_hits('rowing', null, null, null, null, 10)$$, '42501', null,
                  'anon cannot call the text helper');
 reset role;
