@@ -7,8 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import urllib3
-
+from dotline.adapters.upstash_redis import TRANSPORT_ERRORS
 from dotline.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
@@ -89,5 +88,5 @@ def redis_errors() -> Iterator[None]:
 
     try:
         yield
-    except (urllib3.exceptions.HTTPError, UpstashError) as exc:
+    except (*TRANSPORT_ERRORS, UpstashError) as exc:
         raise ServiceUnavailable("The cache is unreachable.", backend="redis") from exc
