@@ -257,6 +257,25 @@ def test_a_read_only_fetch_does_not_wait_for_the_rate_limit_check_in_flight(
     assert still_pending  # it answered before the verdict came back
 
 
+def test_one_round_trip_binds_percent_signs_in_claims_query_and_values_as_written(
+    db: Database, make_user: Any
+) -> None:
+    user = make_user()
+    claims = {"sub": str(user.user_id), "role": "authenticated", "note": "100% ok; drop table x"}
+    caller = Principal(user.user_id, claims)
+
+    (bound,) = db.fetch_as_user(
+        caller,
+        "select auth.jwt() ->> 'note' as note, %(v)s::text as v, '50%%' as literal",
+        {"v": "it's 20% '; --"},
+        read_only=True,
+    )
+    (unbound,) = db.fetch_as_user(caller, "select '50%' as literal, auth.uid() as uid")
+
+    assert bound == {"note": "100% ok; drop table x", "v": "it's 20% '; --", "literal": "50%"}
+    assert unbound == {"literal": "50%", "uid": user.user_id}
+
+
 def test_one_round_trip_fetch_replaces_a_dropped_connection_once(
     db: Database, make_user: Any, pg: psycopg.Connection[Any]
 ) -> None:

@@ -115,23 +115,18 @@ class Database:
         settings = self._settings(role, claims)
 
         def send(conn: psycopg.Connection[dict[str, Any]]) -> list[dict[str, Any]]:
+            if read_only or admission.admitted():
+                return _in_one_message(conn, _BEGIN_READING_AS if read_only else _BEGIN_AS,
+                                       settings, sql, params)  # fmt: skip
             # While the request's rate-limit check is in flight a write's commit waits for it:
             # one round trip more, instead of waiting for the check before the statement.
-            commit_now = read_only or admission.admitted()
             with conn.cursor() as cur:
                 with conn.pipeline():  # leaving it sends everything and reads every reply
-                    if commit_now:
-                        # No begin or commit: what a pipeline sends up to its sync runs as one
-                        # implicit transaction, so the settings hold for the statement and end
-                        # with it, and the sync commits (or rolls back) both.
-                        conn.execute(_BEGIN_READING_AS if read_only else _BEGIN_AS, settings)
-                    else:
-                        conn.execute("begin")
-                        conn.execute(_BEGIN_AS, settings)
+                    conn.execute("begin")
+                    conn.execute(_BEGIN_AS, settings)
                     cur.execute(sql, params)
                 rows = cur.fetchall() if cur.description else []
-            if not commit_now:
-                self._commit_once_admitted(conn)
+            self._commit_once_admitted(conn)
             return rows
 
         return self._sent_once_more_if_dropped(send)
@@ -196,6 +191,32 @@ class Database:
                 raise ServiceUnavailable("The database is unreachable.") from exc
             self._local.conn = conn
         return conn
+
+
+def _in_one_message(
+    conn: psycopg.Connection[dict[str, Any]],
+    begin_as: str,
+    settings: dict[str, str],
+    sql: Query,
+    params: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
+    """The settings and the statement as one simple-protocol message: Postgres runs the two as
+    one implicit transaction, so the settings hold for the statement and end with it, and the
+    end of the message commits (or rolls back) both. Parameters are bound here, by psycopg's
+    client-side quoting, as a transaction pooler needs anyway (no prepared statements).
+
+    Against the same two statements in a pipeline (extended protocol): 0.13 to 0.2 ms less of
+    the client's CPU and of wall time per call; every search makes four."""
+    with psycopg.ClientCursor(conn) as cur:
+        prefix = cur.mogrify(begin_as, settings) + ";\n"
+        if params is not None:
+            prefix = prefix.replace("%", "%%")  # the statement's parameters are bound after
+        message = (
+            prefix + sql if isinstance(sql, str) else pg_sql.Composed([pg_sql.SQL(prefix), sql])
+        )
+        cur.execute(message, params)
+        cur.nextset()  # past the settings' row
+        return cur.fetchall() if cur.description else []
 
 
 def _rollback(conn: psycopg.Connection[dict[str, Any]]) -> None:
