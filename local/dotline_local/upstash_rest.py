@@ -139,7 +139,7 @@ def build_app(redis_url: str, token: str) -> Asgi:
             else:
                 encode = headers.get(b"upstash-encoding", b"").lower() == b"base64"
                 body = await _body(receive)
-                status, payload = await _guarded(rest, scope, query, body, encode)
+                status, payload = await _guarded(_answer(rest, scope, query, body, encode))
         content = json.dumps(payload, separators=(",", ":")).encode()
         await send(
             {
@@ -197,15 +197,10 @@ async def _body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-async def _guarded(
-    rest: UpstashRest,
-    scope: dict[str, Any],
-    query: list[tuple[str, str]],
-    body: bytes,
-    encode: bool,
-) -> tuple[int, Any]:
+async def _guarded(answer: Awaitable[tuple[int, Any]]) -> tuple[int, Any]:
+    """The answer, or Redis's errors and malformed commands as Upstash reports them."""
     try:
-        return await _answer(rest, scope, query, body, encode)
+        return await answer
     except (BadCommand, json.JSONDecodeError, UnicodeDecodeError) as exc:
         message = str(exc) if isinstance(exc, BadCommand) else "ERR request is not JSON"
         return 400, {"error": message}
