@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql as pg_sql
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 
 from dotline import admission
@@ -222,6 +223,8 @@ def _in_one_message(
 def _rollback(conn: psycopg.Connection[dict[str, Any]]) -> None:
     if conn.closed or conn.broken:
         return
+    if conn.info.transaction_status == TransactionStatus.IDLE:
+        return  # an implicit transaction, already ended by Postgres: nothing to roll back
     try:
         conn.execute("rollback")
     except psycopg.Error:
