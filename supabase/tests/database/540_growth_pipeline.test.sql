@@ -2,7 +2,7 @@
 -- per-app progress counted with milestones, and who is due for an insight cycle.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(20);
+select plan(22);
 
 insert into auth.users (id, email) values
   ('54000000-0000-0000-0000-0000000000a1', 'pipeline-a@example.com'),
@@ -52,6 +52,11 @@ select ok(not private.note_card_evolution(
 select ok(private.note_card_evolution(
     (select card_id from public.cards where source_entity_id = '54000000-0000-0000-0000-0000000000e2'), 'bloom', 'seed'),
   'a card first seen past the default state is a change');
+select ok(not private.note_card_evolution('54000000-0000-0000-0000-0000000000d9', 'bloom', 'seed'),
+  'a card deleted before its state is noted is no change (a delivery racing the delete)');
+select is_empty(
+  $$select 1 from private.card_evolution_announcements where card_id = '54000000-0000-0000-0000-0000000000d9'$$,
+  'and nothing is noted for it, where the foreign key used to refuse the whole delivery');
 
 -- per-app progress
 insert into public.apps (app_id, slug, display_name, domain)
