@@ -17,6 +17,6 @@ def _endpoint() -> WebhookEndpoint:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    policy = outbox.RetryPolicy(max_attempts=deps().settings.webhook_max_attempts)
+    policy = outbox.RetryPolicy.from_settings(deps().settings)
     budget_s = context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_S
     return outbox.drain(deps().db, _endpoint().post, policy, budget_s=budget_s).model_dump()

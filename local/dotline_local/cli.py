@@ -166,7 +166,7 @@ def outbox(args: argparse.Namespace) -> int:
         return 0
     settings = deps().settings
     endpoint = WebhookEndpoint.from_settings(settings)
-    policy = outbox_service.RetryPolicy(max_attempts=settings.webhook_max_attempts)
+    policy = outbox_service.RetryPolicy.from_settings(settings)
     try:
         result = outbox_service.drain(db, endpoint.post, policy)
     finally:

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     webhook_url: str = "http://127.0.0.1:3000/v1/internal/db-events"
     webhook_secret: SecretStr = SecretStr(LOCAL_WEBHOOK_SECRET)
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    # The longest backoff between two attempts of one change (RetryPolicy.cap_s).
+    webhook_retry_cap_s: float = Field(default=600.0, gt=0, le=3600)
 
     # Media objects (S3). S3_ENDPOINT_URL points at an S3-compatible server (locally moto's); blank
     # in AWS, where the function's role signs. The access key pair is used only with an endpoint.

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from dotline.db import Database
+from dotline.settings import Settings
 
 RETRYABLE_CLIENT_STATUSES = frozenset({408, 429})
 DEFAULT_BATCH_SIZE = 100
@@ -38,6 +39,10 @@ class RetryPolicy:
     max_attempts: int
     base_s: float = 0.5
     cap_s: float = 600.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(max_attempts=settings.webhook_max_attempts, cap_s=settings.webhook_retry_cap_s)
 
     def delay_s(self, attempts: int, rng: random.Random | None = None) -> float:
         """Seconds to wait after the given number of failed attempts."""
