@@ -48,16 +48,18 @@ def servers(redis_rest: str, pg: Any, tmp_path: Path) -> Iterator[tuple[Server, 
     dispatcher_env = {**env, "WEBHOOK_URL": gateway.url + WEBHOOK_PATH,
                       "WEBHOOK_RETRY_CAP_S": "2", "WEBHOOK_MAX_ATTEMPTS": "3"}  # fmt: skip
     parked = park_pending_outbox(pg)
-    dispatcher = start_server(
-        "dotline_local.gateway",
-        ["--template", str(ROOT / "template.yaml"), "--dispatch-outbox"],
-        dispatcher_env,
-        tmp_path / "dispatcher.log",
-    )
+    dispatcher = None
     try:
+        dispatcher = start_server(
+            "dotline_local.gateway",
+            ["--template", str(ROOT / "template.yaml"), "--dispatch-outbox"],
+            dispatcher_env,
+            tmp_path / "dispatcher.log",
+        )
         yield gateway, dispatcher
     finally:
-        dispatcher.stop()
+        if dispatcher is not None:
+            dispatcher.stop()
         gateway.stop()
         # Whatever happened half-way, the rest of the suite finds its stack as it was.
         postgres_cluster.ensure_running()
