@@ -2,9 +2,10 @@
 
 Creates database `dotline_bench_memory_jobs` on the target cluster, applies the Supabase
 emulation and the migrations (with a stand-in `cron` schema: pg_cron runs only in `postgres`),
-loads 10k users with 100 memories and 100 conversations each, runs each job's procedure as
-pg_cron would (`call private.<job>()`: one transaction per batch) and prints the total time and
-the longest batch, i.e. the longest any batch held its row locks. Drops the database at the end.
+loads 10k users with 100 memories and 100 conversations each, runs each job's scheduled command
+as pg_cron would (its DO block at top level: one transaction per batch) and prints the total time
+and the longest batch, i.e. the longest any batch held its row locks. Drops the database at the
+end.
 
     uv run python bench/bench_memory_jobs.py [--dsn postgresql://postgres@127.0.0.1:54322/postgres]
 """
@@ -65,7 +66,6 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--memories-per-user", type=int, default=100)
     parser.add_argument("--conversations-per-user", type=int, default=100)
-    parser.add_argument("--batch-size", type=int, default=1000)
     args = parser.parse_args()
 
     with psycopg.connect(args.dsn, autocommit=True) as admin:
@@ -77,9 +77,9 @@ def main() -> None:
             apply_schema(conn)
             load(conn, args.users, args.memories_per_user, args.conversations_per_user)
             results = [
-                run_job(conn, "expire_memories", args.batch_size),
-                run_job(conn, "decay_memory_importance", args.batch_size),
-                run_job(conn, "archive_old_conversations", max(args.batch_size // 5, 1)),
+                run_job(conn, "expire-memories"),
+                run_job(conn, "decay-memory-importance"),
+                run_job(conn, "archive-conversations"),
             ]
         report(results)
     finally:
@@ -150,30 +150,30 @@ def load(conn: psycopg.Connection, users: int, memories: int, conversations: int
     )
 
 
-def run_job(conn: psycopg.Connection, job: str, batch_size: int) -> JobResult:
-    """Call the job's procedure as pg_cron does; the NOTICEs give each batch's time."""
-    batch_ms: list[float] = []
+def run_job(conn: psycopg.Connection, job: str) -> JobResult:
+    """Run the job's scheduled command as pg_cron does; its NOTICEs give each batch's rows and
+    time (the last batch is the one that found the job done)."""
+    batches: list[tuple[int, float]] = []
 
     def collect(diag: psycopg.errors.Diagnostic) -> None:
-        _collect(diag.message_primary or "", batch_ms)
+        _collect(diag.message_primary or "", batches)
 
+    row = conn.execute("select command from cron.job where jobname = %s", (job,)).fetchone()
+    assert row is not None, f"{job} is not scheduled"
     conn.add_notice_handler(collect)
     started = time.perf_counter()
-    row = conn.execute(
-        sql.SQL("call private.{}(%s)").format(sql.Identifier(job)), (batch_size,)
-    ).fetchone()
+    conn.execute(row[0])
     total_s = time.perf_counter() - started
     conn.remove_notice_handler(collect)
-    assert row is not None, "a procedure with INOUT parameters returns one row"
-    processed, batches, longest_ms = row
-    assert batches == len(batch_ms), "every batch reports a NOTICE"
-    return JobResult(job, processed, batches, total_s, float(longest_ms))
+    assert batches, "every batch reports a NOTICE"
+    processed = sum(rows for rows, _ in batches)
+    return JobResult(job, processed, len(batches), total_s, max(ms for _, ms in batches))
 
 
-def _collect(message: str, batch_ms: list[float]) -> None:
+def _collect(message: str, batches: list[tuple[int, float]]) -> None:
     match = BATCH_NOTICE.search(message)
     if match:
-        batch_ms.append(float(match.group(3)))
+        batches.append((int(match.group(2)), float(match.group(3))))
 
 
 def report(results: list[JobResult]) -> None:

@@ -9,7 +9,7 @@ the drain that removes what Postgres deleted from the graph and the vectors:
 - baseline: the same delete as ONE statement (rolled back), which holds every row lock at once;
 - the job: the retention function's batches (one transaction each) over the same rows.
 
-Decay (pg_cron's procedure) runs between the baselines and the retention run, so the run's
+Decay (pg_cron's job) runs between the baselines and the retention run, so the run's
 importance re-sync has a million notes to carry to the graph and the vectors.
 
 It prints rows, total time and the longest transaction (the longest any lock was held), and
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from bench_memory_jobs import DEFAULT_DSN, apply_schema
+from bench_memory_jobs import DEFAULT_DSN, apply_schema, run_job
 from dotline.bootstrap import Deps
 from dotline.services import retention
 from dotline.settings import Settings
@@ -209,7 +209,7 @@ def run(conn: psycopg.Connection, settings: Settings, batch_size: int) -> list[F
     }
     baselines[DRAIN_STEP] = drain_baseline(conn)
     baselines[DECAY_STEP] = baseline(conn, DECAY_BASELINE)
-    decay = decay_everyone(conn, batch_size, baselines[DECAY_STEP])
+    decay = decay_everyone(conn, baselines[DECAY_STEP])
     baselines[SYNC_STEP] = baseline(conn, SYNC_BASELINE)
     stores = Deps(settings=settings)
     for warm in (
@@ -234,13 +234,10 @@ def run(conn: psycopg.Connection, settings: Settings, batch_size: int) -> list[F
     ]  # fmt: skip
 
 
-def decay_everyone(conn: psycopg.Connection, batch_size: int, base_s: float) -> Figures:
-    """pg_cron's decay procedure (one transaction per batch), which reports its longest batch."""
-    started = time.perf_counter()
-    row = conn.execute("call private.decay_memory_importance(%s)", (batch_size,)).fetchone()
-    assert row is not None
-    processed, _, longest_ms = row
-    return Figures(DECAY_STEP, processed, time.perf_counter() - started, float(longest_ms), base_s)
+def decay_everyone(conn: psycopg.Connection, base_s: float) -> Figures:
+    """pg_cron's decay job (one transaction per batch), which reports its longest batch."""
+    job = run_job(conn, "decay-memory-importance")
+    return Figures(DECAY_STEP, job.processed, job.total_s, job.longest_batch_ms, base_s)
 
 
 def drain_baseline(conn: psycopg.Connection) -> float:

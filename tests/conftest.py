@@ -44,15 +44,37 @@ def settings() -> Settings:
     return get_settings()
 
 
+class SessionConnection:
+    """The suite's superuser connection (autocommit), standing in for a psycopg Connection.
+
+    The fault test restarts Postgres, which ends every session: `reopen()` then connects again,
+    so the tests after it find this connection working, whatever order they run in."""
+
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = conninfo
+        self._conn = psycopg.connect(conninfo, autocommit=True)
+
+    def reopen(self) -> None:
+        """Drop the current connection and open a new one."""
+        self._conn.close()
+        self._conn = psycopg.connect(self._conninfo, autocommit=True)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
 @pytest.fixture(scope="session")
-def pg(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
+def pg(settings: Settings) -> Iterator[Any]:
     """A superuser connection to the project's database (for setup and probes, never for SUT)."""
     try:
-        conn = psycopg.connect(settings.database_url.get_secret_value(), autocommit=True)
+        conn = SessionConnection(settings.database_url.get_secret_value())
     except psycopg.OperationalError as exc:
         pytest.exit(f"PostgreSQL on 54322 is not reachable; run `make up` first ({exc})", 2)
-    with conn:
-        yield conn
+    yield conn
+    conn.close()
 
 
 @pytest.fixture

@@ -54,6 +54,46 @@ def test_cron_jobs_are_reachable_in_the_main_database(main_db):
         assert jobs is not None
 
 
+def test_pg_cron_lives_in_pg_catalog_as_on_supabase(main_db):
+    schema = main_db.execute(
+        "select extnamespace::regnamespace::text from pg_extension where extname = 'pg_cron'"
+    ).fetchone()
+    assert schema == ("pg_catalog",)
+
+
+PG_CRON_MOVE = stack.SUPABASE_DIR / "migrations" / "20261207130000_pg_cron_in_pg_catalog.sql"
+JOBS = (
+    "select jobname, schedule, command, database, username, active from cron.job order by jobname"
+)
+
+
+def test_a_pg_cron_installed_in_public_moves_to_pg_catalog_with_every_job(main_db):
+    with main_db.transaction(force_rollback=True):
+        # given pg_cron in public (as a bare `create extension` leaves it on plain Postgres),
+        # holding the project's jobs, one of them paused
+        jobs = main_db.execute(JOBS).fetchall()
+        main_db.execute("drop extension pg_cron")
+        main_db.execute("create extension pg_cron with schema public")
+        for name, schedule, command, *_ in jobs:
+            main_db.execute("select cron.schedule(%s, %s, %s)", (name, schedule, command))
+        main_db.execute(
+            "select cron.alter_job(jobid, active => false) from cron.job where jobname = %s",
+            (jobs[0][0],),
+        )
+        before = main_db.execute(JOBS).fetchall()
+
+        # when
+        main_db.execute(PG_CRON_MOVE.read_bytes())
+
+        # then
+        schema = main_db.execute(
+            "select extnamespace::regnamespace::text from pg_extension where extname = 'pg_cron'"
+        ).fetchone()
+        assert schema == ("pg_catalog",)
+        assert main_db.execute(JOBS).fetchall() == before
+        assert [row[5] for row in before].count(False) == 1
+
+
 def test_the_supabase_emulation_and_migration_history_are_in_place(main_db):
     roles = main_db.execute(
         "select rolname from pg_roles where rolname in ('anon', 'authenticated', 'service_role')"

@@ -182,6 +182,24 @@ def test_a_change_out_of_attempts_is_dead_and_redrive_brings_it_back(
 
 
 @pytest.mark.usefixtures("quiet_outbox")
+def test_a_webhook_unavailable_past_every_attempt_leaves_the_change_pending_until_it_is_back(
+    pg: psycopg.Connection[Any], db: Database, make_user: Callable[..., User]
+) -> None:
+    # given a webhook answering 503 (its stores are down) to more tries than a change has
+    memory_id = insert_memory(pg, make_user())
+    for _ in range(POLICY.max_attempts + 2):
+        outbox.drain(db, Recorder(503), POLICY)
+    waiting = outbox_rows(pg, memory_id)[0]
+    assert (waiting["status"], waiting["attempts"]) == ("pending", POLICY.max_attempts + 2)
+
+    # when the stores are back
+    outbox.drain(db, Recorder(200), POLICY)
+
+    # then the change goes through, no redrive needed
+    assert outbox_rows(pg, memory_id)[0]["status"] == "delivered"
+
+
+@pytest.mark.usefixtures("quiet_outbox")
 def test_a_rows_later_change_waits_while_an_earlier_one_is_pending(
     pg: psycopg.Connection[Any], db: Database, make_user: Callable[..., User]
 ) -> None:

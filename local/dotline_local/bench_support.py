@@ -72,10 +72,22 @@ class TimingClient:
     ) -> tuple[int, bytes]:
         """(status, body) of a GET; a connection the server closed is opened again once."""
         target = f"{path}?{urlencode(params)}" if params else path
+        return self.request("GET", target, headers=headers)
+
+    def request(
+        self,
+        method: str,
+        target: str,
+        *,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, bytes]:
+        """(status, body) of any request; a connection the server had closed before the request
+        went out is opened again once."""
         for attempt in (1, 2):
             conn = self._connection()
             try:
-                conn.request("GET", target, headers=headers or {})
+                conn.request(method, target, body=body, headers=headers or {})
                 response = conn.getresponse()
                 return response.status, response.read()
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):

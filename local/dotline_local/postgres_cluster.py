@@ -89,6 +89,11 @@ def stop() -> bool:
     return True
 
 
+def start() -> None:
+    """Start the cluster (created and configured already); returns once it accepts connections."""
+    _ctl("start")
+
+
 def drop() -> bool:
     """Stop and delete the cluster and all its data; True when it existed."""
     if not state().exists:

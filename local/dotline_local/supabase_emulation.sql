@@ -29,6 +29,20 @@ grant usage on schema extensions to postgres, anon, authenticated, service_role;
 create extension if not exists pgcrypto with schema extensions;
 create extension if not exists "uuid-ossp" with schema extensions;
 
+-- pg_cron in pg_catalog, as on Supabase: its supautils setting
+-- `extensions_parameter_overrides = '{"pg_cron": {"schema": "pg_catalog"}}'` sends every
+-- `create extension pg_cron` there, whatever schema the statement names, so the migrations'
+-- `create extension if not exists pg_cron` find it in place. Plain Postgres has no such override,
+-- so it is created here first. Only in the database pg_cron serves (cron.database_name): it
+-- refuses any other (the migration runner's tests apply this file to scratch databases).
+do $$
+begin
+  if current_database() = current_setting('cron.database_name', true) then
+    create extension if not exists pg_cron with schema pg_catalog;
+  end if;
+end
+$$;
+
 do $$
 begin
   execute format('alter database %I set search_path = "$user", public, extensions', current_database());

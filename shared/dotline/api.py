@@ -14,7 +14,14 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from dotline import admission
 from dotline.auth import Principal
 from dotline.bootstrap import deps
-from dotline.errors import DotlineError, InvalidRequest, NotFound, RateLimited, Unauthenticated
+from dotline.errors import (
+    DotlineError,
+    InvalidRequest,
+    NotFound,
+    RateLimited,
+    ServiceUnavailable,
+    Unauthenticated,
+)
 from dotline.ports.cache import RatePolicy
 from dotline.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_json
 from dotline.rate_limiting import IP_DEFAULT, USER_DEFAULT, RequestLimits
@@ -135,6 +142,8 @@ def entry(
 def _problem(instance: str | None, exc: DotlineError) -> Response[str]:
     body = problem_body(exc.status, exc.slug, exc.title, exc.detail, instance, **exc.extensions)
     headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if exc.status == 401 else {}
+    if isinstance(exc, ServiceUnavailable):
+        headers["Retry-After"] = str(exc.retry_after_s)
     if exc.status == 500:
         logger.error("request failed", extra={"detail": exc.detail})
     return Response(exc.status, PROBLEM_CONTENT_TYPE, problem_json(body), headers=headers)

@@ -75,8 +75,10 @@ class RateLimited(DotlineError):
 
 
 class ServiceUnavailable(DotlineError):
-    """A backend this request needs is unreachable; retrying later may succeed."""
+    """A backend this request needs is unreachable or too slow; trying again after
+    `retry_after_s` (the Retry-After header) may succeed."""
 
     status = 503
     slug = "service-unavailable"
     title = "Service temporarily unavailable"
+    retry_after_s: ClassVar[int] = 5  # the Retry-After a client is told to wait

@@ -47,10 +47,12 @@ def set_orb(db: Database, cache: Cache, user: Principal, update: OrbUpdate) -> O
             },
         )
         row = tx.fetchone()
-    assert row is not None
-    state = OrbState(**update.model_dump(), updated_at=row["created_at"])
-    payload = state.model_dump(mode="json")
-    cache.set_json(cache_keys.orb_state(user.user_id), payload, cache_keys.ORB_STATE_TTL_S)
+        assert row is not None
+        state = OrbState(**update.model_dump(), updated_at=row["created_at"])
+        payload = state.model_dump(mode="json")
+        # Inside the transaction: a cache that cannot take the state refuses the change, and
+        # the history keeps no state that never went live.
+        cache.set_json(cache_keys.orb_state(user.user_id), payload, cache_keys.ORB_STATE_TTL_S)
     cache.publish(
         cache_keys.orb_state_channel(user.user_id), {**payload, "timestamp": payload["updated_at"]}
     )

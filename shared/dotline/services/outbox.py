@@ -4,7 +4,9 @@ A sweep claims a batch with `for update skip locked` and keeps the rows locked u
 delivery in it is settled, in one transaction: a dispatcher that dies mid-batch leaves its rows
 pending for the next one (the webhook is idempotent, so a repeat changes nothing). A 2xx is
 delivered; a 5xx, 408, 429 or a transport failure is retried after an exponential backoff with
-full jitter; any other 4xx is permanent and dead at once, as is a change out of attempts.
+full jitter; any other 4xx is permanent and dead at once, as is a change out of attempts. A 503
+(the webhook's stores are down) is retried the same way but never dies: an outage is not the
+change's fault, and the change goes through once the stores are back.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dotline.db import Database
 from dotline.settings import Settings
 
 RETRYABLE_CLIENT_STATUSES = frozenset({408, 429})
+UNAVAILABLE_STATUS = 503
 DEFAULT_BATCH_SIZE = 100
 DEFAULT_CONCURRENCY = 8
 
@@ -56,6 +59,7 @@ class Attempt(BaseModel):
     outbox_id: int
     delivered: bool
     permanent: bool = False
+    unavailable: bool = False  # the webhook answered 503: retried, however many attempts
     error: str | None = None
 
 
@@ -98,7 +102,7 @@ def sweep(
         for row, attempt in zip(rows, attempts, strict=True):
             tx.execute(
                 "select private.settle_outbox_delivery(%(id)s, %(ok)s, %(error)s, %(retry_s)s, "
-                "%(permanent)s, %(max)s) as status",
+                "%(permanent)s, %(max)s, %(unavailable)s) as status",
                 {
                     "id": attempt.outbox_id,
                     "ok": attempt.delivered,
@@ -106,6 +110,7 @@ def sweep(
                     "retry_s": policy.delay_s(row["attempts"] + 1),
                     "permanent": attempt.permanent,
                     "max": policy.max_attempts,
+                    "unavailable": attempt.unavailable,
                 },
             )
             status = (tx.fetchone() or {}).get("status")
@@ -152,7 +157,13 @@ def deliver(row: dict[str, Any], post: Post) -> Attempt:
     permanent = 400 <= status < 500 and status not in RETRYABLE_CLIENT_STATUSES
     excerpt = answer[:ERROR_EXCERPT_CHARS]
     error = f"HTTP {status}: {excerpt}" if excerpt else f"HTTP {status}"
-    return Attempt(outbox_id=outbox_id, delivered=False, permanent=permanent, error=error)
+    return Attempt(
+        outbox_id=outbox_id,
+        delivered=False,
+        permanent=permanent,
+        unavailable=status == UNAVAILABLE_STATUS,
+        error=error,
+    )
 
 
 def webhook_body(payload: dict[str, Any], outbox_id: int) -> bytes:

@@ -20,7 +20,10 @@ select results_eq(
     ('purge-closed-suggestions', '40 3 * * *'),
     ('purge-cron-history', '50 3 * * *'),
     ('purge-delivered-outbox', '15 4 * * *'),
+    ('purge-event-batches', '35 4 * * *'),
     ('purge-idempotency-keys', '20 * * * *'),
+    ('purge-job-runs', '55 4 * * *'),
+    ('purge-mirror-tombstones', '45 4 * * *'),
     ('refresh-engagement-summary', '7 * * * *'),
     ('refresh-entity-growth', '*/15 * * * *')$$,
   'cron.job lists exactly the schedules the migrations create');

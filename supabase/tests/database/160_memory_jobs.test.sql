@@ -2,7 +2,7 @@
 -- batch by batch, and are scheduled in pg_cron.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(30);
+select plan(31);
 
 insert into auth.users (id, email) values
   ('16000000-0000-4000-8000-000000000001', 'short@example.com'),
@@ -129,18 +129,27 @@ select ok(not has_function_privilege('authenticated', 'private.decay_memory_impo
           and not has_function_privilege('authenticated', 'private.archive_old_conversations_batch(integer, uuid)', 'execute')
           and not has_function_privilege('authenticated', 'private.close_inactive_conversations_batch(integer, uuid)', 'execute'),
           'signed-in users cannot run the job batches');
-select ok(not has_function_privilege('authenticated', 'private.expire_memories(integer, bigint, integer, numeric)', 'execute')
-          and not has_function_privilege('anon', 'private.decay_memory_importance(integer, bigint, integer, numeric)', 'execute'),
-          'nor the job procedures');
+select is((select count(*)::integer from pg_catalog.pg_proc p
+           where p.pronamespace = 'private'::regnamespace and p.prokind = 'p'),
+          0, 'no job is a procedure: a batched job''s loop is its pg_cron command');
 
 -- Schedules.
-select is((select jsonb_agg(jsonb_build_array(jobname, schedule, command) order by jobname) from cron.job
+select is((select jsonb_agg(jsonb_build_array(jobname, schedule) order by jobname) from cron.job
            where jobname in ('close-inactive-conversations', 'archive-conversations', 'expire-memories', 'decay-memory-importance')),
-          '[["archive-conversations", "0 2 * * *", "call private.archive_old_conversations()"],
-            ["close-inactive-conversations", "30 1 * * *", "call private.close_inactive_conversations()"],
-            ["decay-memory-importance", "30 3 * * *", "call private.decay_memory_importance()"],
-            ["expire-memories", "0 3 * * *", "call private.expire_memories()"]]'::jsonb,
+          '[["archive-conversations", "0 2 * * *"],
+            ["close-inactive-conversations", "30 1 * * *"],
+            ["decay-memory-importance", "30 3 * * *"],
+            ["expire-memories", "0 3 * * *"]]'::jsonb,
           'the four jobs are scheduled once each, by name');
+select is((select jsonb_object_agg(jobname, command = private.batched_job_command(jobname, step)) from cron.job
+           join (values
+             ('close-inactive-conversations', 'select b.processed, b.last_conversation_id::text from private.close_inactive_conversations_batch(1000, v_after::uuid) as b'),
+             ('archive-conversations', 'select b.processed, b.last_conversation_id::text from private.archive_old_conversations_batch(200, v_after::uuid) as b'),
+             ('expire-memories', 'select n, case when n > 0 then '''' end from private.expire_memories_batch(1000) as n'),
+             ('decay-memory-importance', 'select b.processed, b.last_memory_id::text from private.decay_memory_importance_batch(1000, v_after::uuid) as b')
+           ) as steps (name, step) on steps.name = jobname),
+          '{"archive-conversations": true, "close-inactive-conversations": true, "decay-memory-importance": true, "expire-memories": true}'::jsonb,
+          'each runs its batch function through the batched-job command, at its batch size');
 select is((select count(distinct username)::integer from cron.job
            where jobname in ('close-inactive-conversations', 'archive-conversations', 'expire-memories', 'decay-memory-importance')
              and active), 1,
