@@ -104,5 +104,6 @@ build-%Function:
 
 # The same build for this machine (its Python, its platform), then every handler imported and one
 # request answered by each with only the layer and its own folder on sys.path.
-package-check:
+package-check: bootstrap
+	uv run dotline up --for-tests
 	uv run python -m dotline_local.package_check
