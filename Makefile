@@ -90,9 +90,9 @@ SAM := uvx --from aws-sam-cli==$(SAM_CLI_VERSION) sam
 LAMBDA_PYTHON_VERSION ?= 3.13
 
 build:
-	$(SAM) build --template template.yaml
-	@"$$(bash local/lambda_python.sh $(LAMBDA_PYTHON_VERSION))" local/package_report.py \
-	  .aws-sam/build/SharedLayer .aws-sam/build/*Function
+	python="$$(bash local/lambda_python.sh $(LAMBDA_PYTHON_VERSION))"; \
+	DOTLINE_PYTHON="$$python" $(SAM) build --template template.yaml; \
+	"$$python" local/package_report.py .aws-sam/build/SharedLayer .aws-sam/build/*Function
 
 # What template.yaml's `BuildMethod: makefile` resources run (SAM sets ARTIFACTS_DIR; the working
 # directory is SAM's copy of the CodeUri).

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prints the path of a CPython of the given minor version (default 3.13, the Lambda runtime's),
 # for compiling the layer's bytecode: DOTLINE_PYTHON when set, else the first that answers of
-# python3.X on PATH, uv's (found or downloaded), pyenv's, and, for 3.13 only, one built from
-# source by local/python313.sh (a machine that reaches neither python.org nor GitHub).
+# the one local/python313.sh builds, pyenv's, python3.X on PATH, uv's (found, else downloaded)
+# and, for 3.13 only, one built from source by local/python313.sh (a machine that reaches
+# neither python.org nor GitHub). Cheap candidates first: `sam build` asks once per function.
 set -euo pipefail
 
 VERSION=${1:-3.13}
@@ -13,19 +14,20 @@ is_wanted() {
     "$1" -c "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$VERSION'.split('.'))))" 2>/dev/null
 }
 
-candidates() {
-  echo "${DOTLINE_PYTHON:-}"
-  command -v "python$VERSION" || true
-  echo "/opt/dotline/python$VERSION/bin/python$VERSION"
-  uv python find --no-project --system "$VERSION" 2>/dev/null || true
-  if command -v pyenv >/dev/null; then
-    ls -d "$(pyenv root)"/versions/"$VERSION".*/bin/"python$VERSION" 2>/dev/null | sort -V -r || true
-  fi
+found() {
+  if is_wanted "$1"; then echo "$1"; exit 0; fi
 }
 
-while read -r python; do
-  if is_wanted "$python"; then echo "$python"; exit 0; fi
-done < <(candidates)
+found "${DOTLINE_PYTHON:-}"
+found "/opt/dotline/python$VERSION/bin/python$VERSION"
+if command -v pyenv >/dev/null; then
+  for python in $(ls -d "$(pyenv root)"/versions/"$VERSION".*/bin/"python$VERSION" 2>/dev/null |
+    sort -V -r); do
+    found "$python"
+  done
+fi
+found "$(command -v "python$VERSION" || true)"
+found "$(uv python find --no-project --system "$VERSION" 2>/dev/null || true)"
 
 echo "lambda_python: no Python $VERSION found; asking uv to download one" >&2
 if uv python install "$VERSION" >&2 2>/dev/null; then
