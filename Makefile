@@ -1,6 +1,8 @@
 # dotline's everyday commands. Every target that needs the stack bootstraps it first: installing
 # what is missing is quick and silent when nothing is.
 SHELL := /bin/bash
+# This file's folder: `sam build` runs the build-* targets from its own copy of each CodeUri.
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
@@ -8,7 +10,8 @@ PGTAP_DIR := supabase/tests/database
 DB_ENV := PGPASSWORD=postgres
 DB_ARGS := -h 127.0.0.1 -p 54322 -U postgres -d postgres
 
-.PHONY: help bootstrap dev up down migrate reset test pytest pgtap cfn-lint lint requirements bench
+.PHONY: help bootstrap dev up down migrate reset test pytest pgtap cfn-lint lint requirements bench \
+  build build-SharedLayer package-check
 
 help:
 	@echo "make dev    bootstrap, then run the stack in the foreground with a demo token"
@@ -19,6 +22,10 @@ help:
 	@echo "make lint   ruff check, ruff format --check, mypy"
 	@echo "make requirements  re-export the Lambda layer's pins (shared/requirements.txt) from uv.lock"
 	@echo "make bench  bootstrap, up, then every bench/*.py"
+	@echo "make build  sam build (no container): the layer and every function for the template's"
+	@echo "            runtime (python3.13, arm64) into .aws-sam/build, then their sizes"
+	@echo "make package-check  the layer and functions built for this machine answer a request"
+	@echo "            each with nothing else on sys.path (needs the stack: make test or make up)"
 
 bootstrap:
 	@bash local/bootstrap.sh
@@ -74,3 +81,29 @@ bench: up
 	@files=(bench/*.py); \
 	if [[ ! -e "$${files[0]}" ]]; then echo "bench: nothing in bench/" >&2; exit 1; fi; \
 	for file in "$${files[@]}"; do echo "== $$file"; uv run python "$$file"; done
+
+# --- Lambda packages ---------------------------------------------------------------------------
+# SAM CLI from PyPI, in its own environment (uvx caches it): never part of the project's.
+SAM_CLI_VERSION := 1.170.0
+SAM := uvx --from aws-sam-cli==$(SAM_CLI_VERSION) sam
+# The interpreter that compiles the bytecode and reports on it: the template's runtime version.
+LAMBDA_PYTHON_VERSION ?= 3.13
+
+build:
+	python="$$(bash local/lambda_python.sh $(LAMBDA_PYTHON_VERSION))"; \
+	DOTLINE_PYTHON="$$python" $(SAM) build --template template.yaml; \
+	"$$python" local/package_report.py .aws-sam/build/SharedLayer .aws-sam/build/*Function
+
+# What template.yaml's `BuildMethod: makefile` resources run (SAM sets ARTIFACTS_DIR; the working
+# directory is SAM's copy of the CodeUri).
+build-SharedLayer:
+	bash "$(ROOT)/local/build_layer.sh" . "$(ARTIFACTS_DIR)"
+
+build-%Function:
+	bash "$(ROOT)/local/build_function.sh" . "$(ARTIFACTS_DIR)"
+
+# The same build for this machine (its Python, its platform), then every handler imported and one
+# request answered by each with only the layer and its own folder on sys.path.
+package-check: bootstrap
+	uv run dotline up --for-tests
+	uv run python -m dotline_local.package_check

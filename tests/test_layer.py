@@ -73,3 +73,15 @@ def test_settings_refuse_unknown_fields() -> None:
 
     with pytest.raises(pydantic.ValidationError):
         Settings(databse_url="typo")  # type: ignore[call-arg]
+
+
+def test_the_layer_ships_no_embedded_embeddings_model() -> None:
+    local_only = {"wordllama", "tokenizers", "huggingface-hub", "hf-xet", "safetensors"}
+    pinned = {
+        line.split("==")[0].strip().lower()
+        for line in (ROOT / "shared" / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith(("#", " "))
+    }
+
+    assert pinned, "no pins read"
+    assert pinned & local_only == set()

@@ -6,13 +6,15 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-import jwt
-
 from dotline.errors import Unauthenticated
-from dotline.settings import Settings
+
+if TYPE_CHECKING:
+    import jwt
+
+    from dotline.settings import Settings
 
 ASYMMETRIC_ALGORITHMS = frozenset({"ES256", "RS256"})
 REQUIRED_CLAIMS = ["exp", "sub", "aud", "iss"]
@@ -76,6 +78,8 @@ class TokenVerifier:
         return principal
 
     def _verify(self, token: str) -> Principal:
+        import jwt  # with cryptography, on the first token: functions run by schedules need neither
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -105,6 +109,8 @@ class TokenVerifier:
         return Principal(user_id=_subject(claims), claims=claims)
 
     def _key_for(self, algorithm: str, token: str) -> Any:
+        import jwt
+
         if algorithm == "HS256":
             if self._secret is None:
                 raise Unauthenticated("HS256 tokens are not accepted by this project.")
@@ -119,6 +125,8 @@ class TokenVerifier:
         raise Unauthenticated(f"Tokens signed with '{algorithm}' are not accepted.")
 
     def _jwks_client(self) -> jwt.PyJWKClient:
+        import jwt
+
         with self._jwks_lock:
             if self._jwks is None:
                 self._jwks = jwt.PyJWKClient(

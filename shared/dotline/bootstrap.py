@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from dotline.auth import TokenVerifier
 from dotline.db import Database
-from dotline.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from upstash_redis import Redis
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     from dotline.ports.language_model import LanguageModel
     from dotline.ports.objects import ObjectStore
     from dotline.ports.vectors import VectorStore
+    from dotline.settings import Settings
 
 
 @dataclass
@@ -134,6 +134,9 @@ def deps() -> Deps:
     """This container's dependencies, built once."""
     global _deps  # the one process-wide cache; tests replace it through use()
     if _deps is None:
+        # pydantic-settings with the settings, on the first request rather than at import.
+        from dotline.settings import get_settings
+
         with _deps_lock:
             if _deps is None:
                 _deps = Deps(settings=get_settings())

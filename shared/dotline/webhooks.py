@@ -15,10 +15,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from dotline.errors import Unauthenticated
-from dotline.settings import Settings
 
 if TYPE_CHECKING:
     import httpx
+
+    from dotline.settings import Settings
 
 TIMESTAMP_HEADER = "X-Dotline-Timestamp"
 SIGNATURE_HEADER = "X-Dotline-Signature"

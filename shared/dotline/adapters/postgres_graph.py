@@ -11,9 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
-from dotline.db import Database
+from dotline.db import Database, jsonb
 from dotline.ports.graph import (
     GraphEdge,
     GraphNode,
@@ -118,7 +116,7 @@ class PostgresGraph:
         """Create or update nodes by node_id; a lower version than stored is ignored."""
         if not nodes:
             return
-        rows = [{**node.model_dump(), "properties": Jsonb(node.properties)} for node in nodes]
+        rows = [{**node.model_dump(), "properties": jsonb(node.properties)} for node in nodes]
         with self._db.as_service() as tx:
             tx.executemany(UPSERT_NODE, rows)
 
@@ -126,7 +124,7 @@ class PostgresGraph:
         """Create or update edges keyed by (source, target, type); lower versions ignored."""
         if not edges:
             return
-        rows = [{**edge.model_dump(), "properties": Jsonb(edge.properties)} for edge in edges]
+        rows = [{**edge.model_dump(), "properties": jsonb(edge.properties)} for edge in edges]
         with self._db.as_service() as tx:
             tx.executemany(UPSERT_EDGE, rows)
 

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from importlib import metadata
 from typing import TYPE_CHECKING
 
+from dotline.errors import ServiceUnavailable
+
 if TYPE_CHECKING:
     from wordllama.inference import WordLlamaInference  # type: ignore[import-untyped]
 
@@ -94,4 +96,10 @@ def _root_logging_kept() -> Iterator[None]:
 
 
 def _package_version() -> str:
-    return metadata.version("wordllama")
+    try:
+        return metadata.version("wordllama")
+    except metadata.PackageNotFoundError as exc:
+        # WordLlama is the local profile's (a dev dependency group): the Lambda layer has none.
+        raise ServiceUnavailable(
+            "No embedder: EMBEDDINGS_URL is not set and WordLlama is not installed."
+        ) from exc

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from psycopg import sql
-
 from dotline.auth import Principal
 from dotline.db import Database, Transaction
 from dotline.errors import NotFound
@@ -27,12 +25,12 @@ ANNOTATIONS = OwnedTable(
 
 # target_type -> the query that finds such a target among the caller's live rows.
 _TARGETS = {
-    "memory": sql.SQL(
+    "memory": (
         "select from public.memories where memory_id = %(id)s"
         " and (expires_at is null or expires_at > now())"
     ),
-    "concept": sql.SQL("select from public.concepts where concept_id = %(id)s"),
-    "conversation": sql.SQL("select from public.conversations where conversation_id = %(id)s"),
+    "concept": "select from public.concepts where concept_id = %(id)s",
+    "conversation": "select from public.conversations where conversation_id = %(id)s",
 }
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from psycopg import sql
-
 from dotline import cache_keys
 from dotline.auth import Principal
 from dotline.db import Database
@@ -17,7 +15,7 @@ from dotline.pagination import decode_time_cursor, encode_cursor
 from dotline.ports.cache import Cache
 
 CURSOR_KIND = "artifacts_recent"
-_COLUMNS = sql.SQL(
+_COLUMNS = (
     "artifact_id, artifact_type, title, description, content_narrative, content_data,"
     " source_entities, attributes, created_at, updated_at"
 )
@@ -31,6 +29,8 @@ def list_artifacts(
     limit: int,
 ) -> ArtifactPage:
     """The caller's artifacts, newest first, optionally of one type, keyset-paged."""
+    from psycopg import sql
+
     params: dict[str, Any] = {"type": artifact_type, "limit": limit + 1, "user_id": user.user_id}
     after = sql.SQL("")
     if cursor is not None:
@@ -40,7 +40,7 @@ def list_artifacts(
         "select {} from public.derived_artifacts where user_id = %(user_id)s"
         " and (%(type)s::text is null or artifact_type = %(type)s)"
         "{} order by created_at desc, artifact_id desc limit %(limit)s"
-    ).format(_COLUMNS, after)
+    ).format(sql.SQL(_COLUMNS), after)
     with db.as_user(user) as tx:
         tx.execute(query, params)
         rows = tx.fetchall()
@@ -58,10 +58,12 @@ def list_artifacts(
 
 def get_artifact(db: Database, user: Principal, artifact_id: UUID) -> Artifact:
     """One of the caller's artifacts; NotFound for anyone else's."""
+    from psycopg import sql
+
     with db.as_user(user) as tx:
         tx.execute(
             sql.SQL("select {} from public.derived_artifacts where artifact_id = %(id)s").format(
-                _COLUMNS
+                sql.SQL(_COLUMNS)
             ),
             {"id": artifact_id},
         )

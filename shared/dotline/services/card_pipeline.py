@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
 from dotline import cache_keys
-from dotline.db import Database
+from dotline.db import Database, jsonb
 from dotline.growth_rules import GrowthConfig
 from dotline.models.db_events import DbEvent
 from dotline.ports.cache import Cache
@@ -83,7 +81,7 @@ def refresh_cards(
     The announcement goes out before the noted state commits: if the cache is down the delivery
     fails whole (ServiceUnavailable) and its retry announces again; at least once, never lost.
     """
-    rules = {"rules": Jsonb(config.evolution_rules_json()), "default": config.evolution.default}
+    rules = {"rules": jsonb(config.evolution_rules_json()), "default": config.evolution.default}
     with db.as_service() as tx:
         tx.execute(
             _CARDS_OF,

@@ -8,20 +8,20 @@ is_favorited, under row-level security; each change refreshes the cache and is a
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from psycopg import sql
-from psycopg.types.json import Jsonb
-
 from dotline.auth import Principal
-from dotline.db import Database, Transaction
+from dotline.db import Database, Transaction, jsonb
 from dotline.errors import InvalidRequest, NotFound
 from dotline.growth_rules import GrowthConfig
 from dotline.models.cards import Card, CardFilter, CardPage, CardUpdate
 from dotline.pagination import decode_cursor, encode_cursor
 from dotline.ports.cache import Cache
 from dotline.services import card_growth
+
+if TYPE_CHECKING:
+    from psycopg import sql
 
 CURSOR_KIND = "cards_recent"
 _CARD_ONLY = (
@@ -59,6 +59,8 @@ def list_cards(
     limit: int,
 ) -> CardPage:
     """The caller's cards, newest first, `limit` per page, each with its evolution."""
+    from psycopg import sql
+
     params: dict[str, Any] = {**_rules(config, None), **where.model_dump(), "limit": limit + 1}
     conditions: list[sql.Composable] = [sql.SQL("c.user_id = %(user_id)s")]
     params["user_id"] = user.user_id
@@ -143,7 +145,7 @@ def _fetch(tx: Transaction, config: GrowthConfig, card_id: UUID) -> Card:
 
 def _rules(config: GrowthConfig, card_id: UUID | None) -> dict[str, Any]:
     return {
-        "rules": Jsonb(config.evolution_rules_json()),
+        "rules": jsonb(config.evolution_rules_json()),
         "default": config.evolution.default,
         "card_id": card_id,
     }

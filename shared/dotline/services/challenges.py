@@ -11,10 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
 from dotline.auth import Principal
-from dotline.db import Database, Transaction
+from dotline.db import Database, Transaction, jsonb
 from dotline.errors import Conflict, InvalidRequest, NotFound
 from dotline.growth_rules import GrowthConfig
 from dotline.models.challenges import (
@@ -128,7 +126,7 @@ def update_progress(
             "update public.user_challenges set progress = progress || %(patch)s"
             " where user_challenge_id = %(id)s and user_id = %(user_id)s and status = 'active'"
             " returning user_challenge_id",
-            {"patch": Jsonb(update.progress), "id": challenge_id, "user_id": user.user_id},
+            {"patch": jsonb(update.progress), "id": challenge_id, "user_id": user.user_id},
         )
         if tx.fetchone() is None:
             raise _not_active(tx, user.user_id, challenge_id)

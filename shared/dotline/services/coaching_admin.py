@@ -9,11 +9,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from psycopg import sql
-from psycopg.types.json import Jsonb
-
 from dotline.auth import Principal
-from dotline.db import Database, Transaction
+from dotline.db import Database, Transaction, jsonb
 from dotline.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from dotline.models.coaching_apps import (
     App,
@@ -31,7 +28,7 @@ from dotline.models.coaching_apps import (
 # Seed 004 lifecycle: each status may only step to the next one.
 NEXT_STATUS = {"draft": "testing", "testing": "active", "active": "archived"}
 
-_SCHEMA_COLUMNS = sql.SQL(
+_SCHEMA_COLUMNS = (
     "personality_schema_id, schema_key, version, layer, parent_schema_id, "
     "schema as definition, status, rollout_percentage, ab_test_group, created_at, "
     "activated_at, archived_at"
@@ -41,14 +38,14 @@ _SCHEMA_COLUMNS = sql.SQL(
 def create_app(db: Database, user: Principal, body: AppCreate) -> App:
     """A new app."""
     with _as_admin(db, user) as tx:
-        return App.model_validate(_insert(tx, "apps", body.model_dump(), sql.SQL("*")))
+        return App.model_validate(_insert(tx, "apps", body.model_dump(), "*"))
 
 
 def update_app(db: Database, user: Principal, app_id: UUID, body: AppUpdate) -> App:
     """The app with the given fields changed; NotFound for an unknown id."""
     changes = _changes(body.model_dump(exclude_unset=True))
     with _as_admin(db, user) as tx:
-        row = _update(tx, "apps", "app_id", app_id, changes, sql.SQL("*"))
+        row = _update(tx, "apps", "app_id", app_id, changes, "*")
     return App.model_validate(row)
 
 
@@ -92,7 +89,7 @@ def create_knowledge_base(
     """A new knowledge base, read by the given apps."""
     values = body.model_dump(exclude={"app_ids"})
     with _as_admin(db, user) as tx:
-        row = _insert(tx, "knowledge_bases", values, sql.SQL("*"))
+        row = _insert(tx, "knowledge_bases", values, "*")
         for app_id in body.app_ids:
             tx.execute(
                 "insert into public.app_knowledge_bases (app_id, knowledge_base_id) "
@@ -116,7 +113,7 @@ def add_knowledge_entry(
             tx,
             "knowledge_entries",
             {**body.model_dump(), "knowledge_base_id": base_id},
-            sql.SQL("*"),
+            "*",
         )
     return KnowledgeEntry.model_validate(row)
 
@@ -144,14 +141,14 @@ def _changes(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _insert(
-    tx: Transaction, table: str, values: dict[str, Any], returning: sql.Composable
-) -> dict[str, Any]:
+def _insert(tx: Transaction, table: str, values: dict[str, Any], returning: str) -> dict[str, Any]:
+    from psycopg import sql
+
     query = sql.SQL("insert into public.{} ({}) values ({}) returning {}").format(
         sql.Identifier(table),
         sql.SQL(", ").join(map(sql.Identifier, values)),
         sql.SQL(", ").join(map(sql.Placeholder, values)),
-        returning,
+        sql.SQL(returning),
     )
     row = tx.execute(query, _adapted(values)).fetchone()
     assert row is not None  # insert ... returning always yields the row
@@ -164,15 +161,17 @@ def _update(
     key: str,
     key_value: UUID,
     values: dict[str, Any],
-    returning: sql.Composable,
+    returning: str,
 ) -> dict[str, Any]:
+    from psycopg import sql
+
     query = sql.SQL("update public.{} set {} where {} = %(_key)s returning {}").format(
         sql.Identifier(table),
         sql.SQL(", ").join(
             sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in values
         ),
         sql.Identifier(key),
-        returning,
+        sql.SQL(returning),
     )
     row = tx.execute(query, {**_adapted(values), "_key": key_value}).fetchone()
     if row is None:
@@ -181,4 +180,4 @@ def _update(
 
 
 def _adapted(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: Jsonb(v) if isinstance(v, dict) else v for k, v in values.items()}
+    return {k: jsonb(v) if isinstance(v, dict) else v for k, v in values.items()}

@@ -13,8 +13,6 @@ from __future__ import annotations
 import logging
 from uuid import UUID
 
-from psycopg import sql
-
 from dotline.auth import Principal
 from dotline.db import Database
 from dotline.errors import Conflict, InvalidRequest, NotFound
@@ -25,9 +23,7 @@ from dotline.services.concepts import COLUMNS
 logger = logging.getLogger(__name__)
 
 EdgeKey = tuple[UUID, UUID, str]
-_BOTH = sql.SQL(
-    "select {} from public.concepts where concept_id in (%(source)s, %(target)s)"
-)  # as the caller: another person's concept is not found
+_BOTH = "select {} from public.concepts where concept_id in (%(source)s, %(target)s)"  # as the caller: another person's concept is not found
 MAX_REPOINT_ROUNDS = 20  # each round moves the edges to up to MAX_NEIGHBOURHOOD_LIMIT neighbours
 
 
@@ -35,6 +31,8 @@ def merge_concept(
     db: Database, graph: GraphStore, user: Principal, source_id: UUID, request: ConceptMergeRequest
 ) -> ConceptMerge:
     """Merge source into request.into for the caller; a repeat of the same merge answers again."""
+    from psycopg import sql
+
     target_id = request.into
     params = {"source": source_id, "target": target_id}
     with db.as_user(user) as tx:
@@ -43,7 +41,7 @@ def merge_concept(
         ).fetchone()
         found = {
             r["concept_id"]: Concept.model_validate(r)
-            for r in tx.execute(_BOTH.format(COLUMNS), params).fetchall()
+            for r in tx.execute(sql.SQL(_BOTH).format(sql.SQL(COLUMNS)), params).fetchall()
         }
     assert row is not None  # the function always answers one row
     outcome = str(row["outcome"])

@@ -5,10 +5,8 @@ Row-level security scopes every query to the caller. Merging lives in concept_me
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
-
-from psycopg import sql
 
 from dotline.auth import Principal
 from dotline.db import Database, Transaction
@@ -19,11 +17,15 @@ from dotline.pagination import decode_cursor, encode_cursor
 from dotline.ports.graph import GraphStore
 from dotline.services.graph_views import neighbourhood_of
 
-COLUMNS = sql.SQL(
+if TYPE_CHECKING:
+    from psycopg import sql
+
+# SQL text composed with psycopg.sql where it is used, which imports psycopg with the first query.
+COLUMNS = (
     "concept_id, user_id, name, type, description, status, salience, source, attributes, "
     "community_id, merged_into_concept_id, created_at, updated_at"
 )
-_BY_ID = sql.SQL("select {} from public.concepts where concept_id = %(id)s").format(COLUMNS)
+_BY_ID = "select {} from public.concepts where concept_id = %(id)s"
 # sort -> (key expression, its SQL type, direction); the id breaks ties in the same direction.
 _SORTS: dict[ConceptSort, tuple[str, str, str]] = {
     ConceptSort.recent: ("created_at", "timestamptz", "desc"),
@@ -49,6 +51,8 @@ def list_concepts(
     filters: dict[str, Any] | None = None,
 ) -> ConceptPage:
     """A page of the caller's concepts; without a status filter, merged ones are left out."""
+    from psycopg import sql
+
     key, key_type, direction = _SORTS[sort]
     given = _filter_values(filters or {})
     conditions: list[sql.Composable] = [sql.SQL(_FILTERS[name]) for name in sorted(given)]
@@ -70,7 +74,7 @@ def list_concepts(
         "select {}, {} as sort_key from public.concepts where {} "
         "order by {} {dir}, concept_id {dir} limit %(limit)s"
     ).format(
-        COLUMNS,
+        sql.SQL(COLUMNS),
         sql.SQL(key),
         sql.SQL(" and ").join(conditions),
         sql.SQL(key),
@@ -98,6 +102,8 @@ def update_concept(
     db: Database, user: Principal, concept_id: UUID, change: ConceptUpdate
 ) -> Concept:
     """Apply the fields sent; a merged concept is read-only, and (name, type) stays unique."""
+    from psycopg import sql
+
     fields = change.model_dump(include=change.model_fields_set)
     if fields.get("description") == "":
         fields["description"] = None
@@ -116,7 +122,7 @@ def update_concept(
         )
         query = sql.SQL("update public.concepts set {} where concept_id = %(id)s returning {}")
         row = tx.execute(
-            query.format(assignments, COLUMNS), {**fields, "id": concept_id}
+            query.format(assignments, sql.SQL(COLUMNS)), {**fields, "id": concept_id}
         ).fetchone()
     return Concept.model_validate(row)
 
@@ -133,7 +139,9 @@ def concept_neighbourhood(
 
 
 def _require(tx: Transaction, concept_id: UUID, *, lock: bool = False) -> Concept:
-    query = _BY_ID + sql.SQL(" for update") if lock else _BY_ID
+    from psycopg import sql
+
+    query = sql.SQL(_BY_ID + " for update" if lock else _BY_ID).format(sql.SQL(COLUMNS))
     row = tx.execute(query, {"id": concept_id}).fetchone()
     if row is None:
         raise NotFound("No such concept.")

@@ -5,13 +5,11 @@ Posting messages (the dialogue) is another service; row-level security scopes ev
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from psycopg import sql
-
 from dotline.auth import Principal
-from dotline.db import Database, Transaction
+from dotline.db import Database, Transaction, jsonb
 from dotline.errors import NotFound
 from dotline.idempotency import Outcome, create_once
 from dotline.models.conversations import (
@@ -24,30 +22,30 @@ from dotline.models.conversations import (
 )
 from dotline.pagination import decode_cursor, encode_cursor
 
-_COLUMNS = sql.SQL(
+if TYPE_CHECKING:
+    from psycopg import sql
+
+# SQL text composed with psycopg.sql where it is used, which imports psycopg with the first query.
+_COLUMNS = (
     "conversation_id, user_id, app_id, session_id, title, status, importance_score, "
     "context_summary, message_count, metadata, created_at, started_at, last_message_at, "
     "ended_at, closed_at, updated_at"
 )
 
-_INSERT = sql.SQL(
+_INSERT = (
     "insert into public.conversations (session_id, app_id, title, metadata) "
     "values (%(session_id)s, %(app_id)s, %(title)s, %(metadata)s) "
     "on conflict (user_id, session_id) do nothing returning {}"
-).format(_COLUMNS)
-
-_BY_SESSION = sql.SQL(
-    "select {} from public.conversations where session_id = %(session_id)s"
-).format(_COLUMNS)
-
-_BY_ID = sql.SQL("select {} from public.conversations where conversation_id = %(id)s").format(
-    _COLUMNS
 )
 
-_END = sql.SQL(
+_BY_SESSION = "select {} from public.conversations where session_id = %(session_id)s"
+
+_BY_ID = "select {} from public.conversations where conversation_id = %(id)s"
+
+_END = (
     "update public.conversations set status = 'ended', ended_at = coalesce(ended_at, now()) "
     "where conversation_id = %(id)s and status = 'active' returning {}"
-).format(_COLUMNS)
+)
 
 _MESSAGES = """
 select message_id, conversation_id, role, content, model, media_ids, referenced_entities,
@@ -65,13 +63,13 @@ def open_conversation(
     db: Database, user: Principal, new: ConversationCreate, idempotency_key: str | None = None
 ) -> tuple[int, Conversation]:
     """A new conversation (201), or the one already opened with this session_id (200)."""
-    params = {**new.model_dump(), "metadata": _jsonb(new.metadata)}
+    params = {**new.model_dump(), "metadata": jsonb(new.metadata)}
 
     def insert(tx: Transaction) -> Outcome:
-        row = tx.execute(_INSERT, params).fetchone()
+        row = tx.execute(_with_columns(_INSERT), params).fetchone()
         status = 201
         if row is None:  # this session_id was opened before: hand that one back
-            row = tx.execute(_BY_SESSION, params).fetchone()
+            row = tx.execute(_with_columns(_BY_SESSION), params).fetchone()
             status = 200
         return Outcome(status, Conversation.model_validate(row).model_dump(mode="json"))
 
@@ -90,6 +88,8 @@ def list_conversations(
     status: ConversationStatus | None = None,
 ) -> ConversationPage:
     """A page of the caller's conversations, newest first."""
+    from psycopg import sql
+
     conditions = [sql.SQL("true")]
     params: dict[str, Any] = {"limit": limit + 1}
     if app_id is not None:
@@ -108,7 +108,7 @@ def list_conversations(
     query = sql.SQL(
         "select {} from public.conversations where {} "
         "order by created_at desc, conversation_id desc limit %(limit)s"
-    ).format(_COLUMNS, sql.SQL(" and ").join(conditions))
+    ).format(sql.SQL(_COLUMNS), sql.SQL(" and ").join(conditions))
     with db.as_user(user) as tx:
         rows = tx.execute(query, params).fetchall()
     items = [Conversation.model_validate(row) for row in rows[:limit]]
@@ -137,7 +137,7 @@ def get_conversation(
             messages_cursor, "messages", field="query.messages_cursor"
         )
     with db.as_user(user) as tx:
-        row = tx.execute(_BY_ID, params).fetchone()
+        row = tx.execute(_with_columns(_BY_ID), params).fetchone()
         if row is None:
             raise NotFound("No such conversation.")
         rows = tx.execute(_MESSAGES, params).fetchall()
@@ -154,15 +154,16 @@ def get_conversation(
 def end_conversation(db: Database, user: Principal, conversation_id: UUID) -> Conversation:
     """End an active conversation; one already ended (or further along) is returned as it is."""
     with db.as_user(user) as tx:
-        row = tx.execute(_END, {"id": conversation_id}).fetchone()
+        row = tx.execute(_with_columns(_END), {"id": conversation_id}).fetchone()
         if row is None:
-            row = tx.execute(_BY_ID, {"id": conversation_id}).fetchone()
+            row = tx.execute(_with_columns(_BY_ID), {"id": conversation_id}).fetchone()
     if row is None:
         raise NotFound("No such conversation.")
     return Conversation.model_validate(row)
 
 
-def _jsonb(value: object) -> object:
-    from psycopg.types.json import Jsonb
+def _with_columns(template: str) -> sql.Composed:
+    """A statement template whose `{}` is the conversation's columns."""
+    from psycopg import sql
 
-    return Jsonb(value)
+    return sql.SQL(template).format(sql.SQL(_COLUMNS))

@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from dotline.auth import Principal
-from dotline.db import Database, Transaction
+from dotline.db import Database, Transaction, jsonb
 from dotline.errors import Conflict, InvalidRequest, NotFound, ServiceUnavailable
 from dotline.idempotency import Outcome, create_once
 from dotline.models.conversations import Message
@@ -128,8 +128,8 @@ def _reply(
             "confidence": None if confidence is None else round(min(max(confidence, 0), 1), 2),
             "tokens": completion.prompt_tokens + completion.completion_tokens,
             "latency_ms": math.ceil(completion.latency_ms),
-            "call": _jsonb(_call_record(completion, prompt, context)),
-            "cited": _jsonb([s.reference() for s in cited]),
+            "call": jsonb(_call_record(completion, prompt, context)),
+            "cited": jsonb([s.reference() for s in cited]),
         },
     ).fetchone()
     assert row is not None  # the function returns the row it stored, or raises
@@ -149,9 +149,3 @@ def _call_record(completion: Completion, prompt: Prompt, context: ChatContext) -
         "history_message_ids": [str(m["message_id"]) for m in context.recent_messages],
         "sources": [s.reference() for s in prompt.sources],
     }
-
-
-def _jsonb(value: object) -> object:
-    from psycopg.types.json import Jsonb
-
-    return Jsonb(value)

@@ -13,9 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
-from dotline.db import Database
+from dotline.db import Database, jsonb
 from dotline.ports.graph import MAX_NEIGHBOURHOOD_LIMIT, GraphStore, NodeLabel
 
 ENTITY_TYPES: dict[NodeLabel, str] = {
@@ -58,7 +56,7 @@ def sync_connection_stats(user_id: UUID, *, graph: GraphStore, db: Database) -> 
     ]
     with db.as_service() as tx:
         tx.execute(_FORGET, {"user_id": user_id})
-        tx.execute(_RECORD, {"user_id": user_id, "rows": Jsonb(rows)})
+        tx.execute(_RECORD, {"user_id": user_id, "rows": jsonb(rows)})
     return len(rows)
 
 
@@ -113,5 +111,5 @@ def refresh_connection_stats(
         if gone:
             tx.execute(_FORGET_NODES, {"user_id": user_id, "ids": gone})
         if rows:
-            tx.execute(_UPSERT, {"user_id": user_id, "rows": Jsonb(rows)})
+            tx.execute(_UPSERT, {"user_id": user_id, "rows": jsonb(rows)})
     return kinds

@@ -5,14 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from psycopg import sql
-from psycopg.types.json import Jsonb
-
 from dotline.auth import Principal
-from dotline.db import Database
+from dotline.db import Database, jsonb
 from dotline.errors import InvalidRequest, NotFound
 from dotline.growth_rules import GrowthConfig
 from dotline.models.growth import (
@@ -25,6 +22,9 @@ from dotline.models.growth import (
     GrowthSummary,
 )
 from dotline.services.growth_ledger import EVENT_COLUMNS
+
+if TYPE_CHECKING:
+    from psycopg import sql
 
 
 def growth_summary(db: Database, config: GrowthConfig, user: Principal) -> GrowthSummary:
@@ -49,6 +49,8 @@ def list_events(
     db: Database, user: Principal, where: EventFilter, cursor: str | None, limit: int
 ) -> GrowthEventPage:
     """The caller's events, newest first, `limit` per page, keyset-paged by cursor."""
+    from psycopg import sql
+
     if where.created_from and where.created_to and where.created_from > where.created_to:
         raise _invalid("query.created_from", "must not be after created_to")
     params: dict[str, Any] = {**where.model_dump(), "user_id": user.user_id, "limit": limit + 1}
@@ -68,7 +70,7 @@ def list_events(
     query = sql.SQL(
         "select {} from public.growth_events where {}"
         " order by created_at desc, event_id desc limit %(limit)s"
-    ).format(EVENT_COLUMNS, sql.SQL(" and ").join(conditions))
+    ).format(sql.SQL(EVENT_COLUMNS), sql.SQL(" and ").join(conditions))
     with db.as_user(user) as tx:
         tx.execute(query, params)
         rows = tx.fetchall()
@@ -85,7 +87,7 @@ def card_dimensions(
         tx.execute(
             "select * from api.card_evolution(%(rules)s, %(default)s, %(card_id)s)",
             {
-                "rules": Jsonb(config.evolution_rules_json()),
+                "rules": jsonb(config.evolution_rules_json()),
                 "default": config.evolution.default,
                 "card_id": card_id,
             },

@@ -7,24 +7,15 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid5
 
-from psycopg import sql
-from psycopg.types.json import Jsonb
-
-from dotline.db import Transaction
+from dotline.db import Transaction, jsonb
 from dotline.growth_rules import GrowthConfig
 from dotline.models.growth import GrowthEvent
-
-EVENT_COLUMNS = sql.SQL(
-    "event_id, entity_type, entity_id, dim_key, delta, source, details, created_at"
-)
 
 # Event ids are uuid5(namespace, "user:dedupe key:dimension"): replaying an action for an entity
 # yields the same ids, and `on conflict do nothing` turns the replay into a no-op.
 EVENT_NAMESPACE = UUID("6f1d3c2e-8a4b-5e7f-9c0d-1a2b3c4d5e6f")
 
-EVENT_COLUMNS = sql.SQL(
-    "event_id, entity_type, entity_id, dim_key, delta, source, details, created_at"
-)
+EVENT_COLUMNS = "event_id, entity_type, entity_id, dim_key, delta, source, details, created_at"
 
 
 @dataclass(frozen=True)
@@ -83,6 +74,8 @@ def record_growth_events(
 
 def insert_events(tx: Transaction, events: Sequence[NewEvent]) -> list[GrowthEvent]:
     """Append events in one statement, skipping ids already in the ledger; returns those added."""
+    from psycopg import sql
+
     if not events:
         return []
     tx.execute(
@@ -93,7 +86,7 @@ def insert_events(tx: Transaction, events: Sequence[NewEvent]) -> list[GrowthEve
             " %(entities)s::uuid[], %(dims)s::text[], %(deltas)s::float8[], %(sources)s::text[],"
             " %(details)s::jsonb[])"
             " on conflict (event_id) do nothing returning {}"
-        ).format(EVENT_COLUMNS),
+        ).format(sql.SQL(EVENT_COLUMNS)),
         {
             "ids": [e.event_id for e in events],
             "users": [e.user_id for e in events],
@@ -102,7 +95,7 @@ def insert_events(tx: Transaction, events: Sequence[NewEvent]) -> list[GrowthEve
             "dims": [e.dim_key for e in events],
             "deltas": [e.delta for e in events],
             "sources": [e.source for e in events],
-            "details": [Jsonb(e.details) for e in events],
+            "details": [jsonb(e.details) for e in events],
         },
     )
     return [GrowthEvent.model_validate(row) for row in tx.fetchall()]

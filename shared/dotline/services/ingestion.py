@@ -20,9 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
-from dotline.db import Database
+from dotline.db import Database, jsonb
 from dotline.growth_rules import GrowthConfig
 from dotline.models.ingestion import ConversationIngested, IngestionRun
 from dotline.ports.embeddings import Embedder
@@ -191,7 +189,7 @@ def _finish(
             result.growth_events = len(events)
         tx.execute(_FINISH, {
             "conversation_id": conversation.conversation_id, "extractor": result.extractor,
-            "counts": Jsonb(result.model_dump(mode="json", include=_COUNTS)),
+            "counts": jsonb(result.model_dump(mode="json", include=_COUNTS)),
             "importance": importances[-1][0] if importances else None, "summary": summary,
         })  # fmt: skip
 
@@ -260,7 +258,7 @@ def _extraction(
     extraction = stores.extractor.extract(turns)
     with stores.db.as_service() as tx:
         tx.execute(
-            _KEEP_EXTRACTION, {**params, "extraction": Jsonb(extraction.model_dump(mode="json"))}
+            _KEEP_EXTRACTION, {**params, "extraction": jsonb(extraction.model_dump(mode="json"))}
         )
     return extraction
 

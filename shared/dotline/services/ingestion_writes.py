@@ -16,9 +16,7 @@ from itertools import combinations
 from typing import Any
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
-from dotline.db import Transaction
+from dotline.db import Transaction, jsonb
 from dotline.ports.language_model import ExtractedMemory, Extraction
 from dotline.services.concept_resolution import Resolution
 from dotline.services.fact_supersession import (
@@ -174,7 +172,7 @@ def _insert_concepts(tx: Transaction, user_id: UUID, resolution: Resolution) -> 
         if aliases:
             attributes["aliases"] = aliases
         params = {"concept_id": concept_id, "user_id": user_id, "name": concept.name,
-                  "type": concept.type, "attributes": Jsonb(attributes)}  # fmt: skip
+                  "type": concept.type, "attributes": jsonb(attributes)}  # fmt: skip
         if tx.execute(_INSERT_CONCEPT, params).rowcount:
             created.append(concept_id)
             continue
@@ -225,11 +223,11 @@ def _memory_params(
         "importance": round(memory.importance, 2),
         "sentiment": memory.sentiment,
         "said_at": said_at,
-        "location": Jsonb(places[0]) if places else None,
-        "people": Jsonb(people),
-        "emotions": Jsonb([{"name": e} for e in memory.emotions]),
+        "location": jsonb(places[0]) if places else None,
+        "people": jsonb(people),
+        "emotions": jsonb([{"name": e} for e in memory.emotions]),
         "tags": sorted(set(memory.tags)),
-        "attributes": Jsonb(attributes),
+        "attributes": jsonb(attributes),
     }
 
 

@@ -10,10 +10,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
 from dotline import cache_keys
-from dotline.db import Database, Transaction
+from dotline.db import Database, Transaction, jsonb
 from dotline.errors import ServiceUnavailable
 from dotline.models.insights import CycleRun
 from dotline.ports.cache import Cache
@@ -70,8 +68,8 @@ def persist_cycle(
             {
                 "user_id": user_id,
                 "previous": previous,
-                "memory_profile": Jsonb(_memory_profile(brief, synthesis)),
-                "package": Jsonb(_context_package(synthesis, prompt_ids, summary_id)),
+                "memory_profile": jsonb(_memory_profile(brief, synthesis)),
+                "package": jsonb(_context_package(synthesis, prompt_ids, summary_id)),
             },
         )
         started = tx.fetchone()
@@ -92,7 +90,7 @@ def persist_cycle(
         tx.execute(
             _PROMPT,
             {"user_id": user_id, "agent": SOURCE_AGENT, "ids": prompt_ids,
-             "texts": synthesis.prompts, "metadata": Jsonb({**meta, "artifact_id": str(summary_id)})},
+             "texts": synthesis.prompts, "metadata": jsonb({**meta, "artifact_id": str(summary_id)})},
         )  # fmt: skip
         written_prompts = [row["prompt_id"] for row in tx.fetchall()]
     return CycleRun(
@@ -136,8 +134,8 @@ def _write_artifact(
         _ARTIFACT,
         {"id": artifact_id, "user_id": user_id, "type": kind, "title": title[:255],
          "description": narrative.split(". ")[0][:500], "narrative": narrative,
-         "data": Jsonb(data), "sources": Jsonb(sources),
-         "attributes": Jsonb({"display_type": kind, "source_agent": SOURCE_AGENT})},
+         "data": jsonb(data), "sources": jsonb(sources),
+         "attributes": jsonb({"display_type": kind, "source_agent": SOURCE_AGENT})},
     )  # fmt: skip
     row = tx.fetchone()
     return None if row is None else row["artifact_id"]

@@ -10,10 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
-
-from psycopg import sql
 
 from dotline.auth import Principal
 from dotline.db import Database, Transaction
@@ -24,6 +22,9 @@ from dotline.models.media import MediaItem, MediaPage, MediaStatus, MediaUpload,
 from dotline.pagination import decode_cursor, encode_cursor
 from dotline.ports.objects import ObjectStore
 
+if TYPE_CHECKING:
+    from psycopg import sql
+
 logger = logging.getLogger(__name__)
 
 UPLOAD_URL_TTL_S = 15 * 60
@@ -32,16 +33,17 @@ MAX_KEY_FILENAME_CHARS = 100
 KEY_LAYOUT = re.compile(r"^users/(?P<user_id>[0-9a-f-]{36})/(?P<media_id>[0-9a-f-]{36})/[^/]+$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
-_COLUMNS = sql.SQL(
+# SQL text composed with psycopg.sql where it is used, which imports psycopg with the first query.
+_COLUMNS = (
     "m.media_id, m.user_id, m.memory_id, m.type, m.filename, m.mime_type, m.declared_size_bytes, "
     "m.declared_sha256, m.processing_status, m.size_bytes, m.hash as sha256, m.detected_mime_type, "
     "m.failure_reason, m.duplicate_of_media_id, m.metadata, m.created_at, m.processed_at, "
     "m.storage_url, o.storage_url as original_storage_url"
 )
-_FROM = sql.SQL(
+_FROM = (
     "public.media_items m left join public.media_items o on o.media_id = m.duplicate_of_media_id"
 )
-_BY_ID = sql.SQL("select {} from {} where m.media_id = %(id)s").format(_COLUMNS, _FROM)
+_BY_ID = "select {} from {} where m.media_id = %(id)s"
 _INSERT = """
 insert into public.media_items (media_id, memory_id, type, storage_url, filename, mime_type,
                                 declared_size_bytes, declared_sha256, metadata)
@@ -82,7 +84,7 @@ def request_upload(
     request = {"route": "media.create", "body": new.model_dump(mode="json")}
     outcome = create_once(db, user, idempotency_key, request, insert)
     with db.as_user(user) as tx:
-        row = tx.execute(_BY_ID, {"id": outcome.body["media_id"]}).fetchone()
+        row = tx.execute(_by_id(), {"id": outcome.body["media_id"]}).fetchone()
     if row is None:
         raise NotFound("The item this Idempotency-Key created has been deleted.")
     upload = None
@@ -100,7 +102,7 @@ def request_upload(
 def get_media(db: Database, objects: ObjectStore, user: Principal, media_id: UUID) -> MediaItem:
     """One of the caller's items."""
     with db.as_user(user) as tx:
-        row = tx.execute(_BY_ID, {"id": media_id}).fetchone()
+        row = tx.execute(_by_id(), {"id": media_id}).fetchone()
     if row is None:
         raise NotFound("No such media item.")
     return _item(row, objects)
@@ -117,6 +119,8 @@ def list_media(
     kind: MediaKind | None = None,
 ) -> MediaPage:
     """A page of the caller's items, newest first, optionally of one status and kind."""
+    from psycopg import sql
+
     conditions: list[sql.Composable] = [sql.SQL("true")]
     params: dict[str, Any] = {"limit": limit + 1, "status": status, "kind": kind}
     if status is not None:
@@ -131,7 +135,7 @@ def list_media(
         params.update(after_key=after_key, after_id=after_id)
     query = sql.SQL(
         "select {} from {} where {} order by m.created_at desc, m.media_id desc limit %(limit)s"
-    ).format(_COLUMNS, _FROM, sql.SQL(" and ").join(conditions))
+    ).format(sql.SQL(_COLUMNS), sql.SQL(_FROM), sql.SQL(" and ").join(conditions))
     with db.as_user(user) as tx:
         rows = tx.execute(query, params).fetchall()
     items = [_item(row, objects) for row in rows[:limit]]
@@ -202,3 +206,9 @@ def _item(row: dict[str, Any], objects: ObjectStore) -> MediaItem:
         name = safe_filename(row["filename"] or "file")
         download = objects.presign_download(key, filename=name, expires_s=DOWNLOAD_URL_TTL_S)
     return MediaItem.model_validate({**row, "download_url": download})
+
+
+def _by_id() -> sql.Composed:
+    from psycopg import sql
+
+    return sql.SQL(_BY_ID).format(sql.SQL(_COLUMNS), sql.SQL(_FROM))

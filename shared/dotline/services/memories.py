@@ -7,13 +7,11 @@ treated as gone everywhere, even before the expiry job deletes it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from psycopg import sql
-
 from dotline.auth import Principal
-from dotline.db import Database, Transaction
+from dotline.db import Database, Transaction, jsonb
 from dotline.errors import NotFound
 from dotline.idempotency import Outcome, create_once
 from dotline.models.memories import (
@@ -27,19 +25,23 @@ from dotline.models.memories import (
 )
 from dotline.pagination import decode_cursor, encode_cursor
 
-_COLUMNS = sql.SQL(
+if TYPE_CHECKING:
+    from psycopg import sql
+
+# SQL text composed with psycopg.sql where it is used, which imports psycopg with the first query.
+_COLUMNS = (
     "memory_id, user_id, app_id, source_conversation_id, memory_type, title, content, "
     "importance::float8 as importance, sentiment_score, creation_ts, occurred_at, location, people, "
     "emotions, media_urls, attributes, tags, access_count, last_accessed_at, expires_at, "
     "created_at, updated_at, invalid_at, superseded_by"
 )
-_LIVE = sql.SQL("(expires_at is null or expires_at > now())")
-_BY_ID = sql.SQL("select {} from public.memories where memory_id = %(id)s").format(_COLUMNS)
+_LIVE = "(expires_at is null or expires_at > now())"
+_BY_ID = "select {} from public.memories where memory_id = %(id)s"
 # Counts the access only when the memory is live and the caller's; no row: no such memory.
-_RECORD_ACCESS = sql.SQL(
+_RECORD_ACCESS = (
     "select private.record_memory_access(array[memory_id]) from public.memories "
     "where memory_id = %(id)s and {}"
-).format(_LIVE)
+)
 _JSONB_FIELDS = frozenset({"location", "people", "emotions", "attributes"})
 # sort -> (sort key column, its SQL type for the cursor value)
 _SORT_KEYS = {
@@ -55,11 +57,13 @@ def create_memory(
     values = _column_values(new.model_dump(exclude_none=True))
 
     def insert(tx: Transaction) -> Outcome:
+        from psycopg import sql
+
         names = sorted(values)
         query = sql.SQL("insert into public.memories ({}) values ({}) returning {}").format(
             sql.SQL(", ").join(map(sql.Identifier, names)),
             sql.SQL(", ").join(map(sql.Placeholder, names)),
-            _COLUMNS,
+            sql.SQL(_COLUMNS),
         )
         row = tx.execute(query, values).fetchone()
         return Outcome(201, Memory.model_validate(row).model_dump(mode="json"))
@@ -71,10 +75,13 @@ def create_memory(
 
 def get_memory(db: Database, user: Principal, memory_id: UUID) -> Memory:
     """One live memory of the caller's; reading it counts as an access (resets its decay)."""
+    from psycopg import sql
+
     with db.as_user(user) as tx:
-        if tx.execute(_RECORD_ACCESS, {"id": memory_id}).fetchone() is None:
+        access = sql.SQL(_RECORD_ACCESS).format(sql.SQL(_LIVE))
+        if tx.execute(access, {"id": memory_id}).fetchone() is None:
             raise NotFound("No such memory.")
-        row = tx.execute(_BY_ID, {"id": memory_id}).fetchone()
+        row = tx.execute(sql.SQL(_BY_ID).format(sql.SQL(_COLUMNS)), {"id": memory_id}).fetchone()
     return Memory.model_validate(row)
 
 
@@ -88,6 +95,8 @@ def list_memories(
     filters: dict[str, Any] | None = None,
 ) -> MemoryPage:
     """A page of the caller's live memories, newest (or most important) first."""
+    from psycopg import sql
+
     key_column, key_type = _SORT_KEYS[sort]
     conditions, params = _filter_conditions(filters or {})
     if cursor is not None:
@@ -100,7 +109,11 @@ def list_memories(
         params.update(after_key=key, after_id=after_id)
     query = sql.SQL(
         "select {} from public.memories where {} order by {} desc, memory_id desc limit %(limit)s"
-    ).format(_COLUMNS, sql.SQL(" and ").join([_LIVE, *conditions]), sql.Identifier(key_column))
+    ).format(
+        sql.SQL(_COLUMNS),
+        sql.SQL(" and ").join([sql.SQL(_LIVE), *conditions]),
+        sql.Identifier(key_column),
+    )
     with db.as_user(user) as tx:
         rows = tx.execute(query, {**params, "limit": limit + 1}).fetchall()
     items = [Memory.model_validate(row) for row in rows[:limit]]
@@ -115,6 +128,8 @@ def list_memories(
 
 def update_memory(db: Database, user: Principal, memory_id: UUID, change: MemoryUpdate) -> Memory:
     """Apply the fields sent to a live memory (the old version goes to its history)."""
+    from psycopg import sql
+
     values = _column_values(change.model_dump(include=change.model_fields_set))
     assignments = sql.SQL(", ").join(
         sql.SQL("{} = {}").format(sql.Identifier(name), sql.Placeholder(name))
@@ -122,7 +137,7 @@ def update_memory(db: Database, user: Principal, memory_id: UUID, change: Memory
     )
     query = sql.SQL(
         "update public.memories set {} where memory_id = %(memory_id)s and {} returning {}"
-    ).format(assignments, _LIVE, _COLUMNS)
+    ).format(assignments, sql.SQL(_LIVE), sql.SQL(_COLUMNS))
     with db.as_user(user) as tx:
         row = tx.execute(query, {**values, "memory_id": memory_id}).fetchone()
     if row is None:
@@ -132,9 +147,11 @@ def update_memory(db: Database, user: Principal, memory_id: UUID, change: Memory
 
 def delete_memory(db: Database, user: Principal, memory_id: UUID) -> None:
     """Delete a live memory (its last state stays in its history)."""
+    from psycopg import sql
+
     query = sql.SQL("delete from public.memories where memory_id = %(id)s and {} returning 1")
     with db.as_user(user) as tx:
-        if tx.execute(query.format(_LIVE), {"id": memory_id}).fetchone() is None:
+        if tx.execute(query.format(sql.SQL(_LIVE)), {"id": memory_id}).fetchone() is None:
             raise NotFound("No such memory.")
 
 
@@ -143,12 +160,14 @@ def memory_history(
 ) -> MemoryHistoryPage:
     """Earlier versions of a memory, newest first; a deleted memory keeps its history, an
     expired one is gone."""
+    from psycopg import sql
+
     params: dict[str, Any] = {"id": memory_id, "limit": limit + 1, "after": None}
     if cursor is not None:
         after = decode_cursor(cursor, "memory_history")[1]
         params["after"] = int(after) if after.isdigit() else 0  # a forged cursor: empty page
     with db.as_user(user) as tx:
-        state = tx.execute(_MEMORY_STATE, params).fetchone()
+        state = tx.execute(sql.SQL(_MEMORY_STATE).format(sql.SQL(_LIVE)), params).fetchone()
         assert state is not None  # a select of exists() always answers
         if not (state["live"] or (state["has_history"] and not state["stored"])):
             raise NotFound("No such memory.")
@@ -160,11 +179,11 @@ def memory_history(
     return MemoryHistoryPage(items=items, next_cursor=next_cursor)
 
 
-_MEMORY_STATE = sql.SQL(
+_MEMORY_STATE = (
     "select exists (select from public.memories where memory_id = %(id)s and {}) as live, "
     "exists (select from public.memories where memory_id = %(id)s) as stored, "
     "exists (select from public.memory_history where memory_id = %(id)s) as has_history"
-).format(_LIVE)
+)
 
 _HISTORY_PAGE = """
 select memory_history_id, memory_id, operation, old_values, changed_columns, changed_by, changed_at
@@ -178,6 +197,8 @@ limit %(limit)s
 
 def _filter_conditions(filters: dict[str, Any]) -> tuple[list[sql.Composable], dict[str, Any]]:
     """SQL conditions for the filters given (None means not filtered)."""
+    from psycopg import sql
+
     templates = {
         "memory_type": "memory_type = %(memory_type)s",
         "app_id": "app_id = %(app_id)s",
@@ -199,9 +220,7 @@ def _sort_value(memory: Memory, sort: MemorySort) -> Any:
 
 
 def _column_values(fields: dict[str, Any]) -> dict[str, Any]:
-    from psycopg.types.json import Jsonb
-
     return {
-        name: Jsonb(value) if name in _JSONB_FIELDS and value is not None else value
+        name: jsonb(value) if name in _JSONB_FIELDS and value is not None else value
         for name, value in fields.items()
     }

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from psycopg.types.json import Jsonb
-
 from dotline import cache_keys
 from dotline.auth import Principal
-from dotline.db import Database
+from dotline.db import Database, jsonb
 from dotline.models.orb import OrbState, OrbUpdate, Scene, SceneChange, Viewport
 from dotline.ports.cache import Cache
 
@@ -42,8 +40,8 @@ def set_orb(db: Database, cache: Cache, user: Principal, update: OrbUpdate) -> O
             {
                 **update.model_dump(),
                 "user_id": user.user_id,
-                "position": Jsonb(update.position) if update.position is not None else None,
-                "effects": Jsonb(update.effects),
+                "position": jsonb(update.position) if update.position is not None else None,
+                "effects": jsonb(update.effects),
             },
         )
         row = tx.fetchone()

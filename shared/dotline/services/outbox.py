@@ -18,12 +18,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from dotline.db import Database
-from dotline.settings import Settings
+
+if TYPE_CHECKING:
+    from dotline.settings import Settings
 
 RETRYABLE_CLIENT_STATUSES = frozenset({408, 429})
 UNAVAILABLE_STATUS = 503

@@ -4,14 +4,15 @@ for resources with no rules beyond their columns; row-level security scopes each
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
-
-from psycopg import sql
 
 from dotline.db import Transaction
 from dotline.errors import NotFound
 from dotline.pagination import decode_cursor, encode_cursor
+
+if TYPE_CHECKING:
+    from psycopg import sql
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class OwnedTable:
 
     def insert(self, tx: Transaction, fields: dict[str, Any]) -> dict[str, Any]:
         """Insert the given columns and return the stored row."""
+        from psycopg import sql
+
         values = self._values(fields)
         names = sorted(values)
         query = sql.SQL("insert into {} ({}) values ({}) returning {}").format(
@@ -42,6 +45,8 @@ class OwnedTable:
         self, tx: Transaction, limit: int, cursor: str | None, equal: dict[str, Any]
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Rows newest first, filtered by column equality (None: not filtered); next cursor."""
+        from psycopg import sql
+
         given = {name: value for name, value in equal.items() if value is not None}
         conditions = [
             sql.SQL("{} = {}").format(sql.Identifier(n), sql.Placeholder(n)) for n in given
@@ -73,6 +78,8 @@ class OwnedTable:
 
     def update(self, tx: Transaction, row_id: UUID, fields: dict[str, Any]) -> dict[str, Any]:
         """Set the given columns on one row; NotFound if the caller has no such row."""
+        from psycopg import sql
+
         values = self._values(fields)
         query = sql.SQL("update {} set {} where {} = %(row_id)s returning {}").format(
             self._table(),
@@ -90,6 +97,8 @@ class OwnedTable:
 
     def delete(self, tx: Transaction, row_id: UUID) -> None:
         """Delete one row; NotFound if the caller has no such row."""
+        from psycopg import sql
+
         query = sql.SQL("delete from {} where {} = %(row_id)s returning 1").format(
             self._table(), sql.Identifier(self.id_column)
         )
@@ -97,9 +106,13 @@ class OwnedTable:
             raise NotFound(f"No such {self.noun}.")
 
     def _table(self) -> sql.Composable:
+        from psycopg import sql
+
         return sql.Identifier("public", self.name)
 
     def _columns(self) -> sql.Composable:
+        from psycopg import sql
+
         return sql.SQL(", ").join(map(sql.Identifier, self.columns))
 
     def _values(self, fields: dict[str, Any]) -> dict[str, Any]:

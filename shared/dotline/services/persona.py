@@ -16,10 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
 from dotline.auth import Principal
-from dotline.db import Database, Transaction
+from dotline.db import Database, Transaction, jsonb
 from dotline.errors import NotFound
 from dotline.models.persona import AnalysisReport, LearningProfiles, Persona
 from dotline.ports.embeddings import Embedder
@@ -174,17 +172,17 @@ def _store_persona(
     technical["basis"]["life_phase"] = phase_basis
     insights = habits.cross_domain_insights(stats)
     tx.execute(_UPSERT_PERSONA, {
-        "user_id": user_id, "technical": Jsonb(technical),
-        "lifestyle": Jsonb(habits.lifestyle_profile(stats)),
-        "learning": Jsonb(habits.learning_style(stats, skills)),
+        "user_id": user_id, "technical": jsonb(technical),
+        "lifestyle": jsonb(habits.lifestyle_profile(stats)),
+        "learning": jsonb(habits.learning_style(stats, skills)),
         "phase": phase, "confidence": confidence,
-        "evolution": Jsonb(habits.interests_evolution(stats)), "insights": Jsonb(insights),
+        "evolution": jsonb(habits.interests_evolution(stats)), "insights": jsonb(insights),
     })  # fmt: skip
     for skill in skills:
         tx.execute(_UPSERT_PROFILE, {
             "user_id": user_id, "area": skill.name, "level": skill.level,
             "velocity": skill.velocity, "last_at": skill.last_at,
-            "progression": Jsonb({"milestones": skills_of.milestones(skill, stats),
+            "progression": jsonb({"milestones": skills_of.milestones(skill, stats),
                                   "evidence": skill.basis(), "trend": skill.trend,
                                   "window": stats["window"]}),
         })  # fmt: skip

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from psycopg import sql
-
 from dotline.auth import Principal
-from dotline.db import Database
+from dotline.db import Database, jsonb
 from dotline.errors import NotFound
 from dotline.models.profiles import Profile, ProfileUpdate
 
@@ -19,7 +17,7 @@ _UPDATABLE_COLUMNS = {
     "persona_analysis": "persona_analysis_enabled",
 }
 
-_PROFILE_COLUMNS = sql.SQL(
+_PROFILE_COLUMNS = (
     "user_id, email, display_name, timezone, language_preference as language, preferences, "
     "data_retention_days, region, subscription_tier, account_status, growth_profile, "
     "persona_analysis_enabled as persona_analysis, "
@@ -29,10 +27,12 @@ _PROFILE_COLUMNS = sql.SQL(
 
 def get_profile(db: Database, user: Principal) -> Profile:
     """The caller's profile; NotFound if Auth has no profile for them."""
+    from psycopg import sql
+
     rows = db.fetch_as_user(
         user,
         sql.SQL("select {} from public.profiles where user_id = %(user_id)s").format(
-            _PROFILE_COLUMNS
+            sql.SQL(_PROFILE_COLUMNS)
         ),
         {"user_id": user.user_id},
         read_only=True,
@@ -44,25 +44,21 @@ def get_profile(db: Database, user: Principal) -> Profile:
 
 def update_profile(db: Database, user: Principal, change: ProfileUpdate) -> Profile:
     """Apply the fields the caller sent and return the profile as stored."""
+    from psycopg import sql  # only a change composes its statement
+
     values = change.model_dump(include=change.model_fields_set)
     assignments = sql.SQL(", ").join(
         sql.SQL("{} = {}").format(sql.Identifier(_UPDATABLE_COLUMNS[name]), sql.Placeholder(name))
         for name in sorted(values)
     )
     if "preferences" in values:
-        values["preferences"] = _jsonb(values["preferences"])
+        values["preferences"] = jsonb(values["preferences"])
     query = sql.SQL(
         "update public.profiles set {} where user_id = %(user_id)s returning {}"
-    ).format(assignments, _PROFILE_COLUMNS)
+    ).format(assignments, sql.SQL(_PROFILE_COLUMNS))
     with db.as_user(user) as tx:
         tx.execute(query, {**values, "user_id": user.user_id})
         row = tx.fetchone()
     if row is None:
         raise NotFound("No profile exists for this user.")
     return Profile.model_validate(row)
-
-
-def _jsonb(value: object) -> object:
-    from psycopg.types.json import Jsonb
-
-    return Jsonb(value)

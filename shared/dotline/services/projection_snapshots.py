@@ -10,11 +10,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
 from dotline import cache_keys
 from dotline.auth import Principal
-from dotline.db import Database
+from dotline.db import Database, jsonb
 from dotline.errors import ServiceUnavailable
 from dotline.models.graph_views import GraphProjection
 from dotline.ports.cache import Cache
@@ -70,7 +68,7 @@ def store(
 ) -> GraphProjection:
     """Keep a freshly computed projection (dropping the oldest snapshots) and return it."""
     metadata = {**metadata, "json_bytes": len(json.dumps(data, separators=(",", ":")))}
-    params = {"user_id": user_id, "data": Jsonb(data), "metadata": Jsonb(metadata)}
+    params = {"user_id": user_id, "data": jsonb(data), "metadata": jsonb(metadata)}
     with db.as_service() as tx:
         row = tx.execute(_STORE, params).fetchone()
         tx.execute(_PRUNE, {"user_id": user_id, "kept": KEPT_SNAPSHOTS})

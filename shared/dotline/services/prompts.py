@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Any, Literal
 from uuid import UUID
 
-from psycopg import sql
-
 from dotline.auth import Principal
 from dotline.db import Database
 from dotline.errors import Conflict, NotFound
@@ -19,7 +17,7 @@ from dotline.models.insights import ACTIVE_PROMPT_STATUSES, Prompt, PromptPage
 from dotline.pagination import decode_time_cursor, encode_cursor
 
 CURSOR_KIND = "prompts_recent"
-_COLUMNS = sql.SQL("prompt_id, prompt_text, source_agent, status, metadata, created_at, updated_at")
+_COLUMNS = "prompt_id, prompt_text, source_agent, status, metadata, created_at, updated_at"
 _CARD_STATUS = {"acted": "completed", "dismissed": "active_archive"}
 
 
@@ -27,6 +25,8 @@ def list_active_prompts(
     db: Database, user: Principal, cursor: str | None, limit: int
 ) -> PromptPage:
     """The caller's pending and shown prompts, newest first, keyset-paged."""
+    from psycopg import sql
+
     params: dict[str, Any] = {
         "user_id": user.user_id,
         "active": list(ACTIVE_PROMPT_STATUSES),
@@ -40,7 +40,7 @@ def list_active_prompts(
         "select {} from public.proactive_prompts"
         " where user_id = %(user_id)s and status = any(%(active)s)"
         "{} order by created_at desc, prompt_id desc limit %(limit)s"
-    ).format(_COLUMNS, after)
+    ).format(sql.SQL(_COLUMNS), after)
     with db.as_user(user) as tx:
         tx.execute(query, params)
         rows = tx.fetchall()
@@ -60,11 +60,13 @@ def settle_prompt(
     db: Database, user: Principal, prompt_id: UUID, outcome: Literal["acted", "dismissed"]
 ) -> Prompt:
     """Act on or dismiss one of the caller's active prompts (and settle its card)."""
+    from psycopg import sql
+
     with db.as_user(user) as tx:
         tx.execute(
             sql.SQL(
                 "select {} from public.proactive_prompts where prompt_id = %(id)s for update"
-            ).format(_COLUMNS),
+            ).format(sql.SQL(_COLUMNS)),
             {"id": prompt_id},
         )
         row = tx.fetchone()
@@ -78,7 +80,7 @@ def settle_prompt(
             sql.SQL(
                 "update public.proactive_prompts set status = %(status)s"
                 " where prompt_id = %(id)s returning {}"
-            ).format(_COLUMNS),
+            ).format(sql.SQL(_COLUMNS)),
             {"id": prompt_id, "status": outcome},
         )
         settled = tx.fetchone()

@@ -11,10 +11,8 @@ from itertools import pairwise
 from typing import Any
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
 from dotline.auth import Principal
-from dotline.db import Database, Transaction
+from dotline.db import Database, Transaction, jsonb
 from dotline.errors import NotFound
 from dotline.models.suggestions import Suggestion, SuggestionPage
 from dotline.pagination import decode_cursor, encode_cursor
@@ -115,7 +113,7 @@ def store(
             {
                 **proposal,
                 "user_id": user_id,
-                "metadata": Jsonb(proposal["metadata"]),
+                "metadata": jsonb(proposal["metadata"]),
                 "expires_at": now + LIFETIME,
             },
         )

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 NEIGHBOURS = 3
 MIN_SIMILARITY = 0.05  # weaker links than this are noise for static word embeddings
@@ -32,7 +34,8 @@ class Cluster:
 
 def cluster_tags(tags: Sequence[str], vectors: Sequence[Sequence[float]]) -> list[Cluster]:
     """Communities of at least MIN_CLUSTER_SIZE tags, largest first."""
-    import networkx as nx
+    import networkx as nx  # both only where clusters are made: reading them needs neither
+    import numpy as np
 
     if len(tags) < MIN_CLUSTER_SIZE:
         return []
@@ -55,6 +58,8 @@ def cluster_tags(tags: Sequence[str], vectors: Sequence[Sequence[float]]) -> lis
 
 
 def _describe(members: list[str], vectors: np.ndarray) -> Cluster:
+    import numpy as np
+
     centre = vectors.mean(axis=0)
     centre /= np.linalg.norm(centre) or 1.0
     weights = np.clip(vectors @ centre, 0.0, 1.0)

@@ -11,10 +11,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
 from dotline.auth import Principal
-from dotline.db import Database, Transaction
+from dotline.db import Database, Transaction, jsonb
 from dotline.models.persona import TagClusters
 from dotline.ports.embeddings import Embedder
 from dotline.services.tag_clustering import Cluster, cluster_tags, match_clusters
@@ -67,7 +65,7 @@ def store_clusters(
             "user_id": user_id,
             "id": earlier_id,
             "name": cluster.name,
-            "tags": Jsonb(
+            "tags": jsonb(
                 [
                     {"tag": t, "weight": w, "frequency": frequency.get(t, 0)}
                     for t, w in zip(cluster.members, cluster.weights, strict=True)
@@ -76,7 +74,7 @@ def store_clusters(
             "centre": list(cluster.centre),
             "cohesion": cluster.cohesion,
             "size": len(cluster.members),
-            "evolution": Jsonb(
+            "evolution": jsonb(
                 _evolution(cluster, earlier, members.get(earlier_id or ""), today, run_id)
             ),
         }

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
-from dotline.db import Transaction
+from dotline.db import Transaction, jsonb
 from dotline.models.challenges import Trophy
 
 _RETURNING_TROPHY = (
@@ -41,8 +39,8 @@ def award_trophy(
             "user_id": user_id,
             "title": title,
             "description": str(description),
-            "sources": Jsonb(_challenge_source(challenge_id)),
-            "attributes": Jsonb(attributes),
+            "sources": jsonb(_challenge_source(challenge_id)),
+            "attributes": jsonb(attributes),
         },
     )
     row = tx.fetchone()
@@ -55,7 +53,7 @@ def find_trophy(tx: Transaction, user_id: UUID, challenge_id: UUID) -> Trophy | 
     tx.execute(
         _TROPHY_SELECT + " where user_id = %(user_id)s and artifact_type = 'trophy'"
         " and source_entities @> %(sources)s order by created_at limit 1",
-        {"user_id": user_id, "sources": Jsonb(_challenge_source(challenge_id))},
+        {"user_id": user_id, "sources": jsonb(_challenge_source(challenge_id))},
     )
     row = tx.fetchone()
     return None if row is None else Trophy.model_validate(row)
