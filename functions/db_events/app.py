@@ -6,6 +6,7 @@ from typing import Any
 
 from dotline.api import entry, resolver
 from dotline.bootstrap import deps
+from dotline.input_limits import WEBHOOK_MAX_JSON_DEPTH
 from dotline.models.db_events import DbEventOutcome
 from dotline.services import mirroring
 from dotline.webhooks import verify
@@ -36,7 +37,7 @@ def receive_db_event() -> DbEventOutcome:
 
 
 # Signed deliveries come in bursts from a few dispatcher addresses; the signature is the guard.
-_resolve = entry(app, public=True, ip_rate_limit=None)
+_resolve = entry(app, public=True, ip_rate_limit=None, max_json_depth=WEBHOOK_MAX_JSON_DEPTH)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

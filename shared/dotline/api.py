@@ -14,7 +14,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from dotline import admission
 from dotline.auth import Principal
 from dotline.bootstrap import deps
-from dotline.errors import DotlineError, InvalidRequest, NotFound, RateLimited, Unauthenticated
+from dotline.errors import DotlineError, InvalidRequest, NotFound, Unauthenticated
+from dotline.input_limits import MAX_JSON_DEPTH, check_request
 from dotline.ports.cache import RatePolicy
 from dotline.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_json
 from dotline.rate_limiting import IP_DEFAULT, USER_DEFAULT, RequestLimits
@@ -28,6 +29,11 @@ BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 _SECURITY_SCHEMES: Any = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
 
 logger = Logger(service="dotline")
+
+# On every answer of a function that needs a token: personal data is never stored by a cache, and
+# a browser never second-guesses a response's type.
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+PUBLIC_HEADERS = {"X-Content-Type-Options": "nosniff"}
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -81,11 +87,13 @@ def entry(
     public: bool = False,
     rate_limit: RatePolicy | None = USER_DEFAULT,
     ip_rate_limit: RatePolicy | None = IP_DEFAULT,
+    max_json_depth: int = MAX_JSON_DEPTH,
 ) -> LambdaHandler:
     """The Lambda handler for `app`: authenticates (unless public), limits per client address
-    and per user (one Redis round trip), resolves, logs one line. A limit of None switches that
-    limit off."""
+    and per user (one Redis round trip), checks the input's limits (`dotline.input_limits`),
+    resolves, logs one line. A limit of None switches that limit off."""
     limits = RequestLimits(per_user=rate_limit, per_ip=ip_rate_limit)
+    security_headers = PUBLIC_HEADERS if public else PRIVATE_HEADERS
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         started = time.perf_counter()
@@ -108,15 +116,17 @@ def entry(
             # wait for the verdict, see dotline.admission), anything else after it.
             if http.get("method") == "GET":
                 with admission.in_flight(lambda: quota.admit(source_ip, user_id)):
+                    check_request(event, max_depth=max_json_depth)
                     response = app.resolve(event, context)
             else:
                 quota.admit(source_ip, user_id)
+                check_request(event, max_depth=max_json_depth)
                 response = app.resolve(event, context)
-        except (Unauthenticated, RateLimited) as exc:
+        except DotlineError as exc:  # refused before any route ran
             response = _as_lambda_result(_problem(event.get("rawPath"), exc))
         finally:
             app.clear_context()
-        response.setdefault("headers", {}).update(quota.headers())
+        response.setdefault("headers", {}).update({**quota.headers(), **security_headers})
         logger.info(
             "request",
             extra={
