@@ -16,6 +16,7 @@ from dotline.auth import Principal
 from dotline.bootstrap import deps
 from dotline.errors import DotlineError, InvalidRequest, NotFound, Unauthenticated
 from dotline.input_limits import MAX_JSON_DEPTH, check_request
+from dotline.openapi_problems import document_problems
 from dotline.ports.cache import RatePolicy
 from dotline.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_json
 from dotline.rate_limiting import IP_DEFAULT, USER_DEFAULT, RequestLimits
@@ -38,9 +39,20 @@ PUBLIC_HEADERS = {"X-Content-Type-Options": "nosniff"}
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
+class _Resolver(APIGatewayHttpResolver):
+    """Powertools' HTTP API resolver, whose spec documents the problems it answers with."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
+
+        spec = super().get_openapi_schema(**kwargs)
+        dumped = spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return OpenAPI.model_validate(document_problems(dumped))
+
+
 def resolver() -> APIGatewayHttpResolver:
     """A resolver with validation, OpenAPI and every error mapped to a problem response."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = _Resolver(enable_validation=True)
     app.configure_openapi(
         title=API_TITLE,
         version=API_VERSION,
