@@ -75,7 +75,7 @@ def _document(method: str, operation: dict[str, Any]) -> None:
         statuses.add(403)
     if method in _BODY_METHODS:
         statuses |= {409, 413, 415}
-    if any(p.get("name") == "cursor" for p in operation.get("parameters") or []):
+    if any(str(p.get("name")).endswith("cursor") for p in operation.get("parameters") or []):
         statuses.add(400)
     responses = operation["responses"]
     for status in sorted(statuses):
