@@ -222,6 +222,11 @@ def unsigned_cursor(kind: str, key: Any, row_id: Any) -> str:
         ("/v1/cards", unsigned_cursor("cards_recent", True, str(uuid.uuid4()))),
         ("/v1/media", unsigned_cursor("media", 12, str(uuid.uuid4()))),
         ("/v1/growth/events", "MjAyNi0wMS0wMVQwMDowMDowMCswMDowMHxub3QtYS11dWlk"),
+        ("/v1/conversations", "zzz"),
+        ("/v1/annotations", "abc"),
+        ("/v1/artifacts", "not-a-cursor"),
+        ("/v1/prompts", "not-a-cursor"),
+        ("/v1/search?q=tea", "garbage"),
     ],
 )
 def test_a_forged_cursor_is_400(api: httpx.Client, make_user: Any, path: str, cursor: str) -> None:
@@ -230,6 +235,19 @@ def test_a_forged_cursor_is_400(api: httpx.Client, make_user: Any, path: str, cu
     response = api.get(f"{path}{separator}cursor={cursor}", headers=make_user().headers)
 
     assert_problem(response, 400, "query.cursor")
+
+
+def test_a_forged_messages_cursor_is_400(api: httpx.Client, make_user: Any) -> None:
+    user = make_user()
+    opened = api.post("/v1/conversations", json={}, headers=user.headers).json()
+
+    response = api.get(
+        f"/v1/conversations/{opened['conversation_id']}",
+        params={"messages_cursor": unsigned_cursor("messages", "x", 1)},
+        headers=user.headers,
+    )
+
+    assert_problem(response, 400, "query.messages_cursor")
 
 
 def test_a_handed_out_cursor_with_one_character_changed_is_400(

@@ -107,6 +107,35 @@ def test_a_replayed_signed_delivery_is_409(
     assert first.status_code == 200, first.text
     assert replay.status_code == 409, replay.text
     assert replay.headers["content-type"] == "application/problem+json"
+    assert replay.json()["type"].endswith("/replayed-delivery")
+
+
+def test_the_dispatcher_takes_a_replay_refusal_for_the_success_it_stands_for(
+    api: httpx.Client, settings: Settings, make_user: Any, pg: psycopg.Connection[Any]
+) -> None:
+    # given a delivery the webhook applied, whose answer was lost, sent again within the second
+    user = make_user()
+    memory_id = pg.execute(
+        "insert into public.memories (user_id, title, content) values (%s, 't', 'c') "
+        "returning memory_id",
+        (user.user_id,),
+    ).fetchone()[0]  # type: ignore[index]
+    outbox_id, payload = latest_change(pg, memory_id)
+    sent: list[int] = []
+    now_s = time.time()
+
+    def post(body: bytes) -> tuple[int, str]:
+        headers = signed_headers(settings.webhook_secret.get_secret_value(), body, now_s=now_s)
+        response = api.post(WEBHOOK, content=body, headers=headers)
+        sent.append(response.status_code)
+        return response.status_code, response.text
+
+    # when the dispatcher delivers it twice
+    attempts = [outbox.deliver({"outbox_id": outbox_id, "payload": payload}, post) for _ in "12"]
+
+    # then the replay was refused, and both attempts count as delivered
+    assert sent == [200, 409]
+    assert [a.delivered for a in attempts] == [True, True]
 
 
 @pytest.mark.parametrize(

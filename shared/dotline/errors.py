@@ -70,6 +70,13 @@ class Conflict(DotlineError):
     title = "Conflict"
 
 
+class ReplayedDelivery(Conflict):
+    """A signed webhook delivery already received and applied: its signature is spent."""
+
+    slug = "replayed-delivery"
+    title = "Delivery already received"
+
+
 class PayloadTooLarge(DotlineError):
     """The request body exceeds what this endpoint accepts."""
 

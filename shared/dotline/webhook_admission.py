@@ -4,7 +4,8 @@ A failed authentication counts against the sender's address (`AUTH_FAILURES`): p
 every delivery from that address is refused with 429 until the window has passed, before any
 secret is compared, so guessing costs a window per few tries. A signed delivery is received once:
 the same signature again while it is still valid is a replay, refused with 409 (a delivery that
-failed is forgotten, so its retry passes). Both checks live in Redis and fail open, as the rate
+failed is forgotten, so its retry passes; one that succeeded is spent, and the dispatcher takes
+the 409 for the success it stands for). Both checks live in Redis and fail open, as the rate
 limits do: a replayed change is harmless (the webhook is idempotent), a refused one is not.
 """
 
@@ -17,7 +18,7 @@ from contextlib import contextmanager
 
 from dotline import cache_keys
 from dotline.bootstrap import Deps
-from dotline.errors import Conflict, RateLimited, ServiceUnavailable, Unauthenticated
+from dotline.errors import RateLimited, ReplayedDelivery, ServiceUnavailable, Unauthenticated
 from dotline.ports.cache import RatePolicy
 from dotline.rate_limiting import LOCAL_SOURCES
 from dotline.webhooks import MAX_SIGNATURE_AGE_S, SIGNATURE_HEADER, verify
@@ -80,7 +81,7 @@ def _claim(deps: Deps, headers: Mapping[str, str]) -> str | None:
         logger.warning("webhook replay guard unavailable; failing open")
         return None
     if not fresh:
-        raise Conflict("This delivery was received before: its signature is spent.")
+        raise ReplayedDelivery("This delivery was received and applied before.")
     return key
 
 
