@@ -156,6 +156,19 @@ def test_deep_preferences_are_refused_and_the_profile_still_reads(
     assert me.status_code == 200 and me.json()["preferences"] == {}
 
 
+def test_preferences_as_deep_as_the_limit_are_kept_and_read_back(
+    api: httpx.Client, make_user: Any
+) -> None:
+    user = make_user()
+    deepest = {"a": nested(MAX_JSON_DEPTH - 2)}  # its leaf sits MAX_JSON_DEPTH levels down
+
+    changed = api.patch("/v1/me", json={"preferences": deepest}, headers=user.headers)
+    me = api.get("/v1/me", headers=user.headers)
+
+    assert changed.status_code == 200, changed.text
+    assert me.status_code == 200 and me.json()["preferences"] == deepest
+
+
 def test_json_thousands_of_levels_deep_is_a_422_not_a_recursion_error(
     api: httpx.Client, make_user: Any
 ) -> None:

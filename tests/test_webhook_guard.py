@@ -20,6 +20,7 @@ from dotline.services.outbox import webhook_body
 from dotline.settings import Settings
 from dotline.webhook_admission import AUTH_FAILURES, admitted_delivery
 from dotline.webhooks import signed_headers
+from lifecycle_data import add_memory
 
 WEBHOOK = "/v1/internal/db-events"
 
@@ -51,11 +52,7 @@ def test_a_supabase_shaped_delivery_cannot_freeze_the_rows_later_changes(
 ) -> None:
     # given a memory, and its insert delivered signed in Supabase's shape (no outbox id)
     user = make_user()
-    memory_id = pg.execute(
-        "insert into public.memories (user_id, title, content) values (%s, 'First', 'c') "
-        "returning memory_id",
-        (user.user_id,),
-    ).fetchone()[0]  # type: ignore[index]
+    memory_id = add_memory(pg, user.user_id, "First", content="c")
     insert_id, insert = latest_change(pg, memory_id)
     supabase = post_signed(api, settings, httpx.Request("POST", "/", json=insert).content)
 
@@ -93,11 +90,7 @@ def test_a_replayed_signed_delivery_is_409(
     api: httpx.Client, settings: Settings, make_user: Any, pg: psycopg.Connection[Any]
 ) -> None:
     user = make_user()
-    memory_id = pg.execute(
-        "insert into public.memories (user_id, title, content) values (%s, 't', 'c') "
-        "returning memory_id",
-        (user.user_id,),
-    ).fetchone()[0]  # type: ignore[index]
+    memory_id = add_memory(pg, user.user_id, "t", content="c")
     body = webhook_body(*reversed(latest_change(pg, memory_id)))  # type: ignore[arg-type]
     headers = signed_headers(settings.webhook_secret.get_secret_value(), body)
 
@@ -115,11 +108,7 @@ def test_the_dispatcher_takes_a_replay_refusal_for_the_success_it_stands_for(
 ) -> None:
     # given a delivery the webhook applied, whose answer was lost, sent again within the second
     user = make_user()
-    memory_id = pg.execute(
-        "insert into public.memories (user_id, title, content) values (%s, 't', 'c') "
-        "returning memory_id",
-        (user.user_id,),
-    ).fetchone()[0]  # type: ignore[index]
+    memory_id = add_memory(pg, user.user_id, "t", content="c")
     outbox_id, payload = latest_change(pg, memory_id)
     sent: list[int] = []
     now_s = time.time()
