@@ -38,7 +38,7 @@ def public_app() -> Any:
 
     @app.get("/conflict")
     def conflict() -> dict[str, str]:
-        raise Conflict("That name is taken.", constraint="things_name_unique")
+        raise Conflict("That name is taken.", existing_id="thing-1")
 
     return entry(app, public=True)
 
@@ -60,7 +60,7 @@ def test_domain_error_keeps_its_status_and_extensions() -> None:
 
     assert response["statusCode"] == 409
     assert response["headers"]["Content-Type"] == "application/problem+json"
-    assert json.loads(response["body"])["constraint"] == "things_name_unique"
+    assert json.loads(response["body"])["existing_id"] == "thing-1"
 
 
 def test_unknown_route_inside_a_function_is_404_problem() -> None:

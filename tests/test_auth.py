@@ -121,6 +121,9 @@ def test_valid_hs256_token_is_accepted(gateway: str, make_user: Any, settings: S
         "no-expiry",
         "subject-not-uuid",
         "unsupported-alg",
+        "service-role",
+        "anon-role",
+        "no-role",
     ],
 )
 def test_bad_token_is_401_problem(
@@ -137,6 +140,9 @@ def test_bad_token_is_401_problem(
         "wrong-signature": f"Bearer {hs256(good, secret='another-secret-of-at-least-32-characters')}",
         "alg-none": f"Bearer {jwt.encode(good, key=None, algorithm='none')}",
         "wrong-audience": f"Bearer {hs256({**good, 'aud': 'anon'})}",
+        "service-role": f"Bearer {hs256({**good, 'role': 'service_role'})}",
+        "anon-role": f"Bearer {hs256({**good, 'role': 'anon'})}",
+        "no-role": f"Bearer {hs256({k: v for k, v in good.items() if k != 'role'})}",
         "wrong-issuer": f"Bearer {hs256({**good, 'iss': 'https://evil.example/auth/v1'})}",
         "no-subject": f"Bearer {hs256(claims_for(user, settings, sub=None))}",
         "no-expiry": f"Bearer {hs256(claims_for(user, settings, exp=None))}",

@@ -169,4 +169,4 @@ def test_bad_changes_and_filters_are_422_naming_the_field(
     assert bad_status.status_code == 422 and "status" in bad_status.text
     assert extra.status_code == 422 and "card_type" in extra.text
     assert bad_filter.status_code == 422 and "status" in bad_filter.text
-    assert bad_cursor.status_code == 422 and "cursor" in bad_cursor.text
+    assert bad_cursor.status_code == 400 and "cursor" in bad_cursor.text

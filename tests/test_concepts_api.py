@@ -216,7 +216,6 @@ def test_a_merged_concept_cannot_be_changed(
         ("GET", "/v1/concepts?sort=random", None, "query.sort"),
         ("GET", "/v1/concepts?status=deleted", None, "query.status"),
         ("GET", "/v1/concepts?community_id=x", None, "query.community_id"),
-        ("GET", "/v1/concepts?cursor=abc", None, "query.cursor"),
         ("GET", "/v1/concepts/{id}/neighbourhood?depth=4", None, "query.depth"),
         ("GET", "/v1/concepts/{id}/neighbourhood?limit=0", None, "query.limit"),
         ("POST", "/v1/concepts/{id}/merge", {}, "into"),

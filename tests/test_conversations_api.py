@@ -220,10 +220,8 @@ def test_invalid_create_is_422_naming_the_field(
         ("/v1/conversations", {"limit": 0}, "query.limit"),
         ("/v1/conversations", {"status": "sleeping"}, "query.status"),
         ("/v1/conversations", {"app_id": "x"}, "query.app_id"),
-        ("/v1/conversations", {"cursor": "zzz"}, "query.cursor"),
         ("/v1/conversations/not-a-uuid", {}, "path.conversation_id"),
         ("/v1/conversations/{id}", {"messages_limit": 101}, "query.messages_limit"),
-        ("/v1/conversations/{id}", {"messages_cursor": "zzz"}, "query.messages_cursor"),
     ],
 )
 def test_invalid_read_is_422_naming_the_field(

@@ -97,7 +97,7 @@ def test_client_cannot_create_or_delete_profiles(db: Database, make_user: Any) -
         tx.execute("delete from profiles where user_id = %s", (user.user_id,))
 
 
-def test_check_violation_becomes_invalid_request_naming_the_constraint(
+def test_check_violation_becomes_invalid_request_naming_the_field_not_the_constraint(
     db: Database, make_user: Any
 ) -> None:
     user = make_user()
@@ -107,7 +107,10 @@ def test_check_violation_becomes_invalid_request_naming_the_constraint(
             "update profiles set data_retention_days = 10 where user_id = %s", (user.user_id,)
         )
 
-    assert caught.value.extensions["constraint"] == "profiles_data_retention_days_range"
+    assert caught.value.extensions["errors"] == [
+        {"field": "data_retention_days", "message": "is not an accepted value"}
+    ]
+    assert "profiles_data_retention_days_range" not in str(caught.value.extensions)
 
 
 def test_failed_transaction_is_rolled_back_and_connection_reusable(
@@ -212,7 +215,7 @@ def test_one_round_trip_refusal_is_translated_and_changes_nothing(
         principal(user), "select display_name, current_user as role from profiles"
     )
 
-    assert caught.value.extensions["constraint"] == "profiles_data_retention_days_range"
+    assert caught.value.extensions["errors"][0]["field"] == "data_retention_days"
     assert after == [{"display_name": None, "role": "authenticated"}]  # rolled back, reusable
 
 

@@ -117,14 +117,20 @@ def person_everywhere(pg: psycopg.Connection[Any], deps: Deps, s3_url: str, user
 def holdings(
     pg: psycopg.Connection[Any], s3_url: str, user_id: UUID, media_key: str
 ) -> dict[str, Any]:
-    """What every store holds of the person, probed directly (not through the code under test)."""
+    """What every store holds of the person, probed directly (not through the code under test).
+    The erasure tombstone (the bare id, so the person's tokens are refused) is not a holding."""
     row = pg.execute("select private.count_user_rows(%s)", (user_id,)).fetchone()
     edges = pg.execute("select count(*) from graph.edges where user_id = %s", (user_id,)).fetchone()
     nodes = pg.execute("select count(*) from graph.nodes where user_id = %s", (user_id,)).fetchone()
     items = pg.execute(
         "select count(*) from vectors.items where user_id = %s", (user_id,)
     ).fetchone()
-    keys = list(redis.Redis(port=6379).scan_iter(match=f"*{user_id}*", count=1000))
+    tombstone = cache_keys.erasure_tombstone(user_id).encode()
+    keys = [
+        key
+        for key in redis.Redis(port=6379).scan_iter(match=f"*{user_id}*", count=1000)
+        if key != tombstone
+    ]
     objects = _s3(s3_url).list_objects_v2(Bucket=BUCKET, Prefix=media_key).get("KeyCount", 0)
     assert row and edges and nodes and items
     return {
@@ -164,7 +170,7 @@ def test_a_person_is_erased_from_every_store_and_nobody_else_is(
     assert holdings(pg, s3_url, stayer.user_id, stayer_media) == before
 
 
-def test_erasing_again_is_safe_and_reports_the_same_clean_state(
+def test_erasing_again_is_refused_to_the_erased_token_and_safe_as_a_retry(
     pg: psycopg.Connection[Any], deps: Deps, s3_url: str, make_user: Any, erasing_api: httpx.Client
 ) -> None:
     # given a person already erased
@@ -173,18 +179,19 @@ def test_erasing_again_is_safe_and_reports_the_same_clean_state(
     first = erasing_api.delete("/v1/me", headers=user.headers)
     assert first.status_code == 200, first.text
 
-    # when the request is repeated (a retry, a double tap)
+    # when the request is repeated with the same token (a double tap), and run again as a retry
     again = erasing_api.delete("/v1/me", headers=user.headers)
+    retried = erasure.erase_user(deps, user.user_id)
 
-    # then it answers the same verified state, removing nothing more but the rate-limit counter
-    # the repeated request itself made
-    assert again.status_code == 200, again.text
-    assert again.json()["status"] == "verified"
-    assert again.json()["attempts"] == 2
-    removed, first_removed = again.json()["removed"], first.json()["removed"]
+    # then the token is refused, and the retry reports the same verified state, removing nothing
+    # more but the rate-limit counter the refused request made (it expires with its window)
+    assert again.status_code == 401, again.text
+    assert retried.status == "verified"
+    assert retried.attempts == 2
+    removed, first_removed = dict(retried.removed), first.json()["removed"]
     assert removed.pop("cache") == first_removed.pop("cache") + 1
     assert removed == first_removed
-    assert list(redis.Redis(port=6379).scan_iter(match=f"*{user.user_id}*")) == []
+    assert holdings(pg, s3_url, user.user_id, "nothing")["keys"] == 0
 
 
 class BrokenGraph:

@@ -328,7 +328,6 @@ def test_invalid_change_is_422_naming_the_field(
         ({"importance_min": 2}, "query.importance_min"),
         ({"app_id": "x"}, "query.app_id"),
         ({"created_after": "yesterday"}, "query.created_after"),
-        ({"cursor": "not-a-cursor"}, "query.cursor"),
     ],
 )
 def test_invalid_list_query_is_422_naming_the_field(
@@ -398,4 +397,6 @@ def test_clearing_the_title_of_a_companion_memory_is_422_naming_the_rule(
     )
 
     assert response.status_code == 422, response.text
-    assert response.json()["constraint"] == "memories_title_required_outside_coaching"
+    problem = response.json()
+    assert "title" in {error["field"] for error in problem["errors"]}
+    assert "memories_title_required_outside_coaching" not in response.text

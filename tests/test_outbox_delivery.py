@@ -148,9 +148,9 @@ def test_redelivering_a_delivered_event_changes_nothing(
 
     body = webhook_body(payload, outbox_id)
     secret = settings.webhook_secret.get_secret_value()
-    response = httpx.post(
-        webhook + WEBHOOK_PATH, content=body, headers=signed_headers(secret, body)
-    )
+    # A redelivery comes later than the first delivery, under a signature of its own.
+    headers = signed_headers(secret, body, now_s=time.time() + 2)
+    response = httpx.post(webhook + WEBHOOK_PATH, content=body, headers=headers)
 
     assert response.status_code == 200
     assert response.json()["applied"] is False
@@ -160,21 +160,24 @@ def test_redelivering_a_delivered_event_changes_nothing(
 def test_a_supabase_webhook_with_the_bearer_secret_is_applied(
     pg: psycopg.Connection[Any], make_user: Callable[..., User], webhook: str, settings: Any
 ) -> None:
+    # given a change in Postgres, which the outbox holds, posted in Supabase's own shape
     user = make_user()
-    memory_id = uuid.uuid4()
-    record = {"memory_id": str(memory_id), "user_id": str(user.user_id), "title": "Direct",
-              "content": "From pg_net", "importance": 0.5, "tags": [],
-              "created_at": "2026-11-23T12:00:00+00:00", "updated_at": "2026-11-23T12:00:00+00:00"}  # fmt: skip
-    body = {"type": "INSERT", "table": "memories", "schema": "public", "record": record,
-            "old_record": None}  # fmt: skip
+    memory_id = pg.execute(
+        "insert into public.memories (user_id, title, content) values (%s, 'Direct', "
+        "'From pg_net') returning memory_id",
+        (user.user_id,),
+    ).fetchone()[0]  # type: ignore[index]
+    outbox_id, payload = pg.execute(
+        "select outbox_id, payload from private.outbox where row_key = %s", (str(memory_id),)
+    ).fetchone()  # type: ignore[misc]
     secret = settings.webhook_secret.get_secret_value()
 
     response = httpx.post(
-        webhook + WEBHOOK_PATH, json=body, headers={"Authorization": f"Bearer {secret}"}
+        webhook + WEBHOOK_PATH, json=payload, headers={"Authorization": f"Bearer {secret}"}
     )
 
     assert response.status_code == 200, response.text
-    assert response.json()["applied"] is True
+    assert (response.json()["applied"], response.json()["version"]) == (True, outbox_id)
     assert vector_text(pg, memory_id) == "Direct\n\nFrom pg_net"
 
 

@@ -305,7 +305,6 @@ def test_pages_follow_the_cursor_without_overlap_and_a_cursor_is_bound_to_its_se
         ({"q": "tea", "types": "photos"}, "query.types.0"),
         ({"q": "tea", "app_id": "not-a-uuid"}, "query.app_id"),
         ({"q": "tea", "created_after": "2026-01-01T00:00:00"}, "query.created_after"),
-        ({"q": "tea", "cursor": "garbage"}, "query.cursor"),
         ({"q": "tea", "include_superseded": "maybe"}, "query.include_superseded"),
         (
             {

@@ -103,7 +103,9 @@ def test_another_users_suggestion_is_404_and_never_listed(
     assert listed(api, owner)[0]["is_dismissed"] is False
 
 
-def test_bad_ids_and_cursors_are_422_naming_the_field(api: httpx.Client, make_user: Any) -> None:
+def test_bad_ids_are_422_and_bad_cursors_400_naming_the_field(
+    api: httpx.Client, make_user: Any
+) -> None:
     # given
     user = make_user()
     # when
@@ -112,7 +114,7 @@ def test_bad_ids_and_cursors_are_422_naming_the_field(api: httpx.Client, make_us
     # then
     assert bad_id.status_code == 422
     assert "suggestion_id" in bad_id.text
-    assert bad_cursor.status_code == 422
+    assert bad_cursor.status_code == 400
     assert "cursor" in bad_cursor.text
 
 

@@ -1,11 +1,10 @@
 """Coaching apps: the catalogue (GET /v1/apps...) and its admin editing (/v1/admin/...)."""
 
-from typing import Annotated, TypeVar
+from http import HTTPStatus
+from typing import Annotated
 from uuid import UUID
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from pydantic import BaseModel
 
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
@@ -28,7 +27,7 @@ from dotline.services import coaching_admin, coaching_apps
 
 AppRef = Annotated[str, Path(min_length=1, max_length=64, description="The app's slug or id")]
 ADMIN = ["admin"]
-Model = TypeVar("Model", bound=BaseModel)
+CREATED = HTTPStatus.CREATED.value
 
 app = resolver()
 
@@ -58,9 +57,11 @@ def read_progress(app_ref: AppRef) -> Progress:
     return coaching_apps.get_progress(deps().db, current_user(app), app_ref)
 
 
-@app.post("/v1/admin/apps", summary="Create an app", security=BEARER, tags=ADMIN)
-def create_app(body: AppCreate) -> Response[App]:
-    return _created(coaching_admin.create_app(deps().db, current_user(app), body))
+@app.post(
+    "/v1/admin/apps", summary="Create an app", security=BEARER, tags=ADMIN, status_code=CREATED
+)
+def create_app(body: AppCreate) -> App:
+    return coaching_admin.create_app(deps().db, current_user(app), body)
 
 
 @app.patch("/v1/admin/apps/<app_id>", summary="Change an app", security=BEARER, tags=ADMIN)
@@ -73,9 +74,10 @@ def change_app(app_id: UUID, body: AppUpdate) -> App:
     summary="Create a personality schema version (a draft)",
     security=BEARER,
     tags=ADMIN,
+    status_code=CREATED,
 )
-def create_personality_schema(body: PersonalitySchemaCreate) -> Response[PersonalitySchema]:
-    return _created(coaching_admin.create_personality_schema(deps().db, current_user(app), body))
+def create_personality_schema(body: PersonalitySchemaCreate) -> PersonalitySchema:
+    return coaching_admin.create_personality_schema(deps().db, current_user(app), body)
 
 
 @app.patch(
@@ -89,10 +91,14 @@ def change_personality_schema(schema_id: UUID, body: PersonalitySchemaUpdate) ->
 
 
 @app.post(
-    "/v1/admin/knowledge-bases", summary="Create a knowledge base", security=BEARER, tags=ADMIN
+    "/v1/admin/knowledge-bases",
+    summary="Create a knowledge base",
+    security=BEARER,
+    tags=ADMIN,
+    status_code=CREATED,
 )
-def create_knowledge_base(body: KnowledgeBaseCreate) -> Response[KnowledgeBase]:
-    return _created(coaching_admin.create_knowledge_base(deps().db, current_user(app), body))
+def create_knowledge_base(body: KnowledgeBaseCreate) -> KnowledgeBase:
+    return coaching_admin.create_knowledge_base(deps().db, current_user(app), body)
 
 
 @app.post(
@@ -100,13 +106,10 @@ def create_knowledge_base(body: KnowledgeBaseCreate) -> Response[KnowledgeBase]:
     summary="Add an entry to a knowledge base",
     security=BEARER,
     tags=ADMIN,
+    status_code=CREATED,
 )
-def add_knowledge_entry(base_id: UUID, body: KnowledgeEntryCreate) -> Response[KnowledgeEntry]:
-    return _created(coaching_admin.add_knowledge_entry(deps().db, current_user(app), base_id, body))
-
-
-def _created(model: Model) -> Response[Model]:
-    return Response(201, "application/json", model)
+def add_knowledge_entry(base_id: UUID, body: KnowledgeEntryCreate) -> KnowledgeEntry:
+    return coaching_admin.add_knowledge_entry(deps().db, current_user(app), base_id, body)
 
 
 handler = entry(app)

@@ -5,10 +5,10 @@ from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import AwareDatetime
 
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
+from dotline.models.instants import Instant
 from dotline.models.search import SearchFilters, SearchResults, SearchType
 from dotline.services import search
 
@@ -17,7 +17,7 @@ MAX_LIMIT = 50
 
 app = resolver()
 
-Instant = Annotated[AwareDatetime | None, Query()]
+InstantQuery = Annotated[Instant | None, Query()]
 
 
 @app.get(
@@ -36,8 +36,8 @@ def search_everything(
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)],
     types: Annotated[list[SearchType] | None, Query(description="Any of these types")] = None,
     app_id: Annotated[UUID | None, Query()] = None,
-    created_after: Instant = None,
-    created_before: Instant = None,
+    created_after: InstantQuery = None,
+    created_before: InstantQuery = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
     cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
     include_superseded: Annotated[

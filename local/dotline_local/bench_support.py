@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit
 
 import psycopg
 
-from dotline.db import rolled_back_by_postgres
+from dotline.db_errors import rolled_back_by_postgres
 from dotline_local.daemons import Daemon, stop_child, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -69,6 +69,12 @@ def build_app(
     async def route(request: Request) -> Response:
         return await _serve(host, request)
 
+    async def unrouted(request: Request, exc: Exception) -> Response:
+        # A path no route pattern can match (one holding a newline, say): API Gateway answers
+        # these itself, as the gateway's own problem.
+        path = request.url.path
+        return _problem(request, 404, "route-not-found", f"No route for {request.method} {path}.")
+
     async def unexpected(request: Request, exc: Exception) -> Response:
         logger.error("gateway failure on %s", request.url.path, exc_info=exc)
         return _problem(request, 500, "gateway-error", "The local gateway failed.")
@@ -81,7 +87,7 @@ def build_app(
             Route("/{path:path}", route, methods=FORWARDED_METHODS),
         ],
         middleware=[Middleware(RequestLog), *_cors_middleware(host.template.cors)],
-        exception_handlers={Exception: unexpected},
+        exception_handlers={404: unrouted, Exception: unexpected},
         lifespan=lifespan,
     )
     app.state.host = host
@@ -176,7 +182,7 @@ def _problem(
         kind,
         detail,
         instance=request.url.path,
-        request_id=request.state.request_id,
+        request_id=getattr(request.state, "request_id", ""),
         headers=headers,
     )
 

@@ -18,10 +18,11 @@ from dotline.errors import (
     DotlineError,
     InvalidRequest,
     NotFound,
-    RateLimited,
     ServiceUnavailable,
     Unauthenticated,
 )
+from dotline.input_limits import MAX_JSON_DEPTH, check_request
+from dotline.openapi_problems import document_problems
 from dotline.ports.cache import RatePolicy
 from dotline.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_json
 from dotline.rate_limiting import IP_DEFAULT, USER_DEFAULT, RequestLimits
@@ -36,12 +37,28 @@ _SECURITY_SCHEMES: Any = {"bearerAuth": {"type": "http", "scheme": "bearer", "be
 
 logger = Logger(service="dotline")
 
+# On every answer of a function that needs a token: personal data is never stored by a cache, and
+# a browser never second-guesses a response's type.
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+PUBLIC_HEADERS = {"X-Content-Type-Options": "nosniff"}
+
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+class _Resolver(APIGatewayHttpResolver):
+    """Powertools' HTTP API resolver, whose spec documents the problems it answers with."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
+
+        spec = super().get_openapi_schema(**kwargs)
+        dumped = spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return OpenAPI.model_validate(document_problems(dumped))
 
 
 def resolver() -> APIGatewayHttpResolver:
     """A resolver with validation, OpenAPI and every error mapped to a problem response."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = _Resolver(enable_validation=True)
     app.configure_openapi(
         title=API_TITLE,
         version=API_VERSION,
@@ -88,11 +105,13 @@ def entry(
     public: bool = False,
     rate_limit: RatePolicy | None = USER_DEFAULT,
     ip_rate_limit: RatePolicy | None = IP_DEFAULT,
+    max_json_depth: int = MAX_JSON_DEPTH,
 ) -> LambdaHandler:
     """The Lambda handler for `app`: authenticates (unless public), limits per client address
-    and per user (one Redis round trip), resolves, logs one line. A limit of None switches that
-    limit off."""
+    and per user (one Redis round trip), checks the input's limits (`dotline.input_limits`),
+    resolves, logs one line. A limit of None switches that limit off."""
     limits = RequestLimits(per_user=rate_limit, per_ip=ip_rate_limit)
+    security_headers = PUBLIC_HEADERS if public else PRIVATE_HEADERS
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         started = time.perf_counter()
@@ -115,15 +134,17 @@ def entry(
             # wait for the verdict, see dotline.admission), anything else after it.
             if http.get("method") == "GET":
                 with admission.in_flight(lambda: quota.admit(source_ip, user_id)):
+                    check_request(event, max_depth=max_json_depth)
                     response = app.resolve(event, context)
             else:
                 quota.admit(source_ip, user_id)
+                check_request(event, max_depth=max_json_depth)
                 response = app.resolve(event, context)
-        except (Unauthenticated, RateLimited) as exc:
+        except DotlineError as exc:  # refused before any route ran
             response = _as_lambda_result(_problem(event.get("rawPath"), exc))
         finally:
             app.clear_context()
-        response.setdefault("headers", {}).update(quota.headers())
+        response.setdefault("headers", {}).update({**quota.headers(), **security_headers})
         logger.info(
             "request",
             extra={

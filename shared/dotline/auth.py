@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 ASYMMETRIC_ALGORITHMS = frozenset({"ES256", "RS256"})
 REQUIRED_CLAIMS = ["exp", "sub", "aud", "iss"]
+# The Postgres role a user's token carries; `anon` and `service_role` keys are no user's.
+USER_ROLE = "authenticated"
 JWKS_TIMEOUT_S = 3
 CLOCK_SKEW_S = 30
 # Tokens verified before, kept until they expire: an app sends the same token with every request
@@ -106,6 +108,8 @@ class TokenVerifier:
             raise Unauthenticated(f"The access token lacks the '{exc.claim}' claim.") from exc
         except jwt.PyJWTError as exc:
             raise Unauthenticated("The access token's signature is not valid.") from exc
+        if claims.get("role") != USER_ROLE:
+            raise Unauthenticated(f"The access token's role must be '{USER_ROLE}'.")
         return Principal(user_id=_subject(claims), claims=claims)
 
     def _key_for(self, algorithm: str, token: str) -> Any:

@@ -20,8 +20,13 @@ GRAPH_PROJECTION_TTL_S = DAY_S  # keyed by the graph's fingerprint: never stale,
 CHALLENGE_STATE_TTL_S = 15 * MINUTE_S
 DAILY_STATS_TTL_S = DAY_S
 ORB_STATE_TTL_S: int | None = None
-ACTIVE_SCENE_TTL_S: int | None = None
+# Live UI state: a scene not changed for a day is stale, and nothing keeps a person's key forever.
+ACTIVE_SCENE_TTL_S = DAY_S
 UNREAD_INSIGHTS_TTL_S: int | None = None
+
+# Renewed by every erasure attempt (at least daily while pending). Once the Auth user is gone no
+# new token can be had, and one issued before lives an hour at most.
+ERASURE_TOMBSTONE_TTL_S = 7 * DAY_S
 
 # Sliding-window counters of upstash-ratelimit live under `rate_limit:<policy>:<identifier>:*`.
 RATE_LIMIT_PREFIX = "rate_limit"
@@ -40,7 +45,7 @@ def orb_state(user_id: Id) -> str:
 
 
 def active_scene(user_id: Id) -> str:
-    """The current active scene (no TTL)."""
+    """The current active scene (TTL `ACTIVE_SCENE_TTL_S`)."""
     return f"user:{user_id}:scene:active"
 
 
@@ -84,6 +89,17 @@ def daily_stats(user_id: Id) -> str:
 def unread_insights(user_id: Id) -> str:
     """The unread insights counter (no TTL)."""
     return f"user:{user_id}:insights:unread"
+
+
+def erasure_tombstone(user_id: Id) -> str:
+    """Set while a person is being or has been erased (TTL `ERASURE_TOMBSTONE_TTL_S`); outside
+    `user:{id}:*`, so erasing the person's keys leaves it standing."""
+    return f"erased:{user_id}"
+
+
+def webhook_delivery(signature_digest: str) -> str:
+    """A signed webhook delivery already received (TTL: twice the signature's age limit)."""
+    return f"webhook:delivery:{signature_digest}"
 
 
 def rate_limit_prefix(policy_name: str) -> str:

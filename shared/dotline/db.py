@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from dotline import admission
-from dotline.errors import Conflict, DotlineError, Forbidden, InvalidRequest, ServiceUnavailable
+from dotline.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
     import psycopg
@@ -104,6 +104,8 @@ class Database:
     def _transaction(self, role: str, claims: dict[str, Any]) -> Iterator[Transaction]:
         import psycopg
 
+        from dotline.db_errors import constraint_columns, translate
+
         conn = self._begin(self._settings(role, claims))
         try:
             with conn.cursor() as cur:
@@ -113,7 +115,7 @@ class Database:
         except BaseException as exc:
             _rollback(conn)
             if isinstance(exc, psycopg.Error):
-                raise translate(exc) from exc
+                raise translate(exc, constraint_columns(conn)) from exc
             raise
 
     def _one_shot(
@@ -175,6 +177,8 @@ class Database:
         raises its domain error."""
         import psycopg
 
+        from dotline.db_errors import constraint_columns, translate
+
         for attempt in (1, 2):
             conn = self._connection()
             try:
@@ -182,7 +186,7 @@ class Database:
             except psycopg.Error as exc:
                 if not (conn.broken or conn.closed):
                     _rollback(conn)
-                    raise translate(exc) from exc
+                    raise translate(exc, constraint_columns(conn)) from exc
                 self.close()
                 if attempt == 2:
                     raise ServiceUnavailable("The database connection failed.") from exc
@@ -251,47 +255,3 @@ def _rollback(conn: psycopg.Connection[dict[str, Any]]) -> None:
         conn.execute("rollback")
     except psycopg.Error:
         conn.close()
-
-
-# SQLSTATE class 40: deadlock_detected, serialization_failure and kin. psycopg gives each its own
-# subclass of OperationalError, not of TransactionRollback, so the class is matched by its code.
-TRANSACTION_ROLLBACK_CLASS = "40"
-
-
-def rolled_back_by_postgres(exc: psycopg.Error) -> bool:
-    """Postgres undid the transaction for a concurrent one (deadlock, serialization failure):
-    nothing of it was kept, and sending it again may pass."""
-    return (exc.sqlstate or "").startswith(TRANSACTION_ROLLBACK_CLASS)
-
-
-def translate(exc: psycopg.Error) -> DotlineError:
-    """Turn a database error into the domain error a caller can act on; never leak SQL."""
-    import psycopg
-    from psycopg import errors as pg_errors
-
-    diag = exc.diag
-    constraint = diag.constraint_name if diag else None
-    if isinstance(exc, pg_errors.CheckViolation | pg_errors.NotNullViolation):
-        return InvalidRequest("A value breaks a rule of the data.", constraint=constraint)
-    if isinstance(exc, pg_errors.UniqueViolation):
-        return Conflict("That already exists.", constraint=constraint)
-    if isinstance(exc, pg_errors.ForeignKeyViolation):
-        return InvalidRequest("A referenced item does not exist.", constraint=constraint)
-    if isinstance(exc, pg_errors.InsufficientPrivilege):
-        return Forbidden("That change is not allowed.")
-    if isinstance(exc, pg_errors.QueryCanceled):
-        return ServiceUnavailable("The database took too long to answer.")
-    if rolled_back_by_postgres(exc):
-        # For instance an erasure racing the outbox's delivery for the same person.
-        logger.warning("transaction rolled back by the database (%s)", exc.sqlstate)
-        return ServiceUnavailable(
-            "A concurrent change to the same data got in the way; nothing was saved, try again."
-        )
-    if isinstance(exc, psycopg.OperationalError):
-        return ServiceUnavailable("The database connection failed.")
-    if isinstance(exc, pg_errors.InvalidTextRepresentation | pg_errors.DataException):
-        return InvalidRequest("A value has the wrong form.")
-    logger.error(
-        "unexpected database error %s (%s)", type(exc).__name__, diag.sqlstate if diag else ""
-    )
-    return DotlineError("The request could not be completed.")

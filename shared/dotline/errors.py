@@ -18,12 +18,24 @@ class DotlineError(Exception):
         self.extensions = extensions
 
 
+class BadRequest(DotlineError):
+    """The request carries something that is not ours to accept (a forged or altered cursor)."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+
 class InvalidRequest(DotlineError):
     """The request is well-formed but a value in it is not acceptable."""
 
     status = 422
     slug = "validation-error"
     title = "Your request is not valid"
+
+
+class MissingReference(InvalidRequest):
+    """A value names an item that does not exist (or no longer does, when a delete raced)."""
 
 
 class Unauthenticated(DotlineError):
@@ -58,12 +70,27 @@ class Conflict(DotlineError):
     title = "Conflict"
 
 
+class ReplayedDelivery(Conflict):
+    """A signed webhook delivery already received and applied: its signature is spent."""
+
+    slug = "replayed-delivery"
+    title = "Delivery already received"
+
+
 class PayloadTooLarge(DotlineError):
     """The request body exceeds what this endpoint accepts."""
 
     status = 413
     slug = "payload-too-large"
     title = "Request body too large"
+
+
+class UnsupportedMediaType(DotlineError):
+    """The request body is not in a media type the API accepts (JSON in UTF-8)."""
+
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
 
 
 class RateLimited(DotlineError):

@@ -1,10 +1,13 @@
 """Per-IP and per-user request limits for the HTTP layer, and the headers that report them.
 
+The same round trip asks whether the caller has been erased (`dotline.erasure_tombstones`): an
+erased person's token is refused with 401 however long it is still valid.
+
 Limits fail open: while Redis is unreachable a request proceeds unlimited and a warning is logged.
 Rate limiting guards against floods, not correctness, and API Gateway's own throttling still
 stands behind it; failing closed would turn a cache outage into a full API outage. After a
 failure the checks pause for `OUTAGE_PAUSE_S`, so an outage does not add a Redis timeout to
-every request.
+every request. The erasure check does not fail open: meanwhile Postgres answers it.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from aws_lambda_powertools import Logger
 
+from dotline import cache_keys, erasure_tombstones
 from dotline.bootstrap import deps
-from dotline.errors import RateLimited, ServiceUnavailable
-from dotline.ports.cache import RateDecision, RatePolicy
+from dotline.errors import RateLimited, ServiceUnavailable, Unauthenticated
+from dotline.ports.cache import Admission, RateDecision, RatePolicy
 
 USER_DEFAULT = RatePolicy(name="user", max_requests=120, window_s=60)
 IP_DEFAULT = RatePolicy(name="api", max_requests=300, window_s=60)  # seed: rate_limit:api:{ip}
@@ -43,13 +48,13 @@ class RequestLimits:
         """A fresh tally for one request."""
         return Quota(self)
 
-    def check(self, checks: list[tuple[RatePolicy, str]]) -> list[RateDecision] | None:
-        """The decisions for one request (one round trip), or None while limits are paused by
-        an outage."""
-        if not checks or time.monotonic() < self._paused_until:
+    def check(self, checks: list[tuple[RatePolicy, str]], flags: list[str]) -> Admission | None:
+        """The decisions for one request and which flag keys exist (one round trip), or None
+        while limits are paused by an outage."""
+        if not (checks or flags) or time.monotonic() < self._paused_until:
             return None
         try:
-            return deps().rate_limits.check_many(checks)
+            return deps().rate_limits.admit(checks, flags)
         except ServiceUnavailable:
             self._paused_until = time.monotonic() + OUTAGE_PAUSE_S
             logger.warning(
@@ -69,16 +74,25 @@ class Quota:
     limits: RequestLimits
     tightest: RateDecision | None = None
 
-    def admit(self, source_ip: str | None, user_id: object | None = None) -> None:
+    def admit(self, source_ip: str | None, user_id: UUID | None = None) -> None:
         """Count the request against its client address and, once authenticated, its caller,
-        both in one round trip (RateLimited past either limit; both are counted)."""
+        both in one round trip (RateLimited past either limit; both are counted), and refuse an
+        erased caller (Unauthenticated)."""
         checks = []
         if self.limits.per_ip and source_ip and source_ip not in LOCAL_SOURCES:
             checks.append((self.limits.per_ip, source_ip))
         if self.limits.per_user and user_id is not None:
             checks.append((self.limits.per_user, str(user_id)))
-        for decision in self.limits.check(checks) or []:
+        tombstone = [cache_keys.erasure_tombstone(user_id)] if user_id is not None else []
+        admission = self.limits.check(checks, tombstone)
+        for decision in admission.decisions if admission else []:
             self._note(decision)
+        if user_id is not None and (
+            bool(admission.flagged)
+            if admission is not None
+            else erasure_tombstones.erased_in_postgres(deps().db, user_id)
+        ):
+            raise Unauthenticated("This account has been erased.")
         if self.tightest is not None and not self.tightest.allowed:
             retry_after_s = _seconds_until(self.tightest.reset_at_s)
             raise RateLimited(

@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LOCAL_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"  # noqa: S105
 LOCAL_REDIS_REST_TOKEN = "dotline-local-redis-token"  # noqa: S105
 LOCAL_WEBHOOK_SECRET = "dotline-local-webhook-secret"  # noqa: S105
+# Signs the list cursors the API hands out (dotline.pagination), so a forged one is refused.
+LOCAL_CURSOR_SECRET = "dotline-local-cursor-secret"  # noqa: S105
 # The Supabase CLI's well-known local service-role key (signed with LOCAL_JWT_SECRET).
 LOCAL_SERVICE_ROLE_KEY = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9s"
@@ -78,6 +80,9 @@ class Settings(BaseSettings):
     # The insight cycle: a person's next cycle is due this long after the last (or sign-up).
     insight_cycle_days: int = Field(default=7, ge=1, le=90)
     insight_cycle_batch: int = Field(default=50, ge=1, le=1_000)
+
+    # The HMAC key of list cursors: any long random string, the same for every function.
+    cursor_secret: SecretStr = SecretStr(LOCAL_CURSOR_SECRET)
 
     log_level: str = "INFO"
     service_name: str = "dotline"

@@ -25,6 +25,7 @@ TIMESTAMP_HEADER = "X-Dotline-Timestamp"
 SIGNATURE_HEADER = "X-Dotline-Signature"
 SIGNATURE_SCHEME = "v1"
 MAX_SIGNATURE_AGE_S = 300
+MAX_TIMESTAMP_DIGITS = 12  # Unix seconds until the year 33658
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -52,13 +53,14 @@ def verify(
     if sent is None:
         _verify_bearer(secret, lowered.get("authorization"))
         return
-    timestamp = lowered.get(TIMESTAMP_HEADER.lower(), "")
-    if not timestamp.isdigit():
+    timestamp = lowered.get(TIMESTAMP_HEADER.lower(), "").strip()
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
         raise Unauthenticated("The webhook timestamp is missing or malformed.")
     now = time.time() if now_s is None else now_s
     if abs(now - int(timestamp)) > MAX_SIGNATURE_AGE_S:
         raise Unauthenticated("The webhook signature is too old.")
-    if not hmac.compare_digest(sent.strip(), signature(secret, timestamp, body)):
+    expected = signature(secret, timestamp, body).encode()
+    if not hmac.compare_digest(sent.strip().encode(), expected):
         raise Unauthenticated("The webhook signature does not match.")
 
 

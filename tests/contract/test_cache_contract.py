@@ -157,7 +157,7 @@ def test_ttls_are_the_seeds() -> None:
     assert cache_keys.CHALLENGE_STATE_TTL_S == 15 * 60
     assert cache_keys.DAILY_STATS_TTL_S == 24 * 3600
     assert cache_keys.ORB_STATE_TTL_S is None
-    assert cache_keys.ACTIVE_SCENE_TTL_S is None
+    assert cache_keys.ACTIVE_SCENE_TTL_S == 24 * 3600  # the seed says N/A: a day, not forever
     assert cache_keys.UNREAD_INSIGHTS_TTL_S is None
 
 

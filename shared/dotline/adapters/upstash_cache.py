@@ -44,6 +44,11 @@ class UpstashCache:
             pipe.set(key, json.dumps(value, separators=(",", ":")), ex=ttl_s)
         self._call(pipe.exec)
 
+    def add_json(self, key: str, value: Any, ttl_s: int) -> bool:
+        """Store value under key only if the key is absent (SET NX EX); True when stored."""
+        payload = json.dumps(value, separators=(",", ":"))
+        return bool(self._call(lambda: self._redis.set(key, payload, nx=True, ex=ttl_s)))
+
     def delete(self, keys: Sequence[str]) -> int:
         """Remove keys; returns how many existed."""
         if not keys:

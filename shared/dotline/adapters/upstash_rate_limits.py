@@ -1,7 +1,8 @@
 """Rate limits on Upstash Redis: upstash-ratelimit's sliding window, one per policy.
 
-`check_many` sends the windows of several limits (a request's client address and its user) in one
-Upstash pipeline, one HTTP round trip instead of one each. It drives the library's own limiter
+`admit` sends the windows of several limits (a request's client address and its user), and any
+flag keys to look up beside them (an erased person's tombstone), in one Upstash pipeline: one
+HTTP round trip instead of one each. It drives the library's own limiter
 steps (`_limit`: the command to send, then the decision from its reply; the same steps its
 `Ratelimit.limit` drives), so keys, script and decisions stay exactly the library's.
 """
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from dotline.adapters.upstash_cache import redis_errors
 from dotline.cache_keys import rate_limit_prefix
-from dotline.ports.cache import RateDecision, RatePolicy
+from dotline.ports.cache import Admission, RateDecision, RatePolicy
 
 if TYPE_CHECKING:
     from upstash_ratelimit import SlidingWindow
@@ -33,8 +34,12 @@ class UpstashRateLimits:
 
     def check_many(self, checks: Sequence[tuple[RatePolicy, str]]) -> list[RateDecision]:
         """`check` for each (policy, identifier), in order, in one round trip."""
-        if not checks:
-            return []
+        return self.admit(checks, ()).decisions
+
+    def admit(self, checks: Sequence[tuple[RatePolicy, str]], flags: Sequence[str]) -> Admission:
+        """`check_many`, and which of the `flags` keys exist, all in one round trip."""
+        if not checks and not flags:
+            return Admission(decisions=[])
         steps = [
             self._limiter(policy)._limit(f"{rate_limit_prefix(policy.name)}:{identifier}")
             for policy, identifier in checks
@@ -42,6 +47,7 @@ class UpstashRateLimits:
         # Each step yields the command it needs, or a falsy name when it needs none.
         commands: list[tuple[str | None, Any]] = [next(step) for step in steps]
         sent = [(name, args) for name, args in commands if name]
+        sent += [("exists", [flag]) for flag in flags]
         with redis_errors():
             replies = self._send(sent)
         answers = iter(replies)
@@ -56,7 +62,14 @@ class UpstashRateLimits:
                     reset_at_s=response.reset,
                 )
             )
-        return decisions
+        flagged = [flag for flag in flags if int(next(answers) or 0)]
+        return Admission(decisions=decisions, flagged=flagged)
+
+    def remaining(self, policy: RatePolicy, identifier: str) -> int:
+        """Requests identifier may still make in policy's window (counts nothing)."""
+        key = f"{rate_limit_prefix(policy.name)}:{identifier}"
+        with redis_errors():
+            return int(self._limiter(policy).get_remaining(self._redis, key))
 
     def _send(self, commands: list[tuple[str, Any]]) -> list[Any]:
         """The replies to `commands`: one plain request for one, one pipeline for several."""

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,6 +19,7 @@ from pydantic import (
 from pydantic_core import to_json
 
 from dotline.errors import PayloadTooLarge
+from dotline.models.instants import Instant
 
 MAX_EVENTS_PER_BATCH = 1000
 MAX_DURATION_SECONDS = 86_400
@@ -50,7 +50,7 @@ class BehaviourEventIn(BaseModel):
         default_factory=dict, description="Device, client version, ..."
     )
     session_id: UUID | None = None
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: Instant | None = Field(
         default=None, description="When it happened on the device: within the last 30 days"
     )
 

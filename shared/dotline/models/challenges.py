@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dotline.models.growth import GrowthEvent
+from dotline.models.instants import Instant
 
 ChallengeStatus = Literal["active", "completed", "expired", "abandoned"]
 
@@ -32,7 +33,7 @@ class ChallengeStart(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     challenge_template_id: UUID
-    due_at: AwareDatetime | None = Field(default=None, description="When it must be done by")
+    due_at: Instant | None = Field(default=None, description="When it must be done by")
 
     @field_validator("due_at")
     @classmethod

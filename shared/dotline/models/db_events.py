@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -53,19 +52,29 @@ class DbEvent(BaseModel):
 
     @property
     def version(self) -> int:
-        """Orders changes of one row: the outbox id, else the row's last change in microseconds.
+        """Orders changes of one row: the outbox id, assigned after the row lock is taken, so it
+        grows with commit order. A Supabase webhook's change carries none; the webhook finds the
+        outbox row it describes first (`mirroring.placed_in_outbox`)."""
+        if self.outbox_id is None:
+            raise ValueError("a change is ordered by its outbox id, and this one has none")
+        return self.outbox_id
 
-        The outbox id is assigned after the row lock is taken, so it grows with commit order; a
-        Supabase webhook has none, so its version is the row's updated_at (created_at), a delete
-        one past it. A project uses one path or the other: the two scales do not compare.
-        """
-        if self.outbox_id is not None:
-            return self.outbox_id
-        stamp = self.row.get("updated_at") or self.row.get("created_at")
-        if stamp is None:
-            return 0
-        micros = int(datetime.fromisoformat(str(stamp)).timestamp() * 1_000_000)
-        return micros + 1 if self.type == "DELETE" else micros
+    @property
+    def owner(self) -> str | None:
+        """The person the changed row belongs to, when it belongs to one."""
+        owner = self.row.get("user_id")
+        return str(owner) if owner is not None else None
+
+    @property
+    def webhook_payload(self) -> dict[str, Any]:
+        """The change in Supabase's webhook shape, as the outbox stores it."""
+        return {
+            "type": self.type,
+            "table": self.table,
+            "schema": self.schema_,
+            "record": self.record,
+            "old_record": self.old_record,
+        }
 
 
 class DbEventOutcome(BaseModel):
@@ -74,4 +83,9 @@ class DbEventOutcome(BaseModel):
     applied: bool
     table: str
     row_key: str
-    version: int
+    version: int | None = Field(description="The change's outbox id (null: not in the outbox)")
+    skipped: Literal["not_newer", "owner_erased", "not_in_outbox"] | None = Field(
+        default=None,
+        description="Why nothing was applied: a change as new was already applied, the row's "
+        "owner is being erased, or the change is not one the outbox holds",
+    )

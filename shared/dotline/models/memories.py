@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -17,6 +16,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from dotline.models.instants import Instant
 
 MAX_CONTENT_CHARS = 20_000
 MAX_TAGS = 50
@@ -90,17 +91,17 @@ class _MemoryFields(BaseModel):
         default=None, description="The coaching app; null for the companion"
     )
     source_conversation_id: UUID | None = None
-    creation_ts: AwareDatetime | None = Field(
+    creation_ts: Instant | None = Field(
         default=None, description="When it was authored at its source"
     )
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Instant | None = None
     location: dict[str, Any] | None = None
     people: JsonObjects | None = None
     emotions: JsonObjects | None = None
     media_urls: Annotated[list[Url], Field(max_length=MAX_LIST_ITEMS)] | None = None
     attributes: dict[str, Any] | None = None
     tags: Tags | None = None
-    expires_at: AwareDatetime | None = Field(default=None, description="When it stops existing")
+    expires_at: Instant | None = Field(default=None, description="When it stops existing")
 
 
 class MemoryCreate(_MemoryFields):

@@ -25,6 +25,13 @@ class RateDecision(BaseModel):
     reset_at_s: float
 
 
+class Admission(BaseModel):
+    """One request's rate-limit decisions, and which of the flag keys asked about exist."""
+
+    decisions: list[RateDecision]
+    flagged: list[str] = Field(default_factory=list)
+
+
 class Cache(Protocol):
     """JSON values with TTLs, invalidation, counters and publish."""
 
@@ -36,6 +43,9 @@ class Cache(Protocol):
 
     def set_many_json(self, values: Mapping[str, Any], ttl_s: int | None) -> None:
         """Store each value under its key with one TTL, in one round trip."""
+
+    def add_json(self, key: str, value: Any, ttl_s: int) -> bool:
+        """Store value under key only if the key is absent; True when it was stored."""
 
     def delete(self, keys: Sequence[str]) -> int:
         """Remove keys; returns how many existed."""
@@ -58,3 +68,9 @@ class RateLimits(Protocol):
 
     def check_many(self, checks: Sequence[tuple[RatePolicy, str]]) -> list[RateDecision]:
         """`check` for each (policy, identifier), in order, in one round trip."""
+
+    def admit(self, checks: Sequence[tuple[RatePolicy, str]], flags: Sequence[str]) -> Admission:
+        """`check_many`, and which of the `flags` keys exist, all in one round trip."""
+
+    def remaining(self, policy: RatePolicy, identifier: str) -> int:
+        """Requests identifier may still make in policy's window (counts nothing)."""

@@ -6,6 +6,11 @@ API, whose delete cascades through Postgres. The Auth step waits until the other
 objects and cards to remove, and the account lives until nothing else is left. Then every store
 is probed; the request (`private.erasures`) stays pending with what was found until a retry by
 the retention run verifies it clean.
+
+Erasure starts by leaving the person's tombstone (`dotline.erasure_tombstones`): from then on
+their tokens are refused, so nothing new is written under their id. A request already in flight
+may still write a cache key late; the retention run removes the keys of everyone verified erased
+in the last `LATE_KEYS_WINDOW` again.
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from dotline import cache_keys
+from dotline import cache_keys, erasure_tombstones
 from dotline.db import Database
 from dotline.models.lifecycle import ErasureReport
 from dotline.services.export import export_prefix
@@ -27,6 +33,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RETRY_BATCH = 50
+LATE_KEYS_WINDOW = "2 days"  # longer than the retention run's period
+LATE_KEYS_BATCH = 500
 
 _BEGIN = """
 insert into private.erasures as e (user_id, attempts, last_attempt_at)
@@ -51,6 +59,11 @@ returning e.user_id, e.status, e.attempts, e.removed, e.remaining, e.requested_a
 _PENDING = """
 select user_id from private.erasures where status = 'pending'
 order by last_attempt_at nulls first limit %(limit)s
+"""
+_RECENTLY_VERIFIED = """
+select user_id from private.erasures
+where status = 'verified' and verified_at > now() - %(window)s::interval
+order by verified_at desc limit %(limit)s
 """
 
 
@@ -83,10 +96,15 @@ def erase_user(deps: Deps, user_id: UUID) -> ErasureReport:
 
 
 def retry_pending(deps: Deps, limit: int = RETRY_BATCH) -> tuple[int, int]:
-    """Attempt each pending erasure again; returns (attempted, now verified)."""
+    """Attempt each pending erasure again, and remove any key written since under the id of a
+    person verified erased lately; returns (attempted, now verified)."""
     with deps.db.as_service() as tx:
         users = [row["user_id"] for row in tx.execute(_PENDING, {"limit": limit}).fetchall()]
+        params = {"window": LATE_KEYS_WINDOW, "limit": LATE_KEYS_BATCH}
+        erased = [row["user_id"] for row in tx.execute(_RECENTLY_VERIFIED, params).fetchall()]
     verified = sum(erase_user(deps, user_id).status == "verified" for user_id in users)
+    for user_id in erased:
+        _run_steps({"late keys": partial(_erase_cache, deps, user_id, [])}, user_id)
     return len(users), verified
 
 
@@ -124,6 +142,7 @@ def _run_steps(
 
 
 def _erase_cache(deps: Deps, user_id: UUID, card_ids: list[str]) -> int:
+    erasure_tombstones.mark(deps.cache, user_id)  # renewed by every attempt
     patterns = cache_keys.user_key_patterns(user_id)
     erased = sum(deps.cache.delete_matching(pattern) for pattern in patterns)
     return erased + (

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -21,7 +19,10 @@ from dotline.models.growth import (
     GrowthEventPage,
     GrowthSummary,
 )
+from dotline.pagination import decode_time_cursor, encode_cursor
 from dotline.services.growth_ledger import EVENT_COLUMNS
+
+CURSOR_KIND = "growth_events"
 
 if TYPE_CHECKING:
     from psycopg import sql
@@ -127,17 +128,12 @@ def _shown(config: GrowthConfig, dim_key: str) -> dict[str, str]:
 
 
 def _encode_cursor(event: GrowthEvent) -> str:
-    raw = f"{event.created_at.isoformat()}|{event.event_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_cursor(CURSOR_KIND, event.created_at.isoformat(), str(event.event_id))
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, event_id = raw.split("|")
-        return datetime.fromisoformat(at), UUID(event_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise _invalid("query.cursor", "is not a cursor this API returned") from exc
+    at, event_id = decode_time_cursor(cursor, CURSOR_KIND)
+    return at, UUID(event_id)
 
 
 def _invalid(field: str, message: str) -> InvalidRequest:

@@ -8,14 +8,22 @@ same effect.
 
 After the mirrors, the change earns its growth (growth_earned) and the cards it touches have their
 evolution kept current and announced (card_pipeline).
+
+Every change is ordered by its outbox id. A change in Supabase's own webhook shape carries none:
+it is placed by the outbox row holding the same change (every mirrored table writes one), and one
+the outbox does not hold (long delivered and purged, or never made) changes nothing. A change of a
+person whose erasure has started is acknowledged and changes nothing: erasure clears every
+mirror itself. A row the change refers to that vanished under it (a delete racing the delivery)
+makes the delivery fail for a retry (503), never a permanent refusal.
 """
 
 from __future__ import annotations
 
+from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
 from dotline.db import Database
-from dotline.errors import InvalidRequest
+from dotline.errors import InvalidRequest, MissingReference, ServiceUnavailable
 from dotline.growth_rules import current_config
 from dotline.models.db_events import DbEvent, DbEventOutcome
 from dotline.ports.cache import Cache
@@ -38,11 +46,37 @@ def apply_db_event(
     cache: Cache,
 ) -> DbEventOutcome:
     """Mirror one change unless a change as new or newer already was."""
-    outcome = DbEventOutcome(
-        applied=False, table=event.table, row_key=event.row_key, version=event.version
-    )
-    if applied_version(db, event.table, event.row_key) >= event.version:
+    outcome = DbEventOutcome(applied=False, table=event.table, row_key=event.row_key, version=None)
+    if event.outbox_id is None:
+        placed = placed_in_outbox(db, event)
+        if placed is None:
+            outcome.skipped = "not_in_outbox"
+            return outcome
+        event = event.model_copy(update={"outbox_id": placed})
+    outcome.version = event.version
+    applied, owner_erased = ledger_standing(db, event)
+    if owner_erased or applied >= event.version:
+        outcome.skipped = "owner_erased" if owner_erased else "not_newer"
         return outcome
+    try:
+        return _apply(event, outcome, db=db, graph=graph, vectors=vectors, embedder=embedder,
+                      cache=cache)  # fmt: skip
+    except MissingReference as exc:
+        raise ServiceUnavailable(
+            "A row this change refers to vanished while it was applied; deliver it again."
+        ) from exc
+
+
+def _apply(
+    event: DbEvent,
+    outcome: DbEventOutcome,
+    *,
+    db: Database,
+    graph: GraphStore,
+    vectors: VectorStore,
+    embedder: Embedder,
+    cache: Cache,
+) -> DbEventOutcome:
     touched = card_pipeline.before_change(event, graph=graph)
     if event.table in ENTITIES:
         mirror_entity(event, graph=graph, vectors=vectors, embedder=embedder)
@@ -71,16 +105,33 @@ def parse_db_event(body: bytes) -> DbEvent:
         ) from exc
 
 
-def applied_version(db: Database, table: str, row_key: str) -> int:
-    """The version of the last change applied for the row; -1 when none was."""
-    with db.as_service() as tx:
-        tx.execute(
-            "select version from private.mirrored_rows "
-            "where table_name = %(table)s and row_key = %(key)s",
-            {"table": table, "key": row_key},
-        )
-        row = tx.fetchone()
-    return int(row["version"]) if row else -1
+_STANDING = """
+select (select version from private.mirrored_rows
+        where table_name = %(table)s and row_key = %(key)s) as version,
+       exists (select 1 from private.erasures where user_id = %(owner)s::uuid) as owner_erased
+"""
+_PLACED = """
+select outbox_id from private.outbox
+where table_name = %(table)s and row_key = %(key)s and payload = %(payload)s
+order by outbox_id desc limit 1
+"""
+
+
+def ledger_standing(db: Database, event: DbEvent) -> tuple[int, bool]:
+    """The version of the last change applied for the row (-1 when none was), and whether the
+    erasure of the row's owner has started, in one round trip."""
+    params = {"table": event.table, "key": event.row_key, "owner": event.owner}
+    rows = db.fetch_as_service(_STANDING, params, read_only=True)
+    version = rows[0]["version"] if rows else None
+    return (-1 if version is None else int(version)), bool(rows and rows[0]["owner_erased"])
+
+
+def placed_in_outbox(db: Database, event: DbEvent) -> int | None:
+    """The id of the outbox row holding exactly this change (the newest, should a row have
+    changed to the same state twice), or None when the outbox holds no such change."""
+    params = {"table": event.table, "key": event.row_key, "payload": Jsonb(event.webhook_payload)}
+    rows = db.fetch_as_service(_PLACED, params, read_only=True)
+    return int(rows[0]["outbox_id"]) if rows else None
 
 
 def record_applied(db: Database, event: DbEvent) -> tuple[bool, bool]:

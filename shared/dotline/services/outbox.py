@@ -6,7 +6,9 @@ pending for the next one (the webhook is idempotent, so a repeat changes nothing
 delivered; a 5xx, 408, 429 or a transport failure is retried after an exponential backoff with
 full jitter; any other 4xx is permanent and dead at once, as is a change out of attempts. A 503
 (the webhook's stores are down) is retried the same way but never dies: an outage is not the
-change's fault, and the change goes through once the stores are back.
+change's fault, and the change goes through once the stores are back. A 409
+`replayed-delivery` says the webhook received and applied this very delivery before (its answer
+was lost on the way back): delivered.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from dotline.db import Database
+from dotline.errors import ReplayedDelivery
+from dotline.problems import PROBLEM_TYPE_BASE
 
 if TYPE_CHECKING:
     from dotline.settings import Settings
@@ -35,6 +39,7 @@ DEFAULT_CONCURRENCY = 8
 # Posts a body; returns the HTTP status and the start of the answer; raises on transport failure.
 Post = Callable[[bytes], tuple[int, str]]
 ERROR_EXCERPT_CHARS = 500
+_REPLAYED_TYPE = PROBLEM_TYPE_BASE + ReplayedDelivery.slug
 
 
 @dataclass(frozen=True)
@@ -154,7 +159,7 @@ def deliver(row: dict[str, Any], post: Post) -> Attempt:
         status, answer = post(body)
     except Exception as exc:  # any transport failure is worth another try
         return Attempt(outbox_id=outbox_id, delivered=False, error=f"{type(exc).__name__}: {exc}")
-    if 200 <= status < 300:
+    if 200 <= status < 300 or (status == ReplayedDelivery.status and _replayed(answer)):
         return Attempt(outbox_id=outbox_id, delivered=True)
     permanent = 400 <= status < 500 and status not in RETRYABLE_CLIENT_STATUSES
     excerpt = answer[:ERROR_EXCERPT_CHARS]
@@ -166,6 +171,14 @@ def deliver(row: dict[str, Any], post: Post) -> Attempt:
         unavailable=status == UNAVAILABLE_STATUS,
         error=error,
     )
+
+
+def _replayed(answer: str) -> bool:
+    try:
+        problem = json.loads(answer)
+    except ValueError:
+        return False
+    return isinstance(problem, dict) and problem.get("type") == _REPLAYED_TYPE
 
 
 def webhook_body(payload: dict[str, Any], outbox_id: int) -> bytes:
