@@ -4,6 +4,10 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
+# Every target here works on the local stack: its defaults and embedded backends apply only under
+# this profile (a deployed function refuses them; see shared/dotline/profile.py).
+export DOTLINE_PROFILE ?= local
+
 PGTAP_DIR := supabase/tests/database
 DB_ENV := PGPASSWORD=postgres
 DB_ARGS := -h 127.0.0.1 -p 54322 -U postgres -d postgres
@@ -66,9 +70,10 @@ lint:
 	uv run mypy
 
 # The layer's pins, from the lock (tests/test_layer.py fails when they drift apart).
+# botocore comes with the Lambda Python runtime (beside boto3); aws-xray-sdk would pull it in.
 requirements:
 	uv export --no-default-groups --no-hashes --no-emit-project --format requirements-txt \
-	  --frozen -q -o shared/requirements.txt
+	  --no-emit-package botocore --frozen -q -o shared/requirements.txt
 
 bench: up
 	@files=(bench/*.py); \

@@ -18,8 +18,13 @@ import psycopg
 import pytest
 import redis
 
+from dotline.profile import LOCAL_PROFILE, PROFILE_ENV
 from dotline.settings import Settings, get_settings
 from dotline_local.tokens import mint_token, sign_up
+
+# The tests run against the local stack: its defaults and embedded backends, for this process and
+# every server it starts (a test that needs the deployed profile says so in that server's env).
+os.environ[PROFILE_ENV] = LOCAL_PROFILE
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_DEADLINE_S = 30.0

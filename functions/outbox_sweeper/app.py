@@ -4,6 +4,7 @@ from functools import cache
 from typing import Any
 
 from dotline.bootstrap import deps
+from dotline.jobs import job
 from dotline.services import outbox
 from dotline.webhooks import WebhookEndpoint
 
@@ -16,7 +17,14 @@ def _endpoint() -> WebhookEndpoint:
     return WebhookEndpoint.from_settings(deps().settings)  # one HTTP client per container
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:
     policy = outbox.RetryPolicy.from_settings(deps().settings)
     budget_s = context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_S
     return outbox.drain(deps().db, _endpoint().post, policy, budget_s=budget_s).model_dump()
+
+
+handler = job(
+    "outbox_sweeper",
+    sweep,
+    counts={"delivered": "OutboxDelivered", "retried": "OutboxRetried", "dead": "OutboxDead"},
+)

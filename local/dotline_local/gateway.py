@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from dotline.profile import LOCAL_PROFILE, PROFILE_ENV
 from dotline_local.function_host import FunctionHost
 from dotline_local.lambda_containers import FunctionInitError, FunctionTimedOut
 from dotline_local.lambda_events import HttpRequest, http_api_event
@@ -182,9 +184,12 @@ def _problem(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """`python -m dotline_local.gateway --host 127.0.0.1 --port 3000 --template template.yaml`."""
+    """`python -m dotline_local.gateway --host 127.0.0.1 --port 3000 --template template.yaml`.
+
+    The functions run under the local profile unless DOTLINE_PROFILE says otherwise."""
     import uvicorn
 
+    os.environ.setdefault(PROFILE_ENV, LOCAL_PROFILE)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3000)

@@ -80,3 +80,11 @@ class ServiceUnavailable(DotlineError):
     status = 503
     slug = "service-unavailable"
     title = "Service temporarily unavailable"
+
+
+class Misconfigured(DotlineError):
+    """This function may not serve: a setting it needs is missing or unsafe (see its log)."""
+
+    status = 500
+    slug = "misconfigured"
+    title = "Service not configured"

@@ -9,11 +9,10 @@ every request.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass, field
-
-from aws_lambda_powertools import Logger
 
 from dotline.bootstrap import deps
 from dotline.errors import RateLimited, ServiceUnavailable
@@ -28,7 +27,7 @@ OUTAGE_PAUSE_S = 30.0
 # this never exempts a real caller; locally it keeps every test run from sharing one IP budget.
 LOCAL_SOURCES = frozenset({"127.0.0.1", "::1"})
 
-logger = Logger(service="dotline", child=True)
+logger = logging.getLogger(__name__)
 
 
 @dataclass
