@@ -25,6 +25,8 @@ from dotline_local.tokens import mint_token, sign_up
 # The tests run against the local stack: its defaults and embedded backends, for this process and
 # every server it starts (a test that needs the deployed profile says so in that server's env).
 os.environ[PROFILE_ENV] = LOCAL_PROFILE
+# EMF documents only where a test asks for them (tests/test_observability.py).
+os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_DEADLINE_S = 30.0

@@ -16,14 +16,12 @@ import psycopg
 import pytest
 
 from conftest import User, start_server
+from deployed_settings import DEPLOYED, PROJECT_URL, STRONG_JWT_SECRET, STRONG_REDIS_TOKEN
 from dotline import profile
 from dotline.settings import LOCAL_JWT_SECRET, LOCAL_WEBHOOK_SECRET, Settings
 from dotline.webhooks import signed_headers
 from dotline_local.tokens import mint_token
 
-PROJECT_URL = "https://project-ref.supabase.test"
-STRONG_JWT_SECRET = "a-deployed-projects-own-secret-of-more-than-32-characters"
-STRONG_REDIS_TOKEN = "a-deployed-redis-token"
 REFUSAL = "refusing to serve: settings missing or unsafe"
 MISCONFIGURED = "https://dotline.dev/problems/misconfigured"
 
@@ -36,23 +34,6 @@ def deployed_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = start_server("dotline_local.upstash_rest", args, {}, log)
     yield server.url
     server.stop()
-
-
-# Every setting a deployed function needs, none a well-known local value: the database is the
-# local one under another spelling, the backends are never reached by these requests.
-DEPLOYED = {
-    "database_url": "postgresql://postgres:postgres@localhost:54322/postgres",
-    "supabase_url": PROJECT_URL,
-    "supabase_jwt_secret": STRONG_JWT_SECRET,
-    "supabase_service_role_key": "a-deployed-service-role-key",
-    "webhook_secret": "a-deployed-webhook-secret",
-    "upstash_redis_rest_url": "https://redis.test",
-    "upstash_redis_rest_token": STRONG_REDIS_TOKEN,
-    "neo4j_uri": "bolt://127.0.0.1:9",
-    "weaviate_url": "http://127.0.0.1:9",
-    "embeddings_url": "http://127.0.0.1:9/v1",
-    "llm_url": "http://127.0.0.1:9/v1",
-}
 
 
 @pytest.fixture(scope="module")

@@ -190,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     import uvicorn
 
     os.environ.setdefault(PROFILE_ENV, LOCAL_PROFILE)
+    # EMF documents are for CloudWatch; on a terminal they would bury the request lines.
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3000)
