@@ -12,7 +12,8 @@ PGTAP_DIR := supabase/tests/database
 DB_ENV := PGPASSWORD=postgres
 DB_ARGS := -h 127.0.0.1 -p 54322 -U postgres -d postgres
 
-.PHONY: help bootstrap dev up down migrate reset test pytest pgtap cfn-lint lint requirements bench
+.PHONY: help bootstrap dev up down migrate reset test pytest pgtap cfn-lint lint requirements bench \
+  build deploy smoke
 
 help:
 	@echo "make dev    bootstrap, then run the stack in the foreground with a demo token"
@@ -23,6 +24,8 @@ help:
 	@echo "make lint   ruff check, ruff format --check, mypy"
 	@echo "make requirements  re-export the Lambda layer's pins (shared/requirements.txt) from uv.lock"
 	@echo "make bench  bootstrap, up, then every bench/*.py"
+	@echo "make deploy STAGE=dev [GUIDED=1]  sam build, then sam deploy with samconfig.toml's STAGE"
+	@echo "make smoke URL=https://... TOKEN=...  check a deployed API (/health, a token, /v1/me)"
 
 bootstrap:
 	@bash local/bootstrap.sh
@@ -79,3 +82,17 @@ bench: up
 	@files=(bench/*.py); \
 	if [[ ! -e "$${files[0]}" ]]; then echo "bench: nothing in bench/" >&2; exit 1; fi; \
 	for file in "$${files[@]}"; do echo "== $$file"; uv run python "$$file"; done
+
+# The Lambda artefacts: every function and the shared layer, as template.yaml builds them.
+build:
+	sam build
+
+# A stage's first deploy asks for every parameter and saves the answers under [STAGE] in
+# samconfig.toml (GUIDED=1); later ones reuse them. The README's "Deploying" lists what comes first.
+STAGE ?= dev
+deploy: build
+	sam deploy --config-env $(STAGE) $(if $(GUIDED),--guided)
+
+smoke:
+	@test -n "$(URL)" -a -n "$(TOKEN)" || { echo "usage: make smoke URL=https://... TOKEN=..." >&2; exit 2; }
+	uv run dotline smoke --url "$(URL)" --token "$(TOKEN)"

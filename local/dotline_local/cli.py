@@ -18,6 +18,7 @@ from dotline_local.ingestion_cli import ingest, ingest_arguments
 from dotline_local.insights_cli import insights, insights_arguments
 from dotline_local.persona_cli import persona, persona_arguments
 from dotline_local.retention_cli import retention, retention_arguments
+from dotline_local.smoke_cli import smoke, smoke_arguments
 
 
 class Command(NamedTuple):
@@ -240,6 +241,7 @@ COMMANDS: dict[str, Command] = {
     "persona": Command(persona, persona_arguments),
     "insights": Command(insights, insights_arguments),
     "ingest": Command(ingest, ingest_arguments),
+    "smoke": Command(smoke, smoke_arguments),
 }
 
 
