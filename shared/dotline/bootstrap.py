@@ -48,10 +48,11 @@ class Deps:
 
     @cached_property
     def auth_admin(self) -> AuthAdmin:
-        """Supabase Auth's admin API at SUPABASE_URL (locally the stack's emulation on 54321)."""
-        from dotline.adapters.gotrue_admin import GoTrueAdmin
+        """Supabase Auth's admin API at SUPABASE_URL through supabase-py (locally the stack's
+        emulation on 54321)."""
+        from dotline.adapters.supabase_auth_admin import SupabaseAuthAdmin
 
-        return traced(GoTrueAdmin.from_settings(self.settings), "auth")
+        return traced(SupabaseAuthAdmin.from_settings(self.settings), "auth")
 
     @cached_property
     def redis(self) -> Redis:
