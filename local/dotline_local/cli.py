@@ -7,13 +7,11 @@ docstring the help line, plus one entry in COMMANDS (with a function adding its 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from dotline.profile import LOCAL_PROFILE, PROFILE_ENV
 from dotline_local.ingestion_cli import ingest, ingest_arguments
 from dotline_local.insights_cli import insights, insights_arguments
 from dotline_local.persona_cli import persona, persona_arguments
@@ -259,9 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `dotline` console script: local tooling, so the local profile (the
-    local stack's defaults and embedded backends) unless DOTLINE_PROFILE says otherwise."""
-    os.environ.setdefault(PROFILE_ENV, LOCAL_PROFILE)
+    """Entry point of the `dotline` console script (under the local profile: see the package)."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))

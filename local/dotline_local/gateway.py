@@ -17,7 +17,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dotline.profile import LOCAL_PROFILE, PROFILE_ENV
 from dotline_local.function_host import FunctionHost
 from dotline_local.lambda_containers import FunctionInitError, FunctionTimedOut
 from dotline_local.lambda_events import HttpRequest, http_api_event
@@ -189,7 +188,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     The functions run under the local profile unless DOTLINE_PROFILE says otherwise."""
     import uvicorn
 
-    os.environ.setdefault(PROFILE_ENV, LOCAL_PROFILE)
     # EMF documents are for CloudWatch; on a terminal they would bury the request lines.
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     parser = argparse.ArgumentParser(description=__doc__)
