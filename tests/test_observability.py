@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +17,7 @@ import httpx
 import pytest
 
 from conftest import ROOT, User, start_server
+from dotline.observability import logger
 from dotline_local.lambda_events import LambdaContext
 from dotline_local.sam_template import read_template
 
@@ -108,8 +111,25 @@ class SpentContext(LambdaContext):
         return 40_000
 
 
+@pytest.fixture
+def log_to_stdout() -> Iterator[Callable[[], None]]:
+    """Point the logger's handler at the current stdout (it keeps the stdout it was made with,
+    earlier in the session); call it inside the test, where capsys's stdout is live."""
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    previous = handler.stream
+
+    def point() -> None:
+        handler.stream = sys.stdout
+
+    yield point
+    handler.stream = previous
+
+
 def test_a_scheduled_job_logs_its_summary_and_publishes_its_counts(
-    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    log_to_stdout: Callable[[], None],
 ) -> None:
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE)
@@ -122,11 +142,12 @@ def test_a_scheduled_job_logs_its_summary_and_publishes_its_counts(
     function = next(f for f in read_template(ROOT / "template.yaml").functions
                     if f.logical_id == "IngestionFunction")  # fmt: skip
     event = {"id": "schedule-event-1", "source": "aws.events", "detail-type": "Scheduled Event"}
-    capfd.readouterr()
+    log_to_stdout()
+    capsys.readouterr()
 
     module.handler(event, SpentContext(function, "invocation-1"))
 
-    lines = json_lines(capfd.readouterr().out)
+    lines = json_lines(capsys.readouterr().out)
     (summary,) = [line for line in lines if line.get("message") == "job finished"]
     assert summary["correlation_id"] == "schedule-event-1"
     assert summary["function_request_id"] == "invocation-1"

@@ -258,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `dotline` console script (under the local profile: see the package)."""
+    _service_logs_to_stderr()
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
@@ -282,6 +283,17 @@ def _is_expected(exc: Exception) -> bool:
         psycopg.OperationalError,
     )
     return isinstance(exc, expected)
+
+
+def _service_logs_to_stderr() -> None:
+    """The services' JSON log lines go to stderr: a command's stdout is its output."""
+    import logging
+
+    from dotline.observability import logger
+
+    handler = logger.registered_handler
+    if isinstance(handler, logging.StreamHandler):
+        handler.setStream(sys.stderr)
 
 
 def _say(line: str) -> None:

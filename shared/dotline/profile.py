@@ -1,7 +1,7 @@
 """The deployment profile: where local defaults may apply, and what a deployed function needs.
 
-Under the explicit local profile (`DOTLINE_PROFILE=local`, set by the Makefile, the `dotline`
-CLI, the local gateway and the tests) the settings' defaults point at the local stack and the
+Under the explicit local profile (`DOTLINE_PROFILE=local`, which the Makefile, the local tooling
+(`dotline` CLI, gateway, benches) and the tests set) the defaults point at the local stack and the
 embedded backends stand in for the production ones. Anywhere else, and always inside Lambda,
 every security setting must be given and must not be a well-known local value, and every port
 must have its production backend: a function that lacks one refuses to serve (see
