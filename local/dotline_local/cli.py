@@ -293,7 +293,17 @@ def _service_logs_to_stderr() -> None:
 
     handler = logger.registered_handler
     if isinstance(handler, logging.StreamHandler):
-        handler.setStream(sys.stderr)
+        handler.stream = _CurrentStderr()  # not setStream: that flushes the old stream
+
+
+class _CurrentStderr:
+    """Whatever sys.stderr is when a line is written (a caller may have replaced it since)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def _say(line: str) -> None:
