@@ -179,6 +179,15 @@ def redis_rest(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> 
 
 
 @pytest.fixture(scope="session")
+def auth_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real emulation of Supabase Auth's admin API (users in the local auth.users)."""
+    log = tmp_path_factory.mktemp("auth_admin") / "auth_admin.log"
+    server = start_server("dotline_local.auth_admin", [], {}, log)
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def stack_url(start_gateway: Callable[..., str], redis_rest: str) -> str:
     """A gateway whose Redis is reached through the tests' own REST face (cache and channels)."""
     return start_gateway({"UPSTASH_REDIS_REST_URL": redis_rest})

@@ -4,7 +4,7 @@ GoTrue's admin API (a real server over the real `auth.users`)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -12,18 +12,10 @@ import psycopg
 import pytest
 from pydantic import SecretStr
 
-from conftest import User, start_server
+from conftest import User
 from dotline.adapters.supabase_auth_admin import SupabaseAuthAdmin
 from dotline.errors import ServiceUnavailable
 from dotline.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def auth_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("auth_admin") / "auth_admin.log"
-    server = start_server("dotline_local.auth_admin", [], {}, log)
-    yield server.url
-    server.stop()
 
 
 @pytest.fixture
