@@ -6,12 +6,16 @@ ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
+# Every target here works on the local stack: its defaults and embedded backends apply only under
+# this profile (a deployed function refuses them; see shared/dotline/profile.py).
+export DOTLINE_PROFILE ?= local
+
 PGTAP_DIR := supabase/tests/database
 DB_ENV := PGPASSWORD=postgres
 DB_ARGS := -h 127.0.0.1 -p 54322 -U postgres -d postgres
 
 .PHONY: help bootstrap dev up down migrate reset test pytest pgtap cfn-lint lint requirements bench \
-  build build-SharedLayer package-check
+  build build-SharedLayer package-check deploy smoke
 
 help:
 	@echo "make dev    bootstrap, then run the stack in the foreground with a demo token"
@@ -26,6 +30,8 @@ help:
 	@echo "            runtime (python3.13, arm64) into .aws-sam/build, then their sizes"
 	@echo "make package-check  the layer and functions built for this machine answer a request"
 	@echo "            each with nothing else on sys.path (needs the stack: make test or make up)"
+	@echo "make deploy STAGE=dev [GUIDED=1]  sam build, then sam deploy with samconfig.toml's STAGE"
+	@echo "make smoke URL=https://... TOKEN=...  check a deployed API (/health, a token, /v1/me)"
 
 bootstrap:
 	@bash local/bootstrap.sh
@@ -73,9 +79,10 @@ lint:
 	uv run mypy
 
 # The layer's pins, from the lock (tests/test_layer.py fails when they drift apart).
+# botocore comes with the Lambda Python runtime (beside boto3); aws-xray-sdk would pull it in.
 requirements:
 	uv export --no-default-groups --no-hashes --no-emit-project --format requirements-txt \
-	  --frozen -q -o shared/requirements.txt
+	  --no-emit-package botocore --frozen -q -o shared/requirements.txt
 
 bench: up
 	@files=(bench/*.py); \
@@ -107,3 +114,13 @@ build-%Function:
 package-check: bootstrap
 	uv run dotline up --for-tests
 	uv run python -m dotline_local.package_check
+
+# A stage's first deploy asks for every parameter and saves the answers under [STAGE] in
+# samconfig.toml (GUIDED=1); later ones reuse them. The README's "Deploying" lists what comes first.
+STAGE ?= dev
+deploy: build
+	$(SAM) deploy --config-env $(STAGE) $(if $(GUIDED),--guided)
+
+smoke:
+	@test -n "$(URL)" -a -n "$(TOKEN)" || { echo "usage: make smoke URL=https://... TOKEN=..." >&2; exit 2; }
+	uv run dotline smoke --url "$(URL)" --token "$(TOKEN)"

@@ -22,8 +22,10 @@ TARGET=$ARTIFACTS_DIR/python
 
 python=$(bash "$HERE/lambda_python.sh" "$VERSION")
 requirements=$(mktemp)
+# botocore comes with the Lambda runtime (as boto3 does); aws-xray-sdk would pull a copy in.
 trap 'rm -f "$requirements"' EXIT
 uv export --project "$ROOT" --frozen --no-default-groups --no-hashes --no-emit-project \
+  --no-emit-package botocore \
   --format requirements-txt -q -o "$requirements"
 
 rm -rf "$TARGET"

@@ -18,8 +18,15 @@ import psycopg
 import pytest
 import redis
 
+from dotline.profile import LOCAL_PROFILE, PROFILE_ENV
 from dotline.settings import Settings, get_settings
 from dotline_local.tokens import mint_token, sign_up
+
+# The tests run against the local stack: its defaults and embedded backends, for this process and
+# every server it starts (a test that needs the deployed profile says so in that server's env).
+os.environ[PROFILE_ENV] = LOCAL_PROFILE
+# EMF documents only where a test asks for them (tests/test_observability.py).
+os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_DEADLINE_S = 30.0
@@ -189,6 +196,15 @@ def redis_rest(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> 
         {},
         log,
     )
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def auth_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real emulation of Supabase Auth's admin API (users in the local auth.users)."""
+    log = tmp_path_factory.mktemp("auth_admin") / "auth_admin.log"
+    server = start_server("dotline_local.auth_admin", [], {}, log)
     yield server.url
     server.stop()
 

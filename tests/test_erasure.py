@@ -19,7 +19,7 @@ import pytest
 import redis
 from moto.server import ThreadedMotoServer
 
-from conftest import free_port, start_server
+from conftest import free_port
 from dotline import cache_keys
 from dotline.bootstrap import Deps
 from dotline.services import erasure
@@ -45,14 +45,6 @@ def _s3(url: str) -> Any:
         "s3", endpoint_url=url, region_name="us-east-1",
         aws_access_key_id="dotline-local", aws_secret_access_key="dotline-local",
     )  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def auth_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("auth_admin") / "auth_admin.log"
-    server = start_server("dotline_local.auth_admin", [], {}, log)
-    yield server.url
-    server.stop()
 
 
 @pytest.fixture(scope="module")

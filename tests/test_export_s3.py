@@ -16,7 +16,6 @@ import httpx
 import psycopg
 import pytest
 
-from conftest import start_server
 from dotline.bootstrap import Deps
 from dotline.settings import Settings
 from lifecycle_data import add_memory, cache_state, mirror
@@ -24,14 +23,6 @@ from lifecycle_data import add_memory, cache_state, mirror
 pytest_plugins = ["media_storage"]
 
 SMALL_LIMIT_BYTES = 2_000  # a profile alone fits; a few memories with their graph do not
-
-
-@pytest.fixture(scope="module")
-def auth_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("auth_admin") / "auth_admin.log"
-    server = start_server("dotline_local.auth_admin", [], {}, log)
-    yield server.url
-    server.stop()
 
 
 @pytest.fixture(scope="module")

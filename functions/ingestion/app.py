@@ -4,13 +4,14 @@ from typing import Any
 
 from dotline.bootstrap import deps
 from dotline.growth_rules import current_config
+from dotline.jobs import job
 from dotline.services.ingestion import IngestionStores, ingest_conversations
 
 # Stop claiming conversations this long before the function's timeout: one in flight must finish.
 SAFETY_MARGIN_S = 40.0
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def ingest(event: dict[str, Any], context: Any) -> dict[str, Any]:
     stores = deps()
     budget_s = context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_S
     run = ingest_conversations(
@@ -21,3 +22,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         budget_s=budget_s,
     )
     return run.model_dump(mode="json")
+
+
+handler = job(
+    "ingestion",
+    ingest,
+    counts={"processed": "ConversationsIngested", "failed": "IngestionFailures"},
+)

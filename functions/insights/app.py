@@ -5,13 +5,14 @@ from typing import Any
 
 from dotline.bootstrap import deps
 from dotline.growth_rules import current_config
+from dotline.jobs import job
 from dotline.services import insight_cycle
 
 # Stop starting cycles this long before the function's timeout: a cycle in flight must finish.
 SAFETY_MARGIN_S = 60.0
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def run_cycles(event: dict[str, Any], context: Any) -> dict[str, Any]:
     d = deps()
     return insight_cycle.run_due_cycles(
         db=d.db, graph=d.graph, model=d.language_model, cache=d.cache,
@@ -20,3 +21,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         batch=d.settings.insight_cycle_batch,
         budget_s=context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_S,
     ).model_dump(mode="json")  # fmt: skip
+
+
+handler = job("insights", run_cycles, counts={"failed": "InsightCycleFailures"})

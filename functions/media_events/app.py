@@ -3,17 +3,16 @@ de-duplicated, typed). A failure raises, so Lambda retries the event and then de
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 
 from dotline.bootstrap import deps
+from dotline.jobs import S3_EVENT, job
+from dotline.observability import logger
 from dotline.services import media_processing
-
-logger = Logger(service="dotline")
 
 
 @event_source(data_class=S3Event)
-def handler(event: S3Event, context: Any) -> dict[str, Any]:
+def settle_objects(event: S3Event, context: Any) -> dict[str, Any]:
     if "Records" not in event.raw_event:  # S3's s3:TestEvent when the notification is set up
         logger.info("s3 event without records", extra={"event": event.raw_event.get("Event")})
         return {"outcomes": []}
@@ -24,5 +23,7 @@ def handler(event: S3Event, context: Any) -> dict[str, Any]:
         for record in event.records
         if record.event_name.startswith("ObjectCreated:")
     ]
-    logger.info("s3 event", extra={"outcomes": [o.model_dump(mode="json") for o in outcomes]})
     return {"outcomes": [o.model_dump(mode="json") for o in outcomes]}
+
+
+handler = job("media_events", settle_objects, correlation_id_path=S3_EVENT)

@@ -1,22 +1,34 @@
 """The outbox sweep, every minute: deliver what is due to the database webhook."""
 
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from dotline.bootstrap import deps
+from dotline.jobs import job
 from dotline.services import outbox
+from dotline.settings import Settings
 from dotline.webhooks import WebhookEndpoint
 
 # Stop claiming batches this long before the function's timeout: a batch in flight must settle.
 SAFETY_MARGIN_S = 20.0
 
 
-@cache
-def _endpoint() -> WebhookEndpoint:
-    return WebhookEndpoint.from_settings(deps().settings)  # one HTTP client per container
+@lru_cache(maxsize=1)
+def _endpoint(settings: Settings) -> WebhookEndpoint:
+    # One HTTP client per container, signing with the current secret: a rotated secret (new
+    # settings) gets a new endpoint.
+    return WebhookEndpoint.from_settings(settings)
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    policy = outbox.RetryPolicy.from_settings(deps().settings)
+def sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    d = deps()
+    policy = outbox.RetryPolicy.from_settings(d.settings)
     budget_s = context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_S
-    return outbox.drain(deps().db, _endpoint().post, policy, budget_s=budget_s).model_dump()
+    return outbox.drain(d.db, _endpoint(d.settings).post, policy, budget_s=budget_s).model_dump()
+
+
+handler = job(
+    "outbox_sweeper",
+    sweep,
+    counts={"delivered": "OutboxDelivered", "retried": "OutboxRetried", "dead": "OutboxDead"},
+)

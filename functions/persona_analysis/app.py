@@ -3,12 +3,20 @@
 from typing import Any
 
 from dotline.bootstrap import deps
+from dotline.jobs import job
 from dotline.services import persona
 
 # Stop starting new people this long before the function's timeout: one analysis must finish.
 SAFETY_MARGIN_S = 30.0
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def analyse(event: dict[str, Any], context: Any) -> dict[str, Any]:
     budget_s = context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_S
     return persona.analyse_due(deps().db, deps().embedder, budget_s=budget_s)
+
+
+handler = job(
+    "persona_analysis",
+    analyse,
+    counts={"analysed": "PersonasAnalysed", "failed": "PersonaAnalysisFailures"},
+)

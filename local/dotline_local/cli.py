@@ -16,6 +16,7 @@ from dotline_local.ingestion_cli import ingest, ingest_arguments
 from dotline_local.insights_cli import insights, insights_arguments
 from dotline_local.persona_cli import persona, persona_arguments
 from dotline_local.retention_cli import retention, retention_arguments
+from dotline_local.smoke_cli import smoke, smoke_arguments
 
 
 class Command(NamedTuple):
@@ -238,6 +239,7 @@ COMMANDS: dict[str, Command] = {
     "persona": Command(persona, persona_arguments),
     "insights": Command(insights, insights_arguments),
     "ingest": Command(ingest, ingest_arguments),
+    "smoke": Command(smoke, smoke_arguments),
 }
 
 
@@ -255,7 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `dotline` console script."""
+    """Entry point of the `dotline` console script (under the local profile: see the package)."""
+    _service_logs_to_stderr()
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
@@ -280,6 +283,27 @@ def _is_expected(exc: Exception) -> bool:
         psycopg.OperationalError,
     )
     return isinstance(exc, expected)
+
+
+def _service_logs_to_stderr() -> None:
+    """The services' JSON log lines go to stderr: a command's stdout is its output."""
+    import logging
+
+    from dotline.observability import logger
+
+    handler = logger.registered_handler
+    if isinstance(handler, logging.StreamHandler):
+        handler.stream = _CurrentStderr()  # not setStream: that flushes the old stream
+
+
+class _CurrentStderr:
+    """Whatever sys.stderr is when a line is written (a caller may have replaced it since)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def _say(line: str) -> None:

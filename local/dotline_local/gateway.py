@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
@@ -188,9 +189,13 @@ def _problem(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """`python -m dotline_local.gateway --host 127.0.0.1 --port 3000 --template template.yaml`."""
+    """`python -m dotline_local.gateway --host 127.0.0.1 --port 3000 --template template.yaml`.
+
+    The functions run under the local profile unless DOTLINE_PROFILE says otherwise."""
     import uvicorn
 
+    # EMF documents are for CloudWatch; on a terminal they would bury the request lines.
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3000)

@@ -1,10 +1,16 @@
-"""One OpenAPI 3.1 document from every function's own spec, or from its template routes."""
+"""One OpenAPI 3.1 document from every function's own spec, or from its template routes.
+
+Powertools' OpenAPIMerge merges; what it cannot know stays here: the template's routes of a
+function without a spec, and the collisions it would resolve silently (see merge_specs).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
 from dotline_local.route_table import path_parameter_names
 from dotline_local.sam_template import ANY_METHOD, DEFAULT_ROUTE, FunctionSpec
@@ -35,59 +41,47 @@ def module_spec(module: ModuleType) -> dict[str, Any] | None:
 
 
 def merge_specs(docs: list[FunctionDoc], *, title: str, version: str) -> dict[str, Any]:
-    """Merge paths, components and tags; collisions keep the first and are listed in
-    `x-dotline-merge` so a reader of the spec sees them."""
-    paths: dict[str, dict[str, Any]] = {}
-    components: dict[str, dict[str, Any]] = {}
-    tags: dict[str, Any] = {}
+    """One spec through Powertools' OpenAPIMerge. Powertools keeps the first of two operations
+    on one path and method, but lets a later component replace an earlier one of the same name
+    silently; so every entry a later function defines differently is left out here, first one
+    kept, and listed in `x-dotline-merge` with the functions that failed to load."""
+    merger = OpenAPIMerge(
+        title=title, version=version, openapi_version=OPENAPI_VERSION, on_conflict="first"
+    )
     owners: dict[str, str] = {}
     collisions: list[dict[str, Any]] = []
     for doc in docs:
-        owner = doc.function.logical_id
         spec = doc.spec if doc.spec is not None else _spec_from_routes(doc.function)
-        for path, item in (spec.get("paths") or {}).items():
-            target = paths.setdefault(path, {})
-            for key, operation in item.items():
-                _put(target, key, operation, f"paths {path} {key}", owner, owners, collisions)
-        for section, entries in (spec.get("components") or {}).items():
-            target = components.setdefault(section, {})
-            for name, entry in entries.items():
-                _put(target, name, entry, f"components/{section}/{name}", owner, owners, collisions)
-        for tag in spec.get("tags") or []:
-            tags.setdefault(tag["name"] if isinstance(tag, dict) else tag, tag)
-    merged: dict[str, Any] = {
-        "openapi": OPENAPI_VERSION,
-        "info": {"title": title, "version": version},
-        "paths": dict(sorted(paths.items())),
-        "x-dotline-merge": {
-            "collisions": collisions,
-            "errors": [
-                {"function": d.function.logical_id, "error": d.error} for d in docs if d.error
-            ],
-        },
+        merger.add_schema(_first_wins(spec, doc.function.logical_id, owners, collisions))
+    merged = merger.get_openapi_schema()
+    merged["paths"] = dict(sorted((merged.get("paths") or {}).items()))
+    merged["x-dotline-merge"] = {
+        "collisions": collisions,
+        "errors": [{"function": d.function.logical_id, "error": d.error} for d in docs if d.error],
     }
-    if components:
-        merged["components"] = components
-    if tags:
-        merged["tags"] = [t if isinstance(t, dict) else {"name": t} for t in tags.values()]
     return merged
 
 
-def _put(
-    target: dict[str, Any],
-    key: str,
-    value: Any,
-    where: str,
-    owner: str,
-    owners: dict[str, str],
-    collisions: list[dict[str, Any]],
-) -> None:
-    if key not in target:
-        target[key] = value
-        owners[where] = owner
-    elif target[key] != value:
-        # Identical entries (Powertools' own validation schemas, in every app) are not a conflict.
-        collisions.append({"at": where, "kept": owners[where], "dropped": owner})
+def _first_wins(
+    spec: dict[str, Any], owner: str, owners: dict[str, Any], collisions: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """`spec` without what an earlier spec defined differently (those are noted in collisions)."""
+    kept: dict[str, Any] = {**spec, "paths": {}, "components": {}}
+    sections = [("paths", path, item) for path, item in (spec.get("paths") or {}).items()] + [
+        ("components", section, entries)
+        for section, entries in (spec.get("components") or {}).items()
+    ]
+    for top, group, entries in sections:
+        target = kept[top].setdefault(group, {})
+        for key, value in entries.items():
+            where = f"paths {group} {key}" if top == "paths" else f"components/{group}/{key}"
+            first = owners.setdefault(where, (owner, value))
+            # Identical entries (Powertools' validation schemas, in every app) are no conflict.
+            if first[0] == owner or first[1] == value:
+                target[key] = value
+            else:
+                collisions.append({"at": where, "kept": first[0], "dropped": owner})
+    return kept
 
 
 def _spec_from_routes(function: FunctionSpec) -> dict[str, Any]:

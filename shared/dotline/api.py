@@ -1,4 +1,5 @@
-"""The HTTP face every function shares: one resolver, problem responses, the request log line."""
+"""The HTTP face every function shares: one resolver, problem responses, the request's log line
+and metrics."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
 
 from dotline import admission
 from dotline.auth import Principal
@@ -17,15 +18,18 @@ from dotline.bootstrap import deps
 from dotline.errors import (
     DotlineError,
     InvalidRequest,
+    Misconfigured,
     NotFound,
+    RateLimited,
     ServiceUnavailable,
     Unauthenticated,
 )
 from dotline.input_limits import MAX_JSON_DEPTH, check_request
+from dotline.observability import logger, publish, with_lambda_context
 from dotline.openapi_problems import document_problems
 from dotline.ports.cache import RatePolicy
 from dotline.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_json
-from dotline.rate_limiting import IP_DEFAULT, USER_DEFAULT, RequestLimits
+from dotline.rate_limiting import IP_DEFAULT, USER_DEFAULT, Quota, RequestLimits
 
 API_TITLE = "dotline"
 API_VERSION = "1.0.0"
@@ -34,8 +38,6 @@ BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 # A plain mapping, validated when the spec is built: the OpenAPI models cost ~250 ms to import
 # and only the spec needs them, never a request.
 _SECURITY_SCHEMES: Any = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
-
-logger = Logger(service="dotline")
 
 # On every answer of a function that needs a token: personal data is never stored by a cache, and
 # a browser never second-guesses a response's type.
@@ -107,57 +109,80 @@ def entry(
     ip_rate_limit: RatePolicy | None = IP_DEFAULT,
     max_json_depth: int = MAX_JSON_DEPTH,
 ) -> LambdaHandler:
-    """The Lambda handler for `app`: authenticates (unless public), limits per client address
-    and per user (one Redis round trip), checks the input's limits (`dotline.input_limits`),
-    resolves, logs one line. A limit of None switches that limit off."""
+    """The Lambda handler for `app`: refuses (500) while the settings may not serve, then
+    authenticates (unless public), limits per client address and per user (one Redis round
+    trip), checks the input's limits (`dotline.input_limits`), resolves; logs one line with the
+    correlation id and publishes the request's metrics. A limit of None switches that limit off."""
     limits = RequestLimits(per_user=rate_limit, per_ip=ip_rate_limit)
     security_headers = PUBLIC_HEADERS if public else PRIVATE_HEADERS
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         started = time.perf_counter()
-        request = event.get("requestContext") or {}
         quota = limits.quota()
-        http = request.get("http") or {}
-        source_ip = http.get("sourceIp")
-        user_id = None
         try:
-            if not public:  # before validation, so a stranger learns nothing from a 422
-                headers = event.get("headers") or {}
-                try:
-                    principal = deps().tokens.verify(headers.get("authorization"))
-                except Unauthenticated:
-                    quota.admit(source_ip)  # a flood of bad tokens still spends the address's
-                    raise
-                app.append_context(principal=principal)
-                user_id = principal.user_id
-            # Both limits in one round trip; a read runs while it is in flight (its commits
-            # wait for the verdict, see dotline.admission), anything else after it.
-            if http.get("method") == "GET":
-                with admission.in_flight(lambda: quota.admit(source_ip, user_id)):
-                    check_request(event, max_depth=max_json_depth)
-                    response = app.resolve(event, context)
-            else:
-                quota.admit(source_ip, user_id)
-                check_request(event, max_depth=max_json_depth)
-                response = app.resolve(event, context)
-        except DotlineError as exc:  # refused before any route ran
-            response = _as_lambda_result(_problem(event.get("rawPath"), exc))
+            response = _serve(app, event, context, quota, public, max_json_depth)
         finally:
             app.clear_context()
         response.setdefault("headers", {}).update({**quota.headers(), **security_headers})
-        logger.info(
-            "request",
-            extra={
-                "request_id": request.get("requestId"),
-                "method": http.get("method"),
-                "route": event.get("routeKey"),
-                "status": response.get("statusCode"),
-                "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
+        _record(event, response, started)
         return response
 
-    return handler
+    return with_lambda_context(handler, correlation_paths.API_GATEWAY_HTTP)
+
+
+def _serve(
+    app: APIGatewayHttpResolver,
+    event: dict[str, Any],
+    context: Any,
+    quota: Quota,
+    public: bool,
+    max_json_depth: int,
+) -> dict[str, Any]:
+    http = (event.get("requestContext") or {}).get("http") or {}
+    source_ip = http.get("sourceIp")
+    try:
+        deps()  # the settings gate: a function that may not serve touches nothing
+        user_id = None
+        if not public:  # before validation, so a stranger learns nothing from a 422
+            try:
+                principal = deps().tokens.verify((event.get("headers") or {}).get("authorization"))
+            except Unauthenticated:
+                quota.admit(source_ip)  # a flood of bad tokens still spends the address's
+                raise
+            app.append_context(principal=principal)
+            user_id = principal.user_id
+        # Both limits in one round trip; a read runs while it is in flight (its commits wait
+        # for the verdict, see dotline.admission), anything else after it.
+        if http.get("method") == "GET":
+            with admission.in_flight(lambda: quota.admit(source_ip, user_id)):
+                check_request(event, max_depth=max_json_depth)
+                return app.resolve(event, context)
+        quota.admit(source_ip, user_id)
+        check_request(event, max_depth=max_json_depth)
+        return app.resolve(event, context)
+    except DotlineError as exc:  # refused before any route ran
+        return _as_lambda_result(_problem(event.get("rawPath"), exc))
+
+
+def _record(event: dict[str, Any], response: dict[str, Any], started: float) -> None:
+    request = event.get("requestContext") or {}
+    route, status = event.get("routeKey"), response.get("statusCode")
+    latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    logger.info(
+        "request",
+        extra={
+            "request_id": request.get("requestId"),
+            "method": (request.get("http") or {}).get("method"),
+            "route": route,
+            "status": status,
+            "latency_ms": latency_ms,
+        },
+    )
+    publish(
+        {"route": str(route), "status": str(status)},
+        {"Requests": 1, "RateLimited": int(status == RateLimited.status)},
+        {"Latency": latency_ms},
+    )
 
 
 def _problem(instance: str | None, exc: DotlineError) -> Response[str]:
@@ -165,7 +190,7 @@ def _problem(instance: str | None, exc: DotlineError) -> Response[str]:
     headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if exc.status == 401 else {}
     if isinstance(exc, ServiceUnavailable):
         headers["Retry-After"] = str(exc.retry_after_s)
-    if exc.status == 500:
+    if exc.status == 500 and not isinstance(exc, Misconfigured):  # that one is logged once
         logger.error("request failed", extra={"detail": exc.detail})
     return Response(exc.status, PROBLEM_CONTENT_TYPE, problem_json(body), headers=headers)
 

@@ -7,6 +7,7 @@ never imports its SDK.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from functools import cached_property
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from dotline.auth import TokenVerifier
 from dotline.db import Database
+from dotline.observability import traced
 
 if TYPE_CHECKING:
     from upstash_redis import Redis
@@ -46,10 +48,11 @@ class Deps:
 
     @cached_property
     def auth_admin(self) -> AuthAdmin:
-        """Supabase Auth's admin API at SUPABASE_URL (locally the stack's emulation on 54321)."""
-        from dotline.adapters.gotrue_admin import GoTrueAdmin
+        """Supabase Auth's admin API at SUPABASE_URL through supabase-py (locally the stack's
+        emulation on 54321)."""
+        from dotline.adapters.supabase_auth_admin import SupabaseAuthAdmin
 
-        return GoTrueAdmin.from_settings(self.settings)
+        return traced(SupabaseAuthAdmin.from_settings(self.settings), "auth")
 
     @cached_property
     def redis(self) -> Redis:
@@ -63,14 +66,14 @@ class Deps:
         """Cache, realtime state and pub/sub, on Redis."""
         from dotline.adapters.upstash_cache import UpstashCache
 
-        return UpstashCache(self.redis)
+        return traced(UpstashCache(self.redis), "redis")
 
     @cached_property
     def rate_limits(self) -> RateLimits:
         """Sliding-window limits per user and per IP, on Redis."""
         from dotline.adapters.upstash_rate_limits import UpstashRateLimits
 
-        return UpstashRateLimits(self.redis)
+        return traced(UpstashRateLimits(self.redis), "redis")
 
     @cached_property
     def graph(self) -> GraphStore:
@@ -78,10 +81,10 @@ class Deps:
         if self.settings.neo4j_uri:
             from dotline.adapters.neo4j_graph import Neo4jGraph
 
-            return Neo4jGraph.from_settings(self.settings)
+            return traced(Neo4jGraph.from_settings(self.settings), "graph")
         from dotline.adapters.postgres_graph import PostgresGraph
 
-        return PostgresGraph(self.db)
+        return traced(PostgresGraph(self.db), "graph")
 
     @cached_property
     def vectors(self) -> VectorStore:
@@ -89,10 +92,10 @@ class Deps:
         if self.settings.weaviate_url:
             from dotline.adapters.weaviate_vectors import WeaviateVectors
 
-            return WeaviateVectors.from_settings(self.settings)
+            return traced(WeaviateVectors.from_settings(self.settings), "vectors")
         from dotline.adapters.postgres_vectors import PostgresVectors
 
-        return PostgresVectors(self.db)
+        return traced(PostgresVectors(self.db), "vectors")
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -100,10 +103,10 @@ class Deps:
         if self.settings.embeddings_url:
             from dotline.adapters.openai_embeddings import OpenAIEmbedder
 
-            return OpenAIEmbedder.from_settings(self.settings)
+            return traced(OpenAIEmbedder.from_settings(self.settings), "embeddings")
         from dotline.adapters.wordllama_embeddings import WordLlamaEmbedder
 
-        return WordLlamaEmbedder()
+        return traced(WordLlamaEmbedder(), "embeddings")
 
     @cached_property
     def language_model(self) -> LanguageModel:
@@ -111,39 +114,82 @@ class Deps:
         if self.settings.llm_url:
             from dotline.adapters.openai_language_model import OpenAILanguageModel
 
-            return OpenAILanguageModel.from_settings(self.settings)
+            return traced(OpenAILanguageModel.from_settings(self.settings), "language_model")
         from dotline.adapters.local_language_model import LocalLanguageModel
 
-        return LocalLanguageModel()
+        return traced(LocalLanguageModel(), "language_model")
 
     @cached_property
     def objects(self) -> ObjectStore:
         """The media bucket on S3 (boto3 imported on first use; S3_ENDPOINT_URL for moto)."""
         from dotline.adapters.s3_objects import S3Objects
 
-        return S3Objects.from_settings(self.settings)
+        return traced(S3Objects.from_settings(self.settings), "s3")
+
+    @property
+    def backends(self) -> dict[str, str]:
+        """Which backend serves each port, read from the settings (nothing is built to tell)."""
+        s = self.settings
+        return {
+            "graph": "neo4j" if s.neo4j_uri else "postgres (embedded)",
+            "vectors": "weaviate" if s.weaviate_url else "postgres + numpy (embedded)",
+            "embeddings": "openai-compatible" if s.embeddings_url else "wordllama (embedded)",
+            "language_model": "openai-compatible" if s.llm_url else "local engine (embedded)",
+            "cache": "upstash redis (REST)",
+            "objects": "s3-compatible endpoint" if s.s3_endpoint_url else "s3",
+            "auth_admin": "supabase auth admin",
+        }
+
+    def close(self) -> None:
+        """Let go of what was built (this thread's database connection, clients, drivers)."""
+        for built in list(vars(self).values()):
+            close = getattr(built, "close", None)
+            if built is not self.settings and callable(close):
+                try:
+                    close()
+                except Exception:  # noqa: S112 - best effort: the settings moved on
+                    continue
 
 
+logger = logging.getLogger(__name__)
 _deps: Deps | None = None
+_pinned = False
 # The local gateway runs a function's containers as threads: the first requests must not each
 # build their own (two database connections, two embedders, two matrix caches).
 _deps_lock = threading.Lock()
 
 
 def deps() -> Deps:
-    """This container's dependencies, built once."""
-    global _deps  # the one process-wide cache; tests replace it through use()
-    if _deps is None:
-        # pydantic-settings with the settings, on the first request rather than at import.
-        from dotline.settings import get_settings
+    """This container's dependencies, built once, and again when the settings change (a rotated
+    deployment secret: the next transaction connects with the new password). Misconfigured when
+    the settings may not serve, before anything is built."""
+    current = _deps
+    if _pinned and current is not None:
+        return current
+    # pydantic-settings with the settings, on the first request rather than at import.
+    from dotline.settings import get_settings
 
-        with _deps_lock:
-            if _deps is None:
-                _deps = Deps(settings=get_settings())
-    return _deps
+    settings = get_settings()
+    if current is not None and current.settings is settings:
+        return current
+    return _rebuild(settings)
+
+
+def _rebuild(settings: Settings) -> Deps:
+    global _deps  # the one process-wide cache; tests replace it through use()
+    with _deps_lock:
+        previous = _deps
+        if previous is not None and previous.settings is settings:
+            return previous
+        built = _deps = Deps(settings=settings)
+    logger.info("backends", extra={"backends": built.backends})
+    if previous is not None:
+        previous.close()
+    return built
 
 
 def use(replacement: Deps | None) -> None:
     """Swap the container's dependencies (tests; None to rebuild from settings next time)."""
-    global _deps
+    global _deps, _pinned
     _deps = replacement
+    _pinned = replacement is not None

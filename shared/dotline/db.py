@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from dotline import admission
 from dotline.errors import ServiceUnavailable
+from dotline.observability import subsegment
 
 if TYPE_CHECKING:
     import psycopg
@@ -38,6 +39,7 @@ _BEGIN_AS = (
     "set_config('request.jwt.claims', %(claims)s, true), "
     "set_config('statement_timeout', %(timeout)s, true)"
 )
+_TRACE_NAMES = {"authenticated": "as_user", "service_role": "as_service"}
 # A read: the same, and Postgres refuses any write the statement (or a function it calls) tries.
 _BEGIN_READING_AS = _BEGIN_AS + ", set_config('transaction_read_only', 'on', true)"
 
@@ -106,17 +108,18 @@ class Database:
 
         from dotline.db_errors import constraint_columns, translate
 
-        conn = self._begin(self._settings(role, claims))
-        try:
-            with conn.cursor() as cur:
-                yield cur
-            admission.wait()  # a request refused meanwhile commits nothing
-            conn.execute("commit")
-        except BaseException as exc:
-            _rollback(conn)
-            if isinstance(exc, psycopg.Error):
-                raise translate(exc, constraint_columns(conn)) from exc
-            raise
+        with subsegment(f"postgres.{_TRACE_NAMES[role]}"):
+            conn = self._begin(self._settings(role, claims))
+            try:
+                with conn.cursor() as cur:
+                    yield cur
+                admission.wait()  # a request refused meanwhile commits nothing
+                conn.execute("commit")
+            except BaseException as exc:
+                _rollback(conn)
+                if isinstance(exc, psycopg.Error):
+                    raise translate(exc, constraint_columns(conn)) from exc
+                raise
 
     def _one_shot(
         self,
@@ -143,7 +146,8 @@ class Database:
             self._commit_once_admitted(conn)
             return rows
 
-        return self._sent_once_more_if_dropped(send)
+        with subsegment(f"postgres.fetch_{_TRACE_NAMES[role]}"):
+            return self._sent_once_more_if_dropped(send)
 
     def _commit_once_admitted(self, conn: psycopg.Connection[dict[str, Any]]) -> None:
         try:

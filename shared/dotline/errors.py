@@ -109,3 +109,11 @@ class ServiceUnavailable(DotlineError):
     slug = "service-unavailable"
     title = "Service temporarily unavailable"
     retry_after_s: ClassVar[int] = 5  # the Retry-After a client is told to wait
+
+
+class Misconfigured(DotlineError):
+    """This function may not serve: a setting it needs is missing or unsafe (see its log)."""
+
+    status = 500
+    slug = "misconfigured"
+    title = "Service not configured"

@@ -13,12 +13,10 @@ import hashlib
 import hmac
 import json
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 from dotline.errors import BadRequest, InvalidRequest
-from dotline.settings import get_settings
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -63,8 +61,10 @@ def _other_list(field: str) -> InvalidRequest:
     return InvalidRequest(f"{field}: {message}", errors=[{"field": field, "message": message}])
 
 
-@lru_cache(maxsize=1)
 def _key() -> bytes:
+    # The current settings (a rotated deployment secret included), loaded on first use only.
+    from dotline.settings import get_settings
+
     return get_settings().cursor_secret.get_secret_value().encode()
 
 

@@ -12,12 +12,11 @@ every request. The erasure check does not fail open: meanwhile Postgres answers 
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass, field
 from uuid import UUID
-
-from aws_lambda_powertools import Logger
 
 from dotline import cache_keys, erasure_tombstones
 from dotline.bootstrap import deps
@@ -33,7 +32,7 @@ OUTAGE_PAUSE_S = 30.0
 # this never exempts a real caller; locally it keeps every test run from sharing one IP budget.
 LOCAL_SOURCES = frozenset({"127.0.0.1", "::1"})
 
-logger = Logger(service="dotline", child=True)
+logger = logging.getLogger(__name__)
 
 
 @dataclass

@@ -1,14 +1,27 @@
-"""Settings: every configurable value, read once from the environment and validated at cold start."""
+"""Settings: every configurable value, from the environment and the deployment secret.
+
+Validated at cold start and again whenever the deployment secret changes (it is re-read after its
+TTL, so a rotated secret needs no redeploy). The defaults are the local stack's: they may serve
+only under the local profile (see dotline.profile).
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import logging
+import os
+import threading
+from typing import Any, NamedTuple
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dotline.errors import Misconfigured
 
 # Supabase CLI's well-known local secret: a default for the local stack, never a production value.
 LOCAL_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"  # noqa: S105
+LOCAL_DATABASE_URL = "postgresql://postgres:postgres@127.0.0.1:54322/postgres"
+LOCAL_SUPABASE_URL = "http://127.0.0.1:54321"
+LOCAL_REDIS_REST_URL = "http://127.0.0.1:8079"
 LOCAL_REDIS_REST_TOKEN = "dotline-local-redis-token"  # noqa: S105
 LOCAL_WEBHOOK_SECRET = "dotline-local-webhook-secret"  # noqa: S105
 # Signs the list cursors the API hands out (dotline.pagination), so a forged one is refused.
@@ -27,11 +40,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="forbid", frozen=True)
 
-    database_url: SecretStr = SecretStr("postgresql://postgres:postgres@127.0.0.1:54322/postgres")
+    database_url: SecretStr = SecretStr(LOCAL_DATABASE_URL)
     db_statement_timeout_ms: int = Field(default=5_000, ge=100, le=900_000)
     db_connect_timeout_s: int = Field(default=5, ge=1, le=60)
 
-    supabase_url: str = "http://127.0.0.1:54321"
+    supabase_url: str = LOCAL_SUPABASE_URL
     supabase_jwt_secret: SecretStr | None = SecretStr(LOCAL_JWT_SECRET)
     supabase_jwks_url: str | None = None
     # GoTrue's admin API (erasure deletes the Auth user); locally the Supabase CLI's demo key.
@@ -40,7 +53,7 @@ class Settings(BaseSettings):
     supabase_jwt_audience: str = "authenticated"
     jwks_cache_ttl_s: int = Field(default=600, ge=0)
 
-    upstash_redis_rest_url: str = "http://127.0.0.1:8079"
+    upstash_redis_rest_url: str = LOCAL_REDIS_REST_URL
     upstash_redis_rest_token: SecretStr = SecretStr(LOCAL_REDIS_REST_TOKEN)
     redis_timeout_s: float = Field(default=2.0, gt=0, le=30)
 
@@ -94,9 +107,13 @@ class Settings(BaseSettings):
             return None  # an empty HMAC key would accept tokens anyone can forge
         return value
 
-    @field_validator("s3_endpoint_url", mode="after")
+    @field_validator(
+        "s3_endpoint_url", "neo4j_uri", "neo4j_database", "weaviate_url", "weaviate_grpc_url",
+        "embeddings_url", "llm_url", "supabase_jwks_url", "supabase_jwt_issuer", mode="after",
+    )  # fmt: skip
     @classmethod
-    def _blank_endpoint_means_aws(cls, value: str | None) -> str | None:
+    def _blank_means_unset(cls, value: str | None) -> str | None:
+        # A template parameter left empty arrives as "" (S3_ENDPOINT_URL="" means AWS itself).
         return value if value and value.strip() else None
 
     @property
@@ -110,7 +127,73 @@ class Settings(BaseSettings):
         return self.supabase_jwks_url or f"{self.jwt_issuer}/.well-known/jwks.json"
 
 
-@lru_cache(maxsize=1)
+SECRET_ID_ENV = "DOTLINE_SECRET_ID"  # noqa: S105 - the variable's name, not a secret
+SECRET_TTL_ENV = "DOTLINE_SECRET_TTL_S"  # noqa: S105
+DEFAULT_SECRET_TTL_S = 300
+_NO_SECRET: dict[str, Any] = {}
+
+logger = logging.getLogger(__name__)
+
+
+class _Loaded(NamedTuple):
+    """Settings built from one reading of the secret, and why they may not serve, if so."""
+
+    source: object
+    settings: Settings | None
+    refusals: list[str]
+
+
+_loaded: _Loaded | None = None
+_loading = threading.Lock()
+
+
 def get_settings() -> Settings:
-    """The process's settings, validated once."""
-    return Settings()
+    """The settings this process serves with: the environment, overlaid key by key by the
+    deployment secret (a JSON object named by DOTLINE_SECRET_ID, keys as the fields here).
+
+    The same object until the secret's cached reading expires and its content changed.
+    Misconfigured when the settings may not serve here (dotline.profile.refusals); the reasons
+    are logged once, by name, never with a value."""
+    values = _secret_values()
+    loaded = _loaded
+    if loaded is None or loaded.source is not values:
+        loaded = _reload(values)
+    if loaded.settings is None or loaded.refusals:
+        raise Misconfigured("This service is not configured to serve requests.")
+    return loaded.settings
+
+
+def _reload(values: dict[str, Any]) -> _Loaded:
+    global _loaded  # the process's one reading; replaced whole when the secret changes
+    with _loading:
+        previous = _loaded
+        if previous is not None and previous.source is values:
+            return previous
+        settings, reasons = _build(values)
+        if previous is not None and settings is not None and settings == previous.settings:
+            settings = previous.settings  # same content: keep the object, so nothing rebuilds
+        if reasons and (previous is None or reasons != previous.refusals):
+            logger.error(
+                "refusing to serve: settings missing or unsafe", extra={"settings": reasons}
+            )
+        _loaded = _Loaded(values, settings, reasons)
+        return _loaded
+
+
+def _build(values: dict[str, Any]) -> tuple[Settings | None, list[str]]:
+    from dotline.profile import refusals
+
+    try:
+        settings = Settings(**values)
+    except ValidationError as exc:  # names the fields; the input values stay out of the log
+        return None, [f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in exc.errors()]
+    return settings, refusals(settings, os.environ)
+
+
+def _secret_values() -> dict[str, Any]:
+    secret_id = os.environ.get(SECRET_ID_ENV)
+    if not secret_id:
+        return _NO_SECRET
+    from dotline.deployment_secret import read_secret
+
+    return read_secret(secret_id, int(os.environ.get(SECRET_TTL_ENV) or DEFAULT_SECRET_TTL_S))

@@ -1,4 +1,5 @@
-"""What both OpenAI-compatible adapters share: a bounded client and a POST that retries what may pass."""
+"""What both OpenAI-compatible adapters share: a bounded client and a POST that retries what may
+pass (through tenacity)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import tenacity
 from pydantic import SecretStr
 
 from dotline.errors import ServiceUnavailable
@@ -28,7 +30,10 @@ def bounded_client(base_url: str, api_key: SecretStr | None, timeout_s: float) -
 
 @dataclass(frozen=True)
 class Retrying:
-    """How often and how patiently to try: exponential backoff, capped; Retry-After may extend it."""
+    """How often and how patiently to try: exponential backoff, capped; Retry-After may extend it.
+
+    tenacity runs the attempts; what is worth another try (a transport error, 408/429/5xx) and
+    how long to wait (the longer of the backoff and the endpoint's Retry-After) are set here."""
 
     max_attempts: int
     backoff_base_s: float
@@ -39,32 +44,55 @@ class Retrying:
         self, client: httpx.Client, path: str, body: dict[str, Any], *, what: str
     ) -> dict[str, Any]:
         """The endpoint's JSON answer; ServiceUnavailable (naming `what`) once retrying is over."""
-        for attempt in range(1, self.max_attempts + 1):
-            last = attempt == self.max_attempts
-            try:
-                response = client.post(path, json=body)
-            except httpx.TransportError as exc:  # timeouts included
-                if last:
-                    raise ServiceUnavailable(f"{what} is unreachable.") from exc
-                self.sleep(self._delay(attempt, None))
-                continue
-            if response.is_success:
-                try:
-                    data: dict[str, Any] = response.json()
-                except ValueError as exc:
-                    raise ServiceUnavailable(f"{what} did not answer in JSON.") from exc
-                return data
-            if last or response.status_code not in RETRYABLE_STATUSES:
-                raise ServiceUnavailable(
-                    f"{what} answered {response.status_code}.", upstream_status=response.status_code
-                )
-            self.sleep(self._delay(attempt, response.headers.get("retry-after")))
-        raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
-
-    def _delay(self, attempt: int, retry_after: str | None) -> float:
-        delay = min(self.backoff_max_s, self.backoff_base_s * 2.0 ** (attempt - 1))
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.max_attempts),
+            wait=self._wait,
+            retry=tenacity.retry_if_exception_type(_Transient),
+            sleep=self.sleep,
+            reraise=True,
+        )
         try:
-            asked = float(retry_after) if retry_after else 0.0
-        except ValueError:
-            asked = 0.0
+            response = retrying(_attempt, client, path, body)
+        except _Transient as exc:
+            if exc.status is None:
+                raise ServiceUnavailable(f"{what} is unreachable.") from exc.__cause__
+            raise ServiceUnavailable(
+                f"{what} answered {exc.status}.", upstream_status=exc.status
+            ) from exc
+        if not response.is_success:
+            raise ServiceUnavailable(
+                f"{what} answered {response.status_code}.", upstream_status=response.status_code
+            )
+        try:
+            data: dict[str, Any] = response.json()
+        except ValueError as exc:
+            raise ServiceUnavailable(f"{what} did not answer in JSON.") from exc
+        return data
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        delay = min(self.backoff_max_s, self.backoff_base_s * 2.0 ** (state.attempt_number - 1))
+        failure = state.outcome.exception() if state.outcome else None
+        asked = failure.retry_after_s if isinstance(failure, _Transient) else 0.0
         return min(self.backoff_max_s, max(delay, asked))
+
+
+class _Transient(Exception):
+    """An answer worth another try: no answer at all (status None), or 408/429/5xx."""
+
+    def __init__(self, status: int | None, retry_after: str | None = None) -> None:
+        super().__init__(status)
+        self.status = status
+        try:
+            self.retry_after_s = float(retry_after) if retry_after else 0.0
+        except ValueError:
+            self.retry_after_s = 0.0
+
+
+def _attempt(client: httpx.Client, path: str, body: dict[str, Any]) -> httpx.Response:
+    try:
+        response = client.post(path, json=body)
+    except httpx.TransportError as exc:  # timeouts included
+        raise _Transient(None) from exc
+    if response.status_code in RETRYABLE_STATUSES:
+        raise _Transient(response.status_code, response.headers.get("retry-after"))
+    return response
