@@ -21,7 +21,7 @@ from dotline.settings import Settings
 from dotline.webhooks import WebhookEndpoint
 
 # DELETE /v1/me needs S3 and Auth: the erasure tests' own (moto's server, the Auth emulation).
-from test_erasure import auth_url, erasing_api, s3_url, stores_env  # noqa: F401
+from test_erasure import erasing_api, s3_url, stores_env  # noqa: F401
 
 WEBHOOK_PATH = "/v1/internal/db-events"
 _USERS_PENDING = """

@@ -1,13 +1,17 @@
 """The outbox sweep, every minute: deliver what is due to the database webhook."""
 
+from __future__ import annotations
+
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dotline.bootstrap import deps
 from dotline.jobs import job
 from dotline.services import outbox
-from dotline.settings import Settings
 from dotline.webhooks import WebhookEndpoint
+
+if TYPE_CHECKING:
+    from dotline.settings import Settings
 
 # Stop claiming batches this long before the function's timeout: a batch in flight must settle.
 SAFETY_MARGIN_S = 20.0

@@ -31,14 +31,25 @@ Origin = tuple[str, str, int]  # scheme, host, port
 class RestReply:
     """What upstash-redis reads of a reply: its headers and its JSON body."""
 
-    __slots__ = ("_body", "headers")
+    __slots__ = ("_body", "_status", "headers")
 
-    def __init__(self, headers: Any, body: bytes) -> None:
+    def __init__(self, headers: Any, body: bytes, status: int = 200) -> None:
         self.headers = headers
         self._body = body
+        self._status = status
 
     def json(self) -> Any:
-        return _json.loads(self._body)
+        """The body; a refused request (`{"error": ...}` with a 4xx or 5xx) raises UpstashError.
+
+        The SDK reads a single command's error itself, but iterates a pipeline's answer as a
+        list of replies: a whole pipeline refused (Redis down behind the REST API) would reach it
+        as a dict and fail with an AttributeError instead of its own error."""
+        answer = _json.loads(self._body)
+        if self._status >= 400 and isinstance(answer, dict) and answer.get("error"):
+            from upstash_redis.errors import UpstashError
+
+            raise UpstashError(str(answer["error"]))
+        return answer
 
 
 class RestHttpClient:
@@ -74,7 +85,7 @@ class RestHttpClient:
             conn.close()
         else:
             self._keep(origin, conn)
-        return RestReply(reply.headers, data)
+        return RestReply(reply.headers, data, reply.status)
 
     def close(self) -> None:
         with self._lock:

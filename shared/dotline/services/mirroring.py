@@ -19,10 +19,9 @@ makes the delivery fail for a retry (503), never a permanent refusal.
 
 from __future__ import annotations
 
-from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
-from dotline.db import Database
+from dotline.db import Database, jsonb
 from dotline.errors import InvalidRequest, MissingReference, ServiceUnavailable
 from dotline.growth_rules import current_config
 from dotline.models.db_events import DbEvent, DbEventOutcome
@@ -129,7 +128,7 @@ def ledger_standing(db: Database, event: DbEvent) -> tuple[int, bool]:
 def placed_in_outbox(db: Database, event: DbEvent) -> int | None:
     """The id of the outbox row holding exactly this change (the newest, should a row have
     changed to the same state twice), or None when the outbox holds no such change."""
-    params = {"table": event.table, "key": event.row_key, "payload": Jsonb(event.webhook_payload)}
+    params = {"table": event.table, "key": event.row_key, "payload": jsonb(event.webhook_payload)}
     rows = db.fetch_as_service(_PLACED, params, read_only=True)
     return int(rows[0]["outbox_id"]) if rows else None
 
