@@ -18,6 +18,7 @@ DEPLOYED = {
     "webhook_secret": "a-deployed-webhook-secret",
     "upstash_redis_rest_url": "https://redis.test",
     "upstash_redis_rest_token": STRONG_REDIS_TOKEN,
+    "cursor_secret": "a-deployed-cursor-secret",
     "neo4j_uri": "bolt://127.0.0.1:9",
     "weaviate_url": "http://127.0.0.1:9",
     "embeddings_url": "http://127.0.0.1:9/v1",
