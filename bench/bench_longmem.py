@@ -13,7 +13,8 @@ cannot carry yet); every question is asked of that person's memories.
 
 - dotline: `dotline.services.search.search` with limit 25, what `GET /v1/search?limit=25` runs;
 - bm25: Okapi BM25 proper (bm25s, k1 1.2, b 0.75) over the same texts the search indexes;
-- dense: the embedded embedder (WordLlama, the one search uses) through the vector index alone;
+- dense: the embedder search uses (WordLlama embedded, or the endpoint EMBEDDINGS_URL names;
+  the header says which) through the vector index alone;
 - rrf: reciprocal rank fusion (k 60) of the top 100 of bm25 and of dense.
 Recall@k is the share of a question's evidence turns in its top k, averaged over questions,
 the same for every method (local/dotline_local/retrieval_baselines.py).
@@ -119,7 +120,8 @@ def main() -> None:
         loaded_s = time.perf_counter() - started
         turns = len(stored.memory_ids)
         print(f"stored {turns} turns of {conversations} conversations ({args.split} split) "
-              f"through the memory service in {loaded_s:.1f} s")  # fmt: skip
+              f"through the memory service in {loaded_s:.1f} s; "
+              f"embedder {deps.embedder.model_version}")  # fmt: skip
         rankings, seconds = rank_all(deps, corpus, stored)
         per_query = {m: 1000 * s / len(corpus.questions) for m, s in seconds.items()}
         print("ms a question: " + ", ".join(f"{m} {ms:.1f}" for m, ms in per_query.items()))

@@ -78,7 +78,7 @@ TOPICS: tuple[Topic, ...] = (
         ("How did the race go? Did you hit your target?", "Was it the big run this weekend?"),
         (
             "{race} was {when}. Crossed the line in {time} and then lay on the grass for ages.",
-            "Done! {race}, {when}, {time}. My calves are furious with me.",
+            "Done! Ran {race} {when}: {time}. My calves are furious with me.",
         ),
         ("I did {race} {when}: {time}, a personal best!",),
         ("You're a machine, honestly.", "I get tired just watching people do those."),
@@ -104,7 +104,7 @@ TOPICS: tuple[Topic, ...] = (
         ("How was the holiday? Tell me everything!", "Are you back from your trip yet?"),
         (
             "Back {when}! Ten days in {place}, {detail}. I need another week off to recover.",
-            "Got home {when}. {place} was magic: {detail}.",
+            "Got home {when}. Loved every minute in {place}: {detail}.",
         ),
         ("{when} we got back from {place}. Highlight: {detail}.",),
         ("Jealous doesn't even cover it.", "You look so relaxed in the pictures."),
@@ -133,7 +133,9 @@ TOPICS: tuple[Topic, ...] = (
             "Did you end up booking that course you mentioned?",
             "What happened with the class you were looking at?",
         ),
-        ("I did! {class} at {venue}, the first session was {when}. I was hopeless and loved it.",),
+        (
+            "I did! It's {class} at {venue}, the first session was {when}. I was hopeless and loved it.",
+        ),
         ("I've signed up for {class} at {venue}. Went to the first one {when}.",),
         ("Good for you, that sounds brilliant.", "I want a full report after next week's."),
         (
@@ -272,7 +274,7 @@ TOPICS: tuple[Topic, ...] = (
             "org=the hospice charity shop|task=pricing donated books",
         ),
         ("How did the first shift go?", "Are you still doing the Saturday helping-out thing?"),
-        ("Really good! {org}, mostly {task}. My first one was {when}.",),
+        ("Really good! It's {org}, mostly {task}. My first one was {when}.",),
         ("I've started helping at {org} on Saturdays, mostly {task}. Did my first shift {when}.",),
         ("That's lovely, they're lucky to have you.", "I should really do something like that."),
         (
@@ -334,7 +336,7 @@ TOPICS: tuple[Topic, ...] = (
             "room=the living room|colour=a warm terracotta",
         ),
         ("Did the decorating get done in the end?", "How's the DIY project coming along?"),
-        ("Finally! {room} is {colour} now, we finished {when}.",),
+        ("Finally done: {room} is {colour} now, we finished {when}.",),
         ("We repainted {room} {when}, went for {colour}. Bold, but I love it.",),
         ("Photos please!", "Brave choice, I'm here for it."),
         (
@@ -355,7 +357,9 @@ TOPICS: tuple[Topic, ...] = (
             "instrument=the banjo|song=Cripple Creek",
         ),
         ("How's the music practice going?", "Are you still at that instrument every night?"),
-        ("Getting there! {instrument} every evening, and {song} finally sounds like a song.",),
+        (
+            "Getting there! I'm on {instrument} every evening, and {song} finally sounds like a song.",
+        ),
         ("I've been playing {instrument} every night. I can get through {song} without stopping!",),
         ("Concert next time I visit, I insist.", "The neighbours must love you."),
         (
