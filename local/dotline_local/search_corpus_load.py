@@ -72,25 +72,38 @@ def load(conn: psycopg.Connection[Any], deps: Deps, user_id: UUID, corpus: Corpu
         ) as copy:
             for person_id, person in zip(loaded.person_ids, corpus.people, strict=True):
                 copy.write_row((person_id, user_id, person.name, "person", f"my {person.relation}"))
-        cur.execute(_FORGET_OUTBOX, {"tables": MIRRORED, "keys": loaded.keys()})
-    _mirror(conn, deps, loaded, corpus)
-    # A bulk load leaves the planner's statistics and the visibility map behind until autovacuum
-    # comes by; refresh them now, as a deployment's autovacuum would have long before a search.
-    # Every table the load wrote: with the graph's statistics still those of an empty table, the
-    # planner walks a user's whole edge list per graph seed (8 ms instead of 0.3 at 10k).
-    for table in ANALYZED:
-        conn.execute(f"vacuum (analyze) {table}")
+        forget_outbox(cur, loaded.keys())
+    mirror_rows(conn, deps, loaded.user_id)
+    _link(deps, loaded, corpus)
+    refresh_statistics(conn)
     return loaded
 
 
-def _mirror(conn: psycopg.Connection[Any], deps: Deps, loaded: Loaded, corpus: Corpus) -> None:
-    """Vectors and graph nodes exactly as the outbox delivery builds them, and the edges."""
+def forget_outbox(conn: psycopg.Connection[Any] | psycopg.Cursor[Any], keys: list[str]) -> None:
+    """Delete the outbox rows of these rows (and of the cards of the owners among the keys)."""
+    conn.execute(_FORGET_OUTBOX, {"tables": MIRRORED, "keys": keys})
+
+
+def refresh_statistics(conn: psycopg.Connection[Any]) -> None:
+    """Vacuum and analyze every table a bulk load wrote.
+
+    A bulk load leaves the planner's statistics and the visibility map behind until autovacuum
+    comes by; refresh them now, as a deployment's autovacuum would have long before a search.
+    Every table the load wrote: with the graph's statistics still those of an empty table, the
+    planner walks a user's whole edge list per graph seed (8 ms instead of 0.3 at 10k)."""
+    for table in ANALYZED:
+        conn.execute(f"vacuum (analyze) {table}")
+
+
+def mirror_rows(conn: psycopg.Connection[Any], deps: Deps, user_id: UUID) -> None:
+    """The user's memories' and concepts' vector items and graph nodes, exactly as the outbox
+    delivery builds them (embedded in batches rather than one delivery at a time)."""
     for table in ("memories", "concepts"):
         rows = [
             row[0]
             for row in conn.execute(
                 f"select to_jsonb(t) from public.{table} t where user_id = %s",  # noqa: S608
-                (loaded.user_id,),
+                (user_id,),
             )
         ]
         deps.graph.upsert_nodes([entity_node(table, row, 1) for row in rows])
@@ -102,6 +115,10 @@ def _mirror(conn: psycopg.Connection[Any], deps: Deps, loaded: Loaded, corpus: C
             deps.vectors.upsert(
                 [entity_item(table, r, v, model, 1) for r, v in zip(batch, vectors, strict=True)]
             )
+
+
+def _link(deps: Deps, loaded: Loaded, corpus: Corpus) -> None:
+    """Each memory to the person it involves, as ingestion links them."""
     deps.graph.upsert_edges(
         [
             GraphEdge(user_id=loaded.user_id, source_id=loaded.memory_ids[spec.key],
@@ -114,9 +131,14 @@ def _mirror(conn: psycopg.Connection[Any], deps: Deps, loaded: Loaded, corpus: C
 
 def unload(conn: psycopg.Connection[Any], deps: Deps, loaded: Loaded) -> None:
     """Remove the user and everything stored for them (their outbox rows too)."""
+    remove_user(conn, deps, loaded.user_id, loaded.keys())
+
+
+def remove_user(conn: psycopg.Connection[Any], deps: Deps, user_id: UUID, keys: list[str]) -> None:
+    """Delete the user (their rows cascade), the outbox rows of `keys`, their vectors and graph."""
     with conn.transaction():
         conn.execute("select set_config('dotline.skip_memory_history', 'on', true)")
-        conn.execute("delete from auth.users where id = %s", (loaded.user_id,))
-        conn.execute(_FORGET_OUTBOX, {"tables": MIRRORED, "keys": loaded.keys()})
-    deps.vectors.erase_user(loaded.user_id)
-    deps.graph.erase_user(loaded.user_id)
+        conn.execute("delete from auth.users where id = %s", (user_id,))
+        forget_outbox(conn, keys)
+    deps.vectors.erase_user(user_id)
+    deps.graph.erase_user(user_id)
