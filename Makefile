@@ -14,7 +14,8 @@ PGTAP_DIR := supabase/tests/database
 DB_ENV := PGPASSWORD=postgres
 DB_ARGS := -h 127.0.0.1 -p 54322 -U postgres -d postgres
 
-.PHONY: help bootstrap dev up down migrate reset test pytest pgtap cfn-lint lint requirements bench \
+.PHONY: help bootstrap dev up down migrate reset schema schema-diff test pytest pgtap cfn-lint lint \
+  requirements bench \
   build build-SharedLayer package-check deploy smoke
 
 help:
@@ -22,6 +23,8 @@ help:
 	@echo "make up     bootstrap, then start the stack in the background"
 	@echo "make down   stop the gateway, the REST face and the 54322 cluster"
 	@echo "make reset  rebuild the local database from the migrations and the seed"
+	@echo "make schema  rebuild supabase/schema.sql (the migrations' schema, normalised)"
+	@echo "make schema-diff OLD=<rev>  build OLD's migrations and the files', diff schema, cron, seed"
 	@echo "make test   bootstrap, backing services, pytest, pgTAP (pg_prove), cfn-lint"
 	@echo "make lint   ruff check, ruff format --check, mypy"
 	@echo "make requirements  re-export the Lambda layer's pins (shared/requirements.txt) from uv.lock"
@@ -50,6 +53,14 @@ migrate: bootstrap
 
 reset: bootstrap
 	uv run dotline reset
+
+# The migrations' schema as one file: each chain is built in a scratch cluster (port 54329).
+schema: bootstrap
+	uv run python -m dotline_local.schema_dump write
+
+schema-diff: bootstrap
+	@if [[ -z "$(OLD)" ]]; then echo "usage: make schema-diff OLD=<git rev>" >&2; exit 2; fi
+	uv run python -m dotline_local.schema_dump diff --old "$(OLD)"
 
 # Tests start their own gateways; a background one (from `make up`) would dispatch the outbox
 # underneath them, so `up --for-tests` brings up only the backing services, the REST face and
