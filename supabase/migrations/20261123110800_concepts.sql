@@ -76,3 +76,18 @@ drop policy if exists "Concepts are deletable by their owner" on public.concepts
 create policy "Concepts are deletable by their owner" on public.concepts
   for delete to authenticated
   using (user_id = (select auth.uid()));
+
+-- Ingestion matches an extracted name to the person's concepts by its normalised form (case
+-- folded, whitespace collapsed: "  Night   Shifts" is "night shifts"), in
+-- shared/dotline/services/concept_resolution.py. This index serves that lookup, so it stays an
+-- index probe however many concepts a person has. The expression must stay identical to the
+-- query's.
+create index if not exists concepts_user_normalised_name_idx
+  on public.concepts (user_id, (lower(regexp_replace(btrim(name), '\s+', ' ', 'g'))));
+
+-- Finding a person's concepts by the start of their name (GET /v1/concepts?name_prefix=), case
+-- insensitively: the unique (user_id, name, type) index cannot serve `lower(name) like 'ab%'`.
+create index if not exists concepts_user_lower_name_idx
+  on public.concepts (user_id, lower(name) text_pattern_ops);
+comment on index public.concepts_user_lower_name_idx is
+  'Serves case-insensitive name-prefix search over one person''s concepts.';

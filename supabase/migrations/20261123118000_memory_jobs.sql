@@ -1,5 +1,5 @@
 -- Retention and decay jobs over memories and conversations (seed 004 lifecycle), as SQL the
--- schedules in 20261123119000_cron_memory_jobs.sql call and an operator can run by hand.
+-- schedules in 20261123118000_memory_jobs.sql call and an operator can run by hand.
 --
 -- Each job is a batch function (one bounded statement over at most batch_size rows, taking row
 -- locks with skip locked so it never waits on a person's open transaction) and a procedure that
@@ -345,3 +345,15 @@ grant execute on function private.archive_old_conversations_batch(integer, uuid)
 grant execute on procedure private.expire_memories(integer, bigint, integer, numeric) to service_role;
 grant execute on procedure private.decay_memory_importance(integer, bigint, integer, numeric) to service_role;
 grant execute on procedure private.archive_old_conversations(integer, bigint, integer, numeric) to service_role;
+
+-- Schedules for the memory and conversation jobs (20261123118000_memory_jobs.sql), in GMT
+-- (pg_cron's cron.timezone default). cron.schedule with a job name replaces the job of that
+-- name, so re-applying this file changes nothing. pg_cron lives in the `postgres` database.
+create extension if not exists pg_cron;
+
+-- Seed 004: archive at 02:00, expire at 03:00. Not scheduled in the seed: closing coaching chats
+-- idle for 30 days (its state transition) runs just before the archive, decay after expiry.
+select cron.schedule('close-inactive-conversations', '30 1 * * *', 'call private.close_inactive_conversations()');
+select cron.schedule('archive-conversations', '0 2 * * *', 'call private.archive_old_conversations()');
+select cron.schedule('expire-memories', '0 3 * * *', 'call private.expire_memories()');
+select cron.schedule('decay-memory-importance', '30 3 * * *', 'call private.decay_memory_importance()');

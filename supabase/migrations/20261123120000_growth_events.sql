@@ -198,7 +198,6 @@ comment on function api.entity_growth(text, uuid) is
 revoke all on function api.entity_growth(text, uuid) from public, anon;
 grant execute on function api.entity_growth(text, uuid) to authenticated, service_role;
 
--- V7 "user's overall growth summary", live from the ledger: RLS limits it to the caller's events.
 create or replace function api.growth_summary(p_user_id uuid)
 returns table (dim_key text, total_score double precision, entity_count bigint, last_activity timestamptz)
 language sql
@@ -206,13 +205,24 @@ stable
 security invoker
 set search_path = ''
 as $$
-  select e.dim_key, sum(e.delta), count(distinct (e.entity_type, e.entity_id)), max(e.created_at)
-  from public.growth_events e
-  where e.user_id = p_user_id
-  group by e.dim_key
-  order by e.dim_key
+  select per_entity.dim_key, sum(per_entity.total), count(*), max(per_entity.last_at)
+  from (
+    select e.dim_key, sum(e.delta) as total, max(e.created_at) as last_at
+    from public.growth_events e
+    where e.user_id = p_user_id
+    group by e.dim_key, e.entity_type, e.entity_id
+  ) per_entity
+  group by per_entity.dim_key
+  order by per_entity.dim_key
 $$;
 comment on function api.growth_summary(uuid) is
   'Per-dimension total, entity count and last activity for a user (RLS: callers see only their own).';
 revoke all on function api.growth_summary(uuid) from public, anon;
 grant execute on function api.growth_summary(uuid) to authenticated, service_role;
+
+-- Growth events may be about a conversation: growth_config.json's `conversation_processed`
+-- rule is recorded by ingestion (issue 5) once per processed conversation, with the
+-- conversation as its entity. Same constraint name, one more allowed entity type.
+alter table public.growth_events drop constraint if exists growth_events_entity_type_valid;
+alter table public.growth_events add constraint growth_events_entity_type_valid
+  check (entity_type in ('memory', 'concept', 'artifact', 'card', 'challenge', 'prompt', 'conversation'));

@@ -31,7 +31,7 @@ comment on function private.claim_outbox(integer) is
 
 create or replace function private.settle_outbox_delivery(
   outbox_id bigint, delivered boolean, error text, retry_after_s double precision,
-  permanent boolean, max_attempts integer
+  permanent boolean, max_attempts integer, unavailable boolean default false
 ) returns text
 language sql
 security definer
@@ -41,7 +41,8 @@ as $$
   set attempts = o.attempts + 1,
       status = case
         when delivered then 'delivered'
-        when permanent or o.attempts + 1 >= max_attempts then 'dead'
+        when permanent then 'dead'
+        when o.attempts + 1 >= max_attempts and not unavailable then 'dead'
         else 'pending' end,
       delivered_at = case when delivered then now() end,
       next_attempt_at = case
@@ -51,8 +52,13 @@ as $$
   where o.outbox_id = settle_outbox_delivery.outbox_id
   returning o.status
 $$;
-comment on function private.settle_outbox_delivery(bigint, boolean, text, double precision, boolean, integer) is
-  'Records one delivery attempt: delivered, retried after retry_after_s, or dead (permanent or out of tries).';
+comment on function private.settle_outbox_delivery(bigint, boolean, text, double precision, boolean, integer, boolean) is
+  'Records one delivery attempt: delivered, retried after retry_after_s, or dead (permanent, or out of tries unless the webhook was unavailable).';
+
+revoke all on function private.settle_outbox_delivery(bigint, boolean, text, double precision, boolean, integer, boolean)
+  from public, anon, authenticated;
+grant execute on function private.settle_outbox_delivery(bigint, boolean, text, double precision, boolean, integer, boolean)
+  to service_role;
 
 create or replace function private.redrive_outbox(outbox_ids bigint[] default null)
 returns integer
@@ -86,12 +92,8 @@ $$;
 comment on function private.outbox_summary() is 'Outbox rows per status, with the oldest and the next due.';
 
 revoke all on function private.claim_outbox(integer) from public, anon, authenticated;
-revoke all on function private.settle_outbox_delivery(bigint, boolean, text, double precision, boolean, integer)
-  from public, anon, authenticated;
 revoke all on function private.redrive_outbox(bigint[]) from public, anon, authenticated;
 revoke all on function private.outbox_summary() from public, anon, authenticated;
 grant execute on function private.claim_outbox(integer) to service_role;
-grant execute on function private.settle_outbox_delivery(bigint, boolean, text, double precision, boolean, integer)
-  to service_role;
 grant execute on function private.redrive_outbox(bigint[]) to service_role;
 grant execute on function private.outbox_summary() to service_role;

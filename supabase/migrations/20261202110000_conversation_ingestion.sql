@@ -45,15 +45,6 @@ create index if not exists conversations_awaiting_ingestion_idx
   on public.conversations (ended_at, conversation_id)
   where status in ('ended', 'processing');
 
--- Claims up to p_limit conversations, oldest ended first: ended ones, and processing ones whose
--- lease ran out and that were not given up; with p_user_id, only that person's. A processing one
--- whose lease ran out after p_max_attempts claims is given up first: its runs kept dying (a
--- timeout, a crash) without recording a failure, and retrying it forever would never end. With
--- p_conversation_id, only that one, and also when processed or given up (a by-hand re-run;
--- ingestion is idempotent). p_exclude: what the calling run already tried (it retries nothing
--- itself, however short the backoff). Each claimed conversation moves to processing and gets a fresh
--- lease; the caller ingests it and then calls private.finish_conversation_ingestion or
--- private.fail_conversation_ingestion.
 create or replace function private.claim_conversations_for_ingestion(
   p_limit integer,
   p_lease interval,
@@ -79,7 +70,7 @@ begin
   end if;
   return query
   with due as (
-    select c.conversation_id
+    select c.conversation_id, c.user_id
     from public.conversations c
     left join private.conversation_ingestions i on i.conversation_id = c.conversation_id
     where (p_conversation_id is null or c.conversation_id = p_conversation_id)
@@ -95,17 +86,10 @@ begin
     limit p_limit
     for update of c skip locked
   ),
-  moved as (
-    update public.conversations c
-    set status = 'processing'
-    from due
-    where c.conversation_id = due.conversation_id
-    returning c.conversation_id, c.user_id, c.app_id
-  ),
   leased as (
     insert into private.conversation_ingestions as i
       (conversation_id, user_id, attempts, lease_expires_at, started_at)
-    select m.conversation_id, m.user_id, 1, now() + p_lease, now() from moved m
+    select d.conversation_id, d.user_id, 1, now() + p_lease, now() from due d
     on conflict on constraint conversation_ingestions_pkey do update
     set attempts = i.attempts + 1,
         lease_expires_at = excluded.lease_expires_at,
@@ -113,14 +97,25 @@ begin
         finished_at = null,
         gave_up_at = null,
         updated_at = now()
+    where i.lease_expires_at is null or i.lease_expires_at <= now()
     returning i.conversation_id, i.attempts
+  ),
+  moved as (
+    update public.conversations c
+    set status = 'processing'
+    from leased l
+    where c.conversation_id = l.conversation_id
+    returning c.conversation_id, c.user_id, c.app_id
   )
   select m.conversation_id, m.user_id, m.app_id, l.attempts
   from moved m join leased l on l.conversation_id = m.conversation_id;
 end;
 $$;
 comment on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid, integer, uuid[]) is
-  'Moves up to p_limit ended (or lease-expired processing) conversations to processing under a lease of p_lease, giving up on those claimed p_max_attempts times; returns them with their attempt number.';
+  'Moves up to p_limit ended (or lease-expired processing) conversations to processing under a lease of p_lease, giving up on those claimed p_max_attempts times; returns them with their attempt number. A lease another run holds is never taken, whatever the snapshot.';
+
+revoke all on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid, integer, uuid[]) from public, anon, authenticated;
+grant execute on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid, integer, uuid[]) to service_role;
 
 -- Marks a claimed conversation processed, with what ingestion made of it.
 create or replace function private.finish_conversation_ingestion(
@@ -175,10 +170,33 @@ as $$
 $$;
 comment on function private.fail_conversation_ingestion(uuid, text, interval, integer) is
   'Records an ingestion failure and when to retry; returns true when that was the last allowed attempt.';
-
-revoke all on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid, integer, uuid[]) from public, anon, authenticated;
 revoke all on function private.finish_conversation_ingestion(uuid, text, jsonb, double precision, text) from public, anon, authenticated;
 revoke all on function private.fail_conversation_ingestion(uuid, text, interval, integer) from public, anon, authenticated;
-grant execute on function private.claim_conversations_for_ingestion(integer, interval, uuid, uuid, integer, uuid[]) to service_role;
 grant execute on function private.finish_conversation_ingestion(uuid, text, jsonb, double precision, text) to service_role;
 grant execute on function private.fail_conversation_ingestion(uuid, text, interval, integer) to service_role;
+
+-- The extraction an ingestion run got from the extractor, kept with the conversation's ingestion
+-- record. A retry after a later step failed (the graph, the vectors), a run taking over from one
+-- that died, and a by-hand re-run all reuse it instead of asking the language model again: no
+-- second bill, and a remote model's different wording the second time cannot add concepts or
+-- edges that the first run did not. turns_digest fingerprints the turns it was made from; when
+-- the conversation's turns change (it was reopened and talked on), the extraction is made anew.
+alter table private.conversation_ingestions add column if not exists extraction jsonb;
+alter table private.conversation_ingestions add column if not exists turns_digest text;
+comment on column private.conversation_ingestions.extraction is
+  'The extractor''s answer (the port''s Extraction as JSON), reused by every later run over the same turns.';
+comment on column private.conversation_ingestions.turns_digest is
+  'SHA-256 over the turns (id, role, content) the extraction was made from.';
+
+do $$
+begin
+  if not exists (select 1 from pg_constraint where conname = 'conversation_ingestions_extraction_object') then
+    alter table private.conversation_ingestions add constraint conversation_ingestions_extraction_object
+      check (extraction is null or jsonb_typeof(extraction) = 'object');
+  end if;
+  if not exists (select 1 from pg_constraint where conname = 'conversation_ingestions_extraction_has_digest') then
+    alter table private.conversation_ingestions add constraint conversation_ingestions_extraction_has_digest
+      check ((extraction is null) = (turns_digest is null));
+  end if;
+end
+$$;

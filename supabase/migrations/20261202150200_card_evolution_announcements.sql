@@ -17,8 +17,6 @@ alter table private.card_evolution_announcements enable row level security;
 revoke all on table private.card_evolution_announcements from public, anon, authenticated;
 grant all on table private.card_evolution_announcements to service_role;
 
--- Records a card's current state; true when it differs from the last one announced (a card never
--- announced counts as being in p_default_state), i.e. when the change should be published.
 create or replace function private.note_card_evolution(
   p_card_id uuid, p_state text, p_default_state text
 ) returns boolean
@@ -26,9 +24,12 @@ language sql
 security definer
 set search_path = ''
 as $$
-  with noted as (
+  with card as (
+    select c.card_id from public.cards c where c.card_id = p_card_id for key share
+  ),
+  noted as (
     insert into private.card_evolution_announcements as a (card_id, evolution_state)
-    values (p_card_id, p_state)
+    select card.card_id, p_state from card
     on conflict (card_id) do update
       set evolution_state = excluded.evolution_state, announced_at = now()
       where a.evolution_state is distinct from excluded.evolution_state
@@ -37,6 +38,6 @@ as $$
   select coalesce((select not first_time or p_state <> p_default_state from noted), false)
 $$;
 comment on function private.note_card_evolution(uuid, text, text) is
-  'Notes a card''s evolution state; true when it changed since the last announcement.';
+  'Notes a card''s evolution state; true when it changed since the last announcement; false, noting nothing, when the card no longer exists.';
 revoke all on function private.note_card_evolution(uuid, text, text) from public, anon, authenticated;
 grant execute on function private.note_card_evolution(uuid, text, text) to service_role;

@@ -1,6 +1,6 @@
 """The retention run: every person's data_retention_days, expiry and archive, then the stores.
 
-Each rule is a keyset walk of batch functions in Postgres (20261202170100_retention_purge.sql,
+Each rule is a keyset walk of batch functions in Postgres (20261202170000_lifecycle.sql,
 20261123118000_memory_jobs.sql), one short transaction per batch, so no lock outlives a batch.
 What Postgres deleted is queued, not sent through the outbox, and the drain
 (`lifecycle_removals`) removes it from the graph, the vectors and the cache; importance that

@@ -54,7 +54,7 @@ select is(pg_temp.queued('memories', '31000000-0000-4000-8000-0000000000e1', 'UP
   'an updated_at-only update enqueues nothing');
 
 -- A decay lowers importance, which the graph and the vector index mirror: it is noted for the
--- retention run's importance re-sync instead (20261202170400_importance_sync.sql).
+-- retention run's importance re-sync instead (20261202170000_lifecycle.sql).
 select is(
   (select processed from private.decay_memory_importance_batch(1, '31000000-0000-4000-8000-0000000000e1')),
   1, 'the decay batch decays the unused memory');

@@ -1,4 +1,4 @@
--- The full-text channel's costs (20261203100000): the kept count of each person's documents
+-- The full-text channel's costs (20261202130000): the kept count of each person's documents
 -- follows every insert, rewrite, archive, delete, several people in one statement and an
 -- erasure; a query of common words only matches the documents with all of them first.
 begin;

@@ -1,4 +1,4 @@
--- private.search_terms in PL/pgSQL (20261203110000) gives what the SQL body it replaced gave:
+-- private.search_terms in PL/pgSQL (20261202130000) gives what the SQL body it replaced gave:
 -- the words that carry meaning, first spelling of each lexeme, in query order.
 begin;
 create extension if not exists pgtap with schema extensions;
