@@ -7,18 +7,6 @@
 
 COMMENT ON EXTENSION "uuid-ossp" IS 'generate universally unique identifiers (UUIDs)';
 
--- Name: EXTENSION btree_gin; Type: COMMENT; Schema: -; Owner: 
-
-COMMENT ON EXTENSION btree_gin IS 'support for indexing common datatypes in GIN';
-
--- Name: EXTENSION pg_cron; Type: COMMENT; Schema: -; Owner: 
-
-COMMENT ON EXTENSION pg_cron IS 'Job scheduler for PostgreSQL';
-
--- Name: EXTENSION pgcrypto; Type: COMMENT; Schema: -; Owner: 
-
-COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
-
 -- Name: SCHEMA api; Type: ACL; Schema: -; Owner: postgres
 GRANT USAGE ON SCHEMA api TO authenticated;
 GRANT USAGE ON SCHEMA api TO service_role;
@@ -27,15 +15,44 @@ GRANT USAGE ON SCHEMA api TO service_role;
 
 COMMENT ON SCHEMA api IS 'Hot-path SQL functions dotline services call as the user; not exposed through the Data API.';
 
+-- Name: api; Type: SCHEMA; Schema: -; Owner: postgres
+
+CREATE SCHEMA api;
+
+
+ALTER SCHEMA api OWNER TO postgres;
+
 -- Name: SCHEMA auth; Type: ACL; Schema: -; Owner: postgres
 GRANT USAGE ON SCHEMA auth TO anon;
 GRANT USAGE ON SCHEMA auth TO authenticated;
 GRANT USAGE ON SCHEMA auth TO service_role;
 
+-- Name: auth; Type: SCHEMA; Schema: -; Owner: postgres
+
+CREATE SCHEMA auth;
+
+
+ALTER SCHEMA auth OWNER TO postgres;
+
+-- Name: EXTENSION btree_gin; Type: COMMENT; Schema: -; Owner: 
+
+COMMENT ON EXTENSION btree_gin IS 'support for indexing common datatypes in GIN';
+
+-- Name: btree_gin; Type: EXTENSION; Schema: -; Owner: -
+
+CREATE EXTENSION IF NOT EXISTS btree_gin WITH SCHEMA extensions;
+
 -- Name: SCHEMA extensions; Type: ACL; Schema: -; Owner: postgres
 GRANT USAGE ON SCHEMA extensions TO anon;
 GRANT USAGE ON SCHEMA extensions TO authenticated;
 GRANT USAGE ON SCHEMA extensions TO service_role;
+
+-- Name: extensions; Type: SCHEMA; Schema: -; Owner: postgres
+
+CREATE SCHEMA extensions;
+
+
+ALTER SCHEMA extensions OWNER TO postgres;
 
 -- Name: SCHEMA graph; Type: ACL; Schema: -; Owner: postgres
 GRANT USAGE ON SCHEMA graph TO service_role;
@@ -43,6 +60,29 @@ GRANT USAGE ON SCHEMA graph TO service_role;
 -- Name: SCHEMA graph; Type: COMMENT; Schema: -; Owner: postgres
 
 COMMENT ON SCHEMA graph IS 'The embedded graph store (nodes, edges, traversal); server only, never exposed.';
+
+-- Name: graph; Type: SCHEMA; Schema: -; Owner: postgres
+
+CREATE SCHEMA graph;
+
+
+ALTER SCHEMA graph OWNER TO postgres;
+
+-- Name: EXTENSION pg_cron; Type: COMMENT; Schema: -; Owner: 
+
+COMMENT ON EXTENSION pg_cron IS 'Job scheduler for PostgreSQL';
+
+-- Name: pg_cron; Type: EXTENSION; Schema: -; Owner: -
+
+CREATE EXTENSION IF NOT EXISTS pg_cron WITH SCHEMA pg_catalog;
+
+-- Name: EXTENSION pgcrypto; Type: COMMENT; Schema: -; Owner: 
+
+COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
+
+-- Name: pgcrypto; Type: EXTENSION; Schema: -; Owner: -
+
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;
 
 -- Name: SCHEMA private; Type: ACL; Schema: -; Owner: postgres
 GRANT USAGE ON SCHEMA private TO authenticated;
@@ -52,65 +92,18 @@ GRANT USAGE ON SCHEMA private TO service_role;
 
 COMMENT ON SCHEMA private IS 'Internal functions and tables; not exposed through the Data API.';
 
--- Name: SCHEMA public; Type: ACL; Schema: -; Owner: pg_database_owner
-GRANT USAGE ON SCHEMA public TO anon;
-GRANT USAGE ON SCHEMA public TO authenticated;
-GRANT USAGE ON SCHEMA public TO postgres;
-GRANT USAGE ON SCHEMA public TO service_role;
-
--- Name: SCHEMA vectors; Type: ACL; Schema: -; Owner: postgres
-GRANT USAGE ON SCHEMA vectors TO service_role;
-
--- Name: SCHEMA vectors; Type: COMMENT; Schema: -; Owner: postgres
-
-COMMENT ON SCHEMA vectors IS 'The embedded vector store (knowledge items and embeddings); server only, never exposed.';
-
--- Name: api; Type: SCHEMA; Schema: -; Owner: postgres
-
-CREATE SCHEMA api;
-
-
-ALTER SCHEMA api OWNER TO postgres;
-
--- Name: auth; Type: SCHEMA; Schema: -; Owner: postgres
-
-CREATE SCHEMA auth;
-
-
-ALTER SCHEMA auth OWNER TO postgres;
-
--- Name: btree_gin; Type: EXTENSION; Schema: -; Owner: -
-
-CREATE EXTENSION IF NOT EXISTS btree_gin WITH SCHEMA extensions;
-
--- Name: extensions; Type: SCHEMA; Schema: -; Owner: postgres
-
-CREATE SCHEMA extensions;
-
-
-ALTER SCHEMA extensions OWNER TO postgres;
-
--- Name: graph; Type: SCHEMA; Schema: -; Owner: postgres
-
-CREATE SCHEMA graph;
-
-
-ALTER SCHEMA graph OWNER TO postgres;
-
--- Name: pg_cron; Type: EXTENSION; Schema: -; Owner: -
-
-CREATE EXTENSION IF NOT EXISTS pg_cron WITH SCHEMA pg_catalog;
-
--- Name: pgcrypto; Type: EXTENSION; Schema: -; Owner: -
-
-CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;
-
 -- Name: private; Type: SCHEMA; Schema: -; Owner: postgres
 
 CREATE SCHEMA private;
 
 
 ALTER SCHEMA private OWNER TO postgres;
+
+-- Name: SCHEMA public; Type: ACL; Schema: -; Owner: pg_database_owner
+GRANT USAGE ON SCHEMA public TO anon;
+GRANT USAGE ON SCHEMA public TO authenticated;
+GRANT USAGE ON SCHEMA public TO postgres;
+GRANT USAGE ON SCHEMA public TO service_role;
 
 -- Name: supabase_migrations; Type: SCHEMA; Schema: -; Owner: postgres
 
@@ -123,102 +116,19 @@ ALTER SCHEMA supabase_migrations OWNER TO postgres;
 
 CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA extensions;
 
+-- Name: SCHEMA vectors; Type: ACL; Schema: -; Owner: postgres
+GRANT USAGE ON SCHEMA vectors TO service_role;
+
+-- Name: SCHEMA vectors; Type: COMMENT; Schema: -; Owner: postgres
+
+COMMENT ON SCHEMA vectors IS 'The embedded vector store (knowledge items and embeddings); server only, never exposed.';
+
 -- Name: vectors; Type: SCHEMA; Schema: -; Owner: postgres
 
 CREATE SCHEMA vectors;
 
 
 ALTER SCHEMA vectors OWNER TO postgres;
-
--- Name: FUNCTION active_suggestions(p_limit integer); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.active_suggestions(p_limit integer) TO authenticated;
-GRANT ALL ON FUNCTION api.active_suggestions(p_limit integer) TO service_role;
-REVOKE ALL ON FUNCTION api.active_suggestions(p_limit integer) FROM PUBLIC;
-
--- Name: FUNCTION active_suggestions(p_limit integer); Type: COMMENT; Schema: api; Owner: postgres
-
-COMMENT ON FUNCTION api.active_suggestions(p_limit integer) IS 'The caller''s undismissed, unexpired suggestions by priority (Dreamscape "get active suggestions").';
-
--- Name: FUNCTION behaviour_summary(p_user_id uuid, p_days integer); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.behaviour_summary(p_user_id uuid, p_days integer) TO authenticated;
-GRANT ALL ON FUNCTION api.behaviour_summary(p_user_id uuid, p_days integer) TO service_role;
-REVOKE ALL ON FUNCTION api.behaviour_summary(p_user_id uuid, p_days integer) FROM PUBLIC;
-
--- Name: FUNCTION behaviour_summary(p_user_id uuid, p_days integer); Type: COMMENT; Schema: api; Owner: postgres
-
-COMMENT ON FUNCTION api.behaviour_summary(p_user_id uuid, p_days integer) IS 'Actions, average duration and distinct items per event type over the last p_days days (default 30).';
-
--- Name: FUNCTION card_evolution(p_rules jsonb, p_default_state text, p_card_id uuid); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.card_evolution(p_rules jsonb, p_default_state text, p_card_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION api.card_evolution(p_rules jsonb, p_default_state text, p_card_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION api.card_evolution(p_rules jsonb, p_default_state text, p_card_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION card_evolution(p_rules jsonb, p_default_state text, p_card_id uuid); Type: COMMENT; Schema: api; Owner: postgres
-
-COMMENT ON FUNCTION api.card_evolution(p_rules jsonb, p_default_state text, p_card_id uuid) IS 'Evolution state of the caller''s cards (or one card) from configured thresholds; computed, never stored.';
-
--- Name: FUNCTION entity_growth(p_entity_type text, p_entity_id uuid); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION entity_growth(p_entity_type text, p_entity_id uuid); Type: COMMENT; Schema: api; Owner: postgres
-
-COMMENT ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) IS 'The caller''s growth scores per entity and dimension (V7 "card growth dimensions"), from the materialized view.';
-
--- Name: FUNCTION get_chat_context(app text, for_user uuid, conversation uuid); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.get_chat_context(app text, for_user uuid, conversation uuid) TO authenticated;
-GRANT ALL ON FUNCTION api.get_chat_context(app text, for_user uuid, conversation uuid) TO service_role;
-REVOKE ALL ON FUNCTION api.get_chat_context(app text, for_user uuid, conversation uuid) FROM PUBLIC;
-
--- Name: FUNCTION get_chat_context(app text, for_user uuid, conversation uuid); Type: COMMENT; Schema: api; Owner: postgres
-
-COMMENT ON FUNCTION api.get_chat_context(app text, for_user uuid, conversation uuid) IS 'One row for the app (slug or id): the user''s personality variant, active knowledge bases, last 10 messages (oldest first; across the app''s conversations or one given conversation) and progress. No row: no such active app.';
-
--- Name: FUNCTION growth_summary(p_user_id uuid); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.growth_summary(p_user_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION api.growth_summary(p_user_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION api.growth_summary(p_user_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION growth_summary(p_user_id uuid); Type: COMMENT; Schema: api; Owner: postgres
-
-COMMENT ON FUNCTION api.growth_summary(p_user_id uuid) IS 'Per-dimension total, entity count and last activity for a user (RLS: callers see only their own).';
-
--- Name: FUNCTION record_search_knowledge_access(entry_ids uuid[]); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) TO authenticated;
-GRANT ALL ON FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) TO service_role;
-REVOKE ALL ON FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) FROM PUBLIC;
-
--- Name: FUNCTION record_search_knowledge_access(entry_ids uuid[]); Type: COMMENT; Schema: api; Owner: postgres
-
-COMMENT ON FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) IS 'Counts one access to each given knowledge entry a search showed, only those of the caller''s apps (private.apps_of); returns how many were counted. Security invoker.';
-
--- Name: FUNCTION search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) TO authenticated;
-GRANT ALL ON FUNCTION api.search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) TO service_role;
-REVOKE ALL ON FUNCTION api.search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) FROM PUBLIC;
-
--- Name: FUNCTION search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer); Type: COMMENT; Schema: api; Owner: postgres
-
-COMMENT ON FUNCTION api.search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) IS 'GET /v1/search''s Postgres half, read-only: full-text candidates (private.search_text_hits), the caller''s app knowledge (private.knowledge_matches; the service counts the shown hits with api.record_search_knowledge_access), and the live rows behind entity_ids found by the vector index or the graph (api.search_rows); all filtered by types, app and created range; a memory a newer one replaced carries superseded_by and invalid_at (20261202110100). Security invoker.';
-
--- Name: FUNCTION search_knowledge(query text, app text, max_results integer); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.search_knowledge(query text, app text, max_results integer) TO authenticated;
-GRANT ALL ON FUNCTION api.search_knowledge(query text, app text, max_results integer) TO service_role;
-REVOKE ALL ON FUNCTION api.search_knowledge(query text, app text, max_results integer) FROM PUBLIC;
-
--- Name: FUNCTION search_knowledge(query text, app text, max_results integer); Type: COMMENT; Schema: api; Owner: postgres
-
-COMMENT ON FUNCTION api.search_knowledge(query text, app text, max_results integer) IS 'Full-text search (websearch syntax, ts_rank: title > content > tags) over an app''s active knowledge bases (private.knowledge_matches); counts each hit''s access. app is the slug or the app_id; at most 100 results.';
-
--- Name: FUNCTION search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) TO authenticated;
-GRANT ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) TO service_role;
-REVOKE ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) FROM PUBLIC;
-
--- Name: FUNCTION search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone); Type: COMMENT; Schema: api; Owner: postgres
-
-COMMENT ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) IS 'The caller''s live memories, active concepts and artifacts among entity_ids, within the filters (types, app, created range): search''s re-read of what the vector index and the graph found. Security invoker.';
 
 -- Name: active_suggestions(integer); Type: FUNCTION; Schema: api; Owner: postgres
 
@@ -237,6 +147,24 @@ $$;
 
 
 ALTER FUNCTION api.active_suggestions(p_limit integer) OWNER TO postgres;
+
+-- Name: FUNCTION active_suggestions(p_limit integer); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.active_suggestions(p_limit integer) TO authenticated;
+GRANT ALL ON FUNCTION api.active_suggestions(p_limit integer) TO service_role;
+REVOKE ALL ON FUNCTION api.active_suggestions(p_limit integer) FROM PUBLIC;
+
+-- Name: FUNCTION active_suggestions(p_limit integer); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.active_suggestions(p_limit integer) IS 'The caller''s undismissed, unexpired suggestions by priority (Dreamscape "get active suggestions").';
+
+-- Name: FUNCTION behaviour_summary(p_user_id uuid, p_days integer); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.behaviour_summary(p_user_id uuid, p_days integer) TO authenticated;
+GRANT ALL ON FUNCTION api.behaviour_summary(p_user_id uuid, p_days integer) TO service_role;
+REVOKE ALL ON FUNCTION api.behaviour_summary(p_user_id uuid, p_days integer) FROM PUBLIC;
+
+-- Name: FUNCTION behaviour_summary(p_user_id uuid, p_days integer); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.behaviour_summary(p_user_id uuid, p_days integer) IS 'Actions, average duration and distinct items per event type over the last p_days days (default 30).';
 
 -- Name: behaviour_summary(uuid, integer); Type: FUNCTION; Schema: api; Owner: postgres
 
@@ -303,6 +231,24 @@ $$;
 
 ALTER FUNCTION api.card_evolution(p_rules jsonb, p_default_state text, p_card_id uuid) OWNER TO postgres;
 
+-- Name: FUNCTION card_evolution(p_rules jsonb, p_default_state text, p_card_id uuid); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.card_evolution(p_rules jsonb, p_default_state text, p_card_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION api.card_evolution(p_rules jsonb, p_default_state text, p_card_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION api.card_evolution(p_rules jsonb, p_default_state text, p_card_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION card_evolution(p_rules jsonb, p_default_state text, p_card_id uuid); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.card_evolution(p_rules jsonb, p_default_state text, p_card_id uuid) IS 'Evolution state of the caller''s cards (or one card) from configured thresholds; computed, never stored.';
+
+-- Name: FUNCTION entity_growth(p_entity_type text, p_entity_id uuid); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION entity_growth(p_entity_type text, p_entity_id uuid); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) IS 'The caller''s growth scores per entity and dimension (V7 "card growth dimensions"), from the materialized view.';
+
 -- Name: entity_growth(text, uuid); Type: FUNCTION; Schema: api; Owner: postgres
 
 CREATE FUNCTION api.entity_growth(p_entity_type text DEFAULT NULL::text, p_entity_id uuid DEFAULT NULL::uuid) RETURNS TABLE(entity_type text, entity_id uuid, dim_key text, score double precision, event_count bigint, last_event_at timestamp with time zone)
@@ -314,6 +260,15 @@ $$;
 
 
 ALTER FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) OWNER TO postgres;
+
+-- Name: FUNCTION get_chat_context(app text, for_user uuid, conversation uuid); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.get_chat_context(app text, for_user uuid, conversation uuid) TO authenticated;
+GRANT ALL ON FUNCTION api.get_chat_context(app text, for_user uuid, conversation uuid) TO service_role;
+REVOKE ALL ON FUNCTION api.get_chat_context(app text, for_user uuid, conversation uuid) FROM PUBLIC;
+
+-- Name: FUNCTION get_chat_context(app text, for_user uuid, conversation uuid); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.get_chat_context(app text, for_user uuid, conversation uuid) IS 'One row for the app (slug or id): the user''s personality variant, active knowledge bases, last 10 messages (oldest first; across the app''s conversations or one given conversation) and progress. No row: no such active app.';
 
 -- Name: get_chat_context(text, uuid, uuid); Type: FUNCTION; Schema: api; Owner: postgres
 
@@ -376,6 +331,15 @@ $$;
 
 ALTER FUNCTION api.get_chat_context(app text, for_user uuid, conversation uuid) OWNER TO postgres;
 
+-- Name: FUNCTION growth_summary(p_user_id uuid); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.growth_summary(p_user_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION api.growth_summary(p_user_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION api.growth_summary(p_user_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION growth_summary(p_user_id uuid); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.growth_summary(p_user_id uuid) IS 'Per-dimension total, entity count and last activity for a user (RLS: callers see only their own).';
+
 -- Name: growth_summary(uuid); Type: FUNCTION; Schema: api; Owner: postgres
 
 CREATE FUNCTION api.growth_summary(p_user_id uuid) RETURNS TABLE(dim_key text, total_score double precision, entity_count bigint, last_activity timestamp with time zone)
@@ -395,6 +359,15 @@ $$;
 
 
 ALTER FUNCTION api.growth_summary(p_user_id uuid) OWNER TO postgres;
+
+-- Name: FUNCTION record_search_knowledge_access(entry_ids uuid[]); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) TO authenticated;
+GRANT ALL ON FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) TO service_role;
+REVOKE ALL ON FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) FROM PUBLIC;
+
+-- Name: FUNCTION record_search_knowledge_access(entry_ids uuid[]); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) IS 'Counts one access to each given knowledge entry a search showed, only those of the caller''s apps (private.apps_of); returns how many were counted. Security invoker.';
 
 -- Name: record_search_knowledge_access(uuid[]); Type: FUNCTION; Schema: api; Owner: postgres
 
@@ -425,6 +398,15 @@ $$;
 
 
 ALTER FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) OWNER TO postgres;
+
+-- Name: FUNCTION search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) TO authenticated;
+GRANT ALL ON FUNCTION api.search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) TO service_role;
+REVOKE ALL ON FUNCTION api.search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) FROM PUBLIC;
+
+-- Name: FUNCTION search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) IS 'GET /v1/search''s Postgres half, read-only: full-text candidates (private.search_text_hits), the caller''s app knowledge (private.knowledge_matches; the service counts the shown hits with api.record_search_knowledge_access), and the live rows behind entity_ids found by the vector index or the graph (api.search_rows); all filtered by types, app and created range; a memory a newer one replaced carries superseded_by and invalid_at (20261123110900). Security invoker.';
 
 -- Name: search_candidates(text, uuid[], text[], uuid, timestamp with time zone, timestamp with time zone, integer); Type: FUNCTION; Schema: api; Owner: postgres
 
@@ -499,6 +481,15 @@ $$;
 
 ALTER FUNCTION api.search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) OWNER TO postgres;
 
+-- Name: FUNCTION search_knowledge(query text, app text, max_results integer); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.search_knowledge(query text, app text, max_results integer) TO authenticated;
+GRANT ALL ON FUNCTION api.search_knowledge(query text, app text, max_results integer) TO service_role;
+REVOKE ALL ON FUNCTION api.search_knowledge(query text, app text, max_results integer) FROM PUBLIC;
+
+-- Name: FUNCTION search_knowledge(query text, app text, max_results integer); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.search_knowledge(query text, app text, max_results integer) IS 'Full-text search (websearch syntax, ts_rank: title > content > tags) over an app''s active knowledge bases (private.knowledge_matches); counts each hit''s access. app is the slug or the app_id; at most 100 results.';
+
 -- Name: search_knowledge(text, text, integer); Type: FUNCTION; Schema: api; Owner: postgres
 
 CREATE FUNCTION api.search_knowledge(query text, app text, max_results integer DEFAULT 5) RETURNS TABLE(knowledge_entry_id uuid, knowledge_base_id uuid, knowledge_base_slug text, title text, content text, category text, tags text[], relevance real)
@@ -529,6 +520,15 @@ $$;
 
 
 ALTER FUNCTION api.search_knowledge(query text, app text, max_results integer) OWNER TO postgres;
+
+-- Name: FUNCTION search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) TO authenticated;
+GRANT ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) TO service_role;
+REVOKE ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) FROM PUBLIC;
+
+-- Name: FUNCTION search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) IS 'The caller''s live memories, active concepts and artifacts among entity_ids, within the filters (types, app, created range): search''s re-read of what the vector index and the graph found. Security invoker.';
 
 -- Name: search_rows(uuid[], text[], uuid, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: api; Owner: postgres
 
@@ -580,24 +580,6 @@ GRANT ALL ON FUNCTION auth.email() TO anon;
 GRANT ALL ON FUNCTION auth.email() TO authenticated;
 GRANT ALL ON FUNCTION auth.email() TO service_role;
 
--- Name: FUNCTION jwt(); Type: ACL; Schema: auth; Owner: postgres
-GRANT ALL ON FUNCTION auth.jwt() TO anon;
-GRANT ALL ON FUNCTION auth.jwt() TO authenticated;
-GRANT ALL ON FUNCTION auth.jwt() TO service_role;
-
--- Name: FUNCTION role(); Type: ACL; Schema: auth; Owner: postgres
-GRANT ALL ON FUNCTION auth.role() TO anon;
-GRANT ALL ON FUNCTION auth.role() TO authenticated;
-GRANT ALL ON FUNCTION auth.role() TO service_role;
-
--- Name: FUNCTION uid(); Type: ACL; Schema: auth; Owner: postgres
-GRANT ALL ON FUNCTION auth.uid() TO anon;
-GRANT ALL ON FUNCTION auth.uid() TO authenticated;
-GRANT ALL ON FUNCTION auth.uid() TO service_role;
-
--- Name: TABLE users; Type: ACL; Schema: auth; Owner: postgres
-GRANT SELECT ON TABLE auth.users TO service_role;
-
 -- Name: email(); Type: FUNCTION; Schema: auth; Owner: postgres
 
 CREATE FUNCTION auth.email() RETURNS text
@@ -611,6 +593,11 @@ $$;
 
 
 ALTER FUNCTION auth.email() OWNER TO postgres;
+
+-- Name: FUNCTION jwt(); Type: ACL; Schema: auth; Owner: postgres
+GRANT ALL ON FUNCTION auth.jwt() TO anon;
+GRANT ALL ON FUNCTION auth.jwt() TO authenticated;
+GRANT ALL ON FUNCTION auth.jwt() TO service_role;
 
 -- Name: jwt(); Type: FUNCTION; Schema: auth; Owner: postgres
 
@@ -626,6 +613,11 @@ $$;
 
 ALTER FUNCTION auth.jwt() OWNER TO postgres;
 
+-- Name: FUNCTION role(); Type: ACL; Schema: auth; Owner: postgres
+GRANT ALL ON FUNCTION auth.role() TO anon;
+GRANT ALL ON FUNCTION auth.role() TO authenticated;
+GRANT ALL ON FUNCTION auth.role() TO service_role;
+
 -- Name: role(); Type: FUNCTION; Schema: auth; Owner: postgres
 
 CREATE FUNCTION auth.role() RETURNS text
@@ -640,6 +632,11 @@ $$;
 
 ALTER FUNCTION auth.role() OWNER TO postgres;
 
+-- Name: FUNCTION uid(); Type: ACL; Schema: auth; Owner: postgres
+GRANT ALL ON FUNCTION auth.uid() TO anon;
+GRANT ALL ON FUNCTION auth.uid() TO authenticated;
+GRANT ALL ON FUNCTION auth.uid() TO service_role;
+
 -- Name: uid(); Type: FUNCTION; Schema: auth; Owner: postgres
 
 CREATE FUNCTION auth.uid() RETURNS uuid
@@ -653,6 +650,9 @@ $$;
 
 
 ALTER FUNCTION auth.uid() OWNER TO postgres;
+
+-- Name: TABLE users; Type: ACL; Schema: auth; Owner: postgres
+GRANT SELECT ON TABLE auth.users TO service_role;
 
 -- Name: users; Type: TABLE; Schema: auth; Owner: postgres
 
@@ -704,67 +704,8 @@ ALTER TABLE ONLY auth.users
 
 CREATE INDEX users_instance_id_email_idx ON auth.users USING btree (instance_id, lower((email)::text));
 
--- Name: FUNCTION bump_user_versions(); Type: ACL; Schema: graph; Owner: postgres
-REVOKE ALL ON FUNCTION graph.bump_user_versions() FROM PUBLIC;
-
--- Name: FUNCTION bump_user_versions(); Type: COMMENT; Schema: graph; Owner: postgres
-
-COMMENT ON FUNCTION graph.bump_user_versions() IS 'Trigger: gives every user whose graph a statement changed a fresh graph version.';
-
--- Name: FUNCTION neighbourhood(p_user_id uuid, p_node_id uuid, p_depth integer, p_limit integer); Type: ACL; Schema: graph; Owner: postgres
-GRANT ALL ON FUNCTION graph.neighbourhood(p_user_id uuid, p_node_id uuid, p_depth integer, p_limit integer) TO service_role;
-REVOKE ALL ON FUNCTION graph.neighbourhood(p_user_id uuid, p_node_id uuid, p_depth integer, p_limit integer) FROM PUBLIC;
-
--- Name: FUNCTION neighbourhood(p_user_id uuid, p_node_id uuid, p_depth integer, p_limit integer); Type: COMMENT; Schema: graph; Owner: postgres
-
-COMMENT ON FUNCTION graph.neighbourhood(p_user_id uuid, p_node_id uuid, p_depth integer, p_limit integer) IS 'Nodes within p_depth hops of a user''s node in either direction, nearest first, at most p_limit.';
-
--- Name: FUNCTION neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer); Type: ACL; Schema: graph; Owner: postgres
-GRANT ALL ON FUNCTION graph.neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer) TO service_role;
-REVOKE ALL ON FUNCTION graph.neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer) FROM PUBLIC;
-
--- Name: FUNCTION neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer); Type: COMMENT; Schema: graph; Owner: postgres
-
-COMMENT ON FUNCTION graph.neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer) IS 'One hop from each of a user''s nodes, either direction: the strongest edge to each neighbour, the heaviest p_limit per node (ties by id), with the neighbour. The graph port''s neighbours.';
-
--- Name: FUNCTION shortest_path(p_user_id uuid, p_source_id uuid, p_target_id uuid, p_max_depth integer); Type: ACL; Schema: graph; Owner: postgres
-GRANT ALL ON FUNCTION graph.shortest_path(p_user_id uuid, p_source_id uuid, p_target_id uuid, p_max_depth integer) TO service_role;
-REVOKE ALL ON FUNCTION graph.shortest_path(p_user_id uuid, p_source_id uuid, p_target_id uuid, p_max_depth integer) FROM PUBLIC;
-
--- Name: FUNCTION shortest_path(p_user_id uuid, p_source_id uuid, p_target_id uuid, p_max_depth integer); Type: COMMENT; Schema: graph; Owner: postgres
-
-COMMENT ON FUNCTION graph.shortest_path(p_user_id uuid, p_source_id uuid, p_target_id uuid, p_max_depth integer) IS 'Node ids of a shortest path between two of a user''s nodes (either direction), or null.';
-
--- Name: SEQUENCE user_version_seq; Type: ACL; Schema: graph; Owner: postgres
-GRANT USAGE ON SEQUENCE graph.user_version_seq TO service_role;
-
--- Name: SEQUENCE user_version_seq; Type: COMMENT; Schema: graph; Owner: postgres
-
-COMMENT ON SEQUENCE graph.user_version_seq IS 'Source of per-user graph versions (never reused).';
-
 -- Name: TABLE adjacency; Type: ACL; Schema: graph; Owner: postgres
 GRANT SELECT ON TABLE graph.adjacency TO service_role;
-
--- Name: TABLE edges; Type: ACL; Schema: graph; Owner: postgres
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE graph.edges TO service_role;
-
--- Name: TABLE edges; Type: COMMENT; Schema: graph; Owner: postgres
-
-COMMENT ON TABLE graph.edges IS 'Edges of each user''s knowledge graph, keyed (user, source, target, type); older versions ignored.';
-
--- Name: TABLE nodes; Type: ACL; Schema: graph; Owner: postgres
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE graph.nodes TO service_role;
-
--- Name: TABLE nodes; Type: COMMENT; Schema: graph; Owner: postgres
-
-COMMENT ON TABLE graph.nodes IS 'Nodes of each user''s knowledge graph (embedded graph store); a write older than version is ignored.';
-
--- Name: TABLE user_versions; Type: ACL; Schema: graph; Owner: postgres
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE graph.user_versions TO service_role;
-
--- Name: TABLE user_versions; Type: COMMENT; Schema: graph; Owner: postgres
-
-COMMENT ON TABLE graph.user_versions IS 'The version of each user''s graph, bumped by every write to graph.nodes or graph.edges.';
 
 -- Name: VIEW adjacency; Type: COMMENT; Schema: graph; Owner: postgres
 
@@ -786,6 +727,13 @@ UNION ALL
 
 ALTER TABLE graph.adjacency OWNER TO postgres;
 
+-- Name: FUNCTION bump_user_versions(); Type: ACL; Schema: graph; Owner: postgres
+REVOKE ALL ON FUNCTION graph.bump_user_versions() FROM PUBLIC;
+
+-- Name: FUNCTION bump_user_versions(); Type: COMMENT; Schema: graph; Owner: postgres
+
+COMMENT ON FUNCTION graph.bump_user_versions() IS 'Trigger: gives every user whose graph a statement changed a fresh graph version.';
+
 -- Name: bump_user_versions(); Type: FUNCTION; Schema: graph; Owner: postgres
 
 CREATE FUNCTION graph.bump_user_versions() RETURNS trigger
@@ -804,6 +752,13 @@ $$;
 
 
 ALTER FUNCTION graph.bump_user_versions() OWNER TO postgres;
+
+-- Name: TABLE edges; Type: ACL; Schema: graph; Owner: postgres
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE graph.edges TO service_role;
+
+-- Name: TABLE edges; Type: COMMENT; Schema: graph; Owner: postgres
+
+COMMENT ON TABLE graph.edges IS 'Edges of each user''s knowledge graph, keyed (user, source, target, type); older versions ignored.';
 
 -- Name: edges; Type: ROW SECURITY; Schema: graph; Owner: postgres
 
@@ -860,6 +815,14 @@ ALTER TABLE ONLY graph.edges
 
 CREATE INDEX edges_user_id_target_id_idx ON graph.edges USING btree (user_id, target_id);
 
+-- Name: FUNCTION neighbourhood(p_user_id uuid, p_node_id uuid, p_depth integer, p_limit integer); Type: ACL; Schema: graph; Owner: postgres
+GRANT ALL ON FUNCTION graph.neighbourhood(p_user_id uuid, p_node_id uuid, p_depth integer, p_limit integer) TO service_role;
+REVOKE ALL ON FUNCTION graph.neighbourhood(p_user_id uuid, p_node_id uuid, p_depth integer, p_limit integer) FROM PUBLIC;
+
+-- Name: FUNCTION neighbourhood(p_user_id uuid, p_node_id uuid, p_depth integer, p_limit integer); Type: COMMENT; Schema: graph; Owner: postgres
+
+COMMENT ON FUNCTION graph.neighbourhood(p_user_id uuid, p_node_id uuid, p_depth integer, p_limit integer) IS 'Nodes within p_depth hops of a user''s node in either direction, nearest first, at most p_limit.';
+
 -- Name: neighbourhood(uuid, uuid, integer, integer); Type: FUNCTION; Schema: graph; Owner: postgres
 
 CREATE FUNCTION graph.neighbourhood(p_user_id uuid, p_node_id uuid, p_depth integer, p_limit integer) RETURNS TABLE(node_id uuid, distance integer)
@@ -885,6 +848,14 @@ $$;
 
 
 ALTER FUNCTION graph.neighbourhood(p_user_id uuid, p_node_id uuid, p_depth integer, p_limit integer) OWNER TO postgres;
+
+-- Name: FUNCTION neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer); Type: ACL; Schema: graph; Owner: postgres
+GRANT ALL ON FUNCTION graph.neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer) TO service_role;
+REVOKE ALL ON FUNCTION graph.neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer) FROM PUBLIC;
+
+-- Name: FUNCTION neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer); Type: COMMENT; Schema: graph; Owner: postgres
+
+COMMENT ON FUNCTION graph.neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer) IS 'One hop from each of a user''s nodes, either direction: the strongest edge to each neighbour, the heaviest p_limit per node (ties by id), with the neighbour. The graph port''s neighbours.';
 
 -- Name: neighbours_of(uuid, uuid[], integer); Type: FUNCTION; Schema: graph; Owner: postgres
 
@@ -920,6 +891,13 @@ $$;
 
 
 ALTER FUNCTION graph.neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer) OWNER TO postgres;
+
+-- Name: TABLE nodes; Type: ACL; Schema: graph; Owner: postgres
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE graph.nodes TO service_role;
+
+-- Name: TABLE nodes; Type: COMMENT; Schema: graph; Owner: postgres
+
+COMMENT ON TABLE graph.nodes IS 'Nodes of each user''s knowledge graph (embedded graph store); a write older than version is ignored.';
 
 -- Name: nodes; Type: ROW SECURITY; Schema: graph; Owner: postgres
 
@@ -972,6 +950,14 @@ ALTER TABLE ONLY graph.nodes
 -- Name: nodes_user_id_label_idx; Type: INDEX; Schema: graph; Owner: postgres
 
 CREATE INDEX nodes_user_id_label_idx ON graph.nodes USING btree (user_id, label);
+
+-- Name: FUNCTION shortest_path(p_user_id uuid, p_source_id uuid, p_target_id uuid, p_max_depth integer); Type: ACL; Schema: graph; Owner: postgres
+GRANT ALL ON FUNCTION graph.shortest_path(p_user_id uuid, p_source_id uuid, p_target_id uuid, p_max_depth integer) TO service_role;
+REVOKE ALL ON FUNCTION graph.shortest_path(p_user_id uuid, p_source_id uuid, p_target_id uuid, p_max_depth integer) FROM PUBLIC;
+
+-- Name: FUNCTION shortest_path(p_user_id uuid, p_source_id uuid, p_target_id uuid, p_max_depth integer); Type: COMMENT; Schema: graph; Owner: postgres
+
+COMMENT ON FUNCTION graph.shortest_path(p_user_id uuid, p_source_id uuid, p_target_id uuid, p_max_depth integer) IS 'Node ids of a shortest path between two of a user''s nodes (either direction), or null.';
 
 -- Name: shortest_path(uuid, uuid, uuid, integer); Type: FUNCTION; Schema: graph; Owner: postgres
 
@@ -1046,6 +1032,13 @@ $$;
 
 ALTER FUNCTION graph.shortest_path(p_user_id uuid, p_source_id uuid, p_target_id uuid, p_max_depth integer) OWNER TO postgres;
 
+-- Name: SEQUENCE user_version_seq; Type: ACL; Schema: graph; Owner: postgres
+GRANT USAGE ON SEQUENCE graph.user_version_seq TO service_role;
+
+-- Name: SEQUENCE user_version_seq; Type: COMMENT; Schema: graph; Owner: postgres
+
+COMMENT ON SEQUENCE graph.user_version_seq IS 'Source of per-user graph versions (never reused).';
+
 -- Name: user_version_seq; Type: SEQUENCE; Schema: graph; Owner: postgres
 
 CREATE SEQUENCE graph.user_version_seq
@@ -1057,6 +1050,13 @@ CREATE SEQUENCE graph.user_version_seq
 
 
 ALTER TABLE graph.user_version_seq OWNER TO postgres;
+
+-- Name: TABLE user_versions; Type: ACL; Schema: graph; Owner: postgres
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE graph.user_versions TO service_role;
+
+-- Name: TABLE user_versions; Type: COMMENT; Schema: graph; Owner: postgres
+
+COMMENT ON TABLE graph.user_versions IS 'The version of each user''s graph, bumped by every write to graph.nodes or graph.edges.';
 
 -- Name: user_versions; Type: ROW SECURITY; Schema: graph; Owner: postgres
 
@@ -1082,37 +1082,13 @@ ALTER TABLE ONLY graph.user_versions
 ALTER TABLE ONLY graph.user_versions
     ADD CONSTRAINT user_versions_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
--- Name: COLUMN conversation_ingestions.extraction; Type: COMMENT; Schema: private; Owner: postgres
+-- Name: MATERIALIZED VIEW mv_entity_growth; Type: COMMENT; Schema: private; Owner: postgres
 
-COMMENT ON COLUMN private.conversation_ingestions.extraction IS 'The extractor''s answer (the port''s Extraction as JSON), reused by every later run over the same turns.';
+COMMENT ON MATERIALIZED VIEW private.mv_entity_growth IS 'Per-entity, per-dimension growth score (sum of deltas); refreshed by cron, served by api.entity_growth().';
 
--- Name: COLUMN conversation_ingestions.gave_up_at; Type: COMMENT; Schema: private; Owner: postgres
+-- Name: MATERIALIZED VIEW mv_user_engagement_summary; Type: COMMENT; Schema: private; Owner: postgres
 
-COMMENT ON COLUMN private.conversation_ingestions.gave_up_at IS 'Set after the last allowed attempt failed: no scheduled run claims it again; a by-hand run may.';
-
--- Name: COLUMN conversation_ingestions.lease_expires_at; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON COLUMN private.conversation_ingestions.lease_expires_at IS 'While processing: when another run may take the conversation over (the holder died or failed and backs off).';
-
--- Name: COLUMN conversation_ingestions.turns_digest; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON COLUMN private.conversation_ingestions.turns_digest IS 'SHA-256 over the turns (id, role, content) the extraction was made from.';
-
--- Name: COLUMN erasures.remaining; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON COLUMN private.erasures.remaining IS 'Per store, what the last verification still found (empty when clean).';
-
--- Name: COLUMN erasures.removed; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON COLUMN private.erasures.removed IS 'Per store, how many items the attempts removed in all.';
-
--- Name: COLUMN lifecycle_removals.version; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON COLUMN private.lifecycle_removals.version IS 'Drawn from the outbox id sequence, so the tombstone orders after every change the outbox carried.';
-
--- Name: COLUMN outbox.row_key; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON COLUMN private.outbox.row_key IS 'Primary key of the changed row, as text; changes to one row are delivered in outbox_id order.';
+COMMENT ON MATERIALIZED VIEW private.mv_user_engagement_summary IS '90-day engagement per person for server-side analytics; refreshed by cron, not exposed.';
 
 -- Name: FUNCTION ab_arm_score(user_id uuid, schema_key text, ab_test_group text); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.ab_arm_score(user_id uuid, schema_key text, ab_test_group text) TO authenticated;
@@ -1122,847 +1098,6 @@ REVOKE ALL ON FUNCTION private.ab_arm_score(user_id uuid, schema_key text, ab_te
 -- Name: FUNCTION ab_arm_score(user_id uuid, schema_key text, ab_test_group text); Type: COMMENT; Schema: private; Owner: postgres
 
 COMMENT ON FUNCTION private.ab_arm_score(user_id uuid, schema_key text, ab_test_group text) IS 'Rendezvous score of a person for one A/B arm of a personality family (md5, first 28 bits).';
-
--- Name: FUNCTION anonymise_persona_on_opt_out(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.anonymise_persona_on_opt_out() FROM PUBLIC;
-
--- Name: FUNCTION anonymise_persona_on_opt_out(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.anonymise_persona_on_opt_out() IS 'Trigger: blanks a persona (and learning progression) when its person opts out or is marked deleted.';
-
--- Name: FUNCTION anonymise_personas(p_batch_size integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.anonymise_personas(p_batch_size integer) TO service_role;
-REVOKE ALL ON FUNCTION private.anonymise_personas(p_batch_size integer) FROM PUBLIC;
-
--- Name: FUNCTION anonymise_personas(p_batch_size integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.anonymise_personas(p_batch_size integer) IS 'Job: blanks persona JSON (and learning progression) of opted-out or deleted people, keeping aggregates.';
-
--- Name: FUNCTION anonymise_user_persona(p_user_id uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.anonymise_user_persona(p_user_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.anonymise_user_persona(p_user_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION anonymise_user_persona(p_user_id uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.anonymise_user_persona(p_user_id uuid) IS 'Empties a persona''s personal JSON (keeps life phase and dates); returns true when a row was found.';
-
--- Name: FUNCTION apply_growth_events_to_profile(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.apply_growth_events_to_profile() FROM PUBLIC;
-
--- Name: FUNCTION apply_growth_events_to_profile(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.apply_growth_events_to_profile() IS 'Statement trigger on growth_events: adds (or on delete subtracts) deltas into profiles.growth_profile.';
-
--- Name: FUNCTION apps_of(person uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.apps_of(person uuid) TO authenticated;
-GRANT ALL ON FUNCTION private.apps_of(person uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.apps_of(person uuid) FROM PUBLIC;
-
--- Name: FUNCTION apps_of(person uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.apps_of(person uuid) IS 'The apps a person has progress or a conversation in: whose knowledge their search reaches. Security invoker.';
-
--- Name: FUNCTION archive_old_conversations_batch(batch_size integer, after_conversation_id uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.archive_old_conversations_batch(batch_size integer, after_conversation_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.archive_old_conversations_batch(batch_size integer, after_conversation_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION archive_old_conversations_batch(batch_size integer, after_conversation_id uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.archive_old_conversations_batch(batch_size integer, after_conversation_id uuid) IS 'One archive batch: the next batch_size closed conversations after after_conversation_id; deletes those past their owner''s retention. Returns rows deleted and the last id scanned (null: done).';
-
--- Name: FUNCTION batched_job_command(p_job_name text, p_step text); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.batched_job_command(p_job_name text, p_step text) TO service_role;
-REVOKE ALL ON FUNCTION private.batched_job_command(p_job_name text, p_step text) FROM PUBLIC;
-
--- Name: FUNCTION batched_job_command(p_job_name text, p_step text); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.batched_job_command(p_job_name text, p_step text) IS 'The pg_cron command of a batched job: a DO block running p_step until its `after` is null, committing after each batch and raising a NOTICE per batch.';
-
--- Name: FUNCTION behaviour_tracking_coverage(p_days integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.behaviour_tracking_coverage(p_days integer) TO service_role;
-REVOKE ALL ON FUNCTION private.behaviour_tracking_coverage(p_days integer) FROM PUBLIC;
-
--- Name: FUNCTION behaviour_tracking_coverage(p_days integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.behaviour_tracking_coverage(p_days integer) IS 'Per-day active users, events and average duration over the last p_days days; for operators.';
-
--- Name: FUNCTION card_type_for(p_entity_type text, p_record jsonb); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.card_type_for(p_entity_type text, p_record jsonb) FROM PUBLIC;
-
--- Name: FUNCTION card_type_for(p_entity_type text, p_record jsonb); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.card_type_for(p_entity_type text, p_record jsonb) IS 'The card_type of the card made for an entity (its kind; an artifact''s artifact_type).';
-
--- Name: FUNCTION claim_conversations_for_ingestion(p_limit integer, p_lease interval, p_conversation_id uuid, p_user_id uuid, p_max_attempts integer, p_exclude uuid[]); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.claim_conversations_for_ingestion(p_limit integer, p_lease interval, p_conversation_id uuid, p_user_id uuid, p_max_attempts integer, p_exclude uuid[]) TO service_role;
-REVOKE ALL ON FUNCTION private.claim_conversations_for_ingestion(p_limit integer, p_lease interval, p_conversation_id uuid, p_user_id uuid, p_max_attempts integer, p_exclude uuid[]) FROM PUBLIC;
-
--- Name: FUNCTION claim_conversations_for_ingestion(p_limit integer, p_lease interval, p_conversation_id uuid, p_user_id uuid, p_max_attempts integer, p_exclude uuid[]); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.claim_conversations_for_ingestion(p_limit integer, p_lease interval, p_conversation_id uuid, p_user_id uuid, p_max_attempts integer, p_exclude uuid[]) IS 'Moves up to p_limit ended (or lease-expired processing) conversations to processing under a lease of p_lease, giving up on those claimed p_max_attempts times; returns them with their attempt number. A lease another run holds is never taken, whatever the snapshot.';
-
--- Name: FUNCTION claim_event_batch(p_batch_id uuid, p_event_count integer, p_request_hash text); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.claim_event_batch(p_batch_id uuid, p_event_count integer, p_request_hash text) TO authenticated;
-REVOKE ALL ON FUNCTION private.claim_event_batch(p_batch_id uuid, p_event_count integer, p_request_hash text) FROM PUBLIC;
-
--- Name: FUNCTION claim_event_batch(p_batch_id uuid, p_event_count integer, p_request_hash text); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.claim_event_batch(p_batch_id uuid, p_event_count integer, p_request_hash text) IS 'Records the caller''s event batch once; a replay returns the first claim with replayed = true.';
-
--- Name: FUNCTION claim_outbox(batch_size integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.claim_outbox(batch_size integer) TO service_role;
-REVOKE ALL ON FUNCTION private.claim_outbox(batch_size integer) FROM PUBLIC;
-
--- Name: FUNCTION claim_outbox(batch_size integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.claim_outbox(batch_size integer) IS 'Locks up to batch_size due outbox rows (the head of each row''s queue) for delivery.';
-
--- Name: FUNCTION close_inactive_conversations_batch(batch_size integer, after_conversation_id uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.close_inactive_conversations_batch(batch_size integer, after_conversation_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.close_inactive_conversations_batch(batch_size integer, after_conversation_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION close_inactive_conversations_batch(batch_size integer, after_conversation_id uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.close_inactive_conversations_batch(batch_size integer, after_conversation_id uuid) IS 'One batch: the next batch_size open coaching conversations after after_conversation_id; closes those without a message for 30 days. Returns rows closed and the last id scanned (null: done).';
-
--- Name: FUNCTION closed_conversation_retention_days(data_retention_days integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.closed_conversation_retention_days(data_retention_days integer) TO authenticated;
-GRANT ALL ON FUNCTION private.closed_conversation_retention_days(data_retention_days integer) TO service_role;
-REVOKE ALL ON FUNCTION private.closed_conversation_retention_days(data_retention_days integer) FROM PUBLIC;
-
--- Name: FUNCTION closed_conversation_retention_days(data_retention_days integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.closed_conversation_retention_days(data_retention_days integer) IS 'Days a closed conversation is kept: data_retention_days, capped at 90 below a year (seed 004 archive rule).';
-
--- Name: FUNCTION count_added_search_documents(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.count_added_search_documents() FROM PUBLIC;
-
--- Name: FUNCTION count_added_search_documents(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.count_added_search_documents() IS 'Adds a statement''s new search documents to their owners'' counts.';
-
--- Name: FUNCTION count_app_progress(p_user_id uuid, p_app_id uuid, p_conversations integer, p_messages integer, p_memories integer); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.count_app_progress(p_user_id uuid, p_app_id uuid, p_conversations integer, p_messages integer, p_memories integer) FROM PUBLIC;
-
--- Name: FUNCTION count_app_progress(p_user_id uuid, p_app_id uuid, p_conversations integer, p_messages integer, p_memories integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.count_app_progress(p_user_id uuid, p_app_id uuid, p_conversations integer, p_messages integer, p_memories integer) IS 'Adds activity to a person''s progress in one app and appends newly reached milestones once.';
-
--- Name: FUNCTION count_conversation_messages(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.count_conversation_messages() FROM PUBLIC;
-
--- Name: FUNCTION count_conversation_messages(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.count_conversation_messages() IS 'Trigger: maintains conversations.message_count and last_message_at as messages come and go.';
-
--- Name: FUNCTION count_knowledge_entries(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.count_knowledge_entries() FROM PUBLIC;
-
--- Name: FUNCTION count_knowledge_entries(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.count_knowledge_entries() IS 'Trigger: maintains knowledge_bases.entry_count on entry insert, move and delete.';
-
--- Name: FUNCTION count_progress_activity(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.count_progress_activity() FROM PUBLIC;
-
--- Name: FUNCTION count_progress_activity(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.count_progress_activity() IS 'Trigger: counts a new coaching conversation, message or memory toward the person''s app progress.';
-
--- Name: FUNCTION count_removed_search_documents(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.count_removed_search_documents() FROM PUBLIC;
-
--- Name: FUNCTION count_removed_search_documents(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.count_removed_search_documents() IS 'Takes a statement''s deleted search documents off their owners'' counts.';
-
--- Name: FUNCTION count_user_rows(p_user_id uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.count_user_rows(p_user_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.count_user_rows(p_user_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION count_user_rows(p_user_id uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.count_user_rows(p_user_id uuid) IS 'Erasure probe: per owned table (and auth.users), how many rows of the person remain; {} when none.';
-
--- Name: FUNCTION create_profile_for_new_user(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.create_profile_for_new_user() FROM PUBLIC;
-
--- Name: FUNCTION create_profile_for_new_user(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.create_profile_for_new_user() IS 'Trigger on auth.users: every new auth user gets a profile row.';
-
--- Name: FUNCTION decay_memory_importance_batch(batch_size integer, after_memory_id uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.decay_memory_importance_batch(batch_size integer, after_memory_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.decay_memory_importance_batch(batch_size integer, after_memory_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION decay_memory_importance_batch(batch_size integer, after_memory_id uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.decay_memory_importance_batch(batch_size integer, after_memory_id uuid) IS 'One decay batch: the next batch_size memory ids after after_memory_id; lowers importance by decay_rate (floor 0) for those unused 30 days, once a day. Returns rows changed and the last id scanned (null: done).';
-
--- Name: FUNCTION default_memory_expiry(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.default_memory_expiry() FROM PUBLIC;
-
--- Name: FUNCTION default_memory_expiry(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.default_memory_expiry() IS 'Trigger: a coaching memory without expires_at expires after its owner''s data_retention_days.';
-
--- Name: FUNCTION delete_media_item(p_media_id uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.delete_media_item(p_media_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION private.delete_media_item(p_media_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.delete_media_item(p_media_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION delete_media_item(p_media_id uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.delete_media_item(p_media_id uuid) IS 'Deletes the caller''s media item (DELETE /v1/media/{id}); returns the object url to remove, if any.';
-
--- Name: FUNCTION end_idle_conversations(p_idle interval, p_batch_size integer, p_max_batches integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.end_idle_conversations(p_idle interval, p_batch_size integer, p_max_batches integer) TO service_role;
-REVOKE ALL ON FUNCTION private.end_idle_conversations(p_idle interval, p_batch_size integer, p_max_batches integer) FROM PUBLIC;
-
--- Name: FUNCTION end_idle_conversations(p_idle interval, p_batch_size integer, p_max_batches integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.end_idle_conversations(p_idle interval, p_batch_size integer, p_max_batches integer) IS 'Job: ends active companion conversations idle for p_idle (default 30 minutes) as of their last message; returns how many.';
-
--- Name: FUNCTION enqueue_change(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.enqueue_change() FROM PUBLIC;
-
--- Name: FUNCTION enqueue_change(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.enqueue_change() IS 'Trigger: writes the change to private.outbox (Supabase webhook shape) and notifies dotline_outbox; skips updates that change only the columns named after the key column in its arguments; queues deletes made under dotline.deletes_to = removals in private.lifecycle_removals and notes importance-only memory updates under dotline.updates_to = importance_changes instead.';
-
--- Name: FUNCTION ensure_behaviour_event_partitions(p_months_ahead integer, p_from date); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.ensure_behaviour_event_partitions(p_months_ahead integer, p_from date) TO service_role;
-REVOKE ALL ON FUNCTION private.ensure_behaviour_event_partitions(p_months_ahead integer, p_from date) FROM PUBLIC;
-
--- Name: FUNCTION ensure_behaviour_event_partitions(p_months_ahead integer, p_from date); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.ensure_behaviour_event_partitions(p_months_ahead integer, p_from date) IS 'Partition upkeep: creates monthly behaviour_events partitions through p_months_ahead months ahead.';
-
--- Name: FUNCTION entity_growth_for_caller(p_entity_type text, p_entity_id uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION entity_growth_for_caller(p_entity_type text, p_entity_id uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) IS 'Definer helper: the caller''s rows of private.mv_entity_growth, optionally one entity type or entity.';
-
--- Name: FUNCTION expire_memories_batch(batch_size integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.expire_memories_batch(batch_size integer) TO service_role;
-REVOKE ALL ON FUNCTION private.expire_memories_batch(batch_size integer) FROM PUBLIC;
-
--- Name: FUNCTION expire_memories_batch(batch_size integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.expire_memories_batch(batch_size integer) IS 'One expiry batch: deletes up to batch_size memories whose expires_at has passed (and their history); returns how many.';
-
--- Name: FUNCTION expire_overdue_challenges(p_batch_size integer, p_max_batches integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.expire_overdue_challenges(p_batch_size integer, p_max_batches integer) TO service_role;
-REVOKE ALL ON FUNCTION private.expire_overdue_challenges(p_batch_size integer, p_max_batches integer) FROM PUBLIC;
-
--- Name: FUNCTION expire_overdue_challenges(p_batch_size integer, p_max_batches integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.expire_overdue_challenges(p_batch_size integer, p_max_batches integer) IS 'Job: sets active user_challenges past due_at to expired, in batches; returns {"rows_expired": n}.';
-
--- Name: FUNCTION export_user_rows(p_user_id uuid, p_schema text, p_table text); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.export_user_rows(p_user_id uuid, p_schema text, p_table text) TO service_role;
-REVOKE ALL ON FUNCTION private.export_user_rows(p_user_id uuid, p_schema text, p_table text) FROM PUBLIC;
-
--- Name: FUNCTION export_user_rows(p_user_id uuid, p_schema text, p_table text); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.export_user_rows(p_user_id uuid, p_schema text, p_table text) IS 'Export: the person''s rows of one owned table as JSON (stored vectors left out).';
-
--- Name: FUNCTION fail_abandoned_uploads(p_after interval, p_batch_size integer, p_max_batches integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.fail_abandoned_uploads(p_after interval, p_batch_size integer, p_max_batches integer) TO service_role;
-REVOKE ALL ON FUNCTION private.fail_abandoned_uploads(p_after interval, p_batch_size integer, p_max_batches integer) FROM PUBLIC;
-
--- Name: FUNCTION fail_abandoned_uploads(p_after interval, p_batch_size integer, p_max_batches integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.fail_abandoned_uploads(p_after interval, p_batch_size integer, p_max_batches integer) IS 'Job: pending media items older than p_after become failed with a reason; returns {"rows_failed": n}.';
-
--- Name: FUNCTION fail_conversation_ingestion(p_conversation_id uuid, p_error text, p_retry_after interval, p_max_attempts integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.fail_conversation_ingestion(p_conversation_id uuid, p_error text, p_retry_after interval, p_max_attempts integer) TO service_role;
-REVOKE ALL ON FUNCTION private.fail_conversation_ingestion(p_conversation_id uuid, p_error text, p_retry_after interval, p_max_attempts integer) FROM PUBLIC;
-
--- Name: FUNCTION fail_conversation_ingestion(p_conversation_id uuid, p_error text, p_retry_after interval, p_max_attempts integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.fail_conversation_ingestion(p_conversation_id uuid, p_error text, p_retry_after interval, p_max_attempts integer) IS 'Records an ingestion failure and when to retry; returns true when that was the last allowed attempt.';
-
--- Name: FUNCTION finish_conversation_ingestion(p_conversation_id uuid, p_extractor text, p_counts jsonb, p_importance_score double precision, p_context_summary text); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.finish_conversation_ingestion(p_conversation_id uuid, p_extractor text, p_counts jsonb, p_importance_score double precision, p_context_summary text) TO service_role;
-REVOKE ALL ON FUNCTION private.finish_conversation_ingestion(p_conversation_id uuid, p_extractor text, p_counts jsonb, p_importance_score double precision, p_context_summary text) FROM PUBLIC;
-
--- Name: FUNCTION finish_conversation_ingestion(p_conversation_id uuid, p_extractor text, p_counts jsonb, p_importance_score double precision, p_context_summary text); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.finish_conversation_ingestion(p_conversation_id uuid, p_extractor text, p_counts jsonb, p_importance_score double precision, p_context_summary text) IS 'Moves a processing conversation to processed, sets its importance and summary, and records the run; false when it was not processing.';
-
--- Name: FUNCTION forbid_growth_event_update(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.forbid_growth_event_update() FROM PUBLIC;
-
--- Name: FUNCTION forbid_growth_event_update(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.forbid_growth_event_update() IS 'Trigger: refuses every update of growth_events (append-only ledger).';
-
--- Name: FUNCTION has_admin_claim(); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.has_admin_claim() TO authenticated;
-GRANT ALL ON FUNCTION private.has_admin_claim() TO service_role;
-REVOKE ALL ON FUNCTION private.has_admin_claim() FROM PUBLIC;
-
--- Name: FUNCTION has_admin_claim(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.has_admin_claim() IS 'Policy helper: true when the request token''s app_metadata.role is admin (catalogue editors).';
-
--- Name: FUNCTION has_no_duplicates(items text[]); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.has_no_duplicates(items text[]) TO authenticated;
-GRANT ALL ON FUNCTION private.has_no_duplicates(items text[]) TO service_role;
-REVOKE ALL ON FUNCTION private.has_no_duplicates(items text[]) FROM PUBLIC;
-
--- Name: FUNCTION has_no_duplicates(items text[]); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.has_no_duplicates(items text[]) IS 'Check helper: true when the array holds no element twice (nulls not allowed either).';
-
--- Name: FUNCTION hidden_memory_nodes(p_memory_ids uuid[]); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.hidden_memory_nodes(p_memory_ids uuid[]) TO authenticated;
-REVOKE ALL ON FUNCTION private.hidden_memory_nodes(p_memory_ids uuid[]) FROM PUBLIC;
-
--- Name: FUNCTION hidden_memory_nodes(p_memory_ids uuid[]); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.hidden_memory_nodes(p_memory_ids uuid[]) IS 'Of the caller''s given memory ids: those graph reads must hide (expired, or purged and queued for graph removal), the next expiry among the rest, and now().';
-
--- Name: FUNCTION index_artifact_for_search(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.index_artifact_for_search() FROM PUBLIC;
-
--- Name: FUNCTION index_artifact_for_search(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.index_artifact_for_search() IS 'Trigger: keeps the derived artifact''s search document (title A, description B, narrative C) in step.';
-
--- Name: FUNCTION index_concept_for_search(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.index_concept_for_search() FROM PUBLIC;
-
--- Name: FUNCTION index_concept_for_search(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.index_concept_for_search() IS 'Trigger: an active concept has a search document (name A, description B); merged or archived ones do not.';
-
--- Name: FUNCTION index_memory_for_search(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.index_memory_for_search() FROM PUBLIC;
-
--- Name: FUNCTION index_memory_for_search(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.index_memory_for_search() IS 'Trigger: keeps the memory''s search document (title A, content B, tags C) in step with the row.';
-
--- Name: FUNCTION insight_activity(p_user_id uuid, p_since timestamp with time zone); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.insight_activity(p_user_id uuid, p_since timestamp with time zone) TO service_role;
-REVOKE ALL ON FUNCTION private.insight_activity(p_user_id uuid, p_since timestamp with time zone) FROM PUBLIC;
-
--- Name: FUNCTION insight_activity(p_user_id uuid, p_since timestamp with time zone); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.insight_activity(p_user_id uuid, p_since timestamp with time zone) IS 'A person''s conversations, memories and growth since a cycle began, for the insight cycle.';
-
--- Name: FUNCTION is_array_of_objects(items jsonb); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.is_array_of_objects(items jsonb) TO authenticated;
-GRANT ALL ON FUNCTION private.is_array_of_objects(items jsonb) TO service_role;
-REVOKE ALL ON FUNCTION private.is_array_of_objects(items jsonb) FROM PUBLIC;
-
--- Name: FUNCTION is_array_of_objects(items jsonb); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.is_array_of_objects(items jsonb) IS 'Check helper: items is a JSON array of objects (replaces the seeds'' JSONB[] columns).';
-
--- Name: FUNCTION is_iana_timezone(tz text); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.is_iana_timezone(tz text) TO authenticated;
-GRANT ALL ON FUNCTION private.is_iana_timezone(tz text) TO service_role;
-
--- Name: FUNCTION is_iana_timezone(tz text); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.is_iana_timezone(tz text) IS 'Check helper: is tz a time zone name (not an offset) PostgreSQL knows.';
-
--- Name: FUNCTION is_semantic_version(version text); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.is_semantic_version(version text) TO authenticated;
-GRANT ALL ON FUNCTION private.is_semantic_version(version text) TO service_role;
-REVOKE ALL ON FUNCTION private.is_semantic_version(version text) FROM PUBLIC;
-
--- Name: FUNCTION is_semantic_version(version text); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.is_semantic_version(version text) IS 'Check helper: is version a semantic version X.Y.Z (seed 004 validation rule).';
-
--- Name: FUNCTION is_snake_case_slug(slug text); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.is_snake_case_slug(slug text) TO authenticated;
-GRANT ALL ON FUNCTION private.is_snake_case_slug(slug text) TO service_role;
-REVOKE ALL ON FUNCTION private.is_snake_case_slug(slug text) FROM PUBLIC;
-
--- Name: FUNCTION is_snake_case_slug(slug text); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.is_snake_case_slug(slug text) IS 'Check helper: lowercase letters, digits and single underscores, at most 64 characters.';
-
--- Name: FUNCTION keep_entity_card(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.keep_entity_card() FROM PUBLIC;
-
--- Name: FUNCTION keep_entity_card(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.keep_entity_card() IS 'Trigger: creates the one card of a new memory, concept, artifact or prompt; removes it with the entity.';
-
--- Name: FUNCTION knowledge_matches(query text, app text, max_results integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.knowledge_matches(query text, app text, max_results integer) TO authenticated;
-GRANT ALL ON FUNCTION private.knowledge_matches(query text, app text, max_results integer) TO service_role;
-REVOKE ALL ON FUNCTION private.knowledge_matches(query text, app text, max_results integer) FROM PUBLIC;
-
--- Name: FUNCTION knowledge_matches(query text, app text, max_results integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.knowledge_matches(query text, app text, max_results integer) IS 'api.search_knowledge without the access counting: full-text matches (websearch syntax, ts_rank) over an app''s active knowledge bases, best first, at most 100. Security invoker.';
-
--- Name: FUNCTION maintain_behaviour_event_partitions(p_months_ahead integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.maintain_behaviour_event_partitions(p_months_ahead integer) TO service_role;
-REVOKE ALL ON FUNCTION private.maintain_behaviour_event_partitions(p_months_ahead integer) FROM PUBLIC;
-
--- Name: FUNCTION maintain_behaviour_event_partitions(p_months_ahead integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.maintain_behaviour_event_partitions(p_months_ahead integer) IS 'Job: creates missing behaviour_events partitions up to p_months_ahead months ahead.';
-
--- Name: FUNCTION merge_concept(p_source_id uuid, p_target_id uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.merge_concept(p_source_id uuid, p_target_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION private.merge_concept(p_source_id uuid, p_target_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.merge_concept(p_source_id uuid, p_target_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION merge_concept(p_source_id uuid, p_target_id uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.merge_concept(p_source_id uuid, p_target_id uuid) IS 'Merges one of the caller''s concepts into another in one transaction: references re-pointed, source marked merged.';
-
--- Name: FUNCTION note_card_evolution(p_card_id uuid, p_state text, p_default_state text); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.note_card_evolution(p_card_id uuid, p_state text, p_default_state text) TO service_role;
-REVOKE ALL ON FUNCTION private.note_card_evolution(p_card_id uuid, p_state text, p_default_state text) FROM PUBLIC;
-
--- Name: FUNCTION note_card_evolution(p_card_id uuid, p_state text, p_default_state text); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.note_card_evolution(p_card_id uuid, p_state text, p_default_state text) IS 'Notes a card''s evolution state; true when it changed since the last announcement; false, noting nothing, when the card no longer exists.';
-
--- Name: FUNCTION nudge_webhook(payload jsonb); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.nudge_webhook(payload jsonb) FROM PUBLIC;
-
--- Name: FUNCTION nudge_webhook(payload jsonb); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.nudge_webhook(payload jsonb) IS 'Posts a change straight to the webhook through pg_net when installed and configured; else a no-op.';
-
--- Name: FUNCTION outbox_summary(); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.outbox_summary() TO service_role;
-REVOKE ALL ON FUNCTION private.outbox_summary() FROM PUBLIC;
-
--- Name: FUNCTION outbox_summary(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.outbox_summary() IS 'Outbox rows per status, with the oldest and the next due.';
-
--- Name: FUNCTION persona_statistics(p_user_id uuid, p_days integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.persona_statistics(p_user_id uuid, p_days integer) TO service_role;
-REVOKE ALL ON FUNCTION private.persona_statistics(p_user_id uuid, p_days integer) FROM PUBLIC;
-
--- Name: FUNCTION persona_statistics(p_user_id uuid, p_days integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.persona_statistics(p_user_id uuid, p_days integer) IS 'Persona analysis inputs for one person over p_days days: events by part of day (their time zone), content, actions, sessions, weeks, tags, concepts.';
-
--- Name: FUNCTION personality_for(app_personality_schema_id uuid, for_user uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.personality_for(app_personality_schema_id uuid, for_user uuid) TO authenticated;
-GRANT ALL ON FUNCTION private.personality_for(app_personality_schema_id uuid, for_user uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.personality_for(app_personality_schema_id uuid, for_user uuid) FROM PUBLIC;
-
--- Name: FUNCTION personality_for(app_personality_schema_id uuid, for_user uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.personality_for(app_personality_schema_id uuid, for_user uuid) IS 'The personality version a person gets for an app''s family: rollout by bucket, A/B arms by rendezvous hash, overlay merged.';
-
--- Name: FUNCTION preview_retention(p_user_id uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.preview_retention(p_user_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.preview_retention(p_user_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION preview_retention(p_user_id uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.preview_retention(p_user_id uuid) IS 'Counts what retention would remove (per-person rules, expiry, archive, queued store removals, and pg_cron''s 2-year behaviour-event and 1-year suggestion purges), changing nothing.';
-
--- Name: FUNCTION progress_milestones(p_conversations integer, p_messages integer, p_memories integer); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.progress_milestones(p_conversations integer, p_messages integer, p_memories integer) FROM PUBLIC;
-
--- Name: FUNCTION progress_milestones(p_conversations integer, p_messages integer, p_memories integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.progress_milestones(p_conversations integer, p_messages integer, p_memories integer) IS 'Milestone names reached by a person''s conversation, message and memory totals in one app.';
-
--- Name: FUNCTION purge_behaviour_events(p_older_than interval, p_batch_size integer, p_max_batches integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.purge_behaviour_events(p_older_than interval, p_batch_size integer, p_max_batches integer) TO service_role;
-REVOKE ALL ON FUNCTION private.purge_behaviour_events(p_older_than interval, p_batch_size integer, p_max_batches integer) FROM PUBLIC;
-
--- Name: FUNCTION purge_behaviour_events(p_older_than interval, p_batch_size integer, p_max_batches integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.purge_behaviour_events(p_older_than interval, p_batch_size integer, p_max_batches integer) IS 'Job: drops behaviour_events partitions and deletes rows older than p_older_than (default 2 years).';
-
--- Name: FUNCTION purge_closed_suggestions(p_older_than interval, p_batch_size integer, p_max_batches integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.purge_closed_suggestions(p_older_than interval, p_batch_size integer, p_max_batches integer) TO service_role;
-REVOKE ALL ON FUNCTION private.purge_closed_suggestions(p_older_than interval, p_batch_size integer, p_max_batches integer) FROM PUBLIC;
-
--- Name: FUNCTION purge_closed_suggestions(p_older_than interval, p_batch_size integer, p_max_batches integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.purge_closed_suggestions(p_older_than interval, p_batch_size integer, p_max_batches integer) IS 'Job: deletes acted-upon or dismissed suggestions created more than p_older_than ago (default 1 year).';
-
--- Name: FUNCTION purge_cron_history(p_older_than interval, p_batch_size integer, p_max_batches integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.purge_cron_history(p_older_than interval, p_batch_size integer, p_max_batches integer) TO service_role;
-REVOKE ALL ON FUNCTION private.purge_cron_history(p_older_than interval, p_batch_size integer, p_max_batches integer) FROM PUBLIC;
-
--- Name: FUNCTION purge_cron_history(p_older_than interval, p_batch_size integer, p_max_batches integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.purge_cron_history(p_older_than interval, p_batch_size integer, p_max_batches integer) IS 'Job: deletes cron.job_run_details rows older than p_older_than (default 7 days).';
-
--- Name: FUNCTION purge_delivered_outbox(older_than interval, batch_size integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.purge_delivered_outbox(older_than interval, batch_size integer) TO service_role;
-REVOKE ALL ON FUNCTION private.purge_delivered_outbox(older_than interval, batch_size integer) FROM PUBLIC;
-
--- Name: FUNCTION purge_delivered_outbox(older_than interval, batch_size integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.purge_delivered_outbox(older_than interval, batch_size integer) IS 'Deletes delivered outbox rows older than older_than, batch by batch; returns how many.';
-
--- Name: FUNCTION purge_event_batches_batch(batch_size integer, older_than interval); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.purge_event_batches_batch(batch_size integer, older_than interval) TO service_role;
-REVOKE ALL ON FUNCTION private.purge_event_batches_batch(batch_size integer, older_than interval) FROM PUBLIC;
-
--- Name: FUNCTION purge_event_batches_batch(batch_size integer, older_than interval); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.purge_event_batches_batch(batch_size integer, older_than interval) IS 'One purge batch: forgets up to batch_size event batches received more than older_than ago (default 30 days, the batch_id replay window), oldest first; returns how many.';
-
--- Name: FUNCTION purge_expired_idempotency_keys(p_batch_size integer, p_max_batches integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.purge_expired_idempotency_keys(p_batch_size integer, p_max_batches integer) TO service_role;
-REVOKE ALL ON FUNCTION private.purge_expired_idempotency_keys(p_batch_size integer, p_max_batches integer) FROM PUBLIC;
-
--- Name: FUNCTION purge_expired_idempotency_keys(p_batch_size integer, p_max_batches integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.purge_expired_idempotency_keys(p_batch_size integer, p_max_batches integer) IS 'Job: deletes idempotency keys past expires_at.';
-
--- Name: FUNCTION purge_job_runs_batch(batch_size integer, older_than interval); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.purge_job_runs_batch(batch_size integer, older_than interval) TO service_role;
-REVOKE ALL ON FUNCTION private.purge_job_runs_batch(batch_size integer, older_than interval) FROM PUBLIC;
-
--- Name: FUNCTION purge_job_runs_batch(batch_size integer, older_than interval); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.purge_job_runs_batch(batch_size integer, older_than interval) IS 'One purge batch: deletes up to batch_size job runs started more than older_than ago (default 90 days), oldest first; returns how many.';
-
--- Name: FUNCTION purge_mirror_tombstones_batch(batch_size integer, older_than interval); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.purge_mirror_tombstones_batch(batch_size integer, older_than interval) TO service_role;
-REVOKE ALL ON FUNCTION private.purge_mirror_tombstones_batch(batch_size integer, older_than interval) FROM PUBLIC;
-
--- Name: FUNCTION purge_mirror_tombstones_batch(batch_size integer, older_than interval); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.purge_mirror_tombstones_batch(batch_size integer, older_than interval) IS 'One purge batch: deletes up to batch_size mirror-ledger tombstones applied more than older_than ago (default 30 days) whose row has no pending or dead outbox change; returns how many.';
-
--- Name: FUNCTION purge_past_retention_batch(p_table text, p_batch_size integer, p_after_key uuid, p_user_id uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.purge_past_retention_batch(p_table text, p_batch_size integer, p_after_key uuid, p_user_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.purge_past_retention_batch(p_table text, p_batch_size integer, p_after_key uuid, p_user_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION purge_past_retention_batch(p_table text, p_batch_size integer, p_after_key uuid, p_user_id uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.purge_past_retention_batch(p_table text, p_batch_size integer, p_after_key uuid, p_user_id uuid) IS 'One retention batch over a table: the next batch_size keys after p_after_key (of p_user_id, or everyone); deletes those older than their owner''s data_retention_days. Returns rows deleted and the last key scanned (null: done).';
-
--- Name: FUNCTION put_search_document(p_entity_type text, p_entity_id uuid, p_user_id uuid, p_app_id uuid, p_created_at timestamp with time zone, p_expires_at timestamp with time zone, p_vector tsvector); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.put_search_document(p_entity_type text, p_entity_id uuid, p_user_id uuid, p_app_id uuid, p_created_at timestamp with time zone, p_expires_at timestamp with time zone, p_vector tsvector) FROM PUBLIC;
-
--- Name: FUNCTION put_search_document(p_entity_type text, p_entity_id uuid, p_user_id uuid, p_app_id uuid, p_created_at timestamp with time zone, p_expires_at timestamp with time zone, p_vector tsvector); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.put_search_document(p_entity_type text, p_entity_id uuid, p_user_id uuid, p_app_id uuid, p_created_at timestamp with time zone, p_expires_at timestamp with time zone, p_vector tsvector) IS 'Upserts one search document (called by the search-document triggers only).';
-
--- Name: FUNCTION recompute_growth_profile(p_user_id uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.recompute_growth_profile(p_user_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.recompute_growth_profile(p_user_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION recompute_growth_profile(p_user_id uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.recompute_growth_profile(p_user_id uuid) IS 'Recomputes profiles.growth_profile from growth_events for one user (or all when null); returns rows updated.';
-
--- Name: FUNCTION record_assistant_message(conversation_id uuid, content text, model text, confidence_score numeric, tokens_used integer, generation_time_ms integer, llm_call_metadata jsonb, intimacy_code_reference text, referenced_entities jsonb); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.record_assistant_message(conversation_id uuid, content text, model text, confidence_score numeric, tokens_used integer, generation_time_ms integer, llm_call_metadata jsonb, intimacy_code_reference text, referenced_entities jsonb) TO authenticated;
-GRANT ALL ON FUNCTION private.record_assistant_message(conversation_id uuid, content text, model text, confidence_score numeric, tokens_used integer, generation_time_ms integer, llm_call_metadata jsonb, intimacy_code_reference text, referenced_entities jsonb) TO service_role;
-REVOKE ALL ON FUNCTION private.record_assistant_message(conversation_id uuid, content text, model text, confidence_score numeric, tokens_used integer, generation_time_ms integer, llm_call_metadata jsonb, intimacy_code_reference text, referenced_entities jsonb) FROM PUBLIC;
-
--- Name: FUNCTION record_assistant_message(conversation_id uuid, content text, model text, confidence_score numeric, tokens_used integer, generation_time_ms integer, llm_call_metadata jsonb, intimacy_code_reference text, referenced_entities jsonb); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.record_assistant_message(conversation_id uuid, content text, model text, confidence_score numeric, tokens_used integer, generation_time_ms integer, llm_call_metadata jsonb, intimacy_code_reference text, referenced_entities jsonb) IS 'Stores an assistant turn with its AI metadata in a conversation the caller owns (service_role: any).';
-
--- Name: FUNCTION record_event_batch(p_batch_id uuid, p_events jsonb); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.record_event_batch(p_batch_id uuid, p_events jsonb) TO authenticated;
-REVOKE ALL ON FUNCTION private.record_event_batch(p_batch_id uuid, p_events jsonb) FROM PUBLIC;
-
--- Name: FUNCTION record_event_batch(p_batch_id uuid, p_events jsonb); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.record_event_batch(p_batch_id uuid, p_events jsonb) IS 'Claims the caller''s event batch and stores its events as the caller (RLS applies); a replay stores nothing and returns the first claim, conflicting when its events differ.';
-
--- Name: FUNCTION record_knowledge_access(entry_ids uuid[]); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.record_knowledge_access(entry_ids uuid[]) TO authenticated;
-GRANT ALL ON FUNCTION private.record_knowledge_access(entry_ids uuid[]) TO service_role;
-REVOKE ALL ON FUNCTION private.record_knowledge_access(entry_ids uuid[]) FROM PUBLIC;
-
--- Name: FUNCTION record_knowledge_access(entry_ids uuid[]); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.record_knowledge_access(entry_ids uuid[]) IS 'Counts one access to each given knowledge entry (seed 004 increment_ke_access), stamping last_accessed_at.';
-
--- Name: FUNCTION record_memory_access(memory_ids uuid[]); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.record_memory_access(memory_ids uuid[]) TO authenticated;
-GRANT ALL ON FUNCTION private.record_memory_access(memory_ids uuid[]) TO service_role;
-REVOKE ALL ON FUNCTION private.record_memory_access(memory_ids uuid[]) FROM PUBLIC;
-
--- Name: FUNCTION record_memory_access(memory_ids uuid[]); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.record_memory_access(memory_ids uuid[]) IS 'Counts an access to each of the caller''s given memories and stamps last_accessed_at; returns how many.';
-
--- Name: FUNCTION record_memory_history(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.record_memory_history() FROM PUBLIC;
-
--- Name: FUNCTION record_memory_history(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.record_memory_history() IS 'Trigger: keeps the old version of a memory on content update and on delete in memory_history.';
-
--- Name: FUNCTION record_mirrored_change(table_name text, row_key text, version bigint, deleted boolean); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.record_mirrored_change(table_name text, row_key text, version bigint, deleted boolean) TO service_role;
-REVOKE ALL ON FUNCTION private.record_mirrored_change(table_name text, row_key text, version bigint, deleted boolean) FROM PUBLIC;
-
--- Name: FUNCTION record_mirrored_change(table_name text, row_key text, version bigint, deleted boolean); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.record_mirrored_change(table_name text, row_key text, version bigint, deleted boolean) IS 'Records that a change reached the mirrors; false (nothing changed) when a newer one already had.';
-
--- Name: FUNCTION redrive_outbox(outbox_ids bigint[]); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.redrive_outbox(outbox_ids bigint[]) TO service_role;
-REVOKE ALL ON FUNCTION private.redrive_outbox(outbox_ids bigint[]) FROM PUBLIC;
-
--- Name: FUNCTION redrive_outbox(outbox_ids bigint[]); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.redrive_outbox(outbox_ids bigint[]) IS 'Puts dead rows (the given ones, or all when null) back to pending with fresh attempts; returns how many.';
-
--- Name: FUNCTION refresh_engagement_summary(); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.refresh_engagement_summary() TO service_role;
-REVOKE ALL ON FUNCTION private.refresh_engagement_summary() FROM PUBLIC;
-
--- Name: FUNCTION refresh_engagement_summary(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.refresh_engagement_summary() IS 'Job: refreshes private.mv_user_engagement_summary concurrently; returns its row count.';
-
--- Name: FUNCTION refresh_entity_growth(); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.refresh_entity_growth() TO service_role;
-REVOKE ALL ON FUNCTION private.refresh_entity_growth() FROM PUBLIC;
-
--- Name: FUNCTION refresh_entity_growth(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.refresh_entity_growth() IS 'Job: refreshes private.mv_entity_growth concurrently; returns its row count.';
-
--- Name: FUNCTION repointed_concept_ids(p_ids jsonb, p_source_id uuid, p_target_id uuid, p_self uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.repointed_concept_ids(p_ids jsonb, p_source_id uuid, p_target_id uuid, p_self uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.repointed_concept_ids(p_ids jsonb, p_source_id uuid, p_target_id uuid, p_self uuid) FROM PUBLIC;
-
--- Name: FUNCTION repointed_concept_ids(p_ids jsonb, p_source_id uuid, p_target_id uuid, p_self uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.repointed_concept_ids(p_ids jsonb, p_source_id uuid, p_target_id uuid, p_self uuid) IS 'A related_concept_ids list with the merged concept''s id replaced by the survivor''s (no duplicates, no self).';
-
--- Name: FUNCTION repointed_concept_refs(p_refs jsonb, p_source_id uuid, p_target_id uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.repointed_concept_refs(p_refs jsonb, p_source_id uuid, p_target_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.repointed_concept_refs(p_refs jsonb, p_source_id uuid, p_target_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION repointed_concept_refs(p_refs jsonb, p_source_id uuid, p_target_id uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.repointed_concept_refs(p_refs jsonb, p_source_id uuid, p_target_id uuid) IS 'Entity references with a merged concept''s replaced by its survivor''s (both reference shapes).';
-
--- Name: FUNCTION retention_rule(p_table text, OUT key_column text, OUT age_expression text); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.retention_rule(p_table text, OUT key_column text, OUT age_expression text) TO service_role;
-REVOKE ALL ON FUNCTION private.retention_rule(p_table text, OUT key_column text, OUT age_expression text) FROM PUBLIC;
-
--- Name: FUNCTION retention_rule(p_table text, OUT key_column text, OUT age_expression text); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.retention_rule(p_table text, OUT key_column text, OUT age_expression text) IS 'Key column and age expression (over alias t) of a table under per-person retention; null row: no rule.';
-
--- Name: FUNCTION rollout_bucket(user_id uuid, schema_key text); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.rollout_bucket(user_id uuid, schema_key text) TO authenticated;
-GRANT ALL ON FUNCTION private.rollout_bucket(user_id uuid, schema_key text) TO service_role;
-REVOKE ALL ON FUNCTION private.rollout_bucket(user_id uuid, schema_key text) FROM PUBLIC;
-
--- Name: FUNCTION rollout_bucket(user_id uuid, schema_key text); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.rollout_bucket(user_id uuid, schema_key text) IS 'A person''s stable rollout bucket 0-99 for a personality family: md5(user_id:schema_key), first 28 bits, mod 100.';
-
--- Name: FUNCTION run_job(p_job_name text, p_statement text); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.run_job(p_job_name text, p_statement text) TO service_role;
-REVOKE ALL ON FUNCTION private.run_job(p_job_name text, p_statement text) FROM PUBLIC;
-
--- Name: FUNCTION run_job(p_job_name text, p_statement text); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.run_job(p_job_name text, p_statement text) IS 'Runs a job statement (returning jsonb counts) and records it in private.job_runs; failures are recorded, not raised.';
-
--- Name: FUNCTION seal_behaviour_event_partition(p_partition regclass); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.seal_behaviour_event_partition(p_partition regclass) FROM PUBLIC;
-
--- Name: FUNCTION seal_behaviour_event_partition(p_partition regclass); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.seal_behaviour_event_partition(p_partition regclass) IS 'Enables RLS and revokes every grant on one behaviour_events partition.';
-
--- Name: FUNCTION search_terms(query text, OUT words text[], OUT lexemes text[]); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.search_terms(query text, OUT words text[], OUT lexemes text[]) TO authenticated;
-GRANT ALL ON FUNCTION private.search_terms(query text, OUT words text[], OUT lexemes text[]) TO service_role;
-REVOKE ALL ON FUNCTION private.search_terms(query text, OUT words text[], OUT lexemes text[]) FROM PUBLIC;
-
--- Name: FUNCTION search_terms(query text, OUT words text[], OUT lexemes text[]); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.search_terms(query text, OUT words text[], OUT lexemes text[]) IS 'A search query''s words that carry meaning and their English lexemes (letters and digits only), in query order.';
-
--- Name: FUNCTION search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) TO authenticated;
-GRANT ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) TO service_role;
-REVOKE ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) FROM PUBLIC;
-
--- Name: FUNCTION search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) IS 'The caller''s (auth.uid()) full-text hits: ids, ts_rank_cd, idf strength (0-1) and matched words; rare words match, words in over 5% of the documents only weigh in (a query of common words only: documents with all of them, else any, the newest 4 x max_hits ranked). Security definer so the GIN index serves @@; ids only, api.search_candidates re-reads rows under RLS.';
-
--- Name: FUNCTION search_vector(named text, said text, other text); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.search_vector(named text, said text, other text) TO authenticated;
-GRANT ALL ON FUNCTION private.search_vector(named text, said text, other text) TO service_role;
-REVOKE ALL ON FUNCTION private.search_vector(named text, said text, other text) FROM PUBLIC;
-
--- Name: FUNCTION search_vector(named text, said text, other text); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.search_vector(named text, said text, other text) IS 'The weighted tsvector of a search document: name/title A, content/description B, tags/narrative C.';
-
--- Name: FUNCTION set_updated_at(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.set_updated_at() IS 'Trigger: stamps updated_at on every update.';
-
--- Name: FUNCTION settle_media_upload(p_media_id uuid, p_sha256 text, p_size_bytes bigint, p_detected_mime_type text, p_failure_reason text); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.settle_media_upload(p_media_id uuid, p_sha256 text, p_size_bytes bigint, p_detected_mime_type text, p_failure_reason text) TO service_role;
-REVOKE ALL ON FUNCTION private.settle_media_upload(p_media_id uuid, p_sha256 text, p_size_bytes bigint, p_detected_mime_type text, p_failure_reason text) FROM PUBLIC;
-
--- Name: FUNCTION settle_media_upload(p_media_id uuid, p_sha256 text, p_size_bytes bigint, p_detected_mime_type text, p_failure_reason text); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.settle_media_upload(p_media_id uuid, p_sha256 text, p_size_bytes bigint, p_detected_mime_type text, p_failure_reason text) IS 'Settles a pending media item after its object was read (S3-event function); idempotent.';
-
--- Name: FUNCTION settle_outbox_delivery(outbox_id bigint, delivered boolean, error text, retry_after_s double precision, permanent boolean, max_attempts integer, unavailable boolean); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.settle_outbox_delivery(outbox_id bigint, delivered boolean, error text, retry_after_s double precision, permanent boolean, max_attempts integer, unavailable boolean) TO service_role;
-REVOKE ALL ON FUNCTION private.settle_outbox_delivery(outbox_id bigint, delivered boolean, error text, retry_after_s double precision, permanent boolean, max_attempts integer, unavailable boolean) FROM PUBLIC;
-
--- Name: FUNCTION settle_outbox_delivery(outbox_id bigint, delivered boolean, error text, retry_after_s double precision, permanent boolean, max_attempts integer, unavailable boolean); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.settle_outbox_delivery(outbox_id bigint, delivered boolean, error text, retry_after_s double precision, permanent boolean, max_attempts integer, unavailable boolean) IS 'Records one delivery attempt: delivered, retried after retry_after_s, or dead (permanent, or out of tries unless the webhook was unavailable).';
-
--- Name: FUNCTION stamp_personality_schema_status(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.stamp_personality_schema_status() IS 'Trigger: fills activated_at and archived_at when a personality schema enters those states.';
-
--- Name: FUNCTION tags_as_text(tags text[]); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.tags_as_text(tags text[]) TO authenticated;
-GRANT ALL ON FUNCTION private.tags_as_text(tags text[]) TO service_role;
-REVOKE ALL ON FUNCTION private.tags_as_text(tags text[]) FROM PUBLIC;
-
--- Name: FUNCTION tags_as_text(tags text[]); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.tags_as_text(tags text[]) IS 'Immutable tag joiner for knowledge_entries.search_vector (array_to_string is only stable).';
-
--- Name: FUNCTION user_owned_tables(); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.user_owned_tables() TO service_role;
-REVOKE ALL ON FUNCTION private.user_owned_tables() FROM PUBLIC;
-
--- Name: FUNCTION user_owned_tables(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.user_owned_tables() IS 'Tables (not partitions) with a user_id column in public, private, graph and vectors: what a person owns.';
-
--- Name: FUNCTION users_due_for_insights(p_period interval, p_limit integer, p_now timestamp with time zone, p_user_id uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.users_due_for_insights(p_period interval, p_limit integer, p_now timestamp with time zone, p_user_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.users_due_for_insights(p_period interval, p_limit integer, p_now timestamp with time zone, p_user_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION users_due_for_insights(p_period interval, p_limit integer, p_now timestamp with time zone, p_user_id uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.users_due_for_insights(p_period interval, p_limit integer, p_now timestamp with time zone, p_user_id uuid) IS 'People whose insight cycle is due: a period since the last (or sign-up) and activity since.';
-
--- Name: INDEX outbox_row_changes_idx; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON INDEX private.outbox_row_changes_idx IS 'Every change of one source row, newest last: the webhook places a Supabase-shaped change by it.';
-
--- Name: MATERIALIZED VIEW mv_entity_growth; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON MATERIALIZED VIEW private.mv_entity_growth IS 'Per-entity, per-dimension growth score (sum of deltas); refreshed by cron, served by api.entity_growth().';
-
--- Name: MATERIALIZED VIEW mv_user_engagement_summary; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON MATERIALIZED VIEW private.mv_user_engagement_summary IS '90-day engagement per person for server-side analytics; refreshed by cron, not exposed.';
-
--- Name: TABLE behaviour_events_default; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON TABLE private.behaviour_events_default IS 'Default partition of public.behaviour_events; normally empty.';
-
--- Name: TABLE card_evolution_announcements; Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON TABLE private.card_evolution_announcements TO service_role;
-
--- Name: TABLE card_evolution_announcements; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON TABLE private.card_evolution_announcements IS 'The last evolution state announced on the cards channel for each card; absent means never (the default state).';
-
--- Name: TABLE conversation_ingestions; Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON TABLE private.conversation_ingestions TO service_role;
-
--- Name: TABLE conversation_ingestions; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON TABLE private.conversation_ingestions IS 'One row per conversation ingestion: attempts, the lease of the run holding it, its last error and what it wrote.';
-
--- Name: TABLE erasures; Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON TABLE private.erasures TO service_role;
-
--- Name: TABLE erasures; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON TABLE private.erasures IS 'Erasure requests: pending until every store (auth, Postgres, graph, vectors, cache, media) verifies clean.';
-
--- Name: TABLE event_batches; Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON TABLE private.event_batches TO service_role;
-
--- Name: TABLE event_batches; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON TABLE private.event_batches IS 'Behaviour event batches already received, per user: the idempotency record of POST /v1/events.';
-
--- Name: TABLE idempotency_keys; Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON TABLE private.idempotency_keys TO service_role;
-
--- Name: TABLE idempotency_keys; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON TABLE private.idempotency_keys IS 'Per-user idempotency keys with request hash and stored response; expire after a day by default.';
-
--- Name: TABLE importance_changes; Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON TABLE private.importance_changes TO service_role;
-
--- Name: TABLE importance_changes; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON TABLE private.importance_changes IS 'Memories whose importance changed by decay since the last re-sync of the vector index and graph.';
-
--- Name: TABLE job_runs; Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON TABLE private.job_runs TO service_role;
-
--- Name: TABLE job_runs; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON TABLE private.job_runs IS 'History of scheduled job runs: name, timing, status, per-job counts and error.';
-
--- Name: TABLE lifecycle_removals; Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON TABLE private.lifecycle_removals TO service_role;
-
--- Name: TABLE lifecycle_removals; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON TABLE private.lifecycle_removals IS 'Rows a bulk delete removed from Postgres, queued for removal from graph, vectors and cache.';
-
--- Name: TABLE mirrored_rows; Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON TABLE private.mirrored_rows TO service_role;
-
--- Name: TABLE mirrored_rows; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON TABLE private.mirrored_rows IS 'Version of the last change of each source row applied to the mirrors; deleted rows are tombstones.';
-
--- Name: TABLE mv_entity_growth; Type: ACL; Schema: private; Owner: postgres
-GRANT SELECT ON TABLE private.mv_entity_growth TO service_role;
-
--- Name: TABLE mv_user_engagement_summary; Type: ACL; Schema: private; Owner: postgres
-GRANT SELECT ON TABLE private.mv_user_engagement_summary TO service_role;
-
--- Name: TABLE outbox; Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON TABLE private.outbox TO service_role;
-
--- Name: TABLE outbox; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON TABLE private.outbox IS 'Changes awaiting delivery to the webhook function (Supabase webhook payload shape); retried, then dead.';
-
--- Name: TABLE search_document_counts; Type: ACL; Schema: private; Owner: postgres
-GRANT SELECT ON TABLE private.search_document_counts TO service_role;
-
--- Name: TABLE search_document_counts; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON TABLE private.search_document_counts IS 'How many search documents each person has (kept by triggers on public.search_documents; read by private.search_text_hits).';
 
 -- Name: ab_arm_score(uuid, text, text); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -1975,6 +1110,13 @@ $$;
 
 
 ALTER FUNCTION private.ab_arm_score(user_id uuid, schema_key text, ab_test_group text) OWNER TO postgres;
+
+-- Name: FUNCTION anonymise_persona_on_opt_out(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.anonymise_persona_on_opt_out() FROM PUBLIC;
+
+-- Name: FUNCTION anonymise_persona_on_opt_out(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.anonymise_persona_on_opt_out() IS 'Trigger: blanks a persona (and learning progression) when its person opts out or is marked deleted.';
 
 -- Name: anonymise_persona_on_opt_out(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -2035,6 +1177,22 @@ $$;
 
 ALTER FUNCTION private.anonymise_personas(p_batch_size integer) OWNER TO postgres;
 
+-- Name: FUNCTION anonymise_personas(p_batch_size integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.anonymise_personas(p_batch_size integer) TO service_role;
+REVOKE ALL ON FUNCTION private.anonymise_personas(p_batch_size integer) FROM PUBLIC;
+
+-- Name: FUNCTION anonymise_personas(p_batch_size integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.anonymise_personas(p_batch_size integer) IS 'Job: blanks persona JSON (and learning progression) of opted-out or deleted people, keeping aggregates.';
+
+-- Name: FUNCTION anonymise_user_persona(p_user_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.anonymise_user_persona(p_user_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.anonymise_user_persona(p_user_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION anonymise_user_persona(p_user_id uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.anonymise_user_persona(p_user_id uuid) IS 'Empties a persona''s personal JSON (keeps life phase and dates); returns true when a row was found.';
+
 -- Name: anonymise_user_persona(uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.anonymise_user_persona(p_user_id uuid) RETURNS boolean
@@ -2056,6 +1214,13 @@ $$;
 
 
 ALTER FUNCTION private.anonymise_user_persona(p_user_id uuid) OWNER TO postgres;
+
+-- Name: FUNCTION apply_growth_events_to_profile(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.apply_growth_events_to_profile() FROM PUBLIC;
+
+-- Name: FUNCTION apply_growth_events_to_profile(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.apply_growth_events_to_profile() IS 'Statement trigger on growth_events: adds (or on delete subtracts) deltas into profiles.growth_profile.';
 
 -- Name: apply_growth_events_to_profile(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -2088,6 +1253,15 @@ $$;
 
 ALTER FUNCTION private.apply_growth_events_to_profile() OWNER TO postgres;
 
+-- Name: FUNCTION apps_of(person uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.apps_of(person uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.apps_of(person uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.apps_of(person uuid) FROM PUBLIC;
+
+-- Name: FUNCTION apps_of(person uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.apps_of(person uuid) IS 'The apps a person has progress or a conversation in: whose knowledge their search reaches. Security invoker.';
+
 -- Name: apps_of(uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.apps_of(person uuid) RETURNS SETOF uuid
@@ -2104,6 +1278,14 @@ $$;
 
 
 ALTER FUNCTION private.apps_of(person uuid) OWNER TO postgres;
+
+-- Name: FUNCTION archive_old_conversations_batch(batch_size integer, after_conversation_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.archive_old_conversations_batch(batch_size integer, after_conversation_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.archive_old_conversations_batch(batch_size integer, after_conversation_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION archive_old_conversations_batch(batch_size integer, after_conversation_id uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.archive_old_conversations_batch(batch_size integer, after_conversation_id uuid) IS 'One archive batch: the next batch_size closed conversations after after_conversation_id; deletes those past their owner''s retention. Returns rows deleted and the last id scanned (null: done).';
 
 -- Name: archive_old_conversations_batch(integer, uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -2144,6 +1326,14 @@ $$;
 
 ALTER FUNCTION private.archive_old_conversations_batch(batch_size integer, after_conversation_id uuid) OWNER TO postgres;
 
+-- Name: FUNCTION batched_job_command(p_job_name text, p_step text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.batched_job_command(p_job_name text, p_step text) TO service_role;
+REVOKE ALL ON FUNCTION private.batched_job_command(p_job_name text, p_step text) FROM PUBLIC;
+
+-- Name: FUNCTION batched_job_command(p_job_name text, p_step text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.batched_job_command(p_job_name text, p_step text) IS 'The pg_cron command of a batched job: a DO block running p_step until its `after` is null, committing after each batch and raising a NOTICE per batch.';
+
 -- Name: batched_job_command(text, text); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.batched_job_command(p_job_name text, p_step text) RETURNS text
@@ -2172,6 +1362,10 @@ $_$;
 
 
 ALTER FUNCTION private.batched_job_command(p_job_name text, p_step text) OWNER TO postgres;
+
+-- Name: TABLE behaviour_events_default; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON TABLE private.behaviour_events_default IS 'Default partition of public.behaviour_events; normally empty.';
 
 -- Name: behaviour_events_default; Type: ROW SECURITY; Schema: private; Owner: postgres
 
@@ -2260,6 +1454,21 @@ $$;
 
 ALTER FUNCTION private.behaviour_tracking_coverage(p_days integer) OWNER TO postgres;
 
+-- Name: FUNCTION behaviour_tracking_coverage(p_days integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.behaviour_tracking_coverage(p_days integer) TO service_role;
+REVOKE ALL ON FUNCTION private.behaviour_tracking_coverage(p_days integer) FROM PUBLIC;
+
+-- Name: FUNCTION behaviour_tracking_coverage(p_days integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.behaviour_tracking_coverage(p_days integer) IS 'Per-day active users, events and average duration over the last p_days days; for operators.';
+
+-- Name: TABLE card_evolution_announcements; Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON TABLE private.card_evolution_announcements TO service_role;
+
+-- Name: TABLE card_evolution_announcements; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON TABLE private.card_evolution_announcements IS 'The last evolution state announced on the cards channel for each card; absent means never (the default state).';
+
 -- Name: card_evolution_announcements; Type: ROW SECURITY; Schema: private; Owner: postgres
 
 ALTER TABLE private.card_evolution_announcements ENABLE ROW LEVEL SECURITY;
@@ -2284,6 +1493,13 @@ ALTER TABLE ONLY private.card_evolution_announcements
 
 ALTER TABLE ONLY private.card_evolution_announcements
     ADD CONSTRAINT card_evolution_announcements_pkey PRIMARY KEY (card_id);
+
+-- Name: FUNCTION card_type_for(p_entity_type text, p_record jsonb); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.card_type_for(p_entity_type text, p_record jsonb) FROM PUBLIC;
+
+-- Name: FUNCTION card_type_for(p_entity_type text, p_record jsonb); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.card_type_for(p_entity_type text, p_record jsonb) IS 'The card_type of the card made for an entity (its kind; an artifact''s artifact_type).';
 
 -- Name: card_type_for(text, jsonb); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -2364,6 +1580,22 @@ $$;
 
 ALTER FUNCTION private.claim_conversations_for_ingestion(p_limit integer, p_lease interval, p_conversation_id uuid, p_user_id uuid, p_max_attempts integer, p_exclude uuid[]) OWNER TO postgres;
 
+-- Name: FUNCTION claim_conversations_for_ingestion(p_limit integer, p_lease interval, p_conversation_id uuid, p_user_id uuid, p_max_attempts integer, p_exclude uuid[]); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.claim_conversations_for_ingestion(p_limit integer, p_lease interval, p_conversation_id uuid, p_user_id uuid, p_max_attempts integer, p_exclude uuid[]) TO service_role;
+REVOKE ALL ON FUNCTION private.claim_conversations_for_ingestion(p_limit integer, p_lease interval, p_conversation_id uuid, p_user_id uuid, p_max_attempts integer, p_exclude uuid[]) FROM PUBLIC;
+
+-- Name: FUNCTION claim_conversations_for_ingestion(p_limit integer, p_lease interval, p_conversation_id uuid, p_user_id uuid, p_max_attempts integer, p_exclude uuid[]); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.claim_conversations_for_ingestion(p_limit integer, p_lease interval, p_conversation_id uuid, p_user_id uuid, p_max_attempts integer, p_exclude uuid[]) IS 'Moves up to p_limit ended (or lease-expired processing) conversations to processing under a lease of p_lease, giving up on those claimed p_max_attempts times; returns them with their attempt number. A lease another run holds is never taken, whatever the snapshot.';
+
+-- Name: FUNCTION claim_event_batch(p_batch_id uuid, p_event_count integer, p_request_hash text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.claim_event_batch(p_batch_id uuid, p_event_count integer, p_request_hash text) TO authenticated;
+REVOKE ALL ON FUNCTION private.claim_event_batch(p_batch_id uuid, p_event_count integer, p_request_hash text) FROM PUBLIC;
+
+-- Name: FUNCTION claim_event_batch(p_batch_id uuid, p_event_count integer, p_request_hash text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.claim_event_batch(p_batch_id uuid, p_event_count integer, p_request_hash text) IS 'Records the caller''s event batch once; a replay returns the first claim with replayed = true.';
+
 -- Name: claim_event_batch(uuid, integer, text); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.claim_event_batch(p_batch_id uuid, p_event_count integer, p_request_hash text) RETURNS TABLE(batch_event_count integer, batch_request_hash text, batch_received_at timestamp with time zone, replayed boolean)
@@ -2393,6 +1625,14 @@ $$;
 
 ALTER FUNCTION private.claim_event_batch(p_batch_id uuid, p_event_count integer, p_request_hash text) OWNER TO postgres;
 
+-- Name: FUNCTION claim_outbox(batch_size integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.claim_outbox(batch_size integer) TO service_role;
+REVOKE ALL ON FUNCTION private.claim_outbox(batch_size integer) FROM PUBLIC;
+
+-- Name: FUNCTION claim_outbox(batch_size integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.claim_outbox(batch_size integer) IS 'Locks up to batch_size due outbox rows (the head of each row''s queue) for delivery.';
+
 -- Name: claim_outbox(integer); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.claim_outbox(batch_size integer) RETURNS SETOF private.outbox
@@ -2417,6 +1657,14 @@ $$;
 
 
 ALTER FUNCTION private.claim_outbox(batch_size integer) OWNER TO postgres;
+
+-- Name: FUNCTION close_inactive_conversations_batch(batch_size integer, after_conversation_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.close_inactive_conversations_batch(batch_size integer, after_conversation_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.close_inactive_conversations_batch(batch_size integer, after_conversation_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION close_inactive_conversations_batch(batch_size integer, after_conversation_id uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.close_inactive_conversations_batch(batch_size integer, after_conversation_id uuid) IS 'One batch: the next batch_size open coaching conversations after after_conversation_id; closes those without a message for 30 days. Returns rows closed and the last id scanned (null: done).';
 
 -- Name: close_inactive_conversations_batch(integer, uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -2460,6 +1708,15 @@ $$;
 
 ALTER FUNCTION private.close_inactive_conversations_batch(batch_size integer, after_conversation_id uuid) OWNER TO postgres;
 
+-- Name: FUNCTION closed_conversation_retention_days(data_retention_days integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.closed_conversation_retention_days(data_retention_days integer) TO authenticated;
+GRANT ALL ON FUNCTION private.closed_conversation_retention_days(data_retention_days integer) TO service_role;
+REVOKE ALL ON FUNCTION private.closed_conversation_retention_days(data_retention_days integer) FROM PUBLIC;
+
+-- Name: FUNCTION closed_conversation_retention_days(data_retention_days integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.closed_conversation_retention_days(data_retention_days integer) IS 'Days a closed conversation is kept: data_retention_days, capped at 90 below a year (seed 004 archive rule).';
+
 -- Name: closed_conversation_retention_days(integer); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.closed_conversation_retention_days(data_retention_days integer) RETURNS integer
@@ -2471,6 +1728,13 @@ $$;
 
 
 ALTER FUNCTION private.closed_conversation_retention_days(data_retention_days integer) OWNER TO postgres;
+
+-- Name: TABLE conversation_ingestions; Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON TABLE private.conversation_ingestions TO service_role;
+
+-- Name: TABLE conversation_ingestions; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON TABLE private.conversation_ingestions IS 'One row per conversation ingestion: attempts, the lease of the run holding it, its last error and what it wrote.';
 
 -- Name: conversation_ingestions; Type: ROW SECURITY; Schema: private; Owner: postgres
 
@@ -2512,9 +1776,32 @@ ALTER TABLE ONLY private.conversation_ingestions
 ALTER TABLE ONLY private.conversation_ingestions
     ADD CONSTRAINT conversation_ingestions_pkey PRIMARY KEY (conversation_id);
 
+-- Name: COLUMN conversation_ingestions.extraction; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON COLUMN private.conversation_ingestions.extraction IS 'The extractor''s answer (the port''s Extraction as JSON), reused by every later run over the same turns.';
+
+-- Name: COLUMN conversation_ingestions.gave_up_at; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON COLUMN private.conversation_ingestions.gave_up_at IS 'Set after the last allowed attempt failed: no scheduled run claims it again; a by-hand run may.';
+
+-- Name: COLUMN conversation_ingestions.lease_expires_at; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON COLUMN private.conversation_ingestions.lease_expires_at IS 'While processing: when another run may take the conversation over (the holder died or failed and backs off).';
+
+-- Name: COLUMN conversation_ingestions.turns_digest; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON COLUMN private.conversation_ingestions.turns_digest IS 'SHA-256 over the turns (id, role, content) the extraction was made from.';
+
 -- Name: conversation_ingestions_user_idx; Type: INDEX; Schema: private; Owner: postgres
 
 CREATE INDEX conversation_ingestions_user_idx ON private.conversation_ingestions USING btree (user_id);
+
+-- Name: FUNCTION count_added_search_documents(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.count_added_search_documents() FROM PUBLIC;
+
+-- Name: FUNCTION count_added_search_documents(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.count_added_search_documents() IS 'Adds a statement''s new search documents to their owners'' counts.';
 
 -- Name: count_added_search_documents(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -2532,6 +1819,13 @@ $$;
 
 
 ALTER FUNCTION private.count_added_search_documents() OWNER TO postgres;
+
+-- Name: FUNCTION count_app_progress(p_user_id uuid, p_app_id uuid, p_conversations integer, p_messages integer, p_memories integer); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.count_app_progress(p_user_id uuid, p_app_id uuid, p_conversations integer, p_messages integer, p_memories integer) FROM PUBLIC;
+
+-- Name: FUNCTION count_app_progress(p_user_id uuid, p_app_id uuid, p_conversations integer, p_messages integer, p_memories integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.count_app_progress(p_user_id uuid, p_app_id uuid, p_conversations integer, p_messages integer, p_memories integer) IS 'Adds activity to a person''s progress in one app and appends newly reached milestones once.';
 
 -- Name: count_app_progress(uuid, uuid, integer, integer, integer); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -2567,6 +1861,13 @@ $$;
 
 ALTER FUNCTION private.count_app_progress(p_user_id uuid, p_app_id uuid, p_conversations integer, p_messages integer, p_memories integer) OWNER TO postgres;
 
+-- Name: FUNCTION count_conversation_messages(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.count_conversation_messages() FROM PUBLIC;
+
+-- Name: FUNCTION count_conversation_messages(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.count_conversation_messages() IS 'Trigger: maintains conversations.message_count and last_message_at as messages come and go.';
+
 -- Name: count_conversation_messages(); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.count_conversation_messages() RETURNS trigger
@@ -2591,6 +1892,13 @@ $$;
 
 ALTER FUNCTION private.count_conversation_messages() OWNER TO postgres;
 
+-- Name: FUNCTION count_knowledge_entries(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.count_knowledge_entries() FROM PUBLIC;
+
+-- Name: FUNCTION count_knowledge_entries(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.count_knowledge_entries() IS 'Trigger: maintains knowledge_bases.entry_count on entry insert, move and delete.';
+
 -- Name: count_knowledge_entries(); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.count_knowledge_entries() RETURNS trigger
@@ -2612,6 +1920,13 @@ $$;
 
 
 ALTER FUNCTION private.count_knowledge_entries() OWNER TO postgres;
+
+-- Name: FUNCTION count_progress_activity(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.count_progress_activity() FROM PUBLIC;
+
+-- Name: FUNCTION count_progress_activity(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.count_progress_activity() IS 'Trigger: counts a new coaching conversation, message or memory toward the person''s app progress.';
 
 -- Name: count_progress_activity(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -2643,6 +1958,13 @@ $$;
 
 ALTER FUNCTION private.count_progress_activity() OWNER TO postgres;
 
+-- Name: FUNCTION count_removed_search_documents(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.count_removed_search_documents() FROM PUBLIC;
+
+-- Name: FUNCTION count_removed_search_documents(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.count_removed_search_documents() IS 'Takes a statement''s deleted search documents off their owners'' counts.';
+
 -- Name: count_removed_search_documents(); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.count_removed_search_documents() RETURNS trigger
@@ -2660,6 +1982,14 @@ $$;
 
 
 ALTER FUNCTION private.count_removed_search_documents() OWNER TO postgres;
+
+-- Name: FUNCTION count_user_rows(p_user_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.count_user_rows(p_user_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.count_user_rows(p_user_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION count_user_rows(p_user_id uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.count_user_rows(p_user_id uuid) IS 'Erasure probe: per owned table (and auth.users), how many rows of the person remain; {} when none.';
 
 -- Name: count_user_rows(uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -2689,6 +2019,13 @@ $_$;
 
 ALTER FUNCTION private.count_user_rows(p_user_id uuid) OWNER TO postgres;
 
+-- Name: FUNCTION create_profile_for_new_user(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.create_profile_for_new_user() FROM PUBLIC;
+
+-- Name: FUNCTION create_profile_for_new_user(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.create_profile_for_new_user() IS 'Trigger on auth.users: every new auth user gets a profile row.';
+
 -- Name: create_profile_for_new_user(); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.create_profile_for_new_user() RETURNS trigger
@@ -2709,6 +2046,14 @@ $$;
 
 
 ALTER FUNCTION private.create_profile_for_new_user() OWNER TO postgres;
+
+-- Name: FUNCTION decay_memory_importance_batch(batch_size integer, after_memory_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.decay_memory_importance_batch(batch_size integer, after_memory_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.decay_memory_importance_batch(batch_size integer, after_memory_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION decay_memory_importance_batch(batch_size integer, after_memory_id uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.decay_memory_importance_batch(batch_size integer, after_memory_id uuid) IS 'One decay batch: the next batch_size memory ids after after_memory_id; lowers importance by decay_rate (floor 0) for those unused 30 days, once a day. Returns rows changed and the last id scanned (null: done).';
 
 -- Name: decay_memory_importance_batch(integer, uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -2753,6 +2098,13 @@ $$;
 
 ALTER FUNCTION private.decay_memory_importance_batch(batch_size integer, after_memory_id uuid) OWNER TO postgres;
 
+-- Name: FUNCTION default_memory_expiry(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.default_memory_expiry() FROM PUBLIC;
+
+-- Name: FUNCTION default_memory_expiry(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.default_memory_expiry() IS 'Trigger: a coaching memory without expires_at expires after its owner''s data_retention_days.';
+
 -- Name: default_memory_expiry(); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.default_memory_expiry() RETURNS trigger
@@ -2772,6 +2124,15 @@ $$;
 
 
 ALTER FUNCTION private.default_memory_expiry() OWNER TO postgres;
+
+-- Name: FUNCTION delete_media_item(p_media_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.delete_media_item(p_media_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.delete_media_item(p_media_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.delete_media_item(p_media_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION delete_media_item(p_media_id uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.delete_media_item(p_media_id uuid) IS 'Deletes the caller''s media item (DELETE /v1/media/{id}); returns the object url to remove, if any.';
 
 -- Name: delete_media_item(uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -2855,6 +2216,21 @@ $$;
 
 
 ALTER FUNCTION private.end_idle_conversations(p_idle interval, p_batch_size integer, p_max_batches integer) OWNER TO postgres;
+
+-- Name: FUNCTION end_idle_conversations(p_idle interval, p_batch_size integer, p_max_batches integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.end_idle_conversations(p_idle interval, p_batch_size integer, p_max_batches integer) TO service_role;
+REVOKE ALL ON FUNCTION private.end_idle_conversations(p_idle interval, p_batch_size integer, p_max_batches integer) FROM PUBLIC;
+
+-- Name: FUNCTION end_idle_conversations(p_idle interval, p_batch_size integer, p_max_batches integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.end_idle_conversations(p_idle interval, p_batch_size integer, p_max_batches integer) IS 'Job: ends active companion conversations idle for p_idle (default 30 minutes) as of their last message; returns how many.';
+
+-- Name: FUNCTION enqueue_change(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.enqueue_change() FROM PUBLIC;
+
+-- Name: FUNCTION enqueue_change(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.enqueue_change() IS 'Trigger: writes the change to private.outbox (Supabase webhook shape) and notifies dotline_outbox; skips updates that change only the columns named after the key column in its arguments; queues deletes made under dotline.deletes_to = removals in private.lifecycle_removals and notes importance-only memory updates under dotline.updates_to = importance_changes instead.';
 
 -- Name: enqueue_change(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -2958,6 +2334,23 @@ $$;
 
 ALTER FUNCTION private.ensure_behaviour_event_partitions(p_months_ahead integer, p_from date) OWNER TO postgres;
 
+-- Name: FUNCTION ensure_behaviour_event_partitions(p_months_ahead integer, p_from date); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.ensure_behaviour_event_partitions(p_months_ahead integer, p_from date) TO service_role;
+REVOKE ALL ON FUNCTION private.ensure_behaviour_event_partitions(p_months_ahead integer, p_from date) FROM PUBLIC;
+
+-- Name: FUNCTION ensure_behaviour_event_partitions(p_months_ahead integer, p_from date); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.ensure_behaviour_event_partitions(p_months_ahead integer, p_from date) IS 'Partition upkeep: creates monthly behaviour_events partitions through p_months_ahead months ahead.';
+
+-- Name: FUNCTION entity_growth_for_caller(p_entity_type text, p_entity_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION entity_growth_for_caller(p_entity_type text, p_entity_id uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) IS 'Definer helper: the caller''s rows of private.mv_entity_growth, optionally one entity type or entity.';
+
 -- Name: entity_growth_for_caller(text, uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) RETURNS TABLE(entity_type text, entity_id uuid, dim_key text, score double precision, event_count bigint, last_event_at timestamp with time zone)
@@ -2974,6 +2367,13 @@ $$;
 
 
 ALTER FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) OWNER TO postgres;
+
+-- Name: TABLE erasures; Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON TABLE private.erasures TO service_role;
+
+-- Name: TABLE erasures; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON TABLE private.erasures IS 'Erasure requests: pending until every store (auth, Postgres, graph, vectors, cache, media) verifies clean.';
 
 -- Name: erasures; Type: ROW SECURITY; Schema: private; Owner: postgres
 
@@ -3006,9 +2406,24 @@ ALTER TABLE private.erasures OWNER TO postgres;
 ALTER TABLE ONLY private.erasures
     ADD CONSTRAINT erasures_pkey PRIMARY KEY (user_id);
 
+-- Name: COLUMN erasures.remaining; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON COLUMN private.erasures.remaining IS 'Per store, what the last verification still found (empty when clean).';
+
+-- Name: COLUMN erasures.removed; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON COLUMN private.erasures.removed IS 'Per store, how many items the attempts removed in all.';
+
 -- Name: erasures_pending_idx; Type: INDEX; Schema: private; Owner: postgres
 
 CREATE INDEX erasures_pending_idx ON private.erasures USING btree (last_attempt_at NULLS FIRST) WHERE (status = 'pending'::text);
+
+-- Name: TABLE event_batches; Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON TABLE private.event_batches TO service_role;
+
+-- Name: TABLE event_batches; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON TABLE private.event_batches IS 'Behaviour event batches already received, per user: the idempotency record of POST /v1/events.';
 
 -- Name: event_batches; Type: ROW SECURITY; Schema: private; Owner: postgres
 
@@ -3042,6 +2457,14 @@ ALTER TABLE ONLY private.event_batches
 -- Name: event_batches_received_at_idx; Type: INDEX; Schema: private; Owner: postgres
 
 CREATE INDEX event_batches_received_at_idx ON private.event_batches USING btree (received_at);
+
+-- Name: FUNCTION expire_memories_batch(batch_size integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.expire_memories_batch(batch_size integer) TO service_role;
+REVOKE ALL ON FUNCTION private.expire_memories_batch(batch_size integer) FROM PUBLIC;
+
+-- Name: FUNCTION expire_memories_batch(batch_size integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.expire_memories_batch(batch_size integer) IS 'One expiry batch: deletes up to batch_size memories whose expires_at has passed (and their history); returns how many.';
 
 -- Name: expire_memories_batch(integer); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -3121,6 +2544,22 @@ $$;
 
 ALTER FUNCTION private.expire_overdue_challenges(p_batch_size integer, p_max_batches integer) OWNER TO postgres;
 
+-- Name: FUNCTION expire_overdue_challenges(p_batch_size integer, p_max_batches integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.expire_overdue_challenges(p_batch_size integer, p_max_batches integer) TO service_role;
+REVOKE ALL ON FUNCTION private.expire_overdue_challenges(p_batch_size integer, p_max_batches integer) FROM PUBLIC;
+
+-- Name: FUNCTION expire_overdue_challenges(p_batch_size integer, p_max_batches integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.expire_overdue_challenges(p_batch_size integer, p_max_batches integer) IS 'Job: sets active user_challenges past due_at to expired, in batches; returns {"rows_expired": n}.';
+
+-- Name: FUNCTION export_user_rows(p_user_id uuid, p_schema text, p_table text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.export_user_rows(p_user_id uuid, p_schema text, p_table text) TO service_role;
+REVOKE ALL ON FUNCTION private.export_user_rows(p_user_id uuid, p_schema text, p_table text) FROM PUBLIC;
+
+-- Name: FUNCTION export_user_rows(p_user_id uuid, p_schema text, p_table text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.export_user_rows(p_user_id uuid, p_schema text, p_table text) IS 'Export: the person''s rows of one owned table as JSON (stored vectors left out).';
+
 -- Name: export_user_rows(uuid, text, text); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.export_user_rows(p_user_id uuid, p_schema text, p_table text) RETURNS SETOF jsonb
@@ -3180,6 +2619,22 @@ $$;
 
 ALTER FUNCTION private.fail_abandoned_uploads(p_after interval, p_batch_size integer, p_max_batches integer) OWNER TO postgres;
 
+-- Name: FUNCTION fail_abandoned_uploads(p_after interval, p_batch_size integer, p_max_batches integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.fail_abandoned_uploads(p_after interval, p_batch_size integer, p_max_batches integer) TO service_role;
+REVOKE ALL ON FUNCTION private.fail_abandoned_uploads(p_after interval, p_batch_size integer, p_max_batches integer) FROM PUBLIC;
+
+-- Name: FUNCTION fail_abandoned_uploads(p_after interval, p_batch_size integer, p_max_batches integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.fail_abandoned_uploads(p_after interval, p_batch_size integer, p_max_batches integer) IS 'Job: pending media items older than p_after become failed with a reason; returns {"rows_failed": n}.';
+
+-- Name: FUNCTION fail_conversation_ingestion(p_conversation_id uuid, p_error text, p_retry_after interval, p_max_attempts integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.fail_conversation_ingestion(p_conversation_id uuid, p_error text, p_retry_after interval, p_max_attempts integer) TO service_role;
+REVOKE ALL ON FUNCTION private.fail_conversation_ingestion(p_conversation_id uuid, p_error text, p_retry_after interval, p_max_attempts integer) FROM PUBLIC;
+
+-- Name: FUNCTION fail_conversation_ingestion(p_conversation_id uuid, p_error text, p_retry_after interval, p_max_attempts integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.fail_conversation_ingestion(p_conversation_id uuid, p_error text, p_retry_after interval, p_max_attempts integer) IS 'Records an ingestion failure and when to retry; returns true when that was the last allowed attempt.';
+
 -- Name: fail_conversation_ingestion(uuid, text, interval, integer); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.fail_conversation_ingestion(p_conversation_id uuid, p_error text, p_retry_after interval, p_max_attempts integer) RETURNS boolean
@@ -3197,6 +2652,14 @@ $$;
 
 
 ALTER FUNCTION private.fail_conversation_ingestion(p_conversation_id uuid, p_error text, p_retry_after interval, p_max_attempts integer) OWNER TO postgres;
+
+-- Name: FUNCTION finish_conversation_ingestion(p_conversation_id uuid, p_extractor text, p_counts jsonb, p_importance_score double precision, p_context_summary text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.finish_conversation_ingestion(p_conversation_id uuid, p_extractor text, p_counts jsonb, p_importance_score double precision, p_context_summary text) TO service_role;
+REVOKE ALL ON FUNCTION private.finish_conversation_ingestion(p_conversation_id uuid, p_extractor text, p_counts jsonb, p_importance_score double precision, p_context_summary text) FROM PUBLIC;
+
+-- Name: FUNCTION finish_conversation_ingestion(p_conversation_id uuid, p_extractor text, p_counts jsonb, p_importance_score double precision, p_context_summary text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.finish_conversation_ingestion(p_conversation_id uuid, p_extractor text, p_counts jsonb, p_importance_score double precision, p_context_summary text) IS 'Moves a processing conversation to processed, sets its importance and summary, and records the run; false when it was not processing.';
 
 -- Name: finish_conversation_ingestion(uuid, text, jsonb, double precision, text); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -3224,6 +2687,13 @@ $$;
 
 ALTER FUNCTION private.finish_conversation_ingestion(p_conversation_id uuid, p_extractor text, p_counts jsonb, p_importance_score double precision, p_context_summary text) OWNER TO postgres;
 
+-- Name: FUNCTION forbid_growth_event_update(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.forbid_growth_event_update() FROM PUBLIC;
+
+-- Name: FUNCTION forbid_growth_event_update(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.forbid_growth_event_update() IS 'Trigger: refuses every update of growth_events (append-only ledger).';
+
 -- Name: forbid_growth_event_update(); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.forbid_growth_event_update() RETURNS trigger
@@ -3239,6 +2709,15 @@ $$;
 
 ALTER FUNCTION private.forbid_growth_event_update() OWNER TO postgres;
 
+-- Name: FUNCTION has_admin_claim(); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.has_admin_claim() TO authenticated;
+GRANT ALL ON FUNCTION private.has_admin_claim() TO service_role;
+REVOKE ALL ON FUNCTION private.has_admin_claim() FROM PUBLIC;
+
+-- Name: FUNCTION has_admin_claim(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.has_admin_claim() IS 'Policy helper: true when the request token''s app_metadata.role is admin (catalogue editors).';
+
 -- Name: has_admin_claim(); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.has_admin_claim() RETURNS boolean
@@ -3251,6 +2730,15 @@ $$;
 
 ALTER FUNCTION private.has_admin_claim() OWNER TO postgres;
 
+-- Name: FUNCTION has_no_duplicates(items text[]); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.has_no_duplicates(items text[]) TO authenticated;
+GRANT ALL ON FUNCTION private.has_no_duplicates(items text[]) TO service_role;
+REVOKE ALL ON FUNCTION private.has_no_duplicates(items text[]) FROM PUBLIC;
+
+-- Name: FUNCTION has_no_duplicates(items text[]); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.has_no_duplicates(items text[]) IS 'Check helper: true when the array holds no element twice (nulls not allowed either).';
+
 -- Name: has_no_duplicates(text[]); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.has_no_duplicates(items text[]) RETURNS boolean
@@ -3262,6 +2750,14 @@ $$;
 
 
 ALTER FUNCTION private.has_no_duplicates(items text[]) OWNER TO postgres;
+
+-- Name: FUNCTION hidden_memory_nodes(p_memory_ids uuid[]); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.hidden_memory_nodes(p_memory_ids uuid[]) TO authenticated;
+REVOKE ALL ON FUNCTION private.hidden_memory_nodes(p_memory_ids uuid[]) FROM PUBLIC;
+
+-- Name: FUNCTION hidden_memory_nodes(p_memory_ids uuid[]); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.hidden_memory_nodes(p_memory_ids uuid[]) IS 'Of the caller''s given memory ids: those graph reads must hide (expired, or purged and queued for graph removal), the next expiry among the rest, and now().';
 
 -- Name: hidden_memory_nodes(uuid[]); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -3292,6 +2788,13 @@ $$;
 
 
 ALTER FUNCTION private.hidden_memory_nodes(p_memory_ids uuid[]) OWNER TO postgres;
+
+-- Name: TABLE idempotency_keys; Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON TABLE private.idempotency_keys TO service_role;
+
+-- Name: TABLE idempotency_keys; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON TABLE private.idempotency_keys IS 'Per-user idempotency keys with request hash and stored response; expire after a day by default.';
 
 -- Name: idempotency_keys; Type: ROW SECURITY; Schema: private; Owner: postgres
 
@@ -3330,6 +2833,13 @@ ALTER TABLE ONLY private.idempotency_keys
 
 CREATE INDEX idempotency_keys_expires_at_idx ON private.idempotency_keys USING btree (expires_at);
 
+-- Name: TABLE importance_changes; Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON TABLE private.importance_changes TO service_role;
+
+-- Name: TABLE importance_changes; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON TABLE private.importance_changes IS 'Memories whose importance changed by decay since the last re-sync of the vector index and graph.';
+
 -- Name: importance_changes; Type: ROW SECURITY; Schema: private; Owner: postgres
 
 ALTER TABLE private.importance_changes ENABLE ROW LEVEL SECURITY;
@@ -3354,6 +2864,13 @@ ALTER TABLE ONLY private.importance_changes
 
 CREATE INDEX importance_changes_user_idx ON private.importance_changes USING btree (user_id, memory_id);
 
+-- Name: FUNCTION index_artifact_for_search(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.index_artifact_for_search() FROM PUBLIC;
+
+-- Name: FUNCTION index_artifact_for_search(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.index_artifact_for_search() IS 'Trigger: keeps the derived artifact''s search document (title A, description B, narrative C) in step.';
+
 -- Name: index_artifact_for_search(); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.index_artifact_for_search() RETURNS trigger
@@ -3374,6 +2891,13 @@ $$;
 
 
 ALTER FUNCTION private.index_artifact_for_search() OWNER TO postgres;
+
+-- Name: FUNCTION index_concept_for_search(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.index_concept_for_search() FROM PUBLIC;
+
+-- Name: FUNCTION index_concept_for_search(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.index_concept_for_search() IS 'Trigger: an active concept has a search document (name A, description B); merged or archived ones do not.';
 
 -- Name: index_concept_for_search(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -3398,6 +2922,13 @@ $$;
 
 ALTER FUNCTION private.index_concept_for_search() OWNER TO postgres;
 
+-- Name: FUNCTION index_memory_for_search(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.index_memory_for_search() FROM PUBLIC;
+
+-- Name: FUNCTION index_memory_for_search(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.index_memory_for_search() IS 'Trigger: keeps the memory''s search document (title A, content B, tags C) in step with the row.';
+
 -- Name: index_memory_for_search(); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.index_memory_for_search() RETURNS trigger
@@ -3418,6 +2949,14 @@ $$;
 
 
 ALTER FUNCTION private.index_memory_for_search() OWNER TO postgres;
+
+-- Name: FUNCTION insight_activity(p_user_id uuid, p_since timestamp with time zone); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.insight_activity(p_user_id uuid, p_since timestamp with time zone) TO service_role;
+REVOKE ALL ON FUNCTION private.insight_activity(p_user_id uuid, p_since timestamp with time zone) FROM PUBLIC;
+
+-- Name: FUNCTION insight_activity(p_user_id uuid, p_since timestamp with time zone); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.insight_activity(p_user_id uuid, p_since timestamp with time zone) IS 'A person''s conversations, memories and growth since a cycle began, for the insight cycle.';
 
 -- Name: insight_activity(uuid, timestamp with time zone); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -3453,6 +2992,15 @@ $$;
 
 ALTER FUNCTION private.insight_activity(p_user_id uuid, p_since timestamp with time zone) OWNER TO postgres;
 
+-- Name: FUNCTION is_array_of_objects(items jsonb); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.is_array_of_objects(items jsonb) TO authenticated;
+GRANT ALL ON FUNCTION private.is_array_of_objects(items jsonb) TO service_role;
+REVOKE ALL ON FUNCTION private.is_array_of_objects(items jsonb) FROM PUBLIC;
+
+-- Name: FUNCTION is_array_of_objects(items jsonb); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.is_array_of_objects(items jsonb) IS 'Check helper: items is a JSON array of objects (replaces the seeds'' JSONB[] columns).';
+
 -- Name: is_array_of_objects(jsonb); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.is_array_of_objects(items jsonb) RETURNS boolean
@@ -3485,6 +3033,14 @@ $$;
 
 ALTER FUNCTION private.is_iana_timezone(tz text) OWNER TO postgres;
 
+-- Name: FUNCTION is_iana_timezone(tz text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.is_iana_timezone(tz text) TO authenticated;
+GRANT ALL ON FUNCTION private.is_iana_timezone(tz text) TO service_role;
+
+-- Name: FUNCTION is_iana_timezone(tz text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.is_iana_timezone(tz text) IS 'Check helper: is tz a time zone name (not an offset) PostgreSQL knows.';
+
 -- Name: is_semantic_version(text); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.is_semantic_version(version text) RETURNS boolean
@@ -3497,6 +3053,24 @@ $_$;
 
 ALTER FUNCTION private.is_semantic_version(version text) OWNER TO postgres;
 
+-- Name: FUNCTION is_semantic_version(version text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.is_semantic_version(version text) TO authenticated;
+GRANT ALL ON FUNCTION private.is_semantic_version(version text) TO service_role;
+REVOKE ALL ON FUNCTION private.is_semantic_version(version text) FROM PUBLIC;
+
+-- Name: FUNCTION is_semantic_version(version text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.is_semantic_version(version text) IS 'Check helper: is version a semantic version X.Y.Z (seed 004 validation rule).';
+
+-- Name: FUNCTION is_snake_case_slug(slug text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.is_snake_case_slug(slug text) TO authenticated;
+GRANT ALL ON FUNCTION private.is_snake_case_slug(slug text) TO service_role;
+REVOKE ALL ON FUNCTION private.is_snake_case_slug(slug text) FROM PUBLIC;
+
+-- Name: FUNCTION is_snake_case_slug(slug text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.is_snake_case_slug(slug text) IS 'Check helper: lowercase letters, digits and single underscores, at most 64 characters.';
+
 -- Name: is_snake_case_slug(text); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.is_snake_case_slug(slug text) RETURNS boolean
@@ -3508,6 +3082,13 @@ $_$;
 
 
 ALTER FUNCTION private.is_snake_case_slug(slug text) OWNER TO postgres;
+
+-- Name: TABLE job_runs; Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON TABLE private.job_runs TO service_role;
+
+-- Name: TABLE job_runs; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON TABLE private.job_runs IS 'History of scheduled job runs: name, timing, status, per-job counts and error.';
 
 -- Name: job_runs; Type: ROW SECURITY; Schema: private; Owner: postgres
 
@@ -3558,6 +3139,13 @@ ALTER TABLE private.job_runs ALTER COLUMN job_run_id ADD GENERATED ALWAYS AS IDE
 
 CREATE INDEX job_runs_started_at_idx ON private.job_runs USING btree (started_at);
 
+-- Name: FUNCTION keep_entity_card(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.keep_entity_card() FROM PUBLIC;
+
+-- Name: FUNCTION keep_entity_card(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.keep_entity_card() IS 'Trigger: creates the one card of a new memory, concept, artifact or prompt; removes it with the entity.';
+
 -- Name: keep_entity_card(); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.keep_entity_card() RETURNS trigger
@@ -3583,6 +3171,15 @@ $$;
 
 
 ALTER FUNCTION private.keep_entity_card() OWNER TO postgres;
+
+-- Name: FUNCTION knowledge_matches(query text, app text, max_results integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.knowledge_matches(query text, app text, max_results integer) TO authenticated;
+GRANT ALL ON FUNCTION private.knowledge_matches(query text, app text, max_results integer) TO service_role;
+REVOKE ALL ON FUNCTION private.knowledge_matches(query text, app text, max_results integer) FROM PUBLIC;
+
+-- Name: FUNCTION knowledge_matches(query text, app text, max_results integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.knowledge_matches(query text, app text, max_results integer) IS 'api.search_knowledge without the access counting: full-text matches (websearch syntax, ts_rank) over an app''s active knowledge bases, best first, at most 100. Security invoker.';
 
 -- Name: knowledge_matches(text, text, integer); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -3614,6 +3211,13 @@ $$;
 
 ALTER FUNCTION private.knowledge_matches(query text, app text, max_results integer) OWNER TO postgres;
 
+-- Name: TABLE lifecycle_removals; Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON TABLE private.lifecycle_removals TO service_role;
+
+-- Name: TABLE lifecycle_removals; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON TABLE private.lifecycle_removals IS 'Rows a bulk delete removed from Postgres, queued for removal from graph, vectors and cache.';
+
 -- Name: lifecycle_removals; Type: ROW SECURITY; Schema: private; Owner: postgres
 
 ALTER TABLE private.lifecycle_removals ENABLE ROW LEVEL SECURITY;
@@ -3638,6 +3242,10 @@ ALTER TABLE private.lifecycle_removals OWNER TO postgres;
 
 ALTER TABLE ONLY private.lifecycle_removals
     ADD CONSTRAINT lifecycle_removals_pkey PRIMARY KEY (removal_id);
+
+-- Name: COLUMN lifecycle_removals.version; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON COLUMN private.lifecycle_removals.version IS 'Drawn from the outbox id sequence, so the tombstone orders after every change the outbox carried.';
 
 -- Name: lifecycle_removals_removal_id_seq; Type: SEQUENCE; Schema: private; Owner: postgres
 
@@ -3665,6 +3273,23 @@ $$;
 
 
 ALTER FUNCTION private.maintain_behaviour_event_partitions(p_months_ahead integer) OWNER TO postgres;
+
+-- Name: FUNCTION maintain_behaviour_event_partitions(p_months_ahead integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.maintain_behaviour_event_partitions(p_months_ahead integer) TO service_role;
+REVOKE ALL ON FUNCTION private.maintain_behaviour_event_partitions(p_months_ahead integer) FROM PUBLIC;
+
+-- Name: FUNCTION maintain_behaviour_event_partitions(p_months_ahead integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.maintain_behaviour_event_partitions(p_months_ahead integer) IS 'Job: creates missing behaviour_events partitions up to p_months_ahead months ahead.';
+
+-- Name: FUNCTION merge_concept(p_source_id uuid, p_target_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.merge_concept(p_source_id uuid, p_target_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.merge_concept(p_source_id uuid, p_target_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.merge_concept(p_source_id uuid, p_target_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION merge_concept(p_source_id uuid, p_target_id uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.merge_concept(p_source_id uuid, p_target_id uuid) IS 'Merges one of the caller''s concepts into another in one transaction: references re-pointed, source marked merged.';
 
 -- Name: merge_concept(uuid, uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -3819,6 +3444,13 @@ $$;
 
 ALTER FUNCTION private.merge_concept(p_source_id uuid, p_target_id uuid) OWNER TO postgres;
 
+-- Name: TABLE mirrored_rows; Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON TABLE private.mirrored_rows TO service_role;
+
+-- Name: TABLE mirrored_rows; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON TABLE private.mirrored_rows IS 'Version of the last change of each source row applied to the mirrors; deleted rows are tombstones.';
+
 -- Name: mirrored_rows; Type: ROW SECURITY; Schema: private; Owner: postgres
 
 ALTER TABLE private.mirrored_rows ENABLE ROW LEVEL SECURITY;
@@ -3845,6 +3477,9 @@ ALTER TABLE ONLY private.mirrored_rows
 
 CREATE INDEX mirrored_rows_tombstone_applied_at_idx ON private.mirrored_rows USING btree (applied_at) WHERE deleted;
 
+-- Name: TABLE mv_entity_growth; Type: ACL; Schema: private; Owner: postgres
+GRANT SELECT ON TABLE private.mv_entity_growth TO service_role;
+
 -- Name: mv_entity_growth; Type: MATERIALIZED VIEW; Schema: private; Owner: postgres
 
 CREATE MATERIALIZED VIEW private.mv_entity_growth AS
@@ -3865,6 +3500,9 @@ ALTER TABLE private.mv_entity_growth OWNER TO postgres;
 -- Name: mv_entity_growth_key; Type: INDEX; Schema: private; Owner: postgres
 
 CREATE UNIQUE INDEX mv_entity_growth_key ON private.mv_entity_growth USING btree (user_id, entity_type, entity_id, dim_key);
+
+-- Name: TABLE mv_user_engagement_summary; Type: ACL; Schema: private; Owner: postgres
+GRANT SELECT ON TABLE private.mv_user_engagement_summary TO service_role;
 
 -- Name: mv_user_engagement_summary; Type: MATERIALIZED VIEW; Schema: private; Owner: postgres
 
@@ -3887,6 +3525,14 @@ ALTER TABLE private.mv_user_engagement_summary OWNER TO postgres;
 -- Name: mv_user_engagement_summary_user_id_key; Type: INDEX; Schema: private; Owner: postgres
 
 CREATE UNIQUE INDEX mv_user_engagement_summary_user_id_key ON private.mv_user_engagement_summary USING btree (user_id);
+
+-- Name: FUNCTION note_card_evolution(p_card_id uuid, p_state text, p_default_state text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.note_card_evolution(p_card_id uuid, p_state text, p_default_state text) TO service_role;
+REVOKE ALL ON FUNCTION private.note_card_evolution(p_card_id uuid, p_state text, p_default_state text) FROM PUBLIC;
+
+-- Name: FUNCTION note_card_evolution(p_card_id uuid, p_state text, p_default_state text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.note_card_evolution(p_card_id uuid, p_state text, p_default_state text) IS 'Notes a card''s evolution state; true when it changed since the last announcement; false, noting nothing, when the card no longer exists.';
 
 -- Name: note_card_evolution(uuid, text, text); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -3940,6 +3586,20 @@ $_$;
 
 ALTER FUNCTION private.nudge_webhook(payload jsonb) OWNER TO postgres;
 
+-- Name: FUNCTION nudge_webhook(payload jsonb); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.nudge_webhook(payload jsonb) FROM PUBLIC;
+
+-- Name: FUNCTION nudge_webhook(payload jsonb); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.nudge_webhook(payload jsonb) IS 'Posts a change straight to the webhook through pg_net when installed and configured; else a no-op.';
+
+-- Name: TABLE outbox; Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON TABLE private.outbox TO service_role;
+
+-- Name: TABLE outbox; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON TABLE private.outbox IS 'Changes awaiting delivery to the webhook function (Supabase webhook payload shape); retried, then dead.';
+
 -- Name: outbox; Type: ROW SECURITY; Schema: private; Owner: postgres
 
 ALTER TABLE private.outbox ENABLE ROW LEVEL SECURITY;
@@ -3976,6 +3636,10 @@ ALTER TABLE private.outbox OWNER TO postgres;
 ALTER TABLE ONLY private.outbox
     ADD CONSTRAINT outbox_pkey PRIMARY KEY (outbox_id);
 
+-- Name: COLUMN outbox.row_key; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON COLUMN private.outbox.row_key IS 'Primary key of the changed row, as text; changes to one row are delivered in outbox_id order.';
+
 -- Name: outbox_dead_row_idx; Type: INDEX; Schema: private; Owner: postgres
 
 CREATE INDEX outbox_dead_row_idx ON private.outbox USING btree (table_name, row_key) WHERE (status = 'dead'::text);
@@ -4003,6 +3667,10 @@ ALTER TABLE private.outbox ALTER COLUMN outbox_id ADD GENERATED ALWAYS AS IDENTI
 
 CREATE INDEX outbox_pending_row_idx ON private.outbox USING btree (table_name, row_key, outbox_id) WHERE (status = 'pending'::text);
 
+-- Name: INDEX outbox_row_changes_idx; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON INDEX private.outbox_row_changes_idx IS 'Every change of one source row, newest last: the webhook places a Supabase-shaped change by it.';
+
 -- Name: outbox_row_changes_idx; Type: INDEX; Schema: private; Owner: postgres
 
 CREATE INDEX outbox_row_changes_idx ON private.outbox USING btree (table_name, row_key, outbox_id);
@@ -4010,6 +3678,14 @@ CREATE INDEX outbox_row_changes_idx ON private.outbox USING btree (table_name, r
 -- Name: outbox_status_created_at_idx; Type: INDEX; Schema: private; Owner: postgres
 
 CREATE INDEX outbox_status_created_at_idx ON private.outbox USING btree (status, created_at);
+
+-- Name: FUNCTION outbox_summary(); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.outbox_summary() TO service_role;
+REVOKE ALL ON FUNCTION private.outbox_summary() FROM PUBLIC;
+
+-- Name: FUNCTION outbox_summary(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.outbox_summary() IS 'Outbox rows per status, with the oldest and the next due.';
 
 -- Name: outbox_summary(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -4025,6 +3701,14 @@ $$;
 
 
 ALTER FUNCTION private.outbox_summary() OWNER TO postgres;
+
+-- Name: FUNCTION persona_statistics(p_user_id uuid, p_days integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.persona_statistics(p_user_id uuid, p_days integer) TO service_role;
+REVOKE ALL ON FUNCTION private.persona_statistics(p_user_id uuid, p_days integer) FROM PUBLIC;
+
+-- Name: FUNCTION persona_statistics(p_user_id uuid, p_days integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.persona_statistics(p_user_id uuid, p_days integer) IS 'Persona analysis inputs for one person over p_days days: events by part of day (their time zone), content, actions, sessions, weeks, tags, concepts.';
 
 -- Name: persona_statistics(uuid, integer); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -4177,6 +3861,15 @@ $$;
 
 ALTER FUNCTION private.persona_statistics(p_user_id uuid, p_days integer) OWNER TO postgres;
 
+-- Name: FUNCTION personality_for(app_personality_schema_id uuid, for_user uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.personality_for(app_personality_schema_id uuid, for_user uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.personality_for(app_personality_schema_id uuid, for_user uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.personality_for(app_personality_schema_id uuid, for_user uuid) FROM PUBLIC;
+
+-- Name: FUNCTION personality_for(app_personality_schema_id uuid, for_user uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.personality_for(app_personality_schema_id uuid, for_user uuid) IS 'The personality version a person gets for an app''s family: rollout by bucket, A/B arms by rendezvous hash, overlay merged.';
+
 -- Name: personality_for(uuid, uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.personality_for(app_personality_schema_id uuid, for_user uuid) RETURNS jsonb
@@ -4220,6 +3913,14 @@ $$;
 
 
 ALTER FUNCTION private.personality_for(app_personality_schema_id uuid, for_user uuid) OWNER TO postgres;
+
+-- Name: FUNCTION preview_retention(p_user_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.preview_retention(p_user_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.preview_retention(p_user_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION preview_retention(p_user_id uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.preview_retention(p_user_id uuid) IS 'Counts what retention would remove (per-person rules, expiry, archive, queued store removals, and pg_cron''s 2-year behaviour-event and 1-year suggestion purges), changing nothing.';
 
 -- Name: preview_retention(uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -4288,6 +3989,13 @@ $$;
 
 ALTER FUNCTION private.progress_milestones(p_conversations integer, p_messages integer, p_memories integer) OWNER TO postgres;
 
+-- Name: FUNCTION progress_milestones(p_conversations integer, p_messages integer, p_memories integer); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.progress_milestones(p_conversations integer, p_messages integer, p_memories integer) FROM PUBLIC;
+
+-- Name: FUNCTION progress_milestones(p_conversations integer, p_messages integer, p_memories integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.progress_milestones(p_conversations integer, p_messages integer, p_memories integer) IS 'Milestone names reached by a person''s conversation, message and memory totals in one app.';
+
 -- Name: purge_behaviour_events(interval, integer, integer); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.purge_behaviour_events(p_older_than interval DEFAULT '2 years'::interval, p_batch_size integer DEFAULT 10000, p_max_batches integer DEFAULT 100) RETURNS jsonb
@@ -4342,6 +4050,14 @@ $_$;
 
 ALTER FUNCTION private.purge_behaviour_events(p_older_than interval, p_batch_size integer, p_max_batches integer) OWNER TO postgres;
 
+-- Name: FUNCTION purge_behaviour_events(p_older_than interval, p_batch_size integer, p_max_batches integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.purge_behaviour_events(p_older_than interval, p_batch_size integer, p_max_batches integer) TO service_role;
+REVOKE ALL ON FUNCTION private.purge_behaviour_events(p_older_than interval, p_batch_size integer, p_max_batches integer) FROM PUBLIC;
+
+-- Name: FUNCTION purge_behaviour_events(p_older_than interval, p_batch_size integer, p_max_batches integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.purge_behaviour_events(p_older_than interval, p_batch_size integer, p_max_batches integer) IS 'Job: drops behaviour_events partitions and deletes rows older than p_older_than (default 2 years).';
+
 -- Name: purge_closed_suggestions(interval, integer, integer); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.purge_closed_suggestions(p_older_than interval DEFAULT '1 year'::interval, p_batch_size integer DEFAULT 10000, p_max_batches integer DEFAULT 100) RETURNS jsonb
@@ -4376,6 +4092,14 @@ $$;
 
 ALTER FUNCTION private.purge_closed_suggestions(p_older_than interval, p_batch_size integer, p_max_batches integer) OWNER TO postgres;
 
+-- Name: FUNCTION purge_closed_suggestions(p_older_than interval, p_batch_size integer, p_max_batches integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.purge_closed_suggestions(p_older_than interval, p_batch_size integer, p_max_batches integer) TO service_role;
+REVOKE ALL ON FUNCTION private.purge_closed_suggestions(p_older_than interval, p_batch_size integer, p_max_batches integer) FROM PUBLIC;
+
+-- Name: FUNCTION purge_closed_suggestions(p_older_than interval, p_batch_size integer, p_max_batches integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.purge_closed_suggestions(p_older_than interval, p_batch_size integer, p_max_batches integer) IS 'Job: deletes acted-upon or dismissed suggestions created more than p_older_than ago (default 1 year).';
+
 -- Name: purge_cron_history(interval, integer, integer); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.purge_cron_history(p_older_than interval DEFAULT '7 days'::interval, p_batch_size integer DEFAULT 10000, p_max_batches integer DEFAULT 100) RETURNS jsonb
@@ -4409,6 +4133,14 @@ $$;
 
 ALTER FUNCTION private.purge_cron_history(p_older_than interval, p_batch_size integer, p_max_batches integer) OWNER TO postgres;
 
+-- Name: FUNCTION purge_cron_history(p_older_than interval, p_batch_size integer, p_max_batches integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.purge_cron_history(p_older_than interval, p_batch_size integer, p_max_batches integer) TO service_role;
+REVOKE ALL ON FUNCTION private.purge_cron_history(p_older_than interval, p_batch_size integer, p_max_batches integer) FROM PUBLIC;
+
+-- Name: FUNCTION purge_cron_history(p_older_than interval, p_batch_size integer, p_max_batches integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.purge_cron_history(p_older_than interval, p_batch_size integer, p_max_batches integer) IS 'Job: deletes cron.job_run_details rows older than p_older_than (default 7 days).';
+
 -- Name: purge_delivered_outbox(interval, integer); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.purge_delivered_outbox(older_than interval DEFAULT '7 days'::interval, batch_size integer DEFAULT 10000) RETURNS integer
@@ -4436,6 +4168,22 @@ $$;
 
 
 ALTER FUNCTION private.purge_delivered_outbox(older_than interval, batch_size integer) OWNER TO postgres;
+
+-- Name: FUNCTION purge_delivered_outbox(older_than interval, batch_size integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.purge_delivered_outbox(older_than interval, batch_size integer) TO service_role;
+REVOKE ALL ON FUNCTION private.purge_delivered_outbox(older_than interval, batch_size integer) FROM PUBLIC;
+
+-- Name: FUNCTION purge_delivered_outbox(older_than interval, batch_size integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.purge_delivered_outbox(older_than interval, batch_size integer) IS 'Deletes delivered outbox rows older than older_than, batch by batch; returns how many.';
+
+-- Name: FUNCTION purge_event_batches_batch(batch_size integer, older_than interval); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.purge_event_batches_batch(batch_size integer, older_than interval) TO service_role;
+REVOKE ALL ON FUNCTION private.purge_event_batches_batch(batch_size integer, older_than interval) FROM PUBLIC;
+
+-- Name: FUNCTION purge_event_batches_batch(batch_size integer, older_than interval); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.purge_event_batches_batch(batch_size integer, older_than interval) IS 'One purge batch: forgets up to batch_size event batches received more than older_than ago (default 30 days, the batch_id replay window), oldest first; returns how many.';
 
 -- Name: purge_event_batches_batch(integer, interval); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -4496,6 +4244,22 @@ $$;
 
 ALTER FUNCTION private.purge_expired_idempotency_keys(p_batch_size integer, p_max_batches integer) OWNER TO postgres;
 
+-- Name: FUNCTION purge_expired_idempotency_keys(p_batch_size integer, p_max_batches integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.purge_expired_idempotency_keys(p_batch_size integer, p_max_batches integer) TO service_role;
+REVOKE ALL ON FUNCTION private.purge_expired_idempotency_keys(p_batch_size integer, p_max_batches integer) FROM PUBLIC;
+
+-- Name: FUNCTION purge_expired_idempotency_keys(p_batch_size integer, p_max_batches integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.purge_expired_idempotency_keys(p_batch_size integer, p_max_batches integer) IS 'Job: deletes idempotency keys past expires_at.';
+
+-- Name: FUNCTION purge_job_runs_batch(batch_size integer, older_than interval); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.purge_job_runs_batch(batch_size integer, older_than interval) TO service_role;
+REVOKE ALL ON FUNCTION private.purge_job_runs_batch(batch_size integer, older_than interval) FROM PUBLIC;
+
+-- Name: FUNCTION purge_job_runs_batch(batch_size integer, older_than interval); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.purge_job_runs_batch(batch_size integer, older_than interval) IS 'One purge batch: deletes up to batch_size job runs started more than older_than ago (default 90 days), oldest first; returns how many.';
+
 -- Name: purge_job_runs_batch(integer, interval); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.purge_job_runs_batch(batch_size integer DEFAULT 1000, older_than interval DEFAULT '90 days'::interval) RETURNS integer
@@ -4520,6 +4284,14 @@ $$;
 
 
 ALTER FUNCTION private.purge_job_runs_batch(batch_size integer, older_than interval) OWNER TO postgres;
+
+-- Name: FUNCTION purge_mirror_tombstones_batch(batch_size integer, older_than interval); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.purge_mirror_tombstones_batch(batch_size integer, older_than interval) TO service_role;
+REVOKE ALL ON FUNCTION private.purge_mirror_tombstones_batch(batch_size integer, older_than interval) FROM PUBLIC;
+
+-- Name: FUNCTION purge_mirror_tombstones_batch(batch_size integer, older_than interval); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.purge_mirror_tombstones_batch(batch_size integer, older_than interval) IS 'One purge batch: deletes up to batch_size mirror-ledger tombstones applied more than older_than ago (default 30 days) whose row has no pending or dead outbox change; returns how many.';
 
 -- Name: purge_mirror_tombstones_batch(integer, interval); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -4554,6 +4326,14 @@ $$;
 
 
 ALTER FUNCTION private.purge_mirror_tombstones_batch(batch_size integer, older_than interval) OWNER TO postgres;
+
+-- Name: FUNCTION purge_past_retention_batch(p_table text, p_batch_size integer, p_after_key uuid, p_user_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.purge_past_retention_batch(p_table text, p_batch_size integer, p_after_key uuid, p_user_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.purge_past_retention_batch(p_table text, p_batch_size integer, p_after_key uuid, p_user_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION purge_past_retention_batch(p_table text, p_batch_size integer, p_after_key uuid, p_user_id uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.purge_past_retention_batch(p_table text, p_batch_size integer, p_after_key uuid, p_user_id uuid) IS 'One retention batch over a table: the next batch_size keys after p_after_key (of p_user_id, or everyone); deletes those older than their owner''s data_retention_days. Returns rows deleted and the last key scanned (null: done).';
 
 -- Name: purge_past_retention_batch(text, integer, uuid, uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -4607,6 +4387,13 @@ $_$;
 
 ALTER FUNCTION private.purge_past_retention_batch(p_table text, p_batch_size integer, p_after_key uuid, p_user_id uuid) OWNER TO postgres;
 
+-- Name: FUNCTION put_search_document(p_entity_type text, p_entity_id uuid, p_user_id uuid, p_app_id uuid, p_created_at timestamp with time zone, p_expires_at timestamp with time zone, p_vector tsvector); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.put_search_document(p_entity_type text, p_entity_id uuid, p_user_id uuid, p_app_id uuid, p_created_at timestamp with time zone, p_expires_at timestamp with time zone, p_vector tsvector) FROM PUBLIC;
+
+-- Name: FUNCTION put_search_document(p_entity_type text, p_entity_id uuid, p_user_id uuid, p_app_id uuid, p_created_at timestamp with time zone, p_expires_at timestamp with time zone, p_vector tsvector); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.put_search_document(p_entity_type text, p_entity_id uuid, p_user_id uuid, p_app_id uuid, p_created_at timestamp with time zone, p_expires_at timestamp with time zone, p_vector tsvector) IS 'Upserts one search document (called by the search-document triggers only).';
+
 -- Name: put_search_document(text, uuid, uuid, uuid, timestamp with time zone, timestamp with time zone, tsvector); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.put_search_document(p_entity_type text, p_entity_id uuid, p_user_id uuid, p_app_id uuid, p_created_at timestamp with time zone, p_expires_at timestamp with time zone, p_vector tsvector) RETURNS void
@@ -4622,6 +4409,14 @@ $$;
 
 
 ALTER FUNCTION private.put_search_document(p_entity_type text, p_entity_id uuid, p_user_id uuid, p_app_id uuid, p_created_at timestamp with time zone, p_expires_at timestamp with time zone, p_vector tsvector) OWNER TO postgres;
+
+-- Name: FUNCTION recompute_growth_profile(p_user_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.recompute_growth_profile(p_user_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.recompute_growth_profile(p_user_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION recompute_growth_profile(p_user_id uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.recompute_growth_profile(p_user_id uuid) IS 'Recomputes profiles.growth_profile from growth_events for one user (or all when null); returns rows updated.';
 
 -- Name: recompute_growth_profile(uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -4655,6 +4450,15 @@ $$;
 
 
 ALTER FUNCTION private.recompute_growth_profile(p_user_id uuid) OWNER TO postgres;
+
+-- Name: FUNCTION record_assistant_message(conversation_id uuid, content text, model text, confidence_score numeric, tokens_used integer, generation_time_ms integer, llm_call_metadata jsonb, intimacy_code_reference text, referenced_entities jsonb); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.record_assistant_message(conversation_id uuid, content text, model text, confidence_score numeric, tokens_used integer, generation_time_ms integer, llm_call_metadata jsonb, intimacy_code_reference text, referenced_entities jsonb) TO authenticated;
+GRANT ALL ON FUNCTION private.record_assistant_message(conversation_id uuid, content text, model text, confidence_score numeric, tokens_used integer, generation_time_ms integer, llm_call_metadata jsonb, intimacy_code_reference text, referenced_entities jsonb) TO service_role;
+REVOKE ALL ON FUNCTION private.record_assistant_message(conversation_id uuid, content text, model text, confidence_score numeric, tokens_used integer, generation_time_ms integer, llm_call_metadata jsonb, intimacy_code_reference text, referenced_entities jsonb) FROM PUBLIC;
+
+-- Name: FUNCTION record_assistant_message(conversation_id uuid, content text, model text, confidence_score numeric, tokens_used integer, generation_time_ms integer, llm_call_metadata jsonb, intimacy_code_reference text, referenced_entities jsonb); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.record_assistant_message(conversation_id uuid, content text, model text, confidence_score numeric, tokens_used integer, generation_time_ms integer, llm_call_metadata jsonb, intimacy_code_reference text, referenced_entities jsonb) IS 'Stores an assistant turn with its AI metadata in a conversation the caller owns (service_role: any).';
 
 -- Name: record_assistant_message(uuid, text, text, numeric, integer, integer, jsonb, text, jsonb); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -4693,6 +4497,14 @@ $$;
 
 ALTER FUNCTION private.record_assistant_message(conversation_id uuid, content text, model text, confidence_score numeric, tokens_used integer, generation_time_ms integer, llm_call_metadata jsonb, intimacy_code_reference text, referenced_entities jsonb) OWNER TO postgres;
 
+-- Name: FUNCTION record_event_batch(p_batch_id uuid, p_events jsonb); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.record_event_batch(p_batch_id uuid, p_events jsonb) TO authenticated;
+REVOKE ALL ON FUNCTION private.record_event_batch(p_batch_id uuid, p_events jsonb) FROM PUBLIC;
+
+-- Name: FUNCTION record_event_batch(p_batch_id uuid, p_events jsonb); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.record_event_batch(p_batch_id uuid, p_events jsonb) IS 'Claims the caller''s event batch and stores its events as the caller (RLS applies); a replay stores nothing and returns the first claim, conflicting when its events differ.';
+
 -- Name: record_event_batch(uuid, jsonb); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.record_event_batch(p_batch_id uuid, p_events jsonb) RETURNS TABLE(batch_event_count integer, batch_received_at timestamp with time zone, replayed boolean, conflicting boolean)
@@ -4728,6 +4540,15 @@ $$;
 
 ALTER FUNCTION private.record_event_batch(p_batch_id uuid, p_events jsonb) OWNER TO postgres;
 
+-- Name: FUNCTION record_knowledge_access(entry_ids uuid[]); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.record_knowledge_access(entry_ids uuid[]) TO authenticated;
+GRANT ALL ON FUNCTION private.record_knowledge_access(entry_ids uuid[]) TO service_role;
+REVOKE ALL ON FUNCTION private.record_knowledge_access(entry_ids uuid[]) FROM PUBLIC;
+
+-- Name: FUNCTION record_knowledge_access(entry_ids uuid[]); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.record_knowledge_access(entry_ids uuid[]) IS 'Counts one access to each given knowledge entry (seed 004 increment_ke_access), stamping last_accessed_at.';
+
 -- Name: record_knowledge_access(uuid[]); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.record_knowledge_access(entry_ids uuid[]) RETURNS void
@@ -4745,6 +4566,15 @@ $$;
 
 
 ALTER FUNCTION private.record_knowledge_access(entry_ids uuid[]) OWNER TO postgres;
+
+-- Name: FUNCTION record_memory_access(memory_ids uuid[]); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.record_memory_access(memory_ids uuid[]) TO authenticated;
+GRANT ALL ON FUNCTION private.record_memory_access(memory_ids uuid[]) TO service_role;
+REVOKE ALL ON FUNCTION private.record_memory_access(memory_ids uuid[]) FROM PUBLIC;
+
+-- Name: FUNCTION record_memory_access(memory_ids uuid[]); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.record_memory_access(memory_ids uuid[]) IS 'Counts an access to each of the caller''s given memories and stamps last_accessed_at; returns how many.';
 
 -- Name: record_memory_access(uuid[]); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -4765,6 +4595,13 @@ $$;
 
 
 ALTER FUNCTION private.record_memory_access(memory_ids uuid[]) OWNER TO postgres;
+
+-- Name: FUNCTION record_memory_history(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.record_memory_history() FROM PUBLIC;
+
+-- Name: FUNCTION record_memory_history(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.record_memory_history() IS 'Trigger: keeps the old version of a memory on content update and on delete in memory_history.';
 
 -- Name: record_memory_history(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -4799,6 +4636,14 @@ $$;
 
 
 ALTER FUNCTION private.record_memory_history() OWNER TO postgres;
+
+-- Name: FUNCTION record_mirrored_change(table_name text, row_key text, version bigint, deleted boolean); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.record_mirrored_change(table_name text, row_key text, version bigint, deleted boolean) TO service_role;
+REVOKE ALL ON FUNCTION private.record_mirrored_change(table_name text, row_key text, version bigint, deleted boolean) FROM PUBLIC;
+
+-- Name: FUNCTION record_mirrored_change(table_name text, row_key text, version bigint, deleted boolean); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.record_mirrored_change(table_name text, row_key text, version bigint, deleted boolean) IS 'Records that a change reached the mirrors; false (nothing changed) when a newer one already had.';
 
 -- Name: record_mirrored_change(text, text, bigint, boolean); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -4838,6 +4683,22 @@ $$;
 
 ALTER FUNCTION private.redrive_outbox(outbox_ids bigint[]) OWNER TO postgres;
 
+-- Name: FUNCTION redrive_outbox(outbox_ids bigint[]); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.redrive_outbox(outbox_ids bigint[]) TO service_role;
+REVOKE ALL ON FUNCTION private.redrive_outbox(outbox_ids bigint[]) FROM PUBLIC;
+
+-- Name: FUNCTION redrive_outbox(outbox_ids bigint[]); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.redrive_outbox(outbox_ids bigint[]) IS 'Puts dead rows (the given ones, or all when null) back to pending with fresh attempts; returns how many.';
+
+-- Name: FUNCTION refresh_engagement_summary(); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.refresh_engagement_summary() TO service_role;
+REVOKE ALL ON FUNCTION private.refresh_engagement_summary() FROM PUBLIC;
+
+-- Name: FUNCTION refresh_engagement_summary(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.refresh_engagement_summary() IS 'Job: refreshes private.mv_user_engagement_summary concurrently; returns its row count.';
+
 -- Name: refresh_engagement_summary(); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.refresh_engagement_summary() RETURNS jsonb
@@ -4853,6 +4714,14 @@ $$;
 
 
 ALTER FUNCTION private.refresh_engagement_summary() OWNER TO postgres;
+
+-- Name: FUNCTION refresh_entity_growth(); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.refresh_entity_growth() TO service_role;
+REVOKE ALL ON FUNCTION private.refresh_entity_growth() FROM PUBLIC;
+
+-- Name: FUNCTION refresh_entity_growth(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.refresh_entity_growth() IS 'Job: refreshes private.mv_entity_growth concurrently; returns its row count.';
 
 -- Name: refresh_entity_growth(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -4894,6 +4763,14 @@ $$;
 
 ALTER FUNCTION private.repointed_concept_ids(p_ids jsonb, p_source_id uuid, p_target_id uuid, p_self uuid) OWNER TO postgres;
 
+-- Name: FUNCTION repointed_concept_ids(p_ids jsonb, p_source_id uuid, p_target_id uuid, p_self uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.repointed_concept_ids(p_ids jsonb, p_source_id uuid, p_target_id uuid, p_self uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.repointed_concept_ids(p_ids jsonb, p_source_id uuid, p_target_id uuid, p_self uuid) FROM PUBLIC;
+
+-- Name: FUNCTION repointed_concept_ids(p_ids jsonb, p_source_id uuid, p_target_id uuid, p_self uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.repointed_concept_ids(p_ids jsonb, p_source_id uuid, p_target_id uuid, p_self uuid) IS 'A related_concept_ids list with the merged concept''s id replaced by the survivor''s (no duplicates, no self).';
+
 -- Name: repointed_concept_refs(jsonb, uuid, uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.repointed_concept_refs(p_refs jsonb, p_source_id uuid, p_target_id uuid) RETURNS jsonb
@@ -4912,6 +4789,22 @@ $$;
 
 
 ALTER FUNCTION private.repointed_concept_refs(p_refs jsonb, p_source_id uuid, p_target_id uuid) OWNER TO postgres;
+
+-- Name: FUNCTION repointed_concept_refs(p_refs jsonb, p_source_id uuid, p_target_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.repointed_concept_refs(p_refs jsonb, p_source_id uuid, p_target_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.repointed_concept_refs(p_refs jsonb, p_source_id uuid, p_target_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION repointed_concept_refs(p_refs jsonb, p_source_id uuid, p_target_id uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.repointed_concept_refs(p_refs jsonb, p_source_id uuid, p_target_id uuid) IS 'Entity references with a merged concept''s replaced by its survivor''s (both reference shapes).';
+
+-- Name: FUNCTION retention_rule(p_table text, OUT key_column text, OUT age_expression text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.retention_rule(p_table text, OUT key_column text, OUT age_expression text) TO service_role;
+REVOKE ALL ON FUNCTION private.retention_rule(p_table text, OUT key_column text, OUT age_expression text) FROM PUBLIC;
+
+-- Name: FUNCTION retention_rule(p_table text, OUT key_column text, OUT age_expression text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.retention_rule(p_table text, OUT key_column text, OUT age_expression text) IS 'Key column and age expression (over alias t) of a table under per-person retention; null row: no rule.';
 
 -- Name: retention_rule(text); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -4932,6 +4825,15 @@ $$;
 
 ALTER FUNCTION private.retention_rule(p_table text, OUT key_column text, OUT age_expression text) OWNER TO postgres;
 
+-- Name: FUNCTION rollout_bucket(user_id uuid, schema_key text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.rollout_bucket(user_id uuid, schema_key text) TO authenticated;
+GRANT ALL ON FUNCTION private.rollout_bucket(user_id uuid, schema_key text) TO service_role;
+REVOKE ALL ON FUNCTION private.rollout_bucket(user_id uuid, schema_key text) FROM PUBLIC;
+
+-- Name: FUNCTION rollout_bucket(user_id uuid, schema_key text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.rollout_bucket(user_id uuid, schema_key text) IS 'A person''s stable rollout bucket 0-99 for a personality family: md5(user_id:schema_key), first 28 bits, mod 100.';
+
 -- Name: rollout_bucket(uuid, text); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.rollout_bucket(user_id uuid, schema_key text) RETURNS integer
@@ -4943,6 +4845,14 @@ $$;
 
 
 ALTER FUNCTION private.rollout_bucket(user_id uuid, schema_key text) OWNER TO postgres;
+
+-- Name: FUNCTION run_job(p_job_name text, p_statement text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.run_job(p_job_name text, p_statement text) TO service_role;
+REVOKE ALL ON FUNCTION private.run_job(p_job_name text, p_statement text) FROM PUBLIC;
+
+-- Name: FUNCTION run_job(p_job_name text, p_statement text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.run_job(p_job_name text, p_statement text) IS 'Runs a job statement (returning jsonb counts) and records it in private.job_runs; failures are recorded, not raised.';
 
 -- Name: run_job(text, text); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -4976,6 +4886,13 @@ $$;
 
 ALTER FUNCTION private.run_job(p_job_name text, p_statement text) OWNER TO postgres;
 
+-- Name: FUNCTION seal_behaviour_event_partition(p_partition regclass); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.seal_behaviour_event_partition(p_partition regclass) FROM PUBLIC;
+
+-- Name: FUNCTION seal_behaviour_event_partition(p_partition regclass); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.seal_behaviour_event_partition(p_partition regclass) IS 'Enables RLS and revokes every grant on one behaviour_events partition.';
+
 -- Name: seal_behaviour_event_partition(regclass); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.seal_behaviour_event_partition(p_partition regclass) RETURNS void
@@ -4990,6 +4907,13 @@ $$;
 
 
 ALTER FUNCTION private.seal_behaviour_event_partition(p_partition regclass) OWNER TO postgres;
+
+-- Name: TABLE search_document_counts; Type: ACL; Schema: private; Owner: postgres
+GRANT SELECT ON TABLE private.search_document_counts TO service_role;
+
+-- Name: TABLE search_document_counts; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON TABLE private.search_document_counts IS 'How many search documents each person has (kept by triggers on public.search_documents; read by private.search_text_hits).';
 
 -- Name: search_document_counts; Type: TABLE; Schema: private; Owner: postgres
 
@@ -5012,6 +4936,15 @@ ALTER TABLE ONLY private.search_document_counts
 ALTER TABLE ONLY private.search_document_counts
     ADD CONSTRAINT search_document_counts_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
+-- Name: FUNCTION search_terms(query text, OUT words text[], OUT lexemes text[]); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.search_terms(query text, OUT words text[], OUT lexemes text[]) TO authenticated;
+GRANT ALL ON FUNCTION private.search_terms(query text, OUT words text[], OUT lexemes text[]) TO service_role;
+REVOKE ALL ON FUNCTION private.search_terms(query text, OUT words text[], OUT lexemes text[]) FROM PUBLIC;
+
+-- Name: FUNCTION search_terms(query text, OUT words text[], OUT lexemes text[]); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.search_terms(query text, OUT words text[], OUT lexemes text[]) IS 'A search query''s words that carry meaning and their English lexemes (letters and digits only), in query order.';
+
 -- Name: search_terms(text); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.search_terms(query text, OUT words text[], OUT lexemes text[]) RETURNS record
@@ -5033,6 +4966,15 @@ $$;
 
 
 ALTER FUNCTION private.search_terms(query text, OUT words text[], OUT lexemes text[]) OWNER TO postgres;
+
+-- Name: FUNCTION search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) TO authenticated;
+GRANT ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) TO service_role;
+REVOKE ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) FROM PUBLIC;
+
+-- Name: FUNCTION search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) IS 'The caller''s (auth.uid()) full-text hits: ids, ts_rank_cd, idf strength (0-1) and matched words; rare words match, words in over 5% of the documents only weigh in (a query of common words only: documents with all of them, else any, the newest 4 x max_hits ranked). Security definer so the GIN index serves @@; ids only, api.search_candidates re-reads rows under RLS.';
 
 -- Name: search_text_hits(text, text[], uuid, timestamp with time zone, timestamp with time zone, integer); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -5123,6 +5065,15 @@ $$;
 
 ALTER FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) OWNER TO postgres;
 
+-- Name: FUNCTION search_vector(named text, said text, other text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.search_vector(named text, said text, other text) TO authenticated;
+GRANT ALL ON FUNCTION private.search_vector(named text, said text, other text) TO service_role;
+REVOKE ALL ON FUNCTION private.search_vector(named text, said text, other text) FROM PUBLIC;
+
+-- Name: FUNCTION search_vector(named text, said text, other text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.search_vector(named text, said text, other text) IS 'The weighted tsvector of a search document: name/title A, content/description B, tags/narrative C.';
+
 -- Name: search_vector(text, text, text); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.search_vector(named text, said text, other text) RETURNS tsvector
@@ -5136,6 +5087,10 @@ $$;
 
 
 ALTER FUNCTION private.search_vector(named text, said text, other text) OWNER TO postgres;
+
+-- Name: FUNCTION set_updated_at(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.set_updated_at() IS 'Trigger: stamps updated_at on every update.';
 
 -- Name: set_updated_at(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -5151,6 +5106,14 @@ $$;
 
 
 ALTER FUNCTION private.set_updated_at() OWNER TO postgres;
+
+-- Name: FUNCTION settle_media_upload(p_media_id uuid, p_sha256 text, p_size_bytes bigint, p_detected_mime_type text, p_failure_reason text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.settle_media_upload(p_media_id uuid, p_sha256 text, p_size_bytes bigint, p_detected_mime_type text, p_failure_reason text) TO service_role;
+REVOKE ALL ON FUNCTION private.settle_media_upload(p_media_id uuid, p_sha256 text, p_size_bytes bigint, p_detected_mime_type text, p_failure_reason text) FROM PUBLIC;
+
+-- Name: FUNCTION settle_media_upload(p_media_id uuid, p_sha256 text, p_size_bytes bigint, p_detected_mime_type text, p_failure_reason text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.settle_media_upload(p_media_id uuid, p_sha256 text, p_size_bytes bigint, p_detected_mime_type text, p_failure_reason text) IS 'Settles a pending media item after its object was read (S3-event function); idempotent.';
 
 -- Name: settle_media_upload(uuid, text, bigint, text, text); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -5229,6 +5192,18 @@ $$;
 
 ALTER FUNCTION private.settle_outbox_delivery(outbox_id bigint, delivered boolean, error text, retry_after_s double precision, permanent boolean, max_attempts integer, unavailable boolean) OWNER TO postgres;
 
+-- Name: FUNCTION settle_outbox_delivery(outbox_id bigint, delivered boolean, error text, retry_after_s double precision, permanent boolean, max_attempts integer, unavailable boolean); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.settle_outbox_delivery(outbox_id bigint, delivered boolean, error text, retry_after_s double precision, permanent boolean, max_attempts integer, unavailable boolean) TO service_role;
+REVOKE ALL ON FUNCTION private.settle_outbox_delivery(outbox_id bigint, delivered boolean, error text, retry_after_s double precision, permanent boolean, max_attempts integer, unavailable boolean) FROM PUBLIC;
+
+-- Name: FUNCTION settle_outbox_delivery(outbox_id bigint, delivered boolean, error text, retry_after_s double precision, permanent boolean, max_attempts integer, unavailable boolean); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.settle_outbox_delivery(outbox_id bigint, delivered boolean, error text, retry_after_s double precision, permanent boolean, max_attempts integer, unavailable boolean) IS 'Records one delivery attempt: delivered, retried after retry_after_s, or dead (permanent, or out of tries unless the webhook was unavailable).';
+
+-- Name: FUNCTION stamp_personality_schema_status(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.stamp_personality_schema_status() IS 'Trigger: fills activated_at and archived_at when a personality schema enters those states.';
+
 -- Name: stamp_personality_schema_status(); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.stamp_personality_schema_status() RETURNS trigger
@@ -5249,6 +5224,15 @@ $$;
 
 ALTER FUNCTION private.stamp_personality_schema_status() OWNER TO postgres;
 
+-- Name: FUNCTION tags_as_text(tags text[]); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.tags_as_text(tags text[]) TO authenticated;
+GRANT ALL ON FUNCTION private.tags_as_text(tags text[]) TO service_role;
+REVOKE ALL ON FUNCTION private.tags_as_text(tags text[]) FROM PUBLIC;
+
+-- Name: FUNCTION tags_as_text(tags text[]); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.tags_as_text(tags text[]) IS 'Immutable tag joiner for knowledge_entries.search_vector (array_to_string is only stable).';
+
 -- Name: tags_as_text(text[]); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.tags_as_text(tags text[]) RETURNS text
@@ -5260,6 +5244,14 @@ $$;
 
 
 ALTER FUNCTION private.tags_as_text(tags text[]) OWNER TO postgres;
+
+-- Name: FUNCTION user_owned_tables(); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.user_owned_tables() TO service_role;
+REVOKE ALL ON FUNCTION private.user_owned_tables() FROM PUBLIC;
+
+-- Name: FUNCTION user_owned_tables(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.user_owned_tables() IS 'Tables (not partitions) with a user_id column in public, private, graph and vectors: what a person owns.';
 
 -- Name: user_owned_tables(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -5307,526 +5299,13 @@ $$;
 
 ALTER FUNCTION private.users_due_for_insights(p_period interval, p_limit integer, p_now timestamp with time zone, p_user_id uuid) OWNER TO postgres;
 
--- Name: COLUMN annotations.annotation_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(annotation_id) ON TABLE public.annotations TO authenticated;
+-- Name: FUNCTION users_due_for_insights(p_period interval, p_limit integer, p_now timestamp with time zone, p_user_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.users_due_for_insights(p_period interval, p_limit integer, p_now timestamp with time zone, p_user_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.users_due_for_insights(p_period interval, p_limit integer, p_now timestamp with time zone, p_user_id uuid) FROM PUBLIC;
 
--- Name: COLUMN annotations.annotation_type; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(annotation_type),UPDATE(annotation_type) ON TABLE public.annotations TO authenticated;
+-- Name: FUNCTION users_due_for_insights(p_period interval, p_limit integer, p_now timestamp with time zone, p_user_id uuid); Type: COMMENT; Schema: private; Owner: postgres
 
--- Name: COLUMN annotations.media_url; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(media_url),UPDATE(media_url) ON TABLE public.annotations TO authenticated;
-
--- Name: COLUMN annotations.metadata; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(metadata),UPDATE(metadata) ON TABLE public.annotations TO authenticated;
-
--- Name: COLUMN annotations.target_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(target_id) ON TABLE public.annotations TO authenticated;
-
--- Name: COLUMN annotations.target_type; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(target_type) ON TABLE public.annotations TO authenticated;
-
--- Name: COLUMN annotations.target_type; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.annotations.target_type IS 'V7 target_node_type (MemoryUnit, Concept, DerivedArtifact, ...).';
-
--- Name: COLUMN annotations.text_content; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(text_content),UPDATE(text_content) ON TABLE public.annotations TO authenticated;
-
--- Name: COLUMN annotations.user_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(user_id) ON TABLE public.annotations TO authenticated;
-
--- Name: COLUMN apps.slug; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.apps.slug IS 'Seed 004 apps.app_id (text, e.g. hugo_matchmaker).';
-
--- Name: COLUMN behaviour_events.content_structured; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(content_structured) ON TABLE public.behaviour_events TO authenticated;
-
--- Name: COLUMN behaviour_events.content_text; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(content_text) ON TABLE public.behaviour_events TO authenticated;
-
--- Name: COLUMN behaviour_events.context; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(context) ON TABLE public.behaviour_events TO authenticated;
-
--- Name: COLUMN behaviour_events.duration_seconds; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(duration_seconds) ON TABLE public.behaviour_events TO authenticated;
-
--- Name: COLUMN behaviour_events.event_type; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(event_type) ON TABLE public.behaviour_events TO authenticated;
-
--- Name: COLUMN behaviour_events.metadata; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(metadata) ON TABLE public.behaviour_events TO authenticated;
-
--- Name: COLUMN behaviour_events.occurred_at; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(occurred_at) ON TABLE public.behaviour_events TO authenticated;
-
--- Name: COLUMN behaviour_events.occurred_at; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.behaviour_events.occurred_at IS 'Client-reported time of the action (the API bounds it to 30 days back, 5 minutes ahead).';
-
--- Name: COLUMN behaviour_events.session_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(session_id) ON TABLE public.behaviour_events TO authenticated;
-
--- Name: COLUMN behaviour_events.target_entity_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(target_entity_id) ON TABLE public.behaviour_events TO authenticated;
-
--- Name: COLUMN behaviour_events.target_entity_type; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(target_entity_type) ON TABLE public.behaviour_events TO authenticated;
-
--- Name: COLUMN behaviour_events.user_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(user_id) ON TABLE public.behaviour_events TO authenticated;
-
--- Name: COLUMN cards.is_favorited; Type: ACL; Schema: public; Owner: postgres
-GRANT UPDATE(is_favorited) ON TABLE public.cards TO authenticated;
-
--- Name: COLUMN cards.status; Type: ACL; Schema: public; Owner: postgres
-GRANT UPDATE(status) ON TABLE public.cards TO authenticated;
-
--- Name: COLUMN concepts.attributes; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(attributes),UPDATE(attributes) ON TABLE public.concepts TO authenticated;
-
--- Name: COLUMN concepts.concept_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(concept_id) ON TABLE public.concepts TO authenticated;
-
--- Name: COLUMN concepts.description; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(description),UPDATE(description) ON TABLE public.concepts TO authenticated;
-
--- Name: COLUMN concepts.name; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(name),UPDATE(name) ON TABLE public.concepts TO authenticated;
-
--- Name: COLUMN concepts.source; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(source) ON TABLE public.concepts TO authenticated;
-
--- Name: COLUMN concepts.status; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(status),UPDATE(status) ON TABLE public.concepts TO authenticated;
-
--- Name: COLUMN concepts.type; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(type),UPDATE(type) ON TABLE public.concepts TO authenticated;
-
--- Name: COLUMN concepts.updated_at; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.concepts.updated_at IS 'V9.7/V11 last_updated_ts, V7 updated_at.';
-
--- Name: COLUMN concepts.user_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(user_id) ON TABLE public.concepts TO authenticated;
-
--- Name: COLUMN conversations.app_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(app_id) ON TABLE public.conversations TO authenticated;
-
--- Name: COLUMN conversations.closed_at; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(closed_at),UPDATE(closed_at) ON TABLE public.conversations TO authenticated;
-
--- Name: COLUMN conversations.conversation_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(conversation_id) ON TABLE public.conversations TO authenticated;
-
--- Name: COLUMN conversations.ended_at; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(ended_at),UPDATE(ended_at) ON TABLE public.conversations TO authenticated;
-
--- Name: COLUMN conversations.message_count; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.conversations.message_count IS 'Maintained by trigger on messages.';
-
--- Name: COLUMN conversations.metadata; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(metadata),UPDATE(metadata) ON TABLE public.conversations TO authenticated;
-
--- Name: COLUMN conversations.session_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(session_id) ON TABLE public.conversations TO authenticated;
-
--- Name: COLUMN conversations.session_id; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.conversations.session_id IS 'Client-generated UUIDv4 (seed 004): re-sending a create with the same session_id finds the same conversation.';
-
--- Name: COLUMN conversations.source_card_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(source_card_id) ON TABLE public.conversations TO authenticated;
-
--- Name: COLUMN conversations.source_card_id; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.conversations.source_card_id IS 'The card that started the conversation (V9.7); its foreign key to cards is added with the cards table.';
-
--- Name: COLUMN conversations.started_at; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(started_at) ON TABLE public.conversations TO authenticated;
-
--- Name: COLUMN conversations.status; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(status),UPDATE(status) ON TABLE public.conversations TO authenticated;
-
--- Name: COLUMN conversations.title; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(title),UPDATE(title) ON TABLE public.conversations TO authenticated;
-
--- Name: COLUMN conversations.user_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(user_id) ON TABLE public.conversations TO authenticated;
-
--- Name: COLUMN knowledge_bases.description; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(description),UPDATE(description) ON TABLE public.knowledge_bases TO authenticated;
-
--- Name: COLUMN knowledge_bases.entry_count; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.knowledge_bases.entry_count IS 'Maintained by trigger on knowledge_entries.';
-
--- Name: COLUMN knowledge_bases.is_active; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(is_active),UPDATE(is_active) ON TABLE public.knowledge_bases TO authenticated;
-
--- Name: COLUMN knowledge_bases.knowledge_base_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(knowledge_base_id) ON TABLE public.knowledge_bases TO authenticated;
-
--- Name: COLUMN knowledge_bases.owner_org; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(owner_org),UPDATE(owner_org) ON TABLE public.knowledge_bases TO authenticated;
-
--- Name: COLUMN knowledge_bases.parent_knowledge_base_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(parent_knowledge_base_id),UPDATE(parent_knowledge_base_id) ON TABLE public.knowledge_bases TO authenticated;
-
--- Name: COLUMN knowledge_bases.slug; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(slug),UPDATE(slug) ON TABLE public.knowledge_bases TO authenticated;
-
--- Name: COLUMN knowledge_bases.slug; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.knowledge_bases.slug IS 'Seed 004 knowledge_bases.kb_id (text, e.g. intimacy_code_v1).';
-
--- Name: COLUMN knowledge_bases.title; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(title),UPDATE(title) ON TABLE public.knowledge_bases TO authenticated;
-
--- Name: COLUMN knowledge_bases.version; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(version),UPDATE(version) ON TABLE public.knowledge_bases TO authenticated;
-
--- Name: COLUMN knowledge_entries.access_count; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.knowledge_entries.access_count IS 'Times returned by api.search_knowledge; server-maintained (private.record_knowledge_access).';
-
--- Name: COLUMN knowledge_entries.category; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(category),UPDATE(category) ON TABLE public.knowledge_entries TO authenticated;
-
--- Name: COLUMN knowledge_entries.content; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(content),UPDATE(content) ON TABLE public.knowledge_entries TO authenticated;
-
--- Name: COLUMN knowledge_entries.knowledge_base_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(knowledge_base_id),UPDATE(knowledge_base_id) ON TABLE public.knowledge_entries TO authenticated;
-
--- Name: COLUMN knowledge_entries.knowledge_entry_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(knowledge_entry_id) ON TABLE public.knowledge_entries TO authenticated;
-
--- Name: COLUMN knowledge_entries.metadata; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(metadata),UPDATE(metadata) ON TABLE public.knowledge_entries TO authenticated;
-
--- Name: COLUMN knowledge_entries.section_number; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(section_number),UPDATE(section_number) ON TABLE public.knowledge_entries TO authenticated;
-
--- Name: COLUMN knowledge_entries.tags; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(tags),UPDATE(tags) ON TABLE public.knowledge_entries TO authenticated;
-
--- Name: COLUMN knowledge_entries.title; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(title),UPDATE(title) ON TABLE public.knowledge_entries TO authenticated;
-
--- Name: COLUMN knowledge_entries.vector_store_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(vector_store_id),UPDATE(vector_store_id) ON TABLE public.knowledge_entries TO authenticated;
-
--- Name: COLUMN media_items.declared_sha256; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(declared_sha256) ON TABLE public.media_items TO authenticated;
-
--- Name: COLUMN media_items.declared_sha256; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.media_items.declared_sha256 IS 'The optional SHA-256 (hex) the person announced; an object that hashes otherwise fails.';
-
--- Name: COLUMN media_items.declared_size_bytes; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(declared_size_bytes) ON TABLE public.media_items TO authenticated;
-
--- Name: COLUMN media_items.declared_size_bytes; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.media_items.declared_size_bytes IS 'The size the person announced; the presigned PUT is signed for exactly this Content-Length.';
-
--- Name: COLUMN media_items.detected_mime_type; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.media_items.detected_mime_type IS 'The type the object''s leading bytes show (server-set), compared with mime_type.';
-
--- Name: COLUMN media_items.duplicate_of_media_id; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.media_items.duplicate_of_media_id IS 'The person''s earlier ready item with the same bytes; set exactly when processing_status = duplicate.';
-
--- Name: COLUMN media_items.failure_reason; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.media_items.failure_reason IS 'Why processing failed, in words a person can act on; set exactly when processing_status = failed.';
-
--- Name: COLUMN media_items.filename; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(filename),UPDATE(filename) ON TABLE public.media_items TO authenticated;
-
--- Name: COLUMN media_items.hash; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(hash) ON TABLE public.media_items TO authenticated;
-
--- Name: COLUMN media_items.media_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(media_id) ON TABLE public.media_items TO authenticated;
-
--- Name: COLUMN media_items.memory_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(memory_id),UPDATE(memory_id) ON TABLE public.media_items TO authenticated;
-
--- Name: COLUMN media_items.metadata; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(metadata),UPDATE(metadata) ON TABLE public.media_items TO authenticated;
-
--- Name: COLUMN media_items.mime_type; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(mime_type) ON TABLE public.media_items TO authenticated;
-
--- Name: COLUMN media_items.size_bytes; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(size_bytes) ON TABLE public.media_items TO authenticated;
-
--- Name: COLUMN media_items.storage_url; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(storage_url) ON TABLE public.media_items TO authenticated;
-
--- Name: COLUMN media_items.type; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(type) ON TABLE public.media_items TO authenticated;
-
--- Name: COLUMN media_items.user_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(user_id) ON TABLE public.media_items TO authenticated;
-
--- Name: COLUMN memories.app_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(app_id),UPDATE(app_id) ON TABLE public.memories TO authenticated;
-
--- Name: COLUMN memories.attributes; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(attributes),UPDATE(attributes) ON TABLE public.memories TO authenticated;
-
--- Name: COLUMN memories.content; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(content),UPDATE(content) ON TABLE public.memories TO authenticated;
-
--- Name: COLUMN memories.created_at; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.memories.created_at IS 'When dotline stored it (V9.7/V11 ingestion_ts, V7 and Hugo created_at).';
-
--- Name: COLUMN memories.creation_ts; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(creation_ts),UPDATE(creation_ts) ON TABLE public.memories TO authenticated;
-
--- Name: COLUMN memories.creation_ts; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.memories.creation_ts IS 'When the memory was authored at its source (V9.7/V11 creation_ts).';
-
--- Name: COLUMN memories.emotions; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(emotions),UPDATE(emotions) ON TABLE public.memories TO authenticated;
-
--- Name: COLUMN memories.expires_at; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(expires_at),UPDATE(expires_at) ON TABLE public.memories TO authenticated;
-
--- Name: COLUMN memories.importance; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.memories.importance IS 'Hugo importance / V9.7 importance_score, 0-1; lowered by decay_rate a day once unused for 30 days.';
-
--- Name: COLUMN memories.invalid_at; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.memories.invalid_at IS 'When a newer memory (superseded_by) replaced what this one says; null while it holds.';
-
--- Name: COLUMN memories.last_decayed_at; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.memories.last_decayed_at IS 'When decay last lowered importance: decay applies at most once a day, however often the job runs.';
-
--- Name: COLUMN memories.location; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(location),UPDATE(location) ON TABLE public.memories TO authenticated;
-
--- Name: COLUMN memories.media_urls; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(media_urls),UPDATE(media_urls) ON TABLE public.memories TO authenticated;
-
--- Name: COLUMN memories.memory_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(memory_id) ON TABLE public.memories TO authenticated;
-
--- Name: COLUMN memories.memory_type; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(memory_type),UPDATE(memory_type) ON TABLE public.memories TO authenticated;
-
--- Name: COLUMN memories.occurred_at; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(occurred_at),UPDATE(occurred_at) ON TABLE public.memories TO authenticated;
-
--- Name: COLUMN memories.people; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(people),UPDATE(people) ON TABLE public.memories TO authenticated;
-
--- Name: COLUMN memories.source_conversation_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(source_conversation_id),UPDATE(source_conversation_id) ON TABLE public.memories TO authenticated;
-
--- Name: COLUMN memories.superseded_by; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.memories.superseded_by IS 'The newer memory that contradicts and replaces this one (set by ingestion).';
-
--- Name: COLUMN memories.tags; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(tags),UPDATE(tags) ON TABLE public.memories TO authenticated;
-
--- Name: COLUMN memories.title; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(title),UPDATE(title) ON TABLE public.memories TO authenticated;
-
--- Name: COLUMN memories.updated_at; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.memories.updated_at IS 'Last change to what the memory says (V9.7/V11 last_modified_ts, V7 updated_at); decay and access do not count.';
-
--- Name: COLUMN memories.user_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(user_id) ON TABLE public.memories TO authenticated;
-
--- Name: COLUMN messages.content; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(content) ON TABLE public.messages TO authenticated;
-
--- Name: COLUMN messages.conversation_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(conversation_id) ON TABLE public.messages TO authenticated;
-
--- Name: COLUMN messages.created_at; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.messages.created_at IS 'V9.7/V11 conversation_messages.timestamp.';
-
--- Name: COLUMN messages.media_ids; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(media_ids) ON TABLE public.messages TO authenticated;
-
--- Name: COLUMN messages.message_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(message_id) ON TABLE public.messages TO authenticated;
-
--- Name: COLUMN messages.metadata; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(metadata) ON TABLE public.messages TO authenticated;
-
--- Name: COLUMN messages.referenced_entities; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(referenced_entities) ON TABLE public.messages TO authenticated;
-
--- Name: COLUMN messages.role; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(role) ON TABLE public.messages TO authenticated;
-
--- Name: COLUMN messages.user_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(user_id) ON TABLE public.messages TO authenticated;
-
--- Name: COLUMN messages.user_id; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.messages.user_id IS 'The conversation''s owner, copied so the policies need no join; the composite FK keeps it equal.';
-
--- Name: COLUMN personality_schemas.ab_test_group; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(ab_test_group),UPDATE(ab_test_group) ON TABLE public.personality_schemas TO authenticated;
-
--- Name: COLUMN personality_schemas.layer; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(layer) ON TABLE public.personality_schemas TO authenticated;
-
--- Name: COLUMN personality_schemas.parent_schema_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(parent_schema_id) ON TABLE public.personality_schemas TO authenticated;
-
--- Name: COLUMN personality_schemas.personality_schema_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(personality_schema_id) ON TABLE public.personality_schemas TO authenticated;
-
--- Name: COLUMN personality_schemas.rollout_percentage; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(rollout_percentage),UPDATE(rollout_percentage) ON TABLE public.personality_schemas TO authenticated;
-
--- Name: COLUMN personality_schemas.rollout_percentage; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.personality_schemas.rollout_percentage IS 'Share of users (0-100, by a stable hash of user and schema_key) who get this version while active.';
-
--- Name: COLUMN personality_schemas.schema; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(schema),UPDATE(schema) ON TABLE public.personality_schemas TO authenticated;
-
--- Name: COLUMN personality_schemas.schema_key; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(schema_key) ON TABLE public.personality_schemas TO authenticated;
-
--- Name: COLUMN personality_schemas.schema_key; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.personality_schemas.schema_key IS 'The personality family (seed 004 schema_id, e.g. core_hugo); versions of one family share it.';
-
--- Name: COLUMN personality_schemas.status; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(status),UPDATE(status) ON TABLE public.personality_schemas TO authenticated;
-
--- Name: COLUMN personality_schemas.version; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(version) ON TABLE public.personality_schemas TO authenticated;
-
--- Name: COLUMN proactive_prompts.status; Type: ACL; Schema: public; Owner: postgres
-GRANT UPDATE(status) ON TABLE public.proactive_prompts TO authenticated;
-
--- Name: COLUMN profiles.data_retention_days; Type: ACL; Schema: public; Owner: postgres
-GRANT UPDATE(data_retention_days) ON TABLE public.profiles TO authenticated;
-
--- Name: COLUMN profiles.display_name; Type: ACL; Schema: public; Owner: postgres
-GRANT UPDATE(display_name) ON TABLE public.profiles TO authenticated;
-
--- Name: COLUMN profiles.language_preference; Type: ACL; Schema: public; Owner: postgres
-GRANT UPDATE(language_preference) ON TABLE public.profiles TO authenticated;
-
--- Name: COLUMN profiles.persona_analysis_enabled; Type: ACL; Schema: public; Owner: postgres
-GRANT UPDATE(persona_analysis_enabled) ON TABLE public.profiles TO authenticated;
-
--- Name: COLUMN profiles.persona_analysis_enabled; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.profiles.persona_analysis_enabled IS 'False: the person opted out of persona analysis; their persona is anonymised and no longer analysed.';
-
--- Name: COLUMN profiles.preferences; Type: ACL; Schema: public; Owner: postgres
-GRANT UPDATE(preferences) ON TABLE public.profiles TO authenticated;
-
--- Name: COLUMN profiles.profile_picture_url; Type: ACL; Schema: public; Owner: postgres
-GRANT UPDATE(profile_picture_url) ON TABLE public.profiles TO authenticated;
-
--- Name: COLUMN profiles.region; Type: ACL; Schema: public; Owner: postgres
-GRANT UPDATE(region) ON TABLE public.profiles TO authenticated;
-
--- Name: COLUMN profiles.timezone; Type: ACL; Schema: public; Owner: postgres
-GRANT UPDATE(timezone) ON TABLE public.profiles TO authenticated;
-
--- Name: COLUMN profiles.username; Type: ACL; Schema: public; Owner: postgres
-GRANT UPDATE(username) ON TABLE public.profiles TO authenticated;
-
--- Name: COLUMN reflections.content; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(content),UPDATE(content) ON TABLE public.reflections TO authenticated;
-
--- Name: COLUMN reflections.metadata; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(metadata),UPDATE(metadata) ON TABLE public.reflections TO authenticated;
-
--- Name: COLUMN reflections.reflection_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(reflection_id) ON TABLE public.reflections TO authenticated;
-
--- Name: COLUMN reflections.reflection_type; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(reflection_type),UPDATE(reflection_type) ON TABLE public.reflections TO authenticated;
-
--- Name: COLUMN reflections.related_entities; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(related_entities),UPDATE(related_entities) ON TABLE public.reflections TO authenticated;
-
--- Name: COLUMN reflections.tags; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(tags),UPDATE(tags) ON TABLE public.reflections TO authenticated;
-
--- Name: COLUMN reflections.title; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(title),UPDATE(title) ON TABLE public.reflections TO authenticated;
-
--- Name: COLUMN reflections.user_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(user_id) ON TABLE public.reflections TO authenticated;
-
--- Name: COLUMN search_documents.created_at; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.search_documents.created_at IS 'The source row''s created_at (the search''s date filters).';
-
--- Name: COLUMN search_documents.expires_at; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.search_documents.expires_at IS 'A memory''s expires_at: past it, the document never matches.';
-
--- Name: COLUMN suggestions.is_acted_upon; Type: ACL; Schema: public; Owner: postgres
-GRANT UPDATE(is_acted_upon) ON TABLE public.suggestions TO authenticated;
-
--- Name: COLUMN suggestions.is_dismissed; Type: ACL; Schema: public; Owner: postgres
-GRANT UPDATE(is_dismissed) ON TABLE public.suggestions TO authenticated;
-
--- Name: COLUMN suggestions.suggestion_key; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.suggestions.suggestion_key IS 'Server-chosen identity of a generated suggestion (type:subject), unique per person; null for one-offs.';
-
--- Name: COLUMN user_challenges.challenge_template_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(challenge_template_id) ON TABLE public.user_challenges TO authenticated;
-
--- Name: COLUMN user_challenges.due_at; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(due_at) ON TABLE public.user_challenges TO authenticated;
-
--- Name: COLUMN user_challenges.status; Type: ACL; Schema: public; Owner: postgres
-GRANT UPDATE(status) ON TABLE public.user_challenges TO authenticated;
-
--- Name: COLUMN user_challenges.user_challenge_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(user_challenge_id) ON TABLE public.user_challenges TO authenticated;
-
--- Name: COLUMN user_challenges.user_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(user_id) ON TABLE public.user_challenges TO authenticated;
-
--- Name: COLUMN user_personas.anonymised_at; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.user_personas.anonymised_at IS 'When the personal JSON was blanked (opt-out or deletion); null while the persona is live.';
-
--- Name: COLUMN user_progress.app_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(app_id) ON TABLE public.user_progress TO authenticated;
-
--- Name: COLUMN user_progress.current_focus_area; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(current_focus_area),UPDATE(current_focus_area) ON TABLE public.user_progress TO authenticated;
-
--- Name: COLUMN user_progress.updated_at; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.user_progress.updated_at IS 'Seed 004 last_updated_at.';
-
--- Name: COLUMN user_progress.user_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(user_id) ON TABLE public.user_progress TO authenticated;
-
--- Name: COLUMN user_progress.user_progress_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(user_progress_id) ON TABLE public.user_progress TO authenticated;
+COMMENT ON FUNCTION private.users_due_for_insights(p_period interval, p_limit integer, p_now timestamp with time zone, p_user_id uuid) IS 'People whose insight cycle is due: a period since the last (or sign-up) and activity since.';
 
 -- Name: DEFAULT PRIVILEGES FOR FUNCTIONS; Type: DEFAULT ACL; Schema: public; Owner: postgres
 
@@ -5852,17 +5331,6 @@ ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT ALL ON TABLES 
 
 -- PostgreSQL database dump complete
 
--- Name: INDEX cards_one_per_source_entity_idx; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON INDEX public.cards_one_per_source_entity_idx IS 'Exactly one card per memory, concept, artifact or prompt of a user.';
-
--- Name: INDEX concepts_user_lower_name_idx; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON INDEX public.concepts_user_lower_name_idx IS 'Serves case-insensitive name-prefix search over one person''s concepts.';
-
--- Name: SEQUENCE memory_history_memory_history_id_seq; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON SEQUENCE public.memory_history_memory_history_id_seq TO service_role;
-
 -- Name: TABLE annotations; Type: ACL; Schema: public; Owner: postgres
 GRANT ALL ON TABLE public.annotations TO service_role;
 GRANT SELECT,DELETE ON TABLE public.annotations TO authenticated;
@@ -5870,266 +5338,6 @@ GRANT SELECT,DELETE ON TABLE public.annotations TO authenticated;
 -- Name: TABLE annotations; Type: COMMENT; Schema: public; Owner: postgres
 
 COMMENT ON TABLE public.annotations IS 'Notes a person pins to a node of their graph (V7 annotations); the target is polymorphic (id + type).';
-
--- Name: TABLE app_knowledge_bases; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.app_knowledge_bases TO service_role;
-GRANT SELECT,INSERT,DELETE ON TABLE public.app_knowledge_bases TO authenticated;
-
--- Name: TABLE app_knowledge_bases; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.app_knowledge_bases IS 'Which knowledge bases each coaching app may read (seed 004 apps.knowledge_base_ids / knowledge_bases.app_ids).';
-
--- Name: TABLE apps; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.apps TO service_role;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.apps TO authenticated;
-
--- Name: TABLE apps; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.apps IS 'Coaching applications (seed 004 apps): slug, domain, personality; readable by every signed-in user.';
-
--- Name: TABLE behaviour_events; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.behaviour_events TO service_role;
-GRANT SELECT ON TABLE public.behaviour_events TO authenticated;
-
--- Name: TABLE behaviour_events; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.behaviour_events IS 'Every tracked user action (activity log, interaction log, Dreamscape behaviours), partitioned by month.';
-
--- Name: TABLE cards; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.cards TO service_role;
-GRANT SELECT ON TABLE public.cards TO authenticated;
-
--- Name: TABLE cards; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.cards IS 'A memory, concept, artifact or prompt presented as a card; evolution is computed by card_evolution().';
-
--- Name: TABLE challenge_templates; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.challenge_templates TO service_role;
-GRANT SELECT ON TABLE public.challenge_templates TO authenticated;
-
--- Name: TABLE challenge_templates; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.challenge_templates IS 'Reusable challenge definitions (dimensions, difficulty, task parameters); a catalogue, not user data.';
-
--- Name: TABLE communities; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.communities TO service_role;
-GRANT SELECT ON TABLE public.communities TO authenticated;
-
--- Name: TABLE communities; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.communities IS 'Concept communities (V9.7/V11) found by graph analytics; written by the server, read by their owner.';
-
--- Name: TABLE concepts; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.concepts TO service_role;
-GRANT SELECT,DELETE ON TABLE public.concepts TO authenticated;
-
--- Name: TABLE concepts; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.concepts IS 'A person''s concepts (V7, V9.7/V11): unique by (name, type) per person; merges point at the survivor.';
-
--- Name: TABLE conversations; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.conversations TO service_role;
-GRANT SELECT,DELETE ON TABLE public.conversations TO authenticated;
-
--- Name: TABLE conversations; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.conversations IS 'Chat sessions of every seed (2dots1line V7/V9.7/V11, Hugo); app_id set for coaching chats.';
-
--- Name: TABLE derived_artifacts; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.derived_artifacts TO service_role;
-GRANT SELECT ON TABLE public.derived_artifacts TO authenticated;
-
--- Name: TABLE derived_artifacts; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.derived_artifacts IS 'Insight summaries, cycle reports, trophies and posters derived from a person''s material; server-written.';
-
--- Name: TABLE entity_vectors; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.entity_vectors TO service_role;
-GRANT SELECT ON TABLE public.entity_vectors TO authenticated;
-
--- Name: TABLE entity_vectors; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.entity_vectors IS 'Junction from an entity to its vector in the vector store, per embedding model. Server-written.';
-
--- Name: TABLE graph_connection_stats; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.graph_connection_stats TO service_role;
-GRANT SELECT ON TABLE public.graph_connection_stats TO authenticated;
-
--- Name: TABLE graph_connection_stats; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.graph_connection_stats IS 'Per-entity connection counts copied from the graph store; feeds card evolution. Server-written.';
-
--- Name: TABLE growth_events; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.growth_events TO service_role;
-GRANT SELECT ON TABLE public.growth_events TO authenticated;
-
--- Name: TABLE growth_events; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.growth_events IS 'Append-only ledger of growth along the six dimensions, per entity; written by the server only.';
-
--- Name: TABLE knowledge_bases; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.knowledge_bases TO service_role;
-GRANT SELECT,DELETE ON TABLE public.knowledge_bases TO authenticated;
-
--- Name: TABLE knowledge_bases; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.knowledge_bases IS 'Collections of coaching expertise (seed 004), versioned; only active ones are searched.';
-
--- Name: TABLE knowledge_entries; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.knowledge_entries TO service_role;
-GRANT SELECT,DELETE ON TABLE public.knowledge_entries TO authenticated;
-
--- Name: TABLE knowledge_entries; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.knowledge_entries IS 'One piece of coaching knowledge (seed 004), searched by its weighted tsvector (title A, content B, tags C).';
-
--- Name: TABLE learning_profiles; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.learning_profiles TO service_role;
-GRANT SELECT ON TABLE public.learning_profiles TO authenticated;
-
--- Name: TABLE learning_profiles; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.learning_profiles IS 'Per skill area: level, progression and learning velocity from persona analysis; server-written.';
-
--- Name: TABLE media_items; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.media_items TO service_role;
-GRANT SELECT,DELETE ON TABLE public.media_items TO authenticated;
-
--- Name: TABLE media_items; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.media_items IS 'Uploaded media (V9.7/V11 media_items), unique by content hash per person; processing_status is the server''s.';
-
--- Name: TABLE memories; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.memories TO service_role;
-GRANT SELECT,DELETE ON TABLE public.memories TO authenticated;
-
--- Name: TABLE memories; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.memories IS 'Memories of every seed: V7/V9.7/V11 memory_units and Hugo user_memories (app_id set), with decay and expiry.';
-
--- Name: TABLE memory_history; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.memory_history TO service_role;
-GRANT SELECT ON TABLE public.memory_history TO authenticated;
-
--- Name: TABLE memory_history; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.memory_history IS 'Previous versions of memories (old row as JSON) on each content update and delete; written by trigger only.';
-
--- Name: TABLE messages; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.messages TO service_role;
-GRANT SELECT,DELETE ON TABLE public.messages TO authenticated;
-
--- Name: TABLE messages; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.messages IS 'Chat turns of every seed (V7/V9.7/V11 conversation_messages, Hugo messages); AI metadata is server-written.';
-
--- Name: TABLE orb_states; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.orb_states TO service_role;
-GRANT SELECT ON TABLE public.orb_states TO authenticated;
-
--- Name: TABLE orb_states; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.orb_states IS 'Durable history of the orb''s visual and emotional state; the live state is cached. Server-written.';
-
--- Name: TABLE personality_schemas; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.personality_schemas TO service_role;
-GRANT SELECT,DELETE ON TABLE public.personality_schemas TO authenticated;
-
--- Name: TABLE personality_schemas; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.personality_schemas IS 'Coaching personalities (seed 004): versioned base/overlay JSON, rolled out by percentage or A/B group.';
-
--- Name: TABLE proactive_prompts; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.proactive_prompts TO service_role;
-GRANT SELECT ON TABLE public.proactive_prompts TO authenticated;
-
--- Name: TABLE proactive_prompts; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.proactive_prompts IS 'Prompts an agent prepared for the person; status tracks pending → shown → answered or dismissed.';
-
--- Name: TABLE profiles; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.profiles TO service_role;
-GRANT SELECT ON TABLE public.profiles TO authenticated;
-
--- Name: TABLE profiles; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.profiles IS 'A person''s profile, keyed by auth.users.id: created by trigger on sign-up, erased by cascade.';
-
--- Name: TABLE reflections; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.reflections TO service_role;
-GRANT SELECT,DELETE ON TABLE public.reflections TO authenticated;
-
--- Name: TABLE reflections; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.reflections IS 'A person''s reflections (V7); sentiment and insights are derived by the server.';
-
--- Name: TABLE search_documents; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.search_documents TO service_role;
-GRANT SELECT ON TABLE public.search_documents TO authenticated;
-
--- Name: TABLE search_documents; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.search_documents IS 'The full-text index of a person''s memories, active concepts and derived artifacts; trigger-maintained, read by api.search_candidates.';
-
--- Name: TABLE suggestions; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.suggestions TO service_role;
-GRANT SELECT ON TABLE public.suggestions TO authenticated;
-
--- Name: TABLE suggestions; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.suggestions IS 'Recommendations for a person with a server-set priority; the person dismisses or acts on them.';
-
--- Name: TABLE tag_clusters; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.tag_clusters TO service_role;
-GRANT SELECT ON TABLE public.tag_clusters TO authenticated;
-
--- Name: TABLE tag_clusters; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.tag_clusters IS 'Clusters of a person''s tags: name, members, centre vector, cohesion, size, evolution; server-written.';
-
--- Name: TABLE user_challenges; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.user_challenges TO service_role;
-GRANT SELECT ON TABLE public.user_challenges TO authenticated;
-
--- Name: TABLE user_challenges; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.user_challenges IS 'A person''s instance of a challenge template: status, timing and progress.';
-
--- Name: TABLE user_engagement_summary; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.user_engagement_summary TO service_role;
-GRANT SELECT ON TABLE public.user_engagement_summary TO authenticated;
-
--- Name: TABLE user_graph_projections; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.user_graph_projections TO service_role;
-GRANT SELECT ON TABLE public.user_graph_projections TO authenticated;
-
--- Name: TABLE user_graph_projections; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.user_graph_projections IS 'Snapshots of a user''s knowledge graph laid out for the 3D cosmos; the newest is the current one.';
-
--- Name: TABLE user_personas; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.user_personas TO service_role;
-GRANT SELECT ON TABLE public.user_personas TO authenticated;
-
--- Name: TABLE user_personas; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.user_personas IS 'Persona analysis result per person (technical, lifestyle, learning style, life phase); server-written.';
-
--- Name: TABLE user_progress; Type: ACL; Schema: public; Owner: postgres
-GRANT ALL ON TABLE public.user_progress TO service_role;
-GRANT SELECT,DELETE ON TABLE public.user_progress TO authenticated;
-
--- Name: TABLE user_progress; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TABLE public.user_progress IS 'A person''s progress in one coaching app (seed 004): progress data, milestones, focus, totals.';
-
--- Name: TRIGGER reflections_to_outbox ON reflections; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON TRIGGER reflections_to_outbox ON public.reflections IS 'New reflections go to the outbox: the webhook records the growth they earn.';
-
--- Name: VIEW user_engagement_summary; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON VIEW public.user_engagement_summary IS 'Live 90-day engagement per person (actions, items, duration, active days); RLS limits it to the caller.';
 
 -- Name: annotations; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -6190,6 +5398,34 @@ CREATE TRIGGER annotations_set_updated_at BEFORE UPDATE ON public.annotations FO
 ALTER TABLE ONLY public.annotations
     ADD CONSTRAINT annotations_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
+-- Name: COLUMN annotations.annotation_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(annotation_id) ON TABLE public.annotations TO authenticated;
+
+-- Name: COLUMN annotations.annotation_type; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(annotation_type),UPDATE(annotation_type) ON TABLE public.annotations TO authenticated;
+
+-- Name: COLUMN annotations.media_url; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(media_url),UPDATE(media_url) ON TABLE public.annotations TO authenticated;
+
+-- Name: COLUMN annotations.metadata; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(metadata),UPDATE(metadata) ON TABLE public.annotations TO authenticated;
+
+-- Name: COLUMN annotations.target_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(target_id) ON TABLE public.annotations TO authenticated;
+
+-- Name: COLUMN annotations.target_type; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(target_type) ON TABLE public.annotations TO authenticated;
+
+-- Name: COLUMN annotations.target_type; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.annotations.target_type IS 'V7 target_node_type (MemoryUnit, Concept, DerivedArtifact, ...).';
+
+-- Name: COLUMN annotations.text_content; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(text_content),UPDATE(text_content) ON TABLE public.annotations TO authenticated;
+
+-- Name: COLUMN annotations.user_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(user_id) ON TABLE public.annotations TO authenticated;
+
 -- Name: annotations_user_created_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX annotations_user_created_idx ON public.annotations USING btree (user_id, created_at DESC);
@@ -6197,6 +5433,14 @@ CREATE INDEX annotations_user_created_idx ON public.annotations USING btree (use
 -- Name: annotations_user_target_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX annotations_user_target_idx ON public.annotations USING btree (user_id, target_type, target_id);
+
+-- Name: TABLE app_knowledge_bases; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.app_knowledge_bases TO service_role;
+GRANT SELECT,INSERT,DELETE ON TABLE public.app_knowledge_bases TO authenticated;
+
+-- Name: TABLE app_knowledge_bases; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.app_knowledge_bases IS 'Which knowledge bases each coaching app may read (seed 004 apps.knowledge_base_ids / knowledge_bases.app_ids).';
 
 -- Name: app_knowledge_bases; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -6243,6 +5487,14 @@ ALTER TABLE ONLY public.app_knowledge_bases
 -- Name: app_knowledge_bases_knowledge_base_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX app_knowledge_bases_knowledge_base_idx ON public.app_knowledge_bases USING btree (knowledge_base_id);
+
+-- Name: TABLE apps; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.apps TO service_role;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.apps TO authenticated;
+
+-- Name: TABLE apps; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.apps IS 'Coaching applications (seed 004 apps): slug, domain, personality; readable by every signed-in user.';
 
 -- Name: apps; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -6308,6 +5560,10 @@ CREATE TRIGGER apps_set_updated_at BEFORE UPDATE ON public.apps FOR EACH ROW EXE
 ALTER TABLE ONLY public.apps
     ADD CONSTRAINT apps_slug_unique UNIQUE (slug);
 
+-- Name: COLUMN apps.slug; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.apps.slug IS 'Seed 004 apps.app_id (text, e.g. hugo_matchmaker).';
+
 -- Name: apps_active_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX apps_active_idx ON public.apps USING btree (slug) WHERE is_active;
@@ -6319,6 +5575,14 @@ CREATE INDEX apps_domain_idx ON public.apps USING btree (domain);
 -- Name: apps_personality_schema_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX apps_personality_schema_idx ON public.apps USING btree (personality_schema_id);
+
+-- Name: TABLE behaviour_events; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.behaviour_events TO service_role;
+GRANT SELECT ON TABLE public.behaviour_events TO authenticated;
+
+-- Name: TABLE behaviour_events; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.behaviour_events IS 'Every tracked user action (activity log, interaction log, Dreamscape behaviours), partitioned by month.';
 
 -- Name: behaviour_events; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -6369,6 +5633,43 @@ ALTER TABLE ONLY public.behaviour_events
 ALTER TABLE public.behaviour_events
     ADD CONSTRAINT behaviour_events_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
+-- Name: COLUMN behaviour_events.content_structured; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(content_structured) ON TABLE public.behaviour_events TO authenticated;
+
+-- Name: COLUMN behaviour_events.content_text; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(content_text) ON TABLE public.behaviour_events TO authenticated;
+
+-- Name: COLUMN behaviour_events.context; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(context) ON TABLE public.behaviour_events TO authenticated;
+
+-- Name: COLUMN behaviour_events.duration_seconds; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(duration_seconds) ON TABLE public.behaviour_events TO authenticated;
+
+-- Name: COLUMN behaviour_events.event_type; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(event_type) ON TABLE public.behaviour_events TO authenticated;
+
+-- Name: COLUMN behaviour_events.metadata; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(metadata) ON TABLE public.behaviour_events TO authenticated;
+
+-- Name: COLUMN behaviour_events.occurred_at; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(occurred_at) ON TABLE public.behaviour_events TO authenticated;
+
+-- Name: COLUMN behaviour_events.occurred_at; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.behaviour_events.occurred_at IS 'Client-reported time of the action (the API bounds it to 30 days back, 5 minutes ahead).';
+
+-- Name: COLUMN behaviour_events.session_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(session_id) ON TABLE public.behaviour_events TO authenticated;
+
+-- Name: COLUMN behaviour_events.target_entity_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(target_entity_id) ON TABLE public.behaviour_events TO authenticated;
+
+-- Name: COLUMN behaviour_events.target_entity_type; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(target_entity_type) ON TABLE public.behaviour_events TO authenticated;
+
+-- Name: COLUMN behaviour_events.user_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(user_id) ON TABLE public.behaviour_events TO authenticated;
+
 -- Name: behaviour_events_created_at_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX behaviour_events_created_at_idx ON ONLY public.behaviour_events USING btree (created_at);
@@ -6380,6 +5681,14 @@ CREATE INDEX behaviour_events_user_id_created_at_idx ON ONLY public.behaviour_ev
 -- Name: behaviour_events_user_id_event_type_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX behaviour_events_user_id_event_type_idx ON ONLY public.behaviour_events USING btree (user_id, event_type, created_at);
+
+-- Name: TABLE cards; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.cards TO service_role;
+GRANT SELECT ON TABLE public.cards TO authenticated;
+
+-- Name: TABLE cards; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.cards IS 'A memory, concept, artifact or prompt presented as a card; evolution is computed by card_evolution().';
 
 -- Name: cards; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -6439,6 +5748,16 @@ CREATE TRIGGER cards_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.cards 
 ALTER TABLE ONLY public.cards
     ADD CONSTRAINT cards_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
+-- Name: COLUMN cards.is_favorited; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(is_favorited) ON TABLE public.cards TO authenticated;
+
+-- Name: COLUMN cards.status; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(status) ON TABLE public.cards TO authenticated;
+
+-- Name: INDEX cards_one_per_source_entity_idx; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON INDEX public.cards_one_per_source_entity_idx IS 'Exactly one card per memory, concept, artifact or prompt of a user.';
+
 -- Name: cards_one_per_source_entity_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE UNIQUE INDEX cards_one_per_source_entity_idx ON public.cards USING btree (user_id, source_entity_type, source_entity_id);
@@ -6450,6 +5769,14 @@ CREATE INDEX cards_user_id_source_entity_idx ON public.cards USING btree (user_i
 -- Name: cards_user_id_status_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX cards_user_id_status_idx ON public.cards USING btree (user_id, status);
+
+-- Name: TABLE challenge_templates; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.challenge_templates TO service_role;
+GRANT SELECT ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: TABLE challenge_templates; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.challenge_templates IS 'Reusable challenge definitions (dimensions, difficulty, task parameters); a catalogue, not user data.';
 
 -- Name: challenge_templates; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -6493,6 +5820,14 @@ CREATE TRIGGER challenge_templates_set_updated_at BEFORE UPDATE ON public.challe
 
 CREATE INDEX challenge_templates_active_idx ON public.challenge_templates USING btree (is_active, difficulty);
 
+-- Name: TABLE communities; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.communities TO service_role;
+GRANT SELECT ON TABLE public.communities TO authenticated;
+
+-- Name: TABLE communities; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.communities IS 'Concept communities (V9.7/V11) found by graph analytics; written by the server, read by their owner.';
+
 -- Name: communities; Type: ROW SECURITY; Schema: public; Owner: postgres
 
 ALTER TABLE public.communities ENABLE ROW LEVEL SECURITY;
@@ -6534,6 +5869,14 @@ ALTER TABLE ONLY public.communities
 -- Name: communities_user_created_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX communities_user_created_idx ON public.communities USING btree (user_id, created_at DESC);
+
+-- Name: TABLE concepts; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.concepts TO service_role;
+GRANT SELECT,DELETE ON TABLE public.concepts TO authenticated;
+
+-- Name: TABLE concepts; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.concepts IS 'A person''s concepts (V7, V9.7/V11): unique by (name, type) per person; merges point at the survivor.';
 
 -- Name: concepts; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -6630,6 +5973,34 @@ ALTER TABLE ONLY public.concepts
 
 CREATE TRIGGER concepts_with_card AFTER INSERT OR DELETE ON public.concepts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('concept', 'concept_id');
 
+-- Name: COLUMN concepts.attributes; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(attributes),UPDATE(attributes) ON TABLE public.concepts TO authenticated;
+
+-- Name: COLUMN concepts.concept_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(concept_id) ON TABLE public.concepts TO authenticated;
+
+-- Name: COLUMN concepts.description; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(description),UPDATE(description) ON TABLE public.concepts TO authenticated;
+
+-- Name: COLUMN concepts.name; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(name),UPDATE(name) ON TABLE public.concepts TO authenticated;
+
+-- Name: COLUMN concepts.source; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(source) ON TABLE public.concepts TO authenticated;
+
+-- Name: COLUMN concepts.status; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(status),UPDATE(status) ON TABLE public.concepts TO authenticated;
+
+-- Name: COLUMN concepts.type; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(type),UPDATE(type) ON TABLE public.concepts TO authenticated;
+
+-- Name: COLUMN concepts.updated_at; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.concepts.updated_at IS 'V9.7/V11 last_updated_ts, V7 updated_at.';
+
+-- Name: COLUMN concepts.user_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(user_id) ON TABLE public.concepts TO authenticated;
+
 -- Name: concepts_community_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX concepts_community_idx ON public.concepts USING btree (community_id) WHERE (community_id IS NOT NULL);
@@ -6637,6 +6008,10 @@ CREATE INDEX concepts_community_idx ON public.concepts USING btree (community_id
 -- Name: concepts_merged_into_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX concepts_merged_into_idx ON public.concepts USING btree (merged_into_concept_id) WHERE (merged_into_concept_id IS NOT NULL);
+
+-- Name: INDEX concepts_user_lower_name_idx; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON INDEX public.concepts_user_lower_name_idx IS 'Serves case-insensitive name-prefix search over one person''s concepts.';
 
 -- Name: concepts_user_lower_name_idx; Type: INDEX; Schema: public; Owner: postgres
 
@@ -6649,6 +6024,14 @@ CREATE INDEX concepts_user_normalised_name_idx ON public.concepts USING btree (u
 -- Name: concepts_user_status_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX concepts_user_status_idx ON public.concepts USING btree (user_id, status);
+
+-- Name: TABLE conversations; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.conversations TO service_role;
+GRANT SELECT,DELETE ON TABLE public.conversations TO authenticated;
+
+-- Name: TABLE conversations; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.conversations IS 'Chat sessions of every seed (2dots1line V7/V9.7/V11, Hugo); app_id set for coaching chats.';
 
 -- Name: conversations; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -6746,6 +6129,51 @@ CREATE TRIGGER conversations_to_outbox AFTER INSERT OR DELETE OR UPDATE ON publi
 ALTER TABLE ONLY public.conversations
     ADD CONSTRAINT conversations_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
+-- Name: COLUMN conversations.app_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(app_id) ON TABLE public.conversations TO authenticated;
+
+-- Name: COLUMN conversations.closed_at; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(closed_at),UPDATE(closed_at) ON TABLE public.conversations TO authenticated;
+
+-- Name: COLUMN conversations.conversation_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(conversation_id) ON TABLE public.conversations TO authenticated;
+
+-- Name: COLUMN conversations.ended_at; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(ended_at),UPDATE(ended_at) ON TABLE public.conversations TO authenticated;
+
+-- Name: COLUMN conversations.message_count; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.conversations.message_count IS 'Maintained by trigger on messages.';
+
+-- Name: COLUMN conversations.metadata; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(metadata),UPDATE(metadata) ON TABLE public.conversations TO authenticated;
+
+-- Name: COLUMN conversations.session_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(session_id) ON TABLE public.conversations TO authenticated;
+
+-- Name: COLUMN conversations.session_id; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.conversations.session_id IS 'Client-generated UUIDv4 (seed 004): re-sending a create with the same session_id finds the same conversation.';
+
+-- Name: COLUMN conversations.source_card_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(source_card_id) ON TABLE public.conversations TO authenticated;
+
+-- Name: COLUMN conversations.source_card_id; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.conversations.source_card_id IS 'The card that started the conversation (V9.7); its foreign key to cards is added with the cards table.';
+
+-- Name: COLUMN conversations.started_at; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(started_at) ON TABLE public.conversations TO authenticated;
+
+-- Name: COLUMN conversations.status; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(status),UPDATE(status) ON TABLE public.conversations TO authenticated;
+
+-- Name: COLUMN conversations.title; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(title),UPDATE(title) ON TABLE public.conversations TO authenticated;
+
+-- Name: COLUMN conversations.user_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(user_id) ON TABLE public.conversations TO authenticated;
+
 -- Name: conversations_active_companion_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX conversations_active_companion_idx ON public.conversations USING btree (COALESCE(last_message_at, started_at)) WHERE ((status = 'active'::text) AND (app_id IS NULL));
@@ -6777,6 +6205,14 @@ CREATE INDEX conversations_user_app_recent_idx ON public.conversations USING btr
 -- Name: conversations_user_status_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX conversations_user_status_idx ON public.conversations USING btree (user_id, status);
+
+-- Name: TABLE derived_artifacts; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.derived_artifacts TO service_role;
+GRANT SELECT ON TABLE public.derived_artifacts TO authenticated;
+
+-- Name: TABLE derived_artifacts; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.derived_artifacts IS 'Insight summaries, cycle reports, trophies and posters derived from a person''s material; server-written.';
 
 -- Name: derived_artifacts; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -6866,6 +6302,14 @@ CREATE INDEX derived_artifacts_user_id_created_at_idx ON public.derived_artifact
 
 CREATE INDEX derived_artifacts_user_id_type_idx ON public.derived_artifacts USING btree (user_id, artifact_type);
 
+-- Name: TABLE entity_vectors; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.entity_vectors TO service_role;
+GRANT SELECT ON TABLE public.entity_vectors TO authenticated;
+
+-- Name: TABLE entity_vectors; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.entity_vectors IS 'Junction from an entity to its vector in the vector store, per embedding model. Server-written.';
+
 -- Name: entity_vectors; Type: ROW SECURITY; Schema: public; Owner: postgres
 
 ALTER TABLE public.entity_vectors ENABLE ROW LEVEL SECURITY;
@@ -6919,6 +6363,14 @@ ALTER TABLE ONLY public.entity_vectors
 
 CREATE INDEX entity_vectors_vector_idx ON public.entity_vectors USING btree (vector_store, vector_id);
 
+-- Name: TABLE graph_connection_stats; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.graph_connection_stats TO service_role;
+GRANT SELECT ON TABLE public.graph_connection_stats TO authenticated;
+
+-- Name: TABLE graph_connection_stats; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.graph_connection_stats IS 'Per-entity connection counts copied from the graph store; feeds card evolution. Server-written.';
+
 -- Name: graph_connection_stats; Type: ROW SECURITY; Schema: public; Owner: postgres
 
 ALTER TABLE public.graph_connection_stats ENABLE ROW LEVEL SECURITY;
@@ -6957,6 +6409,14 @@ ALTER TABLE ONLY public.graph_connection_stats
 -- Name: graph_connection_stats_entity_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX graph_connection_stats_entity_idx ON public.graph_connection_stats USING btree (entity_id);
+
+-- Name: TABLE growth_events; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.growth_events TO service_role;
+GRANT SELECT ON TABLE public.growth_events TO authenticated;
+
+-- Name: TABLE growth_events; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.growth_events IS 'Append-only ledger of growth along the six dimensions, per entity; written by the server only.';
 
 -- Name: growth_events; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -7022,6 +6482,14 @@ CREATE INDEX growth_events_user_id_created_at_idx ON public.growth_events USING 
 
 CREATE INDEX growth_events_user_id_entity_idx ON public.growth_events USING btree (user_id, entity_type, entity_id, dim_key);
 
+-- Name: TABLE knowledge_bases; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.knowledge_bases TO service_role;
+GRANT SELECT,DELETE ON TABLE public.knowledge_bases TO authenticated;
+
+-- Name: TABLE knowledge_bases; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.knowledge_bases IS 'Collections of coaching expertise (seed 004), versioned; only active ones are searched.';
+
 -- Name: knowledge_bases; Type: ROW SECURITY; Schema: public; Owner: postgres
 
 ALTER TABLE public.knowledge_bases ENABLE ROW LEVEL SECURITY;
@@ -7086,6 +6554,38 @@ CREATE TRIGGER knowledge_bases_set_updated_at BEFORE UPDATE ON public.knowledge_
 ALTER TABLE ONLY public.knowledge_bases
     ADD CONSTRAINT knowledge_bases_slug_unique UNIQUE (slug);
 
+-- Name: COLUMN knowledge_bases.description; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(description),UPDATE(description) ON TABLE public.knowledge_bases TO authenticated;
+
+-- Name: COLUMN knowledge_bases.entry_count; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.knowledge_bases.entry_count IS 'Maintained by trigger on knowledge_entries.';
+
+-- Name: COLUMN knowledge_bases.is_active; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(is_active),UPDATE(is_active) ON TABLE public.knowledge_bases TO authenticated;
+
+-- Name: COLUMN knowledge_bases.knowledge_base_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(knowledge_base_id) ON TABLE public.knowledge_bases TO authenticated;
+
+-- Name: COLUMN knowledge_bases.owner_org; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(owner_org),UPDATE(owner_org) ON TABLE public.knowledge_bases TO authenticated;
+
+-- Name: COLUMN knowledge_bases.parent_knowledge_base_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(parent_knowledge_base_id),UPDATE(parent_knowledge_base_id) ON TABLE public.knowledge_bases TO authenticated;
+
+-- Name: COLUMN knowledge_bases.slug; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(slug),UPDATE(slug) ON TABLE public.knowledge_bases TO authenticated;
+
+-- Name: COLUMN knowledge_bases.slug; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.knowledge_bases.slug IS 'Seed 004 knowledge_bases.kb_id (text, e.g. intimacy_code_v1).';
+
+-- Name: COLUMN knowledge_bases.title; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(title),UPDATE(title) ON TABLE public.knowledge_bases TO authenticated;
+
+-- Name: COLUMN knowledge_bases.version; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(version),UPDATE(version) ON TABLE public.knowledge_bases TO authenticated;
+
 -- Name: knowledge_bases_active_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX knowledge_bases_active_idx ON public.knowledge_bases USING btree (knowledge_base_id) WHERE is_active;
@@ -7093,6 +6593,14 @@ CREATE INDEX knowledge_bases_active_idx ON public.knowledge_bases USING btree (k
 -- Name: knowledge_bases_parent_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX knowledge_bases_parent_idx ON public.knowledge_bases USING btree (parent_knowledge_base_id);
+
+-- Name: TABLE knowledge_entries; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.knowledge_entries TO service_role;
+GRANT SELECT,DELETE ON TABLE public.knowledge_entries TO authenticated;
+
+-- Name: TABLE knowledge_entries; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.knowledge_entries IS 'One piece of coaching knowledge (seed 004), searched by its weighted tsvector (title A, content B, tags C).';
 
 -- Name: knowledge_entries; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -7166,6 +6674,37 @@ CREATE TRIGGER knowledge_entries_set_updated_at BEFORE UPDATE OF knowledge_base_
 
 CREATE TRIGGER knowledge_entries_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.knowledge_entries FOR EACH ROW EXECUTE FUNCTION private.enqueue_change('knowledge_entry_id', 'updated_at', 'access_count', 'last_accessed_at');
 
+-- Name: COLUMN knowledge_entries.access_count; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.knowledge_entries.access_count IS 'Times returned by api.search_knowledge; server-maintained (private.record_knowledge_access).';
+
+-- Name: COLUMN knowledge_entries.category; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(category),UPDATE(category) ON TABLE public.knowledge_entries TO authenticated;
+
+-- Name: COLUMN knowledge_entries.content; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(content),UPDATE(content) ON TABLE public.knowledge_entries TO authenticated;
+
+-- Name: COLUMN knowledge_entries.knowledge_base_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(knowledge_base_id),UPDATE(knowledge_base_id) ON TABLE public.knowledge_entries TO authenticated;
+
+-- Name: COLUMN knowledge_entries.knowledge_entry_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(knowledge_entry_id) ON TABLE public.knowledge_entries TO authenticated;
+
+-- Name: COLUMN knowledge_entries.metadata; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(metadata),UPDATE(metadata) ON TABLE public.knowledge_entries TO authenticated;
+
+-- Name: COLUMN knowledge_entries.section_number; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(section_number),UPDATE(section_number) ON TABLE public.knowledge_entries TO authenticated;
+
+-- Name: COLUMN knowledge_entries.tags; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(tags),UPDATE(tags) ON TABLE public.knowledge_entries TO authenticated;
+
+-- Name: COLUMN knowledge_entries.title; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(title),UPDATE(title) ON TABLE public.knowledge_entries TO authenticated;
+
+-- Name: COLUMN knowledge_entries.vector_store_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(vector_store_id),UPDATE(vector_store_id) ON TABLE public.knowledge_entries TO authenticated;
+
 -- Name: knowledge_entries_category_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX knowledge_entries_category_idx ON public.knowledge_entries USING btree (category);
@@ -7185,6 +6724,14 @@ CREATE INDEX knowledge_entries_search_vector_idx ON public.knowledge_entries USI
 -- Name: knowledge_entries_tags_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX knowledge_entries_tags_idx ON public.knowledge_entries USING gin (tags);
+
+-- Name: TABLE learning_profiles; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.learning_profiles TO service_role;
+GRANT SELECT ON TABLE public.learning_profiles TO authenticated;
+
+-- Name: TABLE learning_profiles; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.learning_profiles IS 'Per skill area: level, progression and learning velocity from persona analysis; server-written.';
 
 -- Name: learning_profiles; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -7237,6 +6784,14 @@ ALTER TABLE ONLY public.learning_profiles
 -- Name: learning_profiles_user_id_velocity_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX learning_profiles_user_id_velocity_idx ON public.learning_profiles USING btree (user_id, learning_velocity DESC);
+
+-- Name: TABLE media_items; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.media_items TO service_role;
+GRANT SELECT,DELETE ON TABLE public.media_items TO authenticated;
+
+-- Name: TABLE media_items; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.media_items IS 'Uploaded media (V9.7/V11 media_items), unique by content hash per person; processing_status is the server''s.';
 
 -- Name: media_items; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -7327,6 +6882,62 @@ ALTER TABLE ONLY public.media_items
 ALTER TABLE ONLY public.media_items
     ADD CONSTRAINT media_items_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
+-- Name: COLUMN media_items.declared_sha256; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(declared_sha256) ON TABLE public.media_items TO authenticated;
+
+-- Name: COLUMN media_items.declared_sha256; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.media_items.declared_sha256 IS 'The optional SHA-256 (hex) the person announced; an object that hashes otherwise fails.';
+
+-- Name: COLUMN media_items.declared_size_bytes; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(declared_size_bytes) ON TABLE public.media_items TO authenticated;
+
+-- Name: COLUMN media_items.declared_size_bytes; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.media_items.declared_size_bytes IS 'The size the person announced; the presigned PUT is signed for exactly this Content-Length.';
+
+-- Name: COLUMN media_items.detected_mime_type; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.media_items.detected_mime_type IS 'The type the object''s leading bytes show (server-set), compared with mime_type.';
+
+-- Name: COLUMN media_items.duplicate_of_media_id; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.media_items.duplicate_of_media_id IS 'The person''s earlier ready item with the same bytes; set exactly when processing_status = duplicate.';
+
+-- Name: COLUMN media_items.failure_reason; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.media_items.failure_reason IS 'Why processing failed, in words a person can act on; set exactly when processing_status = failed.';
+
+-- Name: COLUMN media_items.filename; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(filename),UPDATE(filename) ON TABLE public.media_items TO authenticated;
+
+-- Name: COLUMN media_items.hash; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(hash) ON TABLE public.media_items TO authenticated;
+
+-- Name: COLUMN media_items.media_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(media_id) ON TABLE public.media_items TO authenticated;
+
+-- Name: COLUMN media_items.memory_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(memory_id),UPDATE(memory_id) ON TABLE public.media_items TO authenticated;
+
+-- Name: COLUMN media_items.metadata; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(metadata),UPDATE(metadata) ON TABLE public.media_items TO authenticated;
+
+-- Name: COLUMN media_items.mime_type; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(mime_type) ON TABLE public.media_items TO authenticated;
+
+-- Name: COLUMN media_items.size_bytes; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(size_bytes) ON TABLE public.media_items TO authenticated;
+
+-- Name: COLUMN media_items.storage_url; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(storage_url) ON TABLE public.media_items TO authenticated;
+
+-- Name: COLUMN media_items.type; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(type) ON TABLE public.media_items TO authenticated;
+
+-- Name: COLUMN media_items.user_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(user_id) ON TABLE public.media_items TO authenticated;
+
 -- Name: media_items_duplicate_of_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX media_items_duplicate_of_idx ON public.media_items USING btree (duplicate_of_media_id) WHERE (duplicate_of_media_id IS NOT NULL);
@@ -7354,6 +6965,14 @@ CREATE INDEX media_items_user_status_created_idx ON public.media_items USING btr
 -- Name: media_items_user_type_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX media_items_user_type_idx ON public.media_items USING btree (user_id, type);
+
+-- Name: TABLE memories; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.memories TO service_role;
+GRANT SELECT,DELETE ON TABLE public.memories TO authenticated;
+
+-- Name: TABLE memories; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.memories IS 'Memories of every seed: V7/V9.7/V11 memory_units and Hugo user_memories (app_id set), with decay and expiry.';
 
 -- Name: memories; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -7485,6 +7104,82 @@ ALTER TABLE ONLY public.memories
 
 CREATE TRIGGER memories_with_card AFTER INSERT OR DELETE ON public.memories FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('memory', 'memory_id');
 
+-- Name: COLUMN memories.app_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(app_id),UPDATE(app_id) ON TABLE public.memories TO authenticated;
+
+-- Name: COLUMN memories.attributes; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(attributes),UPDATE(attributes) ON TABLE public.memories TO authenticated;
+
+-- Name: COLUMN memories.content; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(content),UPDATE(content) ON TABLE public.memories TO authenticated;
+
+-- Name: COLUMN memories.created_at; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.memories.created_at IS 'When dotline stored it (V9.7/V11 ingestion_ts, V7 and Hugo created_at).';
+
+-- Name: COLUMN memories.creation_ts; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(creation_ts),UPDATE(creation_ts) ON TABLE public.memories TO authenticated;
+
+-- Name: COLUMN memories.creation_ts; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.memories.creation_ts IS 'When the memory was authored at its source (V9.7/V11 creation_ts).';
+
+-- Name: COLUMN memories.emotions; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(emotions),UPDATE(emotions) ON TABLE public.memories TO authenticated;
+
+-- Name: COLUMN memories.expires_at; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(expires_at),UPDATE(expires_at) ON TABLE public.memories TO authenticated;
+
+-- Name: COLUMN memories.importance; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.memories.importance IS 'Hugo importance / V9.7 importance_score, 0-1; lowered by decay_rate a day once unused for 30 days.';
+
+-- Name: COLUMN memories.invalid_at; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.memories.invalid_at IS 'When a newer memory (superseded_by) replaced what this one says; null while it holds.';
+
+-- Name: COLUMN memories.last_decayed_at; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.memories.last_decayed_at IS 'When decay last lowered importance: decay applies at most once a day, however often the job runs.';
+
+-- Name: COLUMN memories.location; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(location),UPDATE(location) ON TABLE public.memories TO authenticated;
+
+-- Name: COLUMN memories.media_urls; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(media_urls),UPDATE(media_urls) ON TABLE public.memories TO authenticated;
+
+-- Name: COLUMN memories.memory_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(memory_id) ON TABLE public.memories TO authenticated;
+
+-- Name: COLUMN memories.memory_type; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(memory_type),UPDATE(memory_type) ON TABLE public.memories TO authenticated;
+
+-- Name: COLUMN memories.occurred_at; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(occurred_at),UPDATE(occurred_at) ON TABLE public.memories TO authenticated;
+
+-- Name: COLUMN memories.people; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(people),UPDATE(people) ON TABLE public.memories TO authenticated;
+
+-- Name: COLUMN memories.source_conversation_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(source_conversation_id),UPDATE(source_conversation_id) ON TABLE public.memories TO authenticated;
+
+-- Name: COLUMN memories.superseded_by; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.memories.superseded_by IS 'The newer memory that contradicts and replaces this one (set by ingestion).';
+
+-- Name: COLUMN memories.tags; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(tags),UPDATE(tags) ON TABLE public.memories TO authenticated;
+
+-- Name: COLUMN memories.title; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(title),UPDATE(title) ON TABLE public.memories TO authenticated;
+
+-- Name: COLUMN memories.updated_at; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.memories.updated_at IS 'Last change to what the memory says (V9.7/V11 last_modified_ts, V7 updated_at); decay and access do not count.';
+
+-- Name: COLUMN memories.user_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(user_id) ON TABLE public.memories TO authenticated;
+
 -- Name: memories_app_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX memories_app_idx ON public.memories USING btree (app_id) WHERE (app_id IS NOT NULL);
@@ -7520,6 +7215,14 @@ CREATE INDEX memories_user_expires_idx ON public.memories USING btree (user_id, 
 -- Name: memories_user_importance_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX memories_user_importance_idx ON public.memories USING btree (user_id, importance DESC);
+
+-- Name: TABLE memory_history; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.memory_history TO service_role;
+GRANT SELECT ON TABLE public.memory_history TO authenticated;
+
+-- Name: TABLE memory_history; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.memory_history IS 'Previous versions of memories (old row as JSON) on each content update and delete; written by trigger only.';
 
 -- Name: memory_history; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -7557,6 +7260,9 @@ ALTER TABLE ONLY public.memory_history
 ALTER TABLE ONLY public.memory_history
     ADD CONSTRAINT memory_history_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
+-- Name: SEQUENCE memory_history_memory_history_id_seq; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON SEQUENCE public.memory_history_memory_history_id_seq TO service_role;
+
 -- Name: memory_history_memory_history_id_seq; Type: SEQUENCE; Schema: public; Owner: postgres
 
 ALTER TABLE public.memory_history ALTER COLUMN memory_history_id ADD GENERATED ALWAYS AS IDENTITY (
@@ -7575,6 +7281,14 @@ CREATE INDEX memory_history_memory_idx ON public.memory_history USING btree (mem
 -- Name: memory_history_user_memory_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX memory_history_user_memory_idx ON public.memory_history USING btree (user_id, memory_id, changed_at DESC);
+
+-- Name: TABLE messages; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.messages TO service_role;
+GRANT SELECT,DELETE ON TABLE public.messages TO authenticated;
+
+-- Name: TABLE messages; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.messages IS 'Chat turns of every seed (V7/V9.7/V11 conversation_messages, Hugo messages); AI metadata is server-written.';
 
 -- Name: messages; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -7647,6 +7361,38 @@ ALTER TABLE ONLY public.messages
 
 CREATE TRIGGER messages_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.messages FOR EACH ROW EXECUTE FUNCTION private.enqueue_change('message_id', 'updated_at');
 
+-- Name: COLUMN messages.content; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(content) ON TABLE public.messages TO authenticated;
+
+-- Name: COLUMN messages.conversation_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(conversation_id) ON TABLE public.messages TO authenticated;
+
+-- Name: COLUMN messages.created_at; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.messages.created_at IS 'V9.7/V11 conversation_messages.timestamp.';
+
+-- Name: COLUMN messages.media_ids; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(media_ids) ON TABLE public.messages TO authenticated;
+
+-- Name: COLUMN messages.message_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(message_id) ON TABLE public.messages TO authenticated;
+
+-- Name: COLUMN messages.metadata; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(metadata) ON TABLE public.messages TO authenticated;
+
+-- Name: COLUMN messages.referenced_entities; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(referenced_entities) ON TABLE public.messages TO authenticated;
+
+-- Name: COLUMN messages.role; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(role) ON TABLE public.messages TO authenticated;
+
+-- Name: COLUMN messages.user_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(user_id) ON TABLE public.messages TO authenticated;
+
+-- Name: COLUMN messages.user_id; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.messages.user_id IS 'The conversation''s owner, copied so the policies need no join; the composite FK keeps it equal.';
+
 -- Name: messages_conversation_created_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX messages_conversation_created_idx ON public.messages USING btree (conversation_id, created_at);
@@ -7658,6 +7404,14 @@ CREATE INDEX messages_role_idx ON public.messages USING btree (role);
 -- Name: messages_user_created_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX messages_user_created_idx ON public.messages USING btree (user_id, created_at DESC);
+
+-- Name: TABLE orb_states; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.orb_states TO service_role;
+GRANT SELECT ON TABLE public.orb_states TO authenticated;
+
+-- Name: TABLE orb_states; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.orb_states IS 'Durable history of the orb''s visual and emotional state; the live state is cached. Server-written.';
 
 -- Name: orb_states; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -7708,6 +7462,14 @@ CREATE INDEX orb_states_created_at_idx ON public.orb_states USING btree (created
 -- Name: orb_states_user_id_created_at_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX orb_states_user_id_created_at_idx ON public.orb_states USING btree (user_id, created_at DESC);
+
+-- Name: TABLE personality_schemas; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.personality_schemas TO service_role;
+GRANT SELECT,DELETE ON TABLE public.personality_schemas TO authenticated;
+
+-- Name: TABLE personality_schemas; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.personality_schemas IS 'Coaching personalities (seed 004): versioned base/overlay JSON, rolled out by percentage or A/B group.';
 
 -- Name: personality_schemas; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -7786,6 +7548,41 @@ CREATE TRIGGER personality_schemas_set_updated_at BEFORE UPDATE ON public.person
 
 CREATE TRIGGER personality_schemas_stamp_status BEFORE INSERT OR UPDATE OF status ON public.personality_schemas FOR EACH ROW EXECUTE FUNCTION private.stamp_personality_schema_status();
 
+-- Name: COLUMN personality_schemas.ab_test_group; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(ab_test_group),UPDATE(ab_test_group) ON TABLE public.personality_schemas TO authenticated;
+
+-- Name: COLUMN personality_schemas.layer; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(layer) ON TABLE public.personality_schemas TO authenticated;
+
+-- Name: COLUMN personality_schemas.parent_schema_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(parent_schema_id) ON TABLE public.personality_schemas TO authenticated;
+
+-- Name: COLUMN personality_schemas.personality_schema_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(personality_schema_id) ON TABLE public.personality_schemas TO authenticated;
+
+-- Name: COLUMN personality_schemas.rollout_percentage; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(rollout_percentage),UPDATE(rollout_percentage) ON TABLE public.personality_schemas TO authenticated;
+
+-- Name: COLUMN personality_schemas.rollout_percentage; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.personality_schemas.rollout_percentage IS 'Share of users (0-100, by a stable hash of user and schema_key) who get this version while active.';
+
+-- Name: COLUMN personality_schemas.schema; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(schema),UPDATE(schema) ON TABLE public.personality_schemas TO authenticated;
+
+-- Name: COLUMN personality_schemas.schema_key; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(schema_key) ON TABLE public.personality_schemas TO authenticated;
+
+-- Name: COLUMN personality_schemas.schema_key; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.personality_schemas.schema_key IS 'The personality family (seed 004 schema_id, e.g. core_hugo); versions of one family share it.';
+
+-- Name: COLUMN personality_schemas.status; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(status),UPDATE(status) ON TABLE public.personality_schemas TO authenticated;
+
+-- Name: COLUMN personality_schemas.version; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(version) ON TABLE public.personality_schemas TO authenticated;
+
 -- Name: personality_schemas_active_rollout_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX personality_schemas_active_rollout_idx ON public.personality_schemas USING btree (schema_key, rollout_percentage) WHERE ((status = 'active'::text) AND (rollout_percentage > 0));
@@ -7801,6 +7598,14 @@ CREATE INDEX personality_schemas_parent_idx ON public.personality_schemas USING 
 -- Name: personality_schemas_status_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX personality_schemas_status_idx ON public.personality_schemas USING btree (status);
+
+-- Name: TABLE proactive_prompts; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.proactive_prompts TO service_role;
+GRANT SELECT ON TABLE public.proactive_prompts TO authenticated;
+
+-- Name: TABLE proactive_prompts; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.proactive_prompts IS 'Prompts an agent prepared for the person; status tracks pending → shown → answered or dismissed.';
 
 -- Name: proactive_prompts; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -7852,9 +7657,20 @@ ALTER TABLE ONLY public.proactive_prompts
 
 CREATE TRIGGER proactive_prompts_with_card AFTER INSERT OR DELETE ON public.proactive_prompts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('prompt', 'prompt_id');
 
+-- Name: COLUMN proactive_prompts.status; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(status) ON TABLE public.proactive_prompts TO authenticated;
+
 -- Name: proactive_prompts_user_id_status_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX proactive_prompts_user_id_status_idx ON public.proactive_prompts USING btree (user_id, status, created_at DESC);
+
+-- Name: TABLE profiles; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.profiles TO service_role;
+GRANT SELECT ON TABLE public.profiles TO authenticated;
+
+-- Name: TABLE profiles; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.profiles IS 'A person''s profile, keyed by auth.users.id: created by trigger on sign-up, erased by cascade.';
 
 -- Name: profiles; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -7943,6 +7759,37 @@ ALTER TABLE ONLY public.profiles
 ALTER TABLE ONLY public.profiles
     ADD CONSTRAINT profiles_username_unique UNIQUE (username);
 
+-- Name: COLUMN profiles.data_retention_days; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(data_retention_days) ON TABLE public.profiles TO authenticated;
+
+-- Name: COLUMN profiles.display_name; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(display_name) ON TABLE public.profiles TO authenticated;
+
+-- Name: COLUMN profiles.language_preference; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(language_preference) ON TABLE public.profiles TO authenticated;
+
+-- Name: COLUMN profiles.persona_analysis_enabled; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(persona_analysis_enabled) ON TABLE public.profiles TO authenticated;
+
+-- Name: COLUMN profiles.persona_analysis_enabled; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.profiles.persona_analysis_enabled IS 'False: the person opted out of persona analysis; their persona is anonymised and no longer analysed.';
+
+-- Name: COLUMN profiles.preferences; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(preferences) ON TABLE public.profiles TO authenticated;
+
+-- Name: COLUMN profiles.profile_picture_url; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(profile_picture_url) ON TABLE public.profiles TO authenticated;
+
+-- Name: COLUMN profiles.region; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(region) ON TABLE public.profiles TO authenticated;
+
+-- Name: COLUMN profiles.timezone; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(timezone) ON TABLE public.profiles TO authenticated;
+
+-- Name: COLUMN profiles.username; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(username) ON TABLE public.profiles TO authenticated;
+
 -- Name: profiles_cycle_reference_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX profiles_cycle_reference_idx ON public.profiles USING btree (COALESCE(last_cycle_started_at, created_at)) WHERE (account_status = 'active'::text);
@@ -7954,6 +7801,14 @@ CREATE INDEX profiles_email_idx ON public.profiles USING btree (email);
 -- Name: profiles_last_active_at_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX profiles_last_active_at_idx ON public.profiles USING btree (last_active_at DESC);
+
+-- Name: TABLE reflections; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.reflections TO service_role;
+GRANT SELECT,DELETE ON TABLE public.reflections TO authenticated;
+
+-- Name: TABLE reflections; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.reflections IS 'A person''s reflections (V7); sentiment and insights are derived by the server.';
 
 -- Name: reflections; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -8020,13 +7875,49 @@ CREATE TRIGGER reflections_to_outbox AFTER INSERT ON public.reflections FOR EACH
 ALTER TABLE ONLY public.reflections
     ADD CONSTRAINT reflections_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
+-- Name: COLUMN reflections.content; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(content),UPDATE(content) ON TABLE public.reflections TO authenticated;
+
+-- Name: COLUMN reflections.metadata; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(metadata),UPDATE(metadata) ON TABLE public.reflections TO authenticated;
+
+-- Name: COLUMN reflections.reflection_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(reflection_id) ON TABLE public.reflections TO authenticated;
+
+-- Name: COLUMN reflections.reflection_type; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(reflection_type),UPDATE(reflection_type) ON TABLE public.reflections TO authenticated;
+
+-- Name: COLUMN reflections.related_entities; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(related_entities),UPDATE(related_entities) ON TABLE public.reflections TO authenticated;
+
+-- Name: COLUMN reflections.tags; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(tags),UPDATE(tags) ON TABLE public.reflections TO authenticated;
+
+-- Name: COLUMN reflections.title; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(title),UPDATE(title) ON TABLE public.reflections TO authenticated;
+
+-- Name: COLUMN reflections.user_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(user_id) ON TABLE public.reflections TO authenticated;
+
 -- Name: reflections_tags_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX reflections_tags_idx ON public.reflections USING gin (tags);
 
+-- Name: TRIGGER reflections_to_outbox ON reflections; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TRIGGER reflections_to_outbox ON public.reflections IS 'New reflections go to the outbox: the webhook records the growth they earn.';
+
 -- Name: reflections_user_created_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX reflections_user_created_idx ON public.reflections USING btree (user_id, created_at DESC);
+
+-- Name: TABLE search_documents; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.search_documents TO service_role;
+GRANT SELECT ON TABLE public.search_documents TO authenticated;
+
+-- Name: TABLE search_documents; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.search_documents IS 'The full-text index of a person''s memories, active concepts and derived artifacts; trigger-maintained, read by api.search_candidates.';
 
 -- Name: search_documents; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -8071,6 +7962,14 @@ ALTER TABLE ONLY public.search_documents
 ALTER TABLE ONLY public.search_documents
     ADD CONSTRAINT search_documents_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
+-- Name: COLUMN search_documents.created_at; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.search_documents.created_at IS 'The source row''s created_at (the search''s date filters).';
+
+-- Name: COLUMN search_documents.expires_at; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.search_documents.expires_at IS 'A memory''s expires_at: past it, the document never matches.';
+
 -- Name: search_documents_user_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX search_documents_user_idx ON public.search_documents USING btree (user_id);
@@ -8078,6 +7977,14 @@ CREATE INDEX search_documents_user_idx ON public.search_documents USING btree (u
 -- Name: search_documents_user_vector_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX search_documents_user_vector_idx ON public.search_documents USING gin (user_id, search_vector);
+
+-- Name: TABLE suggestions; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.suggestions TO service_role;
+GRANT SELECT ON TABLE public.suggestions TO authenticated;
+
+-- Name: TABLE suggestions; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.suggestions IS 'Recommendations for a person with a server-set priority; the person dismisses or acts on them.';
 
 -- Name: suggestions; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -8136,6 +8043,16 @@ ALTER TABLE ONLY public.suggestions
 ALTER TABLE ONLY public.suggestions
     ADD CONSTRAINT suggestions_user_key_unique UNIQUE (user_id, suggestion_key);
 
+-- Name: COLUMN suggestions.is_acted_upon; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(is_acted_upon) ON TABLE public.suggestions TO authenticated;
+
+-- Name: COLUMN suggestions.is_dismissed; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(is_dismissed) ON TABLE public.suggestions TO authenticated;
+
+-- Name: COLUMN suggestions.suggestion_key; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.suggestions.suggestion_key IS 'Server-chosen identity of a generated suggestion (type:subject), unique per person; null for one-offs.';
+
 -- Name: suggestions_closed_created_at_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX suggestions_closed_created_at_idx ON public.suggestions USING btree (created_at) WHERE (is_dismissed OR is_acted_upon);
@@ -8147,6 +8064,14 @@ CREATE INDEX suggestions_user_id_active_idx ON public.suggestions USING btree (u
 -- Name: suggestions_user_id_priority_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX suggestions_user_id_priority_idx ON public.suggestions USING btree (user_id, priority_score DESC NULLS LAST);
+
+-- Name: TABLE tag_clusters; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.tag_clusters TO service_role;
+GRANT SELECT ON TABLE public.tag_clusters TO authenticated;
+
+-- Name: TABLE tag_clusters; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.tag_clusters IS 'Clusters of a person''s tags: name, members, centre vector, cohesion, size, evolution; server-written.';
 
 -- Name: tag_clusters; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -8201,6 +8126,14 @@ CREATE INDEX tag_clusters_user_id_cohesion_idx ON public.tag_clusters USING btre
 -- Name: tag_clusters_user_id_size_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX tag_clusters_user_id_size_idx ON public.tag_clusters USING btree (user_id, cluster_size DESC);
+
+-- Name: TABLE user_challenges; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.user_challenges TO service_role;
+GRANT SELECT ON TABLE public.user_challenges TO authenticated;
+
+-- Name: TABLE user_challenges; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.user_challenges IS 'A person''s instance of a challenge template: status, timing and progress.';
 
 -- Name: user_challenges; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -8262,6 +8195,21 @@ ALTER TABLE ONLY public.user_challenges
 ALTER TABLE ONLY public.user_challenges
     ADD CONSTRAINT user_challenges_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
+-- Name: COLUMN user_challenges.challenge_template_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(challenge_template_id) ON TABLE public.user_challenges TO authenticated;
+
+-- Name: COLUMN user_challenges.due_at; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(due_at) ON TABLE public.user_challenges TO authenticated;
+
+-- Name: COLUMN user_challenges.status; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(status) ON TABLE public.user_challenges TO authenticated;
+
+-- Name: COLUMN user_challenges.user_challenge_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(user_challenge_id) ON TABLE public.user_challenges TO authenticated;
+
+-- Name: COLUMN user_challenges.user_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(user_id) ON TABLE public.user_challenges TO authenticated;
+
 -- Name: user_challenges_active_due_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX user_challenges_active_due_idx ON public.user_challenges USING btree (due_at) WHERE (status = 'active'::text);
@@ -8273,6 +8221,14 @@ CREATE INDEX user_challenges_template_idx ON public.user_challenges USING btree 
 -- Name: user_challenges_user_id_status_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX user_challenges_user_id_status_idx ON public.user_challenges USING btree (user_id, status);
+
+-- Name: TABLE user_engagement_summary; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.user_engagement_summary TO service_role;
+GRANT SELECT ON TABLE public.user_engagement_summary TO authenticated;
+
+-- Name: VIEW user_engagement_summary; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON VIEW public.user_engagement_summary IS 'Live 90-day engagement per person (actions, items, duration, active days); RLS limits it to the caller.';
 
 -- Name: user_engagement_summary; Type: VIEW; Schema: public; Owner: postgres
 
@@ -8289,6 +8245,14 @@ CREATE VIEW public.user_engagement_summary WITH (security_invoker='true') AS
 
 
 ALTER TABLE public.user_engagement_summary OWNER TO postgres;
+
+-- Name: TABLE user_graph_projections; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.user_graph_projections TO service_role;
+GRANT SELECT ON TABLE public.user_graph_projections TO authenticated;
+
+-- Name: TABLE user_graph_projections; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.user_graph_projections IS 'Snapshots of a user''s knowledge graph laid out for the 3D cosmos; the newest is the current one.';
 
 -- Name: user_graph_projections; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -8333,6 +8297,14 @@ ALTER TABLE ONLY public.user_graph_projections
 -- Name: user_graph_projections_user_id_created_at_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX user_graph_projections_user_id_created_at_idx ON public.user_graph_projections USING btree (user_id, created_at DESC);
+
+-- Name: TABLE user_personas; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.user_personas TO service_role;
+GRANT SELECT ON TABLE public.user_personas TO authenticated;
+
+-- Name: TABLE user_personas; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.user_personas IS 'Persona analysis result per person (technical, lifestyle, learning style, life phase); server-written.';
 
 -- Name: user_personas; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -8383,6 +8355,10 @@ CREATE TRIGGER user_personas_set_updated_at BEFORE UPDATE ON public.user_persona
 ALTER TABLE ONLY public.user_personas
     ADD CONSTRAINT user_personas_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
+-- Name: COLUMN user_personas.anonymised_at; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.user_personas.anonymised_at IS 'When the personal JSON was blanked (opt-out or deletion); null while the persona is live.';
+
 -- Name: user_personas_last_analyzed_at_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX user_personas_last_analyzed_at_idx ON public.user_personas USING btree (last_analyzed_at);
@@ -8390,6 +8366,14 @@ CREATE INDEX user_personas_last_analyzed_at_idx ON public.user_personas USING bt
 -- Name: user_personas_life_phase_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX user_personas_life_phase_idx ON public.user_personas USING btree (life_phase, last_analyzed_at);
+
+-- Name: TABLE user_progress; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.user_progress TO service_role;
+GRANT SELECT,DELETE ON TABLE public.user_progress TO authenticated;
+
+-- Name: TABLE user_progress; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.user_progress IS 'A person''s progress in one coaching app (seed 004): progress data, milestones, focus, totals.';
 
 -- Name: user_progress; Type: ROW SECURITY; Schema: public; Owner: postgres
 
@@ -8458,6 +8442,22 @@ ALTER TABLE ONLY public.user_progress
 ALTER TABLE ONLY public.user_progress
     ADD CONSTRAINT user_progress_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
+-- Name: COLUMN user_progress.app_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(app_id) ON TABLE public.user_progress TO authenticated;
+
+-- Name: COLUMN user_progress.current_focus_area; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(current_focus_area),UPDATE(current_focus_area) ON TABLE public.user_progress TO authenticated;
+
+-- Name: COLUMN user_progress.updated_at; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.user_progress.updated_at IS 'Seed 004 last_updated_at.';
+
+-- Name: COLUMN user_progress.user_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(user_id) ON TABLE public.user_progress TO authenticated;
+
+-- Name: COLUMN user_progress.user_progress_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(user_progress_id) ON TABLE public.user_progress TO authenticated;
+
 -- Name: user_progress_app_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX user_progress_app_idx ON public.user_progress USING btree (app_id);
@@ -8497,34 +8497,12 @@ ALTER TABLE supabase_migrations.seed_files OWNER TO postgres;
 ALTER TABLE ONLY supabase_migrations.seed_files
     ADD CONSTRAINT seed_files_pkey PRIMARY KEY (path);
 
--- Name: COLUMN items.model_version; Type: COMMENT; Schema: vectors; Owner: postgres
-
-COMMENT ON COLUMN vectors.items.model_version IS 'The embedder that made the vector; others are re-embedded.';
-
--- Name: COLUMN items.vector; Type: COMMENT; Schema: vectors; Owner: postgres
-
-COMMENT ON COLUMN vectors.items.vector IS 'The embedding as little-endian float32 bytes.';
-
--- Name: SEQUENCE user_version_seq; Type: ACL; Schema: vectors; Owner: postgres
-GRANT USAGE ON SEQUENCE vectors.user_version_seq TO service_role;
-
--- Name: SEQUENCE user_version_seq; Type: COMMENT; Schema: vectors; Owner: postgres
-
-COMMENT ON SEQUENCE vectors.user_version_seq IS 'Source of per-user item-set versions (never reused).';
-
 -- Name: TABLE items; Type: ACL; Schema: vectors; Owner: postgres
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE vectors.items TO service_role;
 
 -- Name: TABLE items; Type: COMMENT; Schema: vectors; Owner: postgres
 
 COMMENT ON TABLE vectors.items IS 'Knowledge items with their float32 embeddings (embedded vector store); a write older than version is ignored.';
-
--- Name: TABLE user_versions; Type: ACL; Schema: vectors; Owner: postgres
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE vectors.user_versions TO service_role;
-
--- Name: TABLE user_versions; Type: COMMENT; Schema: vectors; Owner: postgres
-
-COMMENT ON TABLE vectors.user_versions IS 'The version of each user''s item set, bumped by every write; in-process search caches key on it.';
 
 -- Name: items; Type: ROW SECURITY; Schema: vectors; Owner: postgres
 
@@ -8564,6 +8542,14 @@ ALTER TABLE ONLY vectors.items
 ALTER TABLE ONLY vectors.items
     ADD CONSTRAINT items_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
+-- Name: COLUMN items.model_version; Type: COMMENT; Schema: vectors; Owner: postgres
+
+COMMENT ON COLUMN vectors.items.model_version IS 'The embedder that made the vector; others are re-embedded.';
+
+-- Name: COLUMN items.vector; Type: COMMENT; Schema: vectors; Owner: postgres
+
+COMMENT ON COLUMN vectors.items.vector IS 'The embedding as little-endian float32 bytes.';
+
 -- Name: items_model_version_idx; Type: INDEX; Schema: vectors; Owner: postgres
 
 CREATE INDEX items_model_version_idx ON vectors.items USING btree (model_version);
@@ -8571,6 +8557,13 @@ CREATE INDEX items_model_version_idx ON vectors.items USING btree (model_version
 -- Name: items_user_id_source_idx; Type: INDEX; Schema: vectors; Owner: postgres
 
 CREATE INDEX items_user_id_source_idx ON vectors.items USING btree (user_id, source_entity_type, source_entity_id);
+
+-- Name: SEQUENCE user_version_seq; Type: ACL; Schema: vectors; Owner: postgres
+GRANT USAGE ON SEQUENCE vectors.user_version_seq TO service_role;
+
+-- Name: SEQUENCE user_version_seq; Type: COMMENT; Schema: vectors; Owner: postgres
+
+COMMENT ON SEQUENCE vectors.user_version_seq IS 'Source of per-user item-set versions (never reused).';
 
 -- Name: user_version_seq; Type: SEQUENCE; Schema: vectors; Owner: postgres
 
@@ -8583,6 +8576,13 @@ CREATE SEQUENCE vectors.user_version_seq
 
 
 ALTER TABLE vectors.user_version_seq OWNER TO postgres;
+
+-- Name: TABLE user_versions; Type: ACL; Schema: vectors; Owner: postgres
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE vectors.user_versions TO service_role;
+
+-- Name: TABLE user_versions; Type: COMMENT; Schema: vectors; Owner: postgres
+
+COMMENT ON TABLE vectors.user_versions IS 'The version of each user''s item set, bumped by every write; in-process search caches key on it.';
 
 -- Name: user_versions; Type: ROW SECURITY; Schema: vectors; Owner: postgres
 

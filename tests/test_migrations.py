@@ -235,3 +235,26 @@ def test_cli_migrate_check_lists_pending_migrations(scratch_db):
 )
 def test_scripts_split_into_statements_like_the_supabase_cli(script, statements):
     assert split_statements(script) == statements
+
+
+def test_a_history_that_is_not_a_prefix_of_the_files_is_refused_whole(scratch_db, supabase_dir):
+    # given a database built from a chain since reshaped: one applied file gone, one new file
+    # older than the last applied one
+    apply(scratch_db, supabase_dir)
+    migrations_dir = supabase_dir / "migrations"
+    (migrations_dir / "20260101000100_first_note.sql").unlink()
+    (migrations_dir / "20260101000050_folded.sql").write_text(INSERT_NOTE.replace("1,", "2,"))
+    (migrations_dir / "20260101000200_later.sql").write_text(INSERT_NOTE.replace("1,", "3,"))
+
+    # when
+    with pytest.raises(migrations.MigrationError) as refused:
+        apply(scratch_db, supabase_dir)
+
+    # then nothing ran, and the message says what differs and what to do
+    message = str(refused.value)
+    assert "make reset" in message
+    assert "20260101000100 applied, no such file" in message
+    assert "20260101000050_folded.sql not applied, older than 20260101000100" in message
+    assert [row[0] for row in history(scratch_db)] == ["20260101000000", "20260101000100"]
+    with psycopg.connect(scratch_db) as conn:
+        assert conn.execute("select count(*) from public.notes").fetchone() == (1,)

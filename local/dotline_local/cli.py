@@ -82,9 +82,11 @@ def migrate(args: argparse.Namespace) -> int:
         _say(f"changed  {migration.path.name} (applied, then edited)")
     for version in plan.missing_files:
         _say(f"missing  {version} (applied, no file)")
-    if not (plan.pending or plan.changed):
+    if plan.diverged:
+        _say("the history is not a prefix of the files: rebuild with `make reset`")
+    if not (plan.pending or plan.changed or plan.diverged):
         _say("migrations are up to date")
-    return 1 if plan.pending or plan.changed else 0
+    return 1 if plan.pending or plan.changed or plan.diverged else 0
 
 
 def reset(args: argparse.Namespace) -> int:

@@ -2,7 +2,9 @@
 
 Each file `<14 digits>_<name>.sql` runs in its own transaction and is recorded in
 `supabase_migrations.schema_migrations (version, statements, name)`. An applied migration whose
-file has changed since is refused, never re-run: write a new migration instead.
+file has changed since is refused, never re-run: write a new migration instead. So is a history
+that is not a prefix of the files (an applied version with no file, or a file older than the last
+applied one, as after the chain was reshaped): nothing is applied, `make reset` rebuilds.
 """
 
 from __future__ import annotations
@@ -51,6 +53,18 @@ class Plan:
     changed: list[Migration] = field(default_factory=list)
     missing_files: list[str] = field(default_factory=list)
     history_was_empty: bool = True
+    last_applied: str | None = None
+
+    @property
+    def out_of_order(self) -> list[Migration]:
+        """Pending files older than the last applied migration: they can no longer run in order."""
+        last = self.last_applied
+        return [m for m in self.pending if last is not None and m.version < last]
+
+    @property
+    def diverged(self) -> bool:
+        """The recorded history is not a prefix of the files."""
+        return bool(self.missing_files or self.out_of_order)
 
 
 def discover(directory: Path) -> list[Migration]:
@@ -74,7 +88,7 @@ def plan(conn: psycopg.Connection, migrations: list[Migration]) -> Plan:
     if exists and exists[0]:
         rows = conn.execute(f"select version, statements from {HISTORY_TABLE}").fetchall()  # noqa: S608
         applied = {version: list(statements or []) for version, statements in rows}
-    result = Plan(history_was_empty=not applied)
+    result = Plan(history_was_empty=not applied, last_applied=max(applied, default=None))
     on_disk = {m.version for m in migrations}
     result.missing_files = sorted(v for v in applied if v not in on_disk)
     for migration in migrations:
@@ -98,6 +112,8 @@ def apply(
     conn.execute("select pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
     try:
         todo = plan(conn, migrations)
+        if todo.diverged:
+            raise MigrationError(_diverged_message(todo))
         if todo.changed:
             raise MigrationError(_changed_message(todo.changed))
         for migration in todo.pending:
@@ -162,6 +178,18 @@ def _changed_message(changed: list[Migration]) -> str:
     return (
         "applied migrations changed since they were applied (refusing to continue; revert the "
         "edit and add a new migration, or locally rebuild with `dotline reset`):\n" + files
+    )
+
+
+def _diverged_message(todo: Plan) -> str:
+    lines = [f"  {version} applied, no such file" for version in todo.missing_files]
+    lines += [
+        f"  {m.path.name} not applied, older than {todo.last_applied}" for m in todo.out_of_order
+    ]
+    return (
+        "this database's migration history is not a prefix of supabase/migrations (the chain was "
+        "reshaped since it was built); nothing was applied. Rebuild it with `make reset`:\n"
+        + "\n".join(lines)
     )
 
 

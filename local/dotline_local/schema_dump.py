@@ -47,7 +47,9 @@ where c.relkind in ('r', 'p') and n.nspname in ('public', 'private', 'api', 'gra
 order by 1
 """
 # Values that differ on every build: timestamps, bcrypt hashes.
-VOLATILE = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d(:\d\d)?)?|\$2[aby]\$[./A-Za-z0-9$]+")
+VOLATILE = re.compile(
+    r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d(:\d\d)?)?|\$2[aby]\$[./A-Za-z0-9$]+"
+)
 
 Report = Callable[[str], None]
 
@@ -73,7 +75,9 @@ class Built:
 def chain_from_files(root: Path = ROOT) -> Chain:
     """The working tree's chain."""
     supabase = root / "supabase"
-    files = {p.name: p.read_text(encoding="utf-8") for p in sorted(supabase.glob("migrations/*.sql"))}
+    files = {
+        p.name: p.read_text(encoding="utf-8") for p in sorted(supabase.glob("migrations/*.sql"))
+    }
     seed = supabase / "seed.sql"
     return Chain("files", files, seed.read_text(encoding="utf-8") if seed.exists() else None)
 
@@ -114,7 +118,9 @@ def normalise(text: str) -> str:
         lines = [
             line
             for line in raw.splitlines()
-            if not line.startswith(("-- Dumped ", "\\restrict", "\\unrestrict", "SET ", "SELECT pg_catalog.set_config"))
+            if not line.startswith(
+                ("-- Dumped ", "\\restrict", "\\unrestrict", "SET ", "SELECT pg_catalog.set_config")
+            )
             and line != "--"
         ]
         block = "\n".join(lines).strip()
@@ -181,7 +187,10 @@ def _block_key(block: str) -> tuple[str, str]:
     head = block.splitlines()[0]
     # "-- Name: x; Type: T; Schema: s; Owner: o": by schema, then name, then type.
     fields = dict(part.split(": ", 1) for part in head[3:].split("; ") if ": " in part)
-    return (f"{fields.get('Schema', '')}\t{fields.get('Name', '')}\t{fields.get('Type', '')}", block)
+    name, kind = fields.get("Name", ""), fields.get("Type", "")
+    if kind in ("ACL", "COMMENT") and " " in name:
+        name = name.split(" ", 1)[1]  # "TABLE t": beside t itself
+    return (f"{fields.get('Schema', '')}\t{name}\t{kind}", block)
 
 
 def _cron_jobs(conninfo: str) -> str:
@@ -235,7 +244,9 @@ def _run(argv: list[str]) -> str:
     try:
         return subprocess.run(argv, check=True, capture_output=True, text=True).stdout  # noqa: S603
     except subprocess.CalledProcessError as exc:
-        raise RuntimeError(f"`{' '.join(argv)}` failed: {(exc.stderr or exc.stdout).strip()}") from exc
+        raise RuntimeError(
+            f"`{' '.join(argv)}` failed: {(exc.stderr or exc.stdout).strip()}"
+        ) from exc
 
 
 if __name__ == "__main__":

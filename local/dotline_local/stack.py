@@ -95,13 +95,11 @@ def prepare_database(conninfo: str, report: Report, supabase_dir: Path = SUPABAS
     """
     with psycopg.connect(conninfo, autocommit=True) as conn, _database_lock(conn):
         conn.execute(EMULATION_SQL.read_bytes())
-        carried_out = migrations.apply(
+        migrations.apply(
             conn,
             migrations.discover(supabase_dir / "migrations"),
             on_applied=lambda migration: report(f"applied migration {migration.path.name}"),
         )
-        for version in carried_out.missing_files:
-            report(f"warning: migration {version} is applied but has no file")
         seed = supabase_dir / "seed.sql"
         if seed.exists() and migrations.apply_seed_once(conn, seed, supabase_dir.parent):
             report(f"applied {seed}")
