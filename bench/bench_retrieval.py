@@ -40,7 +40,7 @@ from dotline_local.tokens import sign_up
 
 TOP_K = (5, 10)
 BM25 = """
-select entity_id from api.search_candidates(%(q)s, '{}', '{memory,concept,artifact}')
+select entity_id from api.search_candidates(%(q)s, '{memory,concept,artifact}')
 order by text_rank desc, entity_id limit %(k)s
 """
 

@@ -51,7 +51,7 @@ from dotline_local.tokens import mint_token, sign_up
 
 TARGET_P95_MS = 20.0
 CLIENT_ADDRESSES = [f"127.0.0.{n}" for n in range(2, 8)]
-TEXT_ONLY = "select entity_id, text_rank from api.search_candidates(%(q)s, '{}')"
+TEXT_ONLY = "select entity_id, text_rank from api.search_candidates(%(q)s)"
 
 
 def timed(call: Callable[[], Any]) -> float:

@@ -399,18 +399,18 @@ $$;
 
 ALTER FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) OWNER TO postgres;
 
--- Name: FUNCTION search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) TO authenticated;
-GRANT ALL ON FUNCTION api.search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) TO service_role;
-REVOKE ALL ON FUNCTION api.search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) FROM PUBLIC;
+-- Name: FUNCTION search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) TO authenticated;
+GRANT ALL ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) TO service_role;
+REVOKE ALL ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) FROM PUBLIC;
 
--- Name: FUNCTION search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer); Type: COMMENT; Schema: api; Owner: postgres
+-- Name: FUNCTION search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer); Type: COMMENT; Schema: api; Owner: postgres
 
-COMMENT ON FUNCTION api.search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) IS 'GET /v1/search''s Postgres half, read-only: full-text candidates (private.search_text_hits), the caller''s app knowledge (private.knowledge_matches; the service counts the shown hits with api.record_search_knowledge_access), and the live rows behind entity_ids found by the vector index or the graph (api.search_rows); all filtered by types, app and created range; a memory a newer one replaced carries superseded_by and invalid_at (20261123110900). Security invoker.';
+COMMENT ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) IS 'GET /v1/search''s Postgres half, read-only: full-text candidates (private.search_text_hits), the caller''s app knowledge (private.knowledge_matches; the service counts the shown hits with api.record_search_knowledge_access), and the live rows behind those hits (api.search_rows; the service re-reads what the vector index or the graph found with it directly); all filtered by types, app and created range; a memory a newer one replaced carries superseded_by and invalid_at (20261123110900). Security invoker.';
 
--- Name: search_candidates(text, uuid[], text[], uuid, timestamp with time zone, timestamp with time zone, integer); Type: FUNCTION; Schema: api; Owner: postgres
+-- Name: search_candidates(text, text[], uuid, timestamp with time zone, timestamp with time zone, integer); Type: FUNCTION; Schema: api; Owner: postgres
 
-CREATE FUNCTION api.search_candidates(query text, entity_ids uuid[] DEFAULT '{}'::uuid[], entity_types text[] DEFAULT NULL::text[], app uuid DEFAULT NULL::uuid, created_after timestamp with time zone DEFAULT NULL::timestamp with time zone, created_before timestamp with time zone DEFAULT NULL::timestamp with time zone, max_text_hits integer DEFAULT 50) RETURNS TABLE(entity_type text, entity_id uuid, title text, body text, app_id uuid, importance double precision, created_at timestamp with time zone, updated_at timestamp with time zone, text_rank real, text_strength real, matched_terms text[], superseded_by uuid, invalid_at timestamp with time zone)
+CREATE FUNCTION api.search_candidates(query text, entity_types text[] DEFAULT NULL::text[], app uuid DEFAULT NULL::uuid, created_after timestamp with time zone DEFAULT NULL::timestamp with time zone, created_before timestamp with time zone DEFAULT NULL::timestamp with time zone, max_text_hits integer DEFAULT 50) RETURNS TABLE(entity_type text, entity_id uuid, title text, body text, app_id uuid, importance double precision, created_at timestamp with time zone, updated_at timestamp with time zone, text_rank real, text_strength real, matched_terms text[], superseded_by uuid, invalid_at timestamp with time zone)
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
@@ -418,7 +418,6 @@ declare
   me uuid := auth.uid();
   wanted text[] := coalesce(entity_types, array['memory', 'concept', 'artifact', 'knowledge']);
   cap integer := least(greatest(coalesce(max_text_hits, 0), 0), 200);
-  ids uuid[] := coalesce(entity_ids, '{}');
   terms record;
   any_word text := '';
 begin
@@ -436,7 +435,7 @@ begin
     from private.search_text_hits(query, wanted, app, created_after, created_before, cap) as h
   ),
   wanted_ids as (
-    select array(select h.entity_id from text_hits h union select unnest(ids)) as all_ids
+    select array(select distinct h.entity_id from text_hits h) as all_ids
   ),
   rows as (
     select r.entity_type as kind, r.entity_id as id, r.title, r.body, r.app_id, r.importance,
@@ -479,7 +478,7 @@ end;
 $$;
 
 
-ALTER FUNCTION api.search_candidates(query text, entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) OWNER TO postgres;
+ALTER FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) OWNER TO postgres;
 
 -- Name: FUNCTION search_knowledge(query text, app text, max_results integer); Type: ACL; Schema: api; Owner: postgres
 GRANT ALL ON FUNCTION api.search_knowledge(query text, app text, max_results integer) TO authenticated;

@@ -92,16 +92,19 @@ def chain_at(rev: str, root: Path = ROOT) -> Chain:
 def build(chain: Chain, report: Report) -> Built:
     """Build chain in a fresh scratch cluster and read back what it made."""
     conninfo = _fresh_scratch_cluster()
-    with tempfile.TemporaryDirectory() as tmp:
-        supabase = Path(tmp) / "supabase"
-        (supabase / "migrations").mkdir(parents=True)
-        for name, text in chain.migrations.items():
-            (supabase / "migrations" / name).write_text(text, encoding="utf-8")
-        if chain.seed is not None:
-            (supabase / "seed.sql").write_text(chain.seed, encoding="utf-8")
-        stack.prepare_database(conninfo, lambda _line: None, supabase)
-    report(f"built {chain.label}: {len(chain.migrations)} migrations")
-    return Built(normalise(dump(conninfo)), _cron_jobs(conninfo), _seed_rows(conninfo))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            supabase = Path(tmp) / "supabase"
+            (supabase / "migrations").mkdir(parents=True)
+            for name, text in chain.migrations.items():
+                (supabase / "migrations" / name).write_text(text, encoding="utf-8")
+            if chain.seed is not None:
+                (supabase / "seed.sql").write_text(chain.seed, encoding="utf-8")
+            stack.prepare_database(conninfo, lambda _line: None, supabase)
+        report(f"built {chain.label}: {len(chain.migrations)} migrations")
+        return Built(normalise(dump(conninfo)), _cron_jobs(conninfo), _seed_rows(conninfo))
+    finally:
+        _drop_scratch_cluster()
 
 
 def dump(conninfo: str) -> str:
@@ -212,9 +215,7 @@ def _seed_rows(conninfo: str) -> str:
 def _fresh_scratch_cluster() -> str:
     """A new, empty cluster configured as the stack's, on its own port; its conninfo."""
     version = postgres_cluster.PG_VERSION
-    listed = _run(["pg_lsclusters", "--no-header"])
-    if any(line.split()[:2] == [version, SCRATCH_CLUSTER] for line in listed.splitlines()):
-        _run(["pg_dropcluster", "--stop", version, SCRATCH_CLUSTER])
+    _drop_scratch_cluster()
     settings = {**postgres_cluster.SETTINGS, "port": str(SCRATCH_PORT), "max_connections": "20"}
     _run(
         [
@@ -234,6 +235,13 @@ def _fresh_scratch_cluster() -> str:
         ]
     )
     return f"postgresql://postgres:{password}@127.0.0.1:{SCRATCH_PORT}/postgres"
+
+
+def _drop_scratch_cluster() -> None:
+    version = postgres_cluster.PG_VERSION
+    listed = _run(["pg_lsclusters", "--no-header"])
+    if any(line.split()[:2] == [version, SCRATCH_CLUSTER] for line in listed.splitlines()):
+        _run(["pg_dropcluster", "--stop", version, SCRATCH_CLUSTER])
 
 
 def _git(root: Path, *args: str) -> str:

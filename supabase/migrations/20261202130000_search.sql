@@ -308,7 +308,6 @@ alter function private.search_text_hits(text, text[], uuid, timestamptz, timesta
 
 create or replace function api.search_candidates(
   query text,
-  entity_ids uuid[] default '{}',
   entity_types text[] default null,
   app uuid default null,
   created_after timestamptz default null,
@@ -339,7 +338,6 @@ declare
   me uuid := auth.uid();
   wanted text[] := coalesce(entity_types, array['memory', 'concept', 'artifact', 'knowledge']);
   cap integer := least(greatest(coalesce(max_text_hits, 0), 0), 200);
-  ids uuid[] := coalesce(entity_ids, '{}');
   terms record;
   any_word text := '';
 begin
@@ -357,7 +355,7 @@ begin
     from private.search_text_hits(query, wanted, app, created_after, created_before, cap) as h
   ),
   wanted_ids as (
-    select array(select h.entity_id from text_hits h union select unnest(ids)) as all_ids
+    select array(select distinct h.entity_id from text_hits h) as all_ids
   ),
   rows as (
     select r.entity_type as kind, r.entity_id as id, r.title, r.body, r.app_id, r.importance,
@@ -398,11 +396,11 @@ begin
   ) as m;
 end;
 $$;
-comment on function api.search_candidates(text, uuid[], text[], uuid, timestamptz, timestamptz, integer) is
-  'GET /v1/search''s Postgres half, read-only: full-text candidates (private.search_text_hits), the caller''s app knowledge (private.knowledge_matches; the service counts the shown hits with api.record_search_knowledge_access), and the live rows behind entity_ids found by the vector index or the graph (api.search_rows); all filtered by types, app and created range; a memory a newer one replaced carries superseded_by and invalid_at (20261123110900). Security invoker.';
-revoke all on function api.search_candidates(text, uuid[], text[], uuid, timestamptz, timestamptz, integer)
+comment on function api.search_candidates(text, text[], uuid, timestamptz, timestamptz, integer) is
+  'GET /v1/search''s Postgres half, read-only: full-text candidates (private.search_text_hits), the caller''s app knowledge (private.knowledge_matches; the service counts the shown hits with api.record_search_knowledge_access), and the live rows behind those hits (api.search_rows; the service re-reads what the vector index or the graph found with it directly); all filtered by types, app and created range; a memory a newer one replaced carries superseded_by and invalid_at (20261123110900). Security invoker.';
+revoke all on function api.search_candidates(text, text[], uuid, timestamptz, timestamptz, integer)
   from public, anon;
-grant execute on function api.search_candidates(text, uuid[], text[], uuid, timestamptz, timestamptz, integer)
+grant execute on function api.search_candidates(text, text[], uuid, timestamptz, timestamptz, integer)
   to authenticated, service_role;
 
 -- A plain btree on search_documents (user_id): private.search_text_hits counts the caller's

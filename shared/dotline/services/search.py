@@ -53,7 +53,7 @@ _BLANK = "must not be blank"
 _CANDIDATES = """
 select entity_type, entity_id, title, body, app_id, importance, created_at, updated_at,
        text_rank, text_strength, matched_terms, superseded_by, invalid_at
-from api.search_candidates(%(query)s, %(ids)s::uuid[], %(types)s::text[], %(app_id)s::uuid,
+from api.search_candidates(%(query)s, %(types)s::text[], %(app_id)s::uuid,
                            %(created_after)s::timestamptz, %(created_before)s::timestamptz,
                            %(max_text)s)
 """

@@ -72,52 +72,52 @@ select set_config('request.jwt.claims', json_build_object('sub', '52000000-0000-
 
 -- When the user searches for "rowing".
 select set_eq(
-  $$select entity_type || ':' || right(entity_id::text, 2) from api.search_candidates('rowing', '{}')$$,
+  $$select entity_type || ':' || right(entity_id::text, 2) from api.search_candidates('rowing')$$,
   array['memory:a1', 'memory:a2', 'memory:a4', 'concept:e1', 'artifact:f1', 'knowledge:d1'],
   'text candidates: own live memories, concepts, artifacts and the knowledge of the user''s app; not the expired, not the stranger''s, not another app''s');
-select is((select matched_terms from api.search_candidates('Rowing, lessons!', '{}') where entity_id = '52000000-0000-4000-8000-0000000000a2'),
+select is((select matched_terms from api.search_candidates('Rowing, lessons!') where entity_id = '52000000-0000-4000-8000-0000000000a2'),
           array['rowing', 'lessons'], 'each text hit names the query words it contains, as spelled');
-select ok((select bool_and(text_rank > 0) from api.search_candidates('rowing', '{}')), 'every text hit carries its rank');
-select ok((select text_strength from api.search_candidates('lessons', '{}') where entity_id = '52000000-0000-4000-8000-0000000000a2')
-          > 2 * (select text_strength from api.search_candidates('rowing', '{}') where entity_id = '52000000-0000-4000-8000-0000000000a2'),
+select ok((select bool_and(text_rank > 0) from api.search_candidates('rowing')), 'every text hit carries its rank');
+select ok((select text_strength from api.search_candidates('lessons') where entity_id = '52000000-0000-4000-8000-0000000000a2')
+          > 2 * (select text_strength from api.search_candidates('rowing') where entity_id = '52000000-0000-4000-8000-0000000000a2'),
           'a word found once makes a stronger hit than a word most documents share');
-select is((select text_strength from api.search_candidates('lessons', '{}') where entity_id = '52000000-0000-4000-8000-0000000000a2'),
+select is((select text_strength from api.search_candidates('lessons') where entity_id = '52000000-0000-4000-8000-0000000000a2'),
           1::real, 'strength is capped at 1');
 select ok((select max(text_rank) filter (where entity_id = '52000000-0000-4000-8000-0000000000e1')
                > max(text_rank) filter (where entity_id = '52000000-0000-4000-8000-0000000000a4')
-            from api.search_candidates('rowing', '{}')),
+            from api.search_candidates('rowing')),
           'a name match (weight A) ranks above a content-only match (weight B)');
-select set_eq($$select distinct entity_type from api.search_candidates('rowing', '{}', '{memory,concept}')$$,
+select set_eq($$select distinct entity_type from api.search_candidates('rowing', '{memory,concept}')$$,
               array['memory', 'concept'], 'types filter');
-select is_empty($$select from api.search_candidates('the and of', '{}')$$, 'a query of stop words finds nothing');
-select is_empty($$select from api.search_candidates('o''brien & | ! \ :* (', '{}')$$, 'tsquery syntax in a query is just text');
+select is_empty($$select from api.search_candidates('the and of')$$, 'a query of stop words finds nothing');
+select is_empty($$select from api.search_candidates('o''brien & | ! \ :* (')$$, 'tsquery syntax in a query is just text');
 
 -- And ids found elsewhere (the vector index, the graph) are re-read.
 select set_eq(
-  $$select right(entity_id::text, 2) from api.search_candidates('', array['52000000-0000-4000-8000-0000000000a1', '52000000-0000-4000-8000-0000000000a3',
+  $$select right(entity_id::text, 2) from api.search_rows(array['52000000-0000-4000-8000-0000000000a1', '52000000-0000-4000-8000-0000000000a3',
      '52000000-0000-4000-8000-0000000000a5', '52000000-0000-4000-8000-0000000000a6', '52000000-0000-4000-8000-0000000000e2',
      '52000000-0000-4000-8000-0000000000f1']::uuid[])$$,
   array['a1', 'f1'], 'a re-read returns only live, active rows of the caller''s');
-select is((select text_rank from api.search_candidates('', array['52000000-0000-4000-8000-0000000000a1']::uuid[])), null,
-          'a re-read row without a word match has no text rank');
-select is((select title from api.search_candidates('insight', array['52000000-0000-4000-8000-0000000000a4']::uuid[])),
+select is_empty($$select from api.search_candidates('')$$, 'an empty query has no candidates');
+select is((select title from api.search_rows(array['52000000-0000-4000-8000-0000000000a4']::uuid[])),
           'Rowing twice a week suits you', 'an untitled memory is titled by its content');
 
 -- Filters.
-select set_eq($$select right(entity_id::text, 2) from api.search_candidates('rowing', '{}', null, '52000000-0000-4000-8000-0000000000b1')$$,
+select set_eq($$select right(entity_id::text, 2) from api.search_candidates('rowing', null, '52000000-0000-4000-8000-0000000000b1')$$,
               array['a4', 'd1'], 'app: that app''s memories and knowledge');
-select is_empty($$select from api.search_candidates('rowing', '{}', '{knowledge}', '52000000-0000-4000-8000-0000000000b2')$$,
+select is_empty($$select from api.search_candidates('rowing', '{knowledge}', '52000000-0000-4000-8000-0000000000b2')$$,
                 'an app the user has no progress or conversation in gives no knowledge');
-select set_eq($$select right(entity_id::text, 2) from api.search_candidates('rowing', '{}', '{memory}', null, null, '2025-01-01')$$,
+select set_eq($$select right(entity_id::text, 2) from api.search_candidates('rowing', '{memory}', null, null, '2025-01-01')$$,
               array['a2'], 'created_before');
-select set_eq($$select right(entity_id::text, 2) from api.search_candidates('rowing', '{}', '{memory}', null, '2025-01-01')$$,
+select set_eq($$select right(entity_id::text, 2) from api.search_candidates('rowing', '{memory}', null, '2025-01-01')$$,
               array['a1', 'a4'], 'created_after');
-select is((select count(*)::integer from api.search_candidates('rowing', '{}', '{memory}', null, null, null, 1)), 1,
+select is((select count(*)::integer from api.search_candidates('rowing', '{memory}', null, null, null, 1)), 1,
           'max_text_hits caps the text candidates');
 
 -- The stranger sees only theirs.
 select set_config('request.jwt.claims', json_build_object('sub', '52000000-0000-4000-8000-000000000002', 'role', 'authenticated')::text, true);
-select set_eq($$select right(entity_id::text, 2) from api.search_candidates('rowing', array['52000000-0000-4000-8000-0000000000a2']::uuid[])$$,
+select set_eq($$select right(entity_id::text, 2) from api.search_candidates('rowing')
+                union all select right(entity_id::text, 2) from api.search_rows(array['52000000-0000-4000-8000-0000000000a2']::uuid[])$$,
               array['a5'], 'another user''s ids and words never come back');
 select throws_ok($$insert into public.search_documents (entity_type, entity_id, user_id, created_at, search_vector)
                    values ('memory', gen_random_uuid(), '52000000-0000-4000-8000-000000000002', now(), '')$$,
@@ -128,7 +128,7 @@ reset role;
 select is((select access_count from public.knowledge_entries where knowledge_entry_id = '52000000-0000-4000-8000-0000000000d1'),
           0, 'search_candidates only reads: knowledge candidates are not counted');
 select is((select provolatile from pg_proc
-           where oid = 'api.search_candidates(text, uuid[], text[], uuid, timestamptz, timestamptz, integer)'::regprocedure),
+           where oid = 'api.search_candidates(text, text[], uuid, timestamptz, timestamptz, integer)'::regprocedure),
           's', 'search_candidates is stable');
 -- The shown hits are counted, only those of the caller's apps (d2 is another app's).
 select set_config('request.jwt.claims', json_build_object('sub', '52000000-0000-4000-8000-000000000001', 'role', 'authenticated')::text, true);
@@ -149,13 +149,13 @@ select is(api.record_search_knowledge_access(array['52000000-0000-4000-8000-0000
 reset role;
 
 set local role anon;
-select throws_ok($$select * from api.search_candidates('rowing', '{}')$$, '42501', null, 'anon cannot search');
+select throws_ok($$select * from api.search_candidates('rowing')$$, '42501', null, 'anon cannot search');
 select throws_ok($$select api.record_search_knowledge_access('{}')$$, '42501', null, 'anon cannot count knowledge access');
 select throws_ok($$select * from private.search_text_hits('rowing', null, null, null, null, 10)$$, '42501', null,
                  'anon cannot call the text helper');
 reset role;
 select is((select prosecdef from pg_proc
-           where oid = 'api.search_candidates(text, uuid[], text[], uuid, timestamptz, timestamptz, integer)'::regprocedure),
+           where oid = 'api.search_candidates(text, text[], uuid, timestamptz, timestamptz, integer)'::regprocedure),
           false, 'search runs with the caller''s rights (security invoker)');
 select set_config('request.jwt.claims', '', true);
 select is_empty($$select * from private.search_text_hits('rowing', null, null, null, null, 10)$$,

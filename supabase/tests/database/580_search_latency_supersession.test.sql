@@ -61,13 +61,13 @@ insert into public.memories (memory_id, user_id, title, content, created_at, exp
 
 select set_config('request.jwt.claims', '{"sub": "58000000-0000-4000-8000-000000000001", "role": "authenticated"}', true);
 set local role authenticated;
-select is((select superseded_by from api.search_candidates('Paris', '{}') where entity_type = 'memory'),
+select is((select superseded_by from api.search_candidates('Paris') where entity_type = 'memory'),
   '58000000-0000-4000-8000-0000000000b2'::uuid, 'a superseded memory names what replaced it');
-select ok((select invalid_at < now() from api.search_candidates('Paris', '{}') where entity_type = 'memory'),
+select ok((select invalid_at < now() from api.search_candidates('Paris') where entity_type = 'memory'),
   'and since when');
-select is((select superseded_by from api.search_candidates('', array['58000000-0000-4000-8000-0000000000b2']::uuid[])),
+select is((select superseded_by from api.search_rows(array['58000000-0000-4000-8000-0000000000b2']::uuid[])),
   null, 'a current memory names nothing');
-select is((select superseded_by from api.search_candidates('Paris', '{}', '{concept}')),
+select is((select superseded_by from api.search_candidates('Paris', '{concept}')),
   null, 'concepts are never superseded');
 select set_eq(
   $$select right(entity_id::text, 2) from api.search_rows(array['58000000-0000-4000-8000-0000000000b1', '58000000-0000-4000-8000-0000000000b2',
