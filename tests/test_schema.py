@@ -110,3 +110,30 @@ def test_the_normalised_dump_drops_the_banner_and_orders_blocks_and_grants():
 
 def test_schema_sql_exists_and_is_checked_in():
     assert Path(schema_dump.SCHEMA_FILE).is_file()
+
+
+SCHEMA_MAP = schema_dump.ROOT / "docs" / "schema-map.md"
+# Objects of Supabase or of an extension, not of the migrations.
+NOT_OURS = ("auth.", "cron.", "storage.", "realtime.")
+QUALIFIED = re.compile(r"`((?:public|private|api|graph|vectors|auth|cron)\.\w+)(?![\w(])")
+RELATION = re.compile(
+    r"^CREATE (?:UNLOGGED )?(?:TABLE|VIEW|MATERIALIZED VIEW) ([\w.]+)", re.MULTILINE
+)
+ROUTINE = re.compile(r"^CREATE (?:FUNCTION|PROCEDURE) ([\w.]+)\(", re.MULTILINE)
+
+
+def test_the_schema_map_names_only_what_exists_and_every_exposed_table():
+    # given
+    doc = SCHEMA_MAP.read_text(encoding="utf-8")
+    schema = schema_dump.SCHEMA_FILE.read_text(encoding="utf-8")
+    relations = set(RELATION.findall(schema))
+    routines = set(ROUTINE.findall(schema))
+    named = set(QUALIFIED.findall(doc))
+
+    # then every name the map uses is a table, view or function the migrations build
+    gone = sorted(n for n in named if not n.startswith(NOT_OURS) and n not in relations | routines)
+    assert gone == [], f"docs/schema-map.md names what supabase/schema.sql lacks: {gone}"
+    # and every table in an exposed schema has its line there (seed origin, or why it is new)
+    exposed = {r for r in relations if r.startswith(("public.", "api."))}
+    unnamed = sorted(exposed - named)
+    assert unnamed == [], f"docs/schema-map.md does not name these tables: {unnamed}"
