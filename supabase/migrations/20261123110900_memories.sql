@@ -161,7 +161,7 @@ comment on function private.record_memory_access(uuid[]) is
 revoke all on function private.record_memory_access(uuid[]) from public, anon;
 grant execute on function private.record_memory_access(uuid[]) to authenticated, service_role;
 
--- Memories a newer one replaces (issue 5, ingestion): when a person says something that
+-- Memories a newer one replaces (ingestion): when a person says something that
 -- contradicts what an earlier memory holds ("I live in Paris", later "I moved to Berlin"), the
 -- earlier memory is not deleted (it was true then) but marked invalid from the moment the newer
 -- one was said, and points at it. Both columns are the server's (ingestion); the client grants on

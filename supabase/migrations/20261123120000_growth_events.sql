@@ -221,7 +221,7 @@ revoke all on function api.growth_summary(uuid) from public, anon;
 grant execute on function api.growth_summary(uuid) to authenticated, service_role;
 
 -- Growth events may be about a conversation: growth_config.json's `conversation_processed`
--- rule is recorded by ingestion (issue 5) once per processed conversation, with the
+-- rule is recorded by ingestion once per processed conversation, with the
 -- conversation as its entity. Same constraint name, one more allowed entity type.
 alter table public.growth_events drop constraint if exists growth_events_entity_type_valid;
 alter table public.growth_events add constraint growth_events_entity_type_valid

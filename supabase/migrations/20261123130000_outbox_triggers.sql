@@ -182,7 +182,7 @@ create index if not exists outbox_row_changes_idx on private.outbox (table_name,
 comment on index private.outbox_row_changes_idx is
   'Every change of one source row, newest last: the webhook places a Supabase-shaped change by it.';
 
--- Reflections reach the pipeline (issue 6): a journal reflection earns growth for the entities it
+-- Reflections reach the pipeline: a journal reflection earns growth for the entities it
 -- is about (`journal_reflection` in the growth configuration), computed by the webhook from the
 -- configured deltas, so a new reflection goes through the outbox like the other mirrored rows.
 -- Only inserts: growth is earned by writing a reflection; editing or deleting it takes none back.

@@ -1,4 +1,4 @@
--- Conversation ingestion (issue 5): an ended conversation is turned into memories, concepts and
+-- Conversation ingestion: an ended conversation is turned into memories, concepts and
 -- graph links by the scheduled ingestion function (functions/ingestion). Its status moves
 -- ended -> processing -> processed. A run claims conversations with `for update skip locked` and
 -- holds each under a lease: a run that dies mid-way leaves the conversation `processing` with a

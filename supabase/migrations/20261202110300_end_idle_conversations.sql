@@ -1,4 +1,4 @@
--- Idle companion conversations end by themselves (issue 5: "when a conversation ends, or goes
+-- Idle companion conversations end by themselves ("when a conversation ends, or goes
 -- idle 30 minutes"): an active companion conversation (app_id null) without a message for
 -- 30 minutes is ended as of its last message, which queues it for ingestion. Coaching chats keep
 -- seed 004's lifecycle (active until closed, 30 days idle) and end only when a person ends them.

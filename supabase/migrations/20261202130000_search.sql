@@ -480,7 +480,7 @@ revoke all on function api.search_rows(uuid[], text[], uuid, timestamptz, timest
 grant execute on function api.search_rows(uuid[], text[], uuid, timestamptz, timestamptz)
   to authenticated, service_role;
 
--- The full-text channel's cost at 10k documents (issue 5: search p95 within 20 ms at 10k
+-- The full-text channel's cost at 10k documents (search p95 within 20 ms at 10k
 -- memories). Two changes to private.search_text_hits; otherwise it is as 20261202130000 and
 -- 20261202130000 made it.
 --

@@ -1,4 +1,4 @@
--- Media uploads through S3 (issue 5): a person asks for an upload, the item waits `pending` with
+-- Media uploads through S3: a person asks for an upload, the item waits `pending` with
 -- what they declared; once the object lands, the S3-event function hashes it and settles the item
 -- as `ready`, `duplicate` (of an earlier ready item with the same bytes) or `failed` with a reason.
 -- Every column this adds is the server's except what the person declares at create.

@@ -1,4 +1,4 @@
--- Cards made by the pipeline (issue 6): every memory, concept, derived artifact and proactive
+-- Cards made by the pipeline: every memory, concept, derived artifact and proactive
 -- prompt gets exactly one card, created by a trigger in the same transaction as the entity, so a
 -- card can neither be missed (a crash between two writes) nor doubled (a retried worker). The
 -- entity's delete removes its card. Cards then reach the cache and the cards channel through the

@@ -1,4 +1,4 @@
--- Per-app progress kept by the pipeline (Hugo `user_progress`, issue 6): each coaching
+-- Per-app progress kept by the pipeline (Hugo `user_progress`): each coaching
 -- conversation, message and memory counts toward the person's progress in its app, in the same
 -- transaction as the row, so the totals are exact under retries and concurrent writers. Totals
 -- count what happened: deleting a message later does not take the activity back. Milestones are

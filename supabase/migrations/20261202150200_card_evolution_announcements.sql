@@ -1,4 +1,4 @@
--- Card evolution announcements (issue 6): evolution stays computed (api.card_evolution), but the
+-- Card evolution announcements: evolution stays computed (api.card_evolution), but the
 -- pipeline must tell the person's devices when a card's state changes (seed → sprout → bloom ...).
 -- A growth event or a graph change arrives after its commit, when the state before it is gone; so
 -- the pipeline keeps the last state it announced for each card here, and announces only when the

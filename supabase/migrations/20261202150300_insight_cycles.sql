@@ -1,4 +1,4 @@
--- The insight cycle (V9.7 user cycles, V11 InsightEngine; issue 6): a person's next cycle is due
+-- The insight cycle (V9.7 user cycles, V11 InsightEngine): a person's next cycle is due
 -- one period after their last (profiles.last_cycle_started_at) or, for the first, after sign-up,
 -- and runs only when something happened since. The scheduled function asks for the due people in
 -- batches and compiles each one's activity with one call; what it then writes (artifacts,

@@ -1,4 +1,4 @@
--- Expired memories vanish from the graph read paths at query time (issue 8), as they already do
+-- Expired memories vanish from the graph read paths at query time, as they already do
 -- from the memory routes, search and chat recall. The graph store keeps an expired memory's
 -- node until pg_cron's expire-memories deletes the row (03:00) and the retention run removes
 -- the node (04:00); the graph routes ask Postgres, once per response, which of the memory nodes
