@@ -28,7 +28,8 @@ import psycopg
 from pydantic import SecretStr
 
 from dotline.bootstrap import Deps
-from dotline.services import mirroring, outbox
+from dotline.services import outbox
+from dotline.services.mirroring import mirroring
 from dotline.settings import get_settings
 from dotline_local.bench_support import free_port, gateway_on_free_port, percentile, remove_people
 from dotline_local.tokens import mint_token, sign_up

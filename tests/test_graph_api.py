@@ -19,7 +19,7 @@ from dotline import cache_keys
 from dotline.adapters.postgres_graph import PostgresGraph
 from dotline.db import Database
 from dotline.ports.graph import GraphEdge, GraphNode, NodeLabel, RelationshipType
-from dotline.services import cosmos_layout
+from dotline.services.graph import cosmos_layout
 from dotline.settings import Settings
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

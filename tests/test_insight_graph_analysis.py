@@ -8,7 +8,7 @@ import networkx as nx
 from networkx.algorithms.link_analysis.pagerank_alg import _pagerank_python
 
 from dotline.ports.graph import GraphEdge, GraphNode, Subgraph
-from dotline.services.insight_compiler import _as_networkx, _best_linked, _pagerank, analyse_graph
+from dotline.services.insights._compiler import _as_networkx, _best_linked, _pagerank, analyse_graph
 
 USER = uuid.uuid4()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dotline.services.search_ranking import SUPERSEDED_WEIGHT, below_successors
+from dotline.services.search._ranking import SUPERSEDED_WEIGHT, below_successors
 
 
 def test_a_superseded_hit_keeps_a_share_of_its_score_when_its_successor_is_no_hit() -> None:

@@ -8,7 +8,7 @@ from dotline.api import entry, resolver
 from dotline.bootstrap import deps
 from dotline.input_limits import WEBHOOK_MAX_JSON_DEPTH
 from dotline.models.db_events import DbEventOutcome
-from dotline.services import mirroring
+from dotline.services.mirroring import mirroring
 from dotline.webhook_admission import admitted_delivery
 
 app = resolver()

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from dotline.bootstrap import deps
 from dotline.jobs import S3_EVENT, job
 from dotline.observability import logger
-from dotline.services import media_processing
+from dotline.services.media import processing
 
 
 @event_source(data_class=S3Event)
@@ -17,7 +17,7 @@ def settle_objects(event: S3Event, context: Any) -> dict[str, Any]:
         logger.info("s3 event without records", extra={"event": event.raw_event.get("Event")})
         return {"outcomes": []}
     outcomes = [
-        media_processing.process_stored_object(
+        processing.process_stored_object(
             deps().db, deps().objects, record.s3.bucket.name, record.s3.get_object.key
         )
         for record in event.records

@@ -24,7 +24,7 @@ from dotline_local.scheduler import Planned, scheduled_event
 # GET route without parameters, which must answer 200.
 CHOSEN: dict[str, tuple[str, str, str, dict[str, Any] | None, tuple[int, ...]]] = {
     "ConversationsFunction": ("POST", "/v1/conversations", "", {"title": "package check"}, (201,)),
-    "MessagesFunction": (
+    "DialogueFunction": (
         "POST",
         "/v1/conversations/{conversation_id}/messages",
         "",

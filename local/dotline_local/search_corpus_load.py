@@ -18,7 +18,7 @@ import psycopg
 
 from dotline.bootstrap import Deps
 from dotline.ports.graph import GraphEdge
-from dotline.services.mirrored_entities import entity_item, entity_node, entity_text
+from dotline.services.mirroring.entities import entity_item, entity_node, entity_text
 from dotline_local.search_corpus import Corpus
 
 EMBED_BATCH = 1000
