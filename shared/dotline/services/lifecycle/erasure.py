@@ -4,7 +4,7 @@ Each attempt runs every step, each idempotent: cache keys, media objects, stored
 (`exports/{user_id}/`), the graph, the vector tenant, then the Auth user through GoTrue's admin
 API, whose delete cascades through Postgres. The Auth step waits until the others succeed: the Postgres rows are what names the media
 objects and cards to remove, and the account lives until nothing else is left. Then every store
-is probed; the request (`private.erasures`) stays pending with what was found until a retry by
+is swept and counted; the request (`private.erasures`) stays pending with what was found until a retry by
 the retention run verifies it clean.
 
 Erasure starts by leaving the person's tombstone (`dotline.erasure_tombstones`): from then on
@@ -68,7 +68,7 @@ order by verified_at desc limit %(limit)s
 
 
 def erase_user(deps: Deps, user_id: UUID) -> ErasureReport:
-    """One erasure attempt: every store, then a probe of every store; the request as it stands."""
+    """One erasure attempt: every store, then a sweep of every store; the request as it stands."""
     db = deps.db
     with db.as_service() as tx:
         tx.execute(_BEGIN, {"user_id": user_id})
@@ -89,7 +89,7 @@ def erase_user(deps: Deps, user_id: UUID) -> ErasureReport:
         )
         removed |= auth
         removed["postgres"] = before - sum(_count_rows(db, user_id).values())
-    remaining = probe(deps, user_id)
+    remaining = sweep_remaining(deps, user_id)
     status = "verified" if not remaining and not failed else "pending"
     error = ", ".join(failed) or None
     return _record(db, user_id, status, removed, remaining, error, failed)
@@ -108,14 +108,15 @@ def retry_pending(deps: Deps, limit: int = RETRY_BATCH) -> tuple[int, int]:
     return len(users), verified
 
 
-def probe(deps: Deps, user_id: UUID) -> dict[str, int]:
-    """What each store still holds of the person (-1: the store could not be probed)."""
+def sweep_remaining(deps: Deps, user_id: UUID) -> dict[str, int]:
+    """Delete what a race left of the person in the vector tenant and the cache, and count what
+    each store still holds of them (-1: the store could not be reached); only non-zero counts."""
     graph = deps.graph
     probes: dict[str, Callable[[], int]] = {
         "postgres": lambda: sum(_count_rows(deps.db, user_id).values()),
         "auth": lambda: int(deps.auth_admin.user_exists(user_id)),
         "graph": lambda: len((g := graph.subgraph(user_id)).nodes) + len(g.edges),
-        # A second erase is the vector probe: it removes (and counts) whatever a race left.
+        # A second erase sweeps the vector tenant: it removes (and counts) whatever a race left.
         "vectors": lambda: deps.vectors.erase_user(user_id),
         "cache": lambda: sum(
             deps.cache.delete_matching(p) for p in cache_keys.user_key_patterns(user_id)

@@ -1,4 +1,5 @@
-"""A read's rate-limit check in flight while the read runs, and the commits that wait for it.
+"""The commit gate: a read's rate-limit check in flight while the read runs, and the commits
+that wait for its verdict.
 
 A GET need not wait for its rate-limit round trip (the slowest fixed cost of a request) before
 it starts: `in_flight` sends the check from a worker thread while the route runs, and every
@@ -17,9 +18,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-_verdict: ContextVar[Future[None] | None] = ContextVar("dotline_admission", default=None)
+_verdict: ContextVar[Future[None] | None] = ContextVar("dotline_commit_gate", default=None)
 # One check in flight per request; a Lambda container serves one request at a time.
-_CHECKS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="admission")
+_CHECKS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="commit-gate")
 
 
 @contextmanager
