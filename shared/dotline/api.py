@@ -35,8 +35,8 @@ API_TITLE = "dotline"
 API_VERSION = "1.0.0"
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
-# A plain mapping, validated when the spec is built: the OpenAPI models cost ~250 ms to import
-# and only the spec needs them, never a request.
+# A plain mapping, validated when the spec is built: the OpenAPI models are slow to import
+# (docs/measurements.md) and only the spec needs them, never a request.
 _SECURITY_SCHEMES: Any = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
 
 # On every answer of a function that needs a token: personal data is never stored by a cache, and

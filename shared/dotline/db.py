@@ -230,8 +230,8 @@ def _in_one_message(
     end of the message commits (or rolls back) both. Parameters are bound here, by psycopg's
     client-side quoting, as a transaction pooler needs anyway (no prepared statements).
 
-    Against the same two statements in a pipeline (extended protocol): 0.13 to 0.2 ms less of
-    the client's CPU and of wall time per call; every search makes four."""
+    Cheaper than the same two statements in a pipeline (extended protocol), in the client's CPU
+    and in wall time per call (docs/measurements.md); every search makes four."""
     import psycopg
     from psycopg import sql as pg_sql
 

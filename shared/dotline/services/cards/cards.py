@@ -75,8 +75,8 @@ def list_cards(
         after_at, params["after_id"] = decode_cursor(cursor, CURSOR_KIND)
         params["after_at"] = _instant(after_at)
         conditions.append(sql.SQL("(c.created_at, c.card_id) < (%(after_at)s, %(after_id)s)"))
-    # Without an evolution filter the page is cut first and only its cards are evaluated
-    # (bench/bench_growth.py: ~20x faster at 2k cards); filtering by state evaluates them all.
+    # Without an evolution filter the page is cut first and only its cards are evaluated;
+    # filtering by state evaluates them all (docs/measurements.md, bench/bench_growth.py).
     template = _PAGE_WITH_EVOLUTION if where.evolution_state is None else _ALL_WITH_EVOLUTION
     query = sql.SQL(template).format(sql.SQL(_WITH_EVOLUTION), sql.SQL(" and ").join(conditions))
     with db.as_user(user) as tx:

@@ -99,7 +99,7 @@ def recall_memories(
 
 # Recalled memories as Postgres has them now: the vector index may still hold one that expired
 # (expiry is a query-time rule) or was deleted and not yet removed from the index. A memory a
-# newer one replaced (invalid_at passed, see 20261202110100) no longer holds: the model is not
+# newer one replaced (its invalid_at passed) no longer holds: the model is not
 # handed "I live in Paris" as current once "I moved to Berlin" was said.
 _LIVE_MEMORIES = """
 select memory_id from public.memories

@@ -22,7 +22,7 @@ from uuid import UUID
 from dotline.ports.graph import GraphEdge, GraphNode
 
 ALGORITHM = "spring3d-core300+barycentric-v1"
-CORE_NODES = 300  # the force layout's size; ~0.2 s on one core
+CORE_NODES = 300  # the force layout's size (its cost: docs/measurements.md)
 MAX_NODES = 5_000
 LAYOUT_SEED = 20261202
 EXTENT = 100.0  # positions are scaled into [-EXTENT, EXTENT] on each axis

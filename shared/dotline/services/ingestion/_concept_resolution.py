@@ -22,9 +22,9 @@ from dotline.ports.language_model import ExtractedConcept
 from dotline.ports.vectors import VectorFilter, VectorStore
 
 # Cosine similarity of two normalised names' embeddings (WordLlama, 256 dimensions) at or above
-# which they are one concept. Measured: "night shift"/"night shifts" 0.79, "mom"/"mother" 0.81,
-# "swimming"/"swim" 0.79 merge; "running"/"jogging" 0.62, "lake bled"/"lake" 0.68 and
-# "nurse"/"head nurse role" 0.67 stay apart.
+# which they are one concept: "night shift"/"night shifts", "mom"/"mother" and "swimming"/"swim"
+# merge; "running"/"jogging", "lake bled"/"lake" and "nurse"/"head nurse role" stay apart
+# (their cosines: docs/measurements.md).
 CONCEPT_MATCH_MIN_COSINE = 0.75
 CANDIDATES_PER_NAME = 5
 MAX_MERGE_HOPS = 5

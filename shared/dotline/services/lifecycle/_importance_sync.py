@@ -1,7 +1,7 @@
 """Carrying decayed importance to the vector index and the graph, in batches, owner by owner.
 
-Decay notes each memory it changes in `private.importance_changes` instead of the outbox
-(20261202170400_importance_sync.sql). A sync batch reads the noted memories as they are now,
+Decay notes each memory it changes in `private.importance_changes` instead of the outbox.
+A sync batch reads the noted memories as they are now,
 sets their vector items' importance (one call per owner) and rewrites their graph nodes at the
 version the mirror ledger holds for them (so any later change the outbox delivers still wins),
 then clears the notes it read, unless decay noted the memory again meanwhile. A memory deleted

@@ -1,8 +1,7 @@
 """Draining bulk deletes into the graph, the vector index and the cache.
 
 Retention, expiry and archive delete rows with `dotline.deletes_to = 'removals'`, which queues
-each mirrored row in `private.lifecycle_removals` instead of the outbox
-(20261202170000_lifecycle_removals.sql). A drain batch removes the rows' nodes and items
+each mirrored row in `private.lifecycle_removals` instead of the outbox. A drain batch removes the rows' nodes and items
 (in bulk per owner and table, idempotent: a missing one is fine), drops the owners' stale cache keys, then in one
 transaction records a tombstone per row in the mirror ledger (so a late outbox delivery of an
 older change cannot bring the row back) and deletes the queue rows. A drain killed between the

@@ -1,14 +1,14 @@
 """The retention run: every person's data_retention_days, expiry and archive, then the stores.
 
-Each rule is a keyset walk of batch functions in Postgres (20261202170100_retention_purge.sql,
-20261123118000_memory_jobs.sql), one short transaction per batch, so no lock outlives a batch.
+Each rule is a keyset walk of batch functions in Postgres (the retention purge and memory
+jobs migrations), one short transaction per batch, so no lock outlives a batch.
 What Postgres deleted is queued, not sent through the outbox, and the drain
 (`lifecycle_removals`) removes it from the graph, the vectors and the cache; importance that
 pg_cron's decay lowered is carried to them (`importance_sync`). Pending erasures are retried
 last. A run killed anywhere and started again re-walks from the start, finds done work gone,
 and ends where one clean run would have; each run is a row in private.job_runs.
 The fixed rules that touch Postgres only (behaviour events after 2 years, closed suggestions
-after 1 year) stay pg_cron jobs (20261123121500_maintenance_jobs.sql).
+after 1 year) stay pg_cron jobs.
 """
 
 from __future__ import annotations

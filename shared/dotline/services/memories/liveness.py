@@ -1,4 +1,4 @@
-"""Which memory nodes a graph read may show: Postgres decides, at query time (issue 8).
+"""Which memory nodes a graph read may show: Postgres decides, at query time.
 
 The graph store keeps an expired memory's node until pg_cron's expire-memories deletes the row
 and the retention run removes the node. Every graph read path (node and concept neighbourhoods,
