@@ -12,7 +12,7 @@ from uuid import UUID
 
 from dotline.db import Database, Transaction
 from dotline.growth_rules import GrowthConfig
-from dotline.services.growth.ledger import NewEvent, event_id_for, insert_events
+from dotline.services.growth.ledger import NewEvent, events_earned, insert_events
 
 SOURCE = "migration"
 CONCEPT_ACTION = "concept_backfill"
@@ -76,24 +76,11 @@ def _backfill_user(tx: Transaction, config: GrowthConfig, user_id: UUID) -> int:
         (_MEMORIES, "memory", MEMORY_ACTION),
     ):
         tx.execute(query, {"user_id": user_id})
-        deltas = sorted(config.deltas(action).items())
-        details = {"action": action, "config_version": config.version}
         for row in tx.fetchall():
-            entity_id = UUID(str(row["entity_id"]))
-            key = f"{action}:{entity_type}:{entity_id}"
-            events.extend(
-                NewEvent(
-                    event_id_for(user_id, key, dim),
-                    user_id,
-                    entity_type,
-                    entity_id,
-                    dim,
-                    delta,
-                    SOURCE,
-                    details,
-                )
-                for dim, delta in deltas
-            )
+            events += events_earned(
+                config, user_id=user_id, action=action, entity_type=entity_type,
+                entity_id=UUID(str(row["entity_id"])), source=SOURCE,
+            )  # fmt: skip
     return sum(
         len(insert_events(tx, events[start : start + INSERT_CHUNK]))
         for start in range(0, len(events), INSERT_CHUNK)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 from uuid import UUID, uuid5
 
 from dotline.db import Transaction, jsonb
@@ -37,26 +37,39 @@ def event_id_for(user_id: UUID, dedupe_key: str, dim_key: str) -> UUID:
     return uuid5(EVENT_NAMESPACE, f"{user_id}:{dedupe_key}:{dim_key}")
 
 
+class Earning(TypedDict):
+    """What earns growth: an action on one of a person's entities, recorded by `source`;
+    `dim_keys` narrows the dimensions, `dedupe_key` replaces "action:entity_type:entity_id"."""
+
+    user_id: UUID
+    action: str
+    entity_type: str
+    entity_id: UUID
+    source: str
+    dim_keys: NotRequired[list[str] | None]
+    dedupe_key: NotRequired[str | None]
+
+
 def record_growth_events(
-    tx: Transaction,
-    config: GrowthConfig,
-    *,
-    user_id: UUID,
-    action: str,
-    entity_type: str,
-    entity_id: UUID,
-    source: str,
-    dim_keys: list[str] | None = None,
-    dedupe_key: str | None = None,
+    tx: Transaction, config: GrowthConfig, **earning: Unpack[Earning]
 ) -> list[GrowthEvent]:
     """Append one event per dimension the action's rule names (within dim_keys when given).
 
     `tx` must be a service transaction. A second call for the same action and entity (or
     dedupe_key) appends nothing; returns the events this call appended.
     """
-    key = dedupe_key or f"{action}:{entity_type}:{entity_id}"
+    return insert_events(tx, events_earned(config, **earning))
+
+
+def events_earned(config: GrowthConfig, **earning: Unpack[Earning]) -> list[NewEvent]:
+    """The events an action on an entity earns under `config`: one per dimension its rule names
+    (within dim_keys when given), by dimension, each with the id that makes a replay a no-op."""
+    user_id, action = earning["user_id"], earning["action"]
+    entity_type, entity_id = earning["entity_type"], earning["entity_id"]
+    key = earning.get("dedupe_key") or f"{action}:{entity_type}:{entity_id}"
     details = {"action": action, "config_version": config.version}
-    events = [
+    deltas = config.deltas(action, earning.get("dim_keys"))
+    return [
         NewEvent(
             event_id_for(user_id, key, dim),
             user_id,
@@ -64,12 +77,11 @@ def record_growth_events(
             entity_id,
             dim,
             delta,
-            source,
+            earning["source"],
             details,
         )
-        for dim, delta in sorted(config.deltas(action, dim_keys).items())
+        for dim, delta in sorted(deltas.items())
     ]
-    return insert_events(tx, events)
 
 
 def insert_events(tx: Transaction, events: Sequence[NewEvent]) -> list[GrowthEvent]:
