@@ -60,7 +60,7 @@ class Requests:
 
     def event_for(self, function: FunctionSpec) -> tuple[str, Any, tuple[int, ...] | None]:
         """(label, event, statuses that count as answered; None: any return value does)."""
-        if function.logical_id == "DbEventsFunction":
+        if function.logical_id == "MirroringFunction":
             return self._db_event(function)
         if function.routes:
             method, path, query, body, wanted = CHOSEN.get(function.logical_id) or self._a_read(
