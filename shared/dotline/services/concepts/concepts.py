@@ -1,6 +1,6 @@
 """The caller's concepts: list (filtered, sorted, paged), read, change, and their neighbourhood.
 
-Row-level security scopes every query to the caller. Merging lives in concept_merge.
+Row-level security scopes every query to the caller. Merging lives in `concepts.merge`.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ few times; a part of the graph the core does not reach starts from a point on an
 most MAX_NODES nodes are placed (the best-linked), so a huge graph stays a bounded request.
 
 The same graph always gives the same layout: nodes are taken in id order and the force layout is
-seeded. The caller decides when a graph is "the same" (see graph_projection.fingerprint).
+seeded. The caller decides when a graph is "the same" (see `projection.fingerprint`).
 """
 
 from __future__ import annotations

@@ -2,11 +2,11 @@
 
 What the layout depends on (nodes, their type and label, edges and weights, the algorithm) is
 fingerprinted, and a projection is found by fingerprint in the cache or among the stored
-snapshots (projection_snapshots); only when neither has it is the layout computed and kept. So an
+snapshots (`_snapshots`); only when neither has it is the layout computed and kept. So an
 unchanged graph is never laid out twice and a changed one always is. Where the graph store keeps
 a version per user (the embedded one does), the fingerprint seen at that version is remembered,
 and an unchanged graph is not even read. Merged concepts are left out: they stand for their
-survivor. So are memories Postgres no longer holds live (memory_liveness): the fingerprint is
+survivor. So are memories Postgres no longer holds live (`memories.liveness`): the fingerprint is
 of the live graph, and a remembered one is used only while its liveness answer still holds (no
 expiry it counted on has passed, no memory changed since has expired), one cheap query.
 """

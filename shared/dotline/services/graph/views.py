@@ -2,7 +2,7 @@
 
 The graph store is reached only through its port, and every call names the caller, so another
 person's node is simply not found (404, never 403). Memories Postgres no longer holds live are
-left out with their edges (memory_liveness), and so is what was reached only through them.
+left out with their edges (`memories.liveness`), and so is what was reached only through them.
 """
 
 from __future__ import annotations

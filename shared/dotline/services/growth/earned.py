@@ -1,7 +1,7 @@
 """The growth a delivered change earns: a new memory earns `memory_created` for that memory; a new
 reflection earns `journal_reflection` for each entity it is about (its `related_entities`).
 
-Event ids are derived from the action and the entity (growth_ledger), the same ones the backfill
+Event ids are derived from the action and the entity (`ledger`), the same ones the backfill
 uses, so a redelivery, a replay or a later backfill never adds the growth twice.
 """
 

@@ -1,7 +1,7 @@
 """What ingesting one conversation writes to the graph and the vector index.
 
 Nodes and knowledge items are built exactly as the outbox mirror builds them
-(mirrored_entities.entity_node / entity_item) but at version 0: the mirror's own delivery of the
+(`mirroring.entities.entity_node` / `entity_item`) but at version 0: the mirror's own delivery of the
 same rows carries the outbox id as its version and wins, and ingestion re-run later changes
 nothing the mirror wrote. Edges are ingestion's alone (the mirror writes RELATED_TO only for
 `attributes.related_concept_ids`, which ingestion does not set):

@@ -3,8 +3,8 @@
 Each rule is a keyset walk of batch functions in Postgres (the retention purge and memory
 jobs migrations), one short transaction per batch, so no lock outlives a batch.
 What Postgres deleted is queued, not sent through the outbox, and the drain
-(`lifecycle_removals`) removes it from the graph, the vectors and the cache; importance that
-pg_cron's decay lowered is carried to them (`importance_sync`). Pending erasures are retried
+(`_removals`) removes it from the graph, the vectors and the cache; importance that
+pg_cron's decay lowered is carried to them (`_importance_sync`). Pending erasures are retried
 last. A run killed anywhere and started again re-walks from the start, finds done work gone,
 and ends where one clean run would have; each run is a row in private.job_runs.
 The fixed rules that touch Postgres only (behaviour events after 2 years, closed suggestions

@@ -6,8 +6,8 @@ changes nothing; a newer one is applied (every write idempotent and versioned) a
 A crash between the two leaves the change unrecorded, so its redelivery applies it again, to the
 same effect.
 
-After the mirrors, the change earns its growth (growth_earned) and the cards it touches have their
-evolution kept current and announced (card_pipeline).
+After the mirrors, the change earns its growth (`growth.earned`) and the cards it touches have their
+evolution kept current and announced (`cards.pipeline`).
 
 Every change is ordered by its outbox id. A change in Supabase's own webhook shape carries none:
 it is placed by the outbox row holding the same change (every mirrored table writes one), and one

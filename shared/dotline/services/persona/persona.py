@@ -1,8 +1,8 @@
 """Persona analysis: one person's events, memories, concepts and tags turned into their persona,
 learning profiles, tag clusters and suggestions; and reading the results back.
 
-Statistics first: private.persona_statistics() aggregates in Postgres, persona_skills and
-persona_habits derive every section from those figures (keeping them as the basis). Analysis
+Statistics first: private.persona_statistics() aggregates in Postgres, `skills` and
+`_habits` derive every section from those figures (keeping them as the basis). Analysis
 runs as the service (it writes server-only tables) and never for someone who opted out or whose
 account is deleted; anonymise() blanks what such people left behind.
 """

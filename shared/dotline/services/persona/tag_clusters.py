@@ -1,7 +1,7 @@
 """A person's tag clusters: found from their tags, stored with their evolution, read back.
 
 Each run re-clusters the person's current tags; a new cluster that continues an earlier one
-(tag_clustering.match_clusters) updates that row, recording tags added and removed and a size
+(`_tag_clustering.match_clusters`) updates that row, recording tags added and removed and a size
 history entry per day; clusters no run continues are removed; new themes get new rows.
 """
 

@@ -2,11 +2,11 @@
 
 One read-only call to Postgres (`api.search_candidates`) finds the full-text candidates and the
 knowledge of the caller's apps; the vector index then finds the nearest items (to the query
-without the names the text channel resolved to concepts, see `search_channels`); the graph adds
-the depth-1 neighbours of the top hits (`search_graph`, one batched call). A second call
+without the names the text channel resolved to concepts, see `_channels`); the graph adds
+the depth-1 neighbours of the top hits (`_graph`, one batched call). A second call
 (`api.search_rows`) re-reads every candidate only the vector index or the graph found, so only
 the caller's live rows survive: an expired memory or another user's id never comes back,
-whatever a mirror still holds. The ranking is in `search_ranking`. Knowledge the page shows is
+whatever a mirror still holds. The ranking is in `_ranking`. Knowledge the page shows is
 counted as accessed (one write, only when the page has knowledge). A failing vector or graph
 backend degrades the search to the other channels (logged, and named in
 `unavailable_channels`) rather than failing it.
