@@ -14,7 +14,7 @@ PGTAP_DIR := supabase/tests/database
 DB_ENV := PGPASSWORD=postgres
 DB_ARGS := -h 127.0.0.1 -p 54322 -U postgres -d postgres
 
-.PHONY: help bootstrap dev up down migrate reset schema schema-diff test pytest pgtap cfn-lint lint \
+.PHONY: help bootstrap dev up down migrate reset schema schema-diff test unit pytest pgtap cfn-lint lint \
   requirements bench \
   build build-SharedLayer package-check deploy smoke
 
@@ -26,6 +26,7 @@ help:
 	@echo "make schema  rebuild supabase/schema.sql (the migrations' schema, normalised)"
 	@echo "make schema-diff OLD=<rev>  build OLD's migrations and the files', diff schema, cron, seed"
 	@echo "make test   bootstrap, backing services, pytest, pgTAP (pg_prove), cfn-lint"
+	@echo "make unit   the fast layer alone (tests/unit): pure code, no stack, in seconds"
 	@echo "make lint   ruff check, ruff format --check, mypy"
 	@echo "make requirements  re-export the Lambda layer's pins (shared/requirements.txt) from uv.lock"
 	@echo "make bench  bootstrap, up, then every bench/*.py"
@@ -68,6 +69,11 @@ schema-diff: bootstrap
 test: bootstrap
 	uv run dotline up --for-tests
 	$(MAKE) -k --no-print-directory pytest pgtap cfn-lint
+
+# The fast layer: pure code (ranking, layout, rules, models, limits, cursors), no stack needed.
+# `make test` runs these too, with everything else.
+unit:
+	uv run pytest -m unit tests/unit
 
 # No `|| true` anywhere: pytest's exit 5 (nothing collected) fails the build like any other.
 pytest:

@@ -34,8 +34,8 @@ import psycopg
 from dotline.bootstrap import Deps
 from dotline.growth_rules import packaged_config
 from dotline.ports.vectors import KnowledgeItem
-from dotline.services.ingestion import IngestionStores, ingest_conversations
-from dotline.services.ingestion_writes import memory_id_for
+from dotline.services.ingestion.ingestion import IngestionStores, ingest_conversations
+from dotline.services.ingestion.writes import memory_id_for
 from dotline.settings import get_settings
 from dotline_local.bench_support import ROOT, gateway_on_free_port, remove_people
 from dotline_local.tokens import mint_token, sign_up

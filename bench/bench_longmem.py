@@ -11,7 +11,7 @@ several turns). Every turn is stored as a memory of the conversation's first spe
 `POST /v1/memories` stores it (local/dotline_local/longmem_load.py says how, and what the API
 cannot carry yet); every question is asked of that person's memories.
 
-- dotline: `dotline.services.search.search` with limit 25, what `GET /v1/search?limit=25` runs;
+- dotline: `dotline.services.search.search.search` with limit 25, what `GET /v1/search?limit=25` runs;
 - bm25: Okapi BM25 proper (bm25s, k1 1.2, b 0.75) over the same texts the search indexes;
 - dense: the embedder search uses (WordLlama embedded, or the endpoint EMBEDDINGS_URL names;
   the header says which) through the vector index alone;
@@ -41,8 +41,8 @@ import psycopg
 
 from dotline.bootstrap import Deps
 from dotline.models.search import SearchFilters
-from dotline.services import search
-from dotline.services.mirrored_entities import entity_text
+from dotline.services.mirroring.entities import entity_text
+from dotline.services.search import search
 from dotline.settings import get_settings
 from dotline_local.longmem_corpus import CONVERSATIONS, SPLITS, Corpus, build_corpus
 from dotline_local.longmem_load import Stored, memory_body, remove, store

@@ -23,7 +23,7 @@ import httpx
 import psycopg
 
 from dotline.adapters.s3_objects import S3Objects
-from dotline.services.media_processing import digest_object
+from dotline.services.media.processing import digest_object
 from dotline.settings import Settings, get_settings
 from dotline_local.bench_support import ROOT, free_port, gateway_on_free_port, percentile
 from dotline_local.daemons import Daemon, stop_child, wait_healthy

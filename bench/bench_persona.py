@@ -30,7 +30,7 @@ from typing import Any
 import psycopg
 
 from dotline.bootstrap import deps
-from dotline.services import persona
+from dotline.services.persona import persona
 from dotline.settings import get_settings
 from dotline_local.bench_support import remove_people
 from dotline_local.tokens import sign_up

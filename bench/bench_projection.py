@@ -30,8 +30,8 @@ from dotline.adapters.upstash_cache import UpstashCache
 from dotline.adapters.upstash_redis import redis_from_settings
 from dotline.auth import Principal
 from dotline.db import Database
-from dotline.services import memory_liveness
-from dotline.services.graph_projection import current_projection
+from dotline.services.graph.projection import current_projection
+from dotline.services.memories import liveness as memory_liveness
 from dotline.settings import Settings, get_settings
 from dotline_local.bench_support import percentile, remove_people
 from dotline_local.tokens import sign_up

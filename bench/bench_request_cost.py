@@ -28,7 +28,8 @@ import psycopg
 from pydantic import SecretStr
 
 from dotline.bootstrap import Deps
-from dotline.services import mirroring, outbox
+from dotline.services import outbox
+from dotline.services.mirroring import mirroring
 from dotline.settings import get_settings
 from dotline_local.bench_support import free_port, gateway_on_free_port, percentile, remove_people
 from dotline_local.tokens import mint_token, sign_up
@@ -174,7 +175,7 @@ ROUTES = [
 
 
 def outbox_rows() -> int:
-    """Rows ever queued in the outbox: each becomes one db_events invocation."""
+    """Rows ever queued in the outbox: each becomes one mirroring invocation."""
     with psycopg.connect(get_settings().database_url.get_secret_value()) as conn:
         row = conn.execute("select coalesce(max(outbox_id), 0) from private.outbox").fetchone()
     return int(row[0]) if row else 0
@@ -294,7 +295,7 @@ class Counted:
 
 
 def mirror_costs(first_outbox_id: int, postgres: CountingProxy) -> dict[str, dict[str, float]]:
-    """Apply the changes the measured requests queued, as db_events would, counting per table:
+    """Apply the changes the measured requests queued, as the mirroring function would, counting per table:
     calls per port (each a Neo4j, Weaviate, embeddings or Redis request in production) and
     Postgres round trips."""
     settings = get_settings()
@@ -324,7 +325,7 @@ def mirror_costs(first_outbox_id: int, postgres: CountingProxy) -> dict[str, dic
 
 
 def report_mirroring(per_table: dict[str, dict[str, float]]) -> None:
-    print("\nper outbox change, as db_events applies it (calls per change):")
+    print("\nper outbox change, as the mirroring function applies it (calls per change):")
     columns = ("pg round trips", "pg (embedded stores)", "graph", "vectors", "embedder", "cache")
     print(f"{'table':<16}{'changes':>8}" + "".join(f"{c:>22}" for c in columns))
     for table, totals in sorted(per_table.items()):
@@ -337,7 +338,7 @@ def report(n: int, rows: list[tuple[str, dict[str, float]]]) -> None:
     base = dict(rows)["GET /v1/me"]["cpu_ms"] or 1.0
     print(f"{n} warm requests per route; cpu: the function host's, per request")
     print("pg held: ms a server connection spent inside this request's transactions;")
-    print("outbox: changes queued per request, each one db_events invocation (graph, vectors)")
+    print("outbox: changes queued per request, each one mirroring invocation (graph, vectors)")
     print(f"{'route':<28}{'pg rt':>7}{'pg held':>8}{'pg KB':>7}{'redis rt':>9}{'redis KB':>9}"
           f"{'cpu ms':>8}{'x me':>6}{'p50 ms':>8}{'resp KB':>8}{'outbox':>7}")  # fmt: skip
     for name, f in rows:

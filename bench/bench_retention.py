@@ -29,7 +29,7 @@ from psycopg import sql
 
 from bench_memory_jobs import DEFAULT_DSN, apply_schema, run_job
 from dotline.bootstrap import Deps
-from dotline.services import retention
+from dotline.services.lifecycle import retention
 from dotline.settings import Settings
 
 SCRATCH_DB = "dotline_bench_retention"

@@ -9,7 +9,7 @@ place (keyword-friendly), 110 needing a graph hop (the person's name, the object
 the memory names the person only by relation). Each method answers every question; a question
 counts as recalled at k when its evidence memory is among the top k hits of any type.
 
-- hybrid: dotline.services.search.search, exactly what GET /v1/search runs (no gateway: this
+- hybrid: dotline.services.search.search.search, exactly what GET /v1/search runs (no gateway: this
   measures ranking, bench_search.py measures latency);
 - BM25: api.search_candidates' full-text candidates alone, by text_rank;
 - vector: the query's embedding against the vector index alone (no similarity floor).
@@ -32,7 +32,7 @@ import psycopg
 from dotline.auth import Principal
 from dotline.bootstrap import Deps
 from dotline.models.search import SearchFilters
-from dotline.services import search
+from dotline.services.search import search
 from dotline.settings import get_settings
 from dotline_local.search_corpus import KINDS, build_corpus
 from dotline_local.search_corpus_load import load, unload

@@ -37,7 +37,7 @@ import psycopg
 from dotline.auth import Principal
 from dotline.bootstrap import Deps
 from dotline.models.search import SearchFilters
-from dotline.services import search
+from dotline.services.search import search
 from dotline.settings import get_settings
 from dotline_local.bench_support import (
     TimingClient,

@@ -17,7 +17,7 @@ from psycopg.types.json import Jsonb
 from dotline import cache_keys
 from dotline.bootstrap import Deps
 from dotline.models.db_events import DbEvent
-from dotline.services.mirroring import apply_db_event
+from dotline.services.mirroring.mirroring import apply_db_event
 
 _PENDING_OF = """
 select outbox_id, payload from private.outbox

@@ -1,5 +1,5 @@
 """Media test fixtures (loaded with pytest_plugins): moto's S3 server on a free port, a gateway whose functions use it, and
-S3 events delivered to the real media_events handler in-process (from a recorded event)."""
+S3 events delivered to the real media_processing handler in-process (from a recorded event)."""
 
 from __future__ import annotations
 
@@ -74,9 +74,9 @@ def media_api(media_gateway: str) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def media_events_handler(media_settings: Settings) -> Iterator[Callable[..., dict[str, Any]]]:
-    """The real functions/media_events handler, in-process, its dependencies on the test bucket."""
+    """The real functions/media_processing handler, in-process, its dependencies on the test bucket."""
     spec = importlib.util.spec_from_file_location(
-        "media_events_app", ROOT / "functions/media_events/app.py"
+        "media_processing_app", ROOT / "functions/media_processing/app.py"
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

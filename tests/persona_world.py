@@ -15,7 +15,7 @@ import pytest
 from conftest import User
 from dotline.bootstrap import deps
 from dotline.models.persona import AnalysisReport
-from dotline.services import persona
+from dotline.services.persona import persona
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from dotline import admission
+from dotline import commit_gate
 from dotline.auth import Principal
 from dotline.db import Database
 from dotline.errors import DotlineError, Forbidden, InvalidRequest, ServiceUnavailable
@@ -251,9 +251,9 @@ def test_a_read_only_fetch_does_not_wait_for_the_rate_limit_check_in_flight(
 ) -> None:
     user = make_user()
     check_may_answer = threading.Event()
-    with admission.in_flight(lambda: check_may_answer.wait(10) and None):
+    with commit_gate.in_flight(lambda: check_may_answer.wait(10) and None):
         (row,) = db.fetch_as_user(principal(user), "select auth.uid() as uid", read_only=True)
-        still_pending = not admission.admitted()
+        still_pending = not commit_gate.admitted()
         check_may_answer.set()
 
     assert row == {"uid": user.user_id}

@@ -22,8 +22,8 @@ from dotline.bootstrap import Deps
 from dotline.models.db_events import DbEvent
 from dotline.ports.graph import GraphEdge, GraphNode, Subgraph
 from dotline.ports.vectors import KnowledgeItem
-from dotline.services import mirroring
-from dotline.services.mirrored_entities import item_id
+from dotline.services.mirroring import mirroring
+from dotline.services.mirroring.entities import item_id
 from dotline.settings import Settings
 from dotline.webhooks import signature, signed_headers, verify
 

@@ -15,7 +15,7 @@ from coaching_catalogue import access_counts, add_app, add_knowledge_base
 from dotline.bootstrap import Deps
 from dotline.ports.vectors import KnowledgeItem
 from dotline.rate_limiting import MESSAGES
-from dotline.services.mirrored_entities import item_id
+from dotline.services.mirroring.entities import item_id
 from dotline.settings import Settings
 
 REST_ENTRY = (

@@ -22,7 +22,7 @@ from moto.server import ThreadedMotoServer
 from conftest import free_port
 from dotline import cache_keys
 from dotline.bootstrap import Deps
-from dotline.services import erasure
+from dotline.services.lifecycle import erasure
 from dotline.settings import Settings
 from lifecycle_data import add_memory, cache_state, jsonb, mirror
 

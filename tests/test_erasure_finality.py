@@ -16,7 +16,8 @@ from dotline import cache_keys, erasure_tombstones
 from dotline.bootstrap import deps as container_deps
 from dotline.errors import Unauthenticated
 from dotline.rate_limiting import RequestLimits
-from dotline.services import erasure, outbox
+from dotline.services import outbox
+from dotline.services.lifecycle import erasure
 from dotline.settings import Settings
 from dotline.webhooks import WebhookEndpoint
 

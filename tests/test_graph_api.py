@@ -6,7 +6,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,7 +18,6 @@ from dotline import cache_keys
 from dotline.adapters.postgres_graph import PostgresGraph
 from dotline.db import Database
 from dotline.ports.graph import GraphEdge, GraphNode, NodeLabel, RelationshipType
-from dotline.services import cosmos_layout
 from dotline.settings import Settings
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -333,53 +331,3 @@ def test_erasure_covers_every_cached_projection_of_the_user() -> None:
 
     assert covered(cache_keys.graph_projection(user, "ab12"))
     assert not covered(cache_keys.graph_projection(other, "ab12"))
-
-
-# --- the layout itself ---------------------------------------------------------------------------
-
-
-def layout_graph(count: int, user_id: uuid.UUID) -> tuple[list[GraphNode], list[GraphEdge]]:
-    nodes = [
-        GraphNode(node_id=uuid.UUID(int=k + 1), user_id=user_id, label="Concept")
-        for k in range(count)
-    ]
-    edges = [
-        GraphEdge(
-            user_id=user_id, source_id=nodes[k].node_id, target_id=nodes[k // 2].node_id,
-            type="RELATED_TO",
-        )
-        for k in range(1, count)
-    ]  # fmt: skip
-    return nodes, edges
-
-
-def test_the_same_graph_always_gets_the_same_layout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cosmos_layout, "CORE_NODES", 60)  # the force layout and the placement
-    nodes, edges = layout_graph(400, uuid.uuid4())
-
-    first = cosmos_layout.lay_out(nodes, edges)
-    again = cosmos_layout.lay_out(list(reversed(nodes)), list(reversed(edges)))
-
-    assert first.positions == again.positions
-    assert len(first.positions) == 400
-    assert len(set(first.positions.values())) == 400  # no two nodes on one spot
-
-
-def test_a_graph_over_the_bound_keeps_its_best_linked_nodes(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(cosmos_layout, "MAX_NODES", 50)
-    monkeypatch.setattr(cosmos_layout, "CORE_NODES", 10)
-    nodes, edges = layout_graph(120, uuid.uuid4())
-    loners = [
-        GraphNode(node_id=uuid.uuid4(), user_id=nodes[0].user_id, label="Tag") for _ in range(5)
-    ]
-
-    laid = cosmos_layout.lay_out(nodes + loners, edges)
-
-    assert (len(laid.positions), laid.total_nodes, laid.truncated) == (50, 125, True)
-    degree = Counter([e.source_id for e in edges] + [e.target_id for e in edges])
-    left_out = {n.node_id for n in nodes} - set(laid.positions)
-    assert min(degree[n] for n in laid.positions) >= max(degree[n] for n in left_out)
-    assert not set(laid.positions) & {n.node_id for n in loners}
-    assert all(e.source_id in laid.positions and e.target_id in laid.positions for e in laid.edges)

@@ -12,7 +12,7 @@ import pytest
 from dotline.adapters.postgres_graph import PostgresGraph
 from dotline.db import Database
 from dotline.ports.graph import GraphEdge, GraphNode
-from dotline.services.graph_connections import sync_connection_stats
+from dotline.services.graph.connections import sync_connection_stats
 from dotline.settings import Settings
 
 

@@ -20,8 +20,12 @@ from dotline.bootstrap import Deps
 from dotline.growth_rules import packaged_config
 from dotline.models.db_events import DbEvent
 from dotline.models.ingestion import IngestionRun
-from dotline.services.ingestion import IngestionPolicy, IngestionStores, ingest_conversations
-from dotline.services.mirroring import apply_db_event
+from dotline.services.ingestion.ingestion import (
+    IngestionPolicy,
+    IngestionStores,
+    ingest_conversations,
+)
+from dotline.services.mirroring.mirroring import apply_db_event
 from dotline.settings import Settings
 
 TRIP = [

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from conftest import ROOT
-from dotline.services.ingestion import LEASE_S
+from dotline.services.ingestion.ingestion import LEASE_S
 from dotline_local.cli import main
 from dotline_local.sam_template import read_template
 from dotline_local.scheduler import plan

@@ -17,7 +17,7 @@ from contract.fake_extraction import answer_extraction
 from contract.fake_openai_server import FakeEndpoint, serving
 from dotline.adapters.openai_language_model import MAX_ATTEMPTS, OpenAILanguageModel
 from dotline.growth_rules import packaged_config
-from dotline.services.ingestion import IngestionStores, ingest_conversations
+from dotline.services.ingestion.ingestion import IngestionStores, ingest_conversations
 from dotline.settings import Settings
 from test_ingestion import TRIP, concepts_of, converse, edges_of, memories_of, rows, stores
 

@@ -15,7 +15,7 @@ import pytest
 
 from dotline.input_limits import MAX_JSON_DEPTH, WEBHOOK_MAX_JSON_DEPTH, check_json_text
 from dotline.models.db_events import DbEvent
-from dotline.services.mirroring import parse_db_event
+from dotline.services.mirroring.mirroring import parse_db_event
 
 JSON = {"content-type": "application/json"}
 

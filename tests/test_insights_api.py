@@ -26,8 +26,8 @@ from dotline.db import Database
 from dotline.errors import ServiceUnavailable
 from dotline.growth_rules import packaged_config
 from dotline.ports.insight_synthesis import InsightBrief, InsightSynthesis
-from dotline.services import insight_cycle
-from dotline.services.insight_records import persist_cycle
+from dotline.services.insights import cycle as insight_cycle
+from dotline.services.insights._records import persist_cycle
 from dotline.settings import Settings
 from user_outbox import Channel, deliver_outbox
 

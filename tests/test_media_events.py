@@ -24,7 +24,7 @@ from conftest import ROOT, free_port, start_server
 from dotline.adapters.s3_objects import S3Objects
 from dotline.db import Database
 from dotline.errors import NotFound, ServiceUnavailable
-from dotline.services import media_processing
+from dotline.services.media import processing
 from dotline.settings import Settings
 from media_uploads import key_of, png, put_bytes, request_upload
 
@@ -102,7 +102,7 @@ def test_identical_uploads_settling_at_once_leave_one_original(
         db = Database(media_settings)  # a connection per thread, as per Lambda container
         try:
             bucket = media_settings.media_bucket
-            return str(media_processing.process_stored_object(db, store, bucket, key).status)
+            return str(processing.process_stored_object(db, store, bucket, key).status)
         finally:
             db.close()
 
@@ -182,7 +182,7 @@ def test_an_object_past_the_cap_fails_without_being_read_whole(
 
     # when it is processed
     try:
-        outcome = media_processing.process_stored_object(
+        outcome = processing.process_stored_object(
             db, store, media_settings.media_bucket, key, max_bytes=1536 * 1024
         )
     finally:
@@ -193,7 +193,7 @@ def test_an_object_past_the_cap_fails_without_being_read_whole(
     assert (
         row(pg, media_id)["failure_reason"] == "the object is larger than the 1572864 bytes allowed"
     )
-    assert max(store.chunks) <= media_processing.CHUNK_BYTES
+    assert max(store.chunks) <= processing.CHUNK_BYTES
     assert sum(store.chunks) < len(content)
 
 

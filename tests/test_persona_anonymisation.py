@@ -11,7 +11,7 @@ import psycopg
 
 from conftest import ROOT
 from dotline.bootstrap import deps
-from dotline.services import persona
+from dotline.services.persona import persona
 from persona_world import analyse, make_user, remember
 
 __all__ = ["make_user"]

@@ -16,7 +16,7 @@ from dotline.adapters.postgres_vectors import PostgresVectors
 from dotline.adapters.wordllama_embeddings import WordLlamaEmbedder
 from dotline.db import Database
 from dotline.ports.vectors import KnowledgeItem
-from dotline.services.reembedding import embedding_text, reembed_stale
+from dotline.services.memories.reembedding import embedding_text, reembed_stale
 from dotline.settings import Settings
 from dotline_local.cli import main
 

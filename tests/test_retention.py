@@ -17,7 +17,7 @@ import pytest
 
 from dotline import cache_keys
 from dotline.bootstrap import Deps
-from dotline.services import retention
+from dotline.services.lifecycle import retention
 from dotline.settings import Settings
 from lifecycle_data import (
     add_behaviour_event,

@@ -15,9 +15,9 @@ import pytest
 from dotline.auth import Principal
 from dotline.bootstrap import Deps
 from dotline.ports.vectors import VectorFilter
-from dotline.services.chat_context import keep_live_memories, recall_memories
-from dotline.services.importance_sync import sync_importance
-from dotline.services.lifecycle_removals import drain_removals
+from dotline.services.dialogue._context import keep_live_memories, recall_memories
+from dotline.services.lifecycle._importance_sync import sync_importance
+from dotline.services.lifecycle._removals import drain_removals
 from dotline.settings import Settings
 from lifecycle_data import add_memory, mirror, node_ids, vector_sources
 

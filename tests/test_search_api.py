@@ -18,7 +18,7 @@ from conftest import free_port
 from dotline.bootstrap import Deps
 from dotline.ports.graph import GraphEdge, GraphNode
 from dotline.ports.vectors import KnowledgeItem
-from dotline.services.mirrored_entities import item_id
+from dotline.services.mirroring.entities import item_id
 from dotline.settings import Settings
 
 BICYCLE = "My sister gave me a red bicycle for my birthday"

@@ -23,7 +23,8 @@ from dotline.models.coaching_apps import (
     PersonalitySchemaUpdate,
     Progress,
 )
-from dotline.services import coaching_admin, coaching_apps
+from dotline.services.coaching import admin as coaching_admin
+from dotline.services.coaching import apps as coaching_apps
 
 AppRef = Annotated[str, Path(min_length=1, max_length=64, description="The app's slug or id")]
 ADMIN = ["admin"]

@@ -18,7 +18,7 @@ from dotline.models.cards import (
 )
 from dotline.pagination import DEFAULT_PAGE_SIZE
 from dotline.route_params import Cursor, Limit
-from dotline.services import cards
+from dotline.services.cards import cards
 
 app = resolver()
 

@@ -16,7 +16,7 @@ from dotline.models.challenges import (
     ChallengeTemplate,
     ProgressUpdate,
 )
-from dotline.services import challenges
+from dotline.services.challenges import challenges
 
 app = resolver()
 

@@ -27,7 +27,8 @@ from dotline.models.graph_views import (
 )
 from dotline.pagination import DEFAULT_PAGE_SIZE
 from dotline.route_params import Cursor, Limit
-from dotline.services import concept_merge, concepts
+from dotline.services.concepts import concepts
+from dotline.services.concepts import merge as concept_merge
 
 app = resolver()
 

@@ -17,7 +17,8 @@ from dotline.models.graph_views import (
     GraphProjection,
     Neighbourhood,
 )
-from dotline.services import graph_projection, graph_views
+from dotline.services.graph import projection as graph_projection
+from dotline.services.graph import views
 
 app = resolver()
 
@@ -39,7 +40,7 @@ def node_neighbourhood(
     depth: Depth = DEFAULT_NEIGHBOURHOOD_DEPTH,
     limit: Nodes = DEFAULT_NEIGHBOURHOOD_NODES,
 ) -> Neighbourhood:
-    return graph_views.node_neighbourhood(
+    return views.node_neighbourhood(
         deps().db, deps().graph, current_user(app), node_id, depth=depth, limit=limit
     )
 

@@ -17,7 +17,7 @@ from dotline.models.growth import (
     GrowthEventPage,
     GrowthSummary,
 )
-from dotline.services import growth
+from dotline.services.growth import growth
 
 app = resolver()
 

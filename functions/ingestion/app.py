@@ -5,7 +5,7 @@ from typing import Any
 from dotline.bootstrap import deps
 from dotline.growth_rules import current_config
 from dotline.jobs import job
-from dotline.services.ingestion import IngestionStores, ingest_conversations
+from dotline.services.ingestion.ingestion import IngestionStores, ingest_conversations
 
 # Stop claiming conversations this long before the function's timeout: one in flight must finish.
 SAFETY_MARGIN_S = 40.0

@@ -6,7 +6,7 @@ from typing import Any
 from dotline.bootstrap import deps
 from dotline.growth_rules import current_config
 from dotline.jobs import job
-from dotline.services import insight_cycle
+from dotline.services.insights import cycle as insight_cycle
 
 # Stop starting cycles this long before the function's timeout: a cycle in flight must finish.
 SAFETY_MARGIN_S = 60.0

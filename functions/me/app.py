@@ -6,7 +6,8 @@ from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
 from dotline.models.lifecycle import ErasureReport, ExportDownload, UserExport
 from dotline.models.profiles import Profile, ProfileUpdate
-from dotline.services import erasure, export, profiles
+from dotline.services import profiles
+from dotline.services.lifecycle import erasure, export
 
 app = resolver()
 

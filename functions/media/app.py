@@ -13,7 +13,7 @@ from dotline.media_types import MediaKind
 from dotline.models.media import MediaItem, MediaPage, MediaStatus, MediaUpload, MediaUploadRequest
 from dotline.pagination import DEFAULT_PAGE_SIZE
 from dotline.route_params import Cursor, IdempotencyKey, Limit
-from dotline.services import media
+from dotline.services.media import media
 
 app = resolver()
 

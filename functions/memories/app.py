@@ -22,7 +22,7 @@ from dotline.models.memories import (
 )
 from dotline.pagination import DEFAULT_PAGE_SIZE
 from dotline.route_params import Cursor, IdempotencyKey, Limit
-from dotline.services import memories
+from dotline.services.memories import memories
 
 app = resolver()
 

@@ -25,7 +25,7 @@ from dotline.models.reflections import (
 )
 from dotline.pagination import DEFAULT_PAGE_SIZE
 from dotline.route_params import Cursor, Limit
-from dotline.services import annotations, reflections
+from dotline.services.notes import annotations, reflections
 
 app = resolver()
 

@@ -4,7 +4,7 @@
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
 from dotline.models.persona import LearningProfiles, Persona, TagClusters
-from dotline.services import persona, tag_clusters
+from dotline.services.persona import persona, tag_clusters
 
 app = resolver()
 

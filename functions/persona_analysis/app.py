@@ -4,7 +4,7 @@ from typing import Any
 
 from dotline.bootstrap import deps
 from dotline.jobs import job
-from dotline.services import persona
+from dotline.services.persona import persona
 
 # Stop starting new people this long before the function's timeout: one analysis must finish.
 SAFETY_MARGIN_S = 30.0

@@ -4,7 +4,7 @@ from typing import Any
 
 from dotline.bootstrap import deps
 from dotline.jobs import job
-from dotline.services import erasure, retention
+from dotline.services.lifecycle import erasure, retention
 
 
 def run_retention(event: dict[str, Any], context: Any) -> dict[str, Any]:

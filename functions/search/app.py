@@ -10,7 +10,7 @@ from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
 from dotline.models.instants import Instant
 from dotline.models.search import SearchFilters, SearchResults, SearchType
-from dotline.services import search
+from dotline.services.search import search
 
 MAX_QUERY_CHARS = 500
 MAX_LIMIT = 50

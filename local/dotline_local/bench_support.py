@@ -48,8 +48,8 @@ class TimingClient:
     """A keep-alive HTTP/1.1 client for latency figures, on http.client.
 
     The bench's client shares the machine with the server, and its own time is in every figure
-    it takes: httpx's client spent 1.0 to 1.7 ms of CPU on a GET to the local gateway, this one
-    0.3 to 0.6 ms (the same requests, alternated in one run). `source_address` binds the
+    it takes: this one spends a fraction of httpx's CPU per request (docs/measurements.md).
+    `source_address` binds the
     connection to a loopback address, so per-address rate limits see several clients."""
 
     def __init__(

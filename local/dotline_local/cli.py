@@ -190,7 +190,7 @@ def outbox_arguments(parser: argparse.ArgumentParser) -> None:
 def vectors(args: argparse.Namespace) -> int:
     """Maintain the vector store: `reembed` rewrites vectors made by another embedding model."""
     from dotline.bootstrap import deps
-    from dotline.services.reembedding import reembed_stale
+    from dotline.services.memories.reembedding import reembed_stale
 
     stores = deps()
     count = reembed_stale(stores.vectors, stores.embedder, args.batch)
@@ -209,7 +209,7 @@ def growth(args: argparse.Namespace) -> int:
 
     from dotline.bootstrap import deps
     from dotline.growth_rules import current_config
-    from dotline.services.growth_backfill import backfill_growth
+    from dotline.services.growth.backfill import backfill_growth
 
     stores = deps()
     user_id = UUID(args.user) if args.user else None

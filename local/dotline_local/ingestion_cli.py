@@ -10,7 +10,7 @@ def ingest(args: argparse.Namespace) -> int:
     """Ingest ended conversations now (--conversation: that one, even if processed or given up)."""
     from dotline.bootstrap import deps
     from dotline.growth_rules import current_config
-    from dotline.services.ingestion import IngestionStores, ingest_conversations
+    from dotline.services.ingestion.ingestion import IngestionStores, ingest_conversations
 
     stores = deps()
     run = ingest_conversations(

@@ -15,7 +15,7 @@ def insights(args: argparse.Namespace) -> int:
     """The insight cycle: `run` it for every due person, or one (`--force`: even if not due)."""
     from dotline.bootstrap import deps
     from dotline.growth_rules import current_config
-    from dotline.services import insight_cycle
+    from dotline.services.insights import cycle as insight_cycle
 
     d = deps()
     stores = {

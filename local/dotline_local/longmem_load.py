@@ -29,7 +29,7 @@ import psycopg
 from dotline.auth import Principal
 from dotline.bootstrap import Deps
 from dotline.models.memories import MemoryCreate
-from dotline.services import memories
+from dotline.services.memories import memories
 from dotline_local.longmem_corpus import Conversation, Corpus, Turn
 from dotline_local.search_corpus_load import (
     forget_outbox,

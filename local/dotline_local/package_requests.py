@@ -24,7 +24,7 @@ from dotline_local.scheduler import Planned, scheduled_event
 # GET route without parameters, which must answer 200.
 CHOSEN: dict[str, tuple[str, str, str, dict[str, Any] | None, tuple[int, ...]]] = {
     "ConversationsFunction": ("POST", "/v1/conversations", "", {"title": "package check"}, (201,)),
-    "MessagesFunction": (
+    "DialogueFunction": (
         "POST",
         "/v1/conversations/{conversation_id}/messages",
         "",
@@ -60,7 +60,7 @@ class Requests:
 
     def event_for(self, function: FunctionSpec) -> tuple[str, Any, tuple[int, ...] | None]:
         """(label, event, statuses that count as answered; None: any return value does)."""
-        if function.logical_id == "DbEventsFunction":
+        if function.logical_id == "MirroringFunction":
             return self._db_event(function)
         if function.routes:
             method, path, query, body, wanted = CHOSEN.get(function.logical_id) or self._a_read(

@@ -11,7 +11,7 @@ def persona(args: argparse.Namespace) -> int:
     from uuid import UUID
 
     from dotline.bootstrap import deps
-    from dotline.services import persona as persona_service
+    from dotline.services.persona import persona as persona_service
 
     stores = deps()
     if args.action == "anonymise":

@@ -44,8 +44,8 @@ class StderrProgress:
 def retention(args: argparse.Namespace) -> int:
     """Run retention (per-person retention, expiry, archive, store removals); --dry-run counts."""
     from dotline.bootstrap import deps
-    from dotline.services import erasure
-    from dotline.services import retention as service
+    from dotline.services.lifecycle import erasure
+    from dotline.services.lifecycle import retention as service
 
     d = deps()
     user_id = UUID(args.user) if args.user else None

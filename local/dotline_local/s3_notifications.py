@@ -1,6 +1,6 @@
 """S3 event notifications as the local gateway delivers them.
 
-In AWS the media bucket invokes `MediaEventsFunction` on every `s3:ObjectCreated:*`. Moto's server
+In AWS the media bucket invokes `MediaProcessingFunction` on every `s3:ObjectCreated:*`. Moto's server
 invokes nothing, so the gateway lists the bucket every POLL_S and invokes the same function with
 the event S3 would send for each object it has not delivered yet (or whose ETag changed, i.e. an
 overwrite). Delivery is at least once, as in S3: a failed invocation is retried on the next poll.
@@ -19,7 +19,7 @@ from dotline.settings import Settings, get_settings
 from dotline_local.function_host import FunctionHost
 from dotline_local.request_log import logger
 
-MEDIA_EVENTS_ID = "MediaEventsFunction"
+MEDIA_EVENTS_ID = "MediaProcessingFunction"
 POLL_S = 1.0
 
 

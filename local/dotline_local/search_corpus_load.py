@@ -18,7 +18,7 @@ import psycopg
 
 from dotline.bootstrap import Deps
 from dotline.ports.graph import GraphEdge
-from dotline.services.mirrored_entities import entity_item, entity_node, entity_text
+from dotline.services.mirroring.entities import entity_item, entity_node, entity_text
 from dotline_local.search_corpus import Corpus
 
 EMBED_BATCH = 1000
@@ -90,7 +90,7 @@ def refresh_statistics(conn: psycopg.Connection[Any]) -> None:
     A bulk load leaves the planner's statistics and the visibility map behind until autovacuum
     comes by; refresh them now, as a deployment's autovacuum would have long before a search.
     Every table the load wrote: with the graph's statistics still those of an empty table, the
-    planner walks a user's whole edge list per graph seed (8 ms instead of 0.3 at 10k)."""
+    planner walks a user's whole edge list per graph seed (docs/measurements.md)."""
     for table in ANALYZED:
         conn.execute(f"vacuum (analyze) {table}")
 

@@ -108,10 +108,7 @@ def prepare_database(conninfo: str, report: Report, supabase_dir: Path = SUPABAS
 def up(report: Report) -> None:
     """Everything running in the background; returns once the gateway answers /health."""
     up_backing_services(report)
-    for daemon in [s3_daemon(), *daemons_of_stack()]:
-        _require_module(daemon)
-        if daemons.start_detached(daemon, cwd=ROOT):
-            report(f"started {daemon.name} (log: {daemon.log_file.relative_to(ROOT)})")
+    _start_detached([s3_daemon(), *daemons_of_stack()], report)
     report(
         f"stack is up: gateway http://127.0.0.1:{GATEWAY_PORT}, "
         f"Postgres 127.0.0.1:{postgres_cluster.PORT} (user postgres, password postgres)"
@@ -131,14 +128,19 @@ def up_for_tests(report: Report) -> None:
             "stopped the background gateway for the tests (its dispatcher would race them); "
             "`make up` starts it again"
         )
-    for daemon in (rest, auth):
-        _require_module(daemon)
-        if daemons.start_detached(daemon, cwd=ROOT):
-            report(f"started {daemon.name} (log: {daemon.log_file.relative_to(ROOT)})")
+    _start_detached([rest, auth], report)
     report(
         f"test services are up: Postgres 127.0.0.1:{postgres_cluster.PORT}, "
         f"Upstash REST face http://127.0.0.1:{REST_PORT}"
     )
+
+
+def _start_detached(started: list[daemons.Daemon], report: Report) -> None:
+    """Start each daemon that is not healthy yet, in order, each answering /health before the next."""
+    for daemon in started:
+        _require_module(daemon)
+        if daemons.start_detached(daemon, cwd=ROOT):
+            report(f"started {daemon.name} (log: {daemon.log_file.relative_to(ROOT)})")
 
 
 def down(report: Report) -> None:

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
-from dotline import admission
+from dotline import commit_gate
 from dotline.auth import Principal
 from dotline.bootstrap import deps
 from dotline.errors import (
@@ -35,8 +35,8 @@ API_TITLE = "dotline"
 API_VERSION = "1.0.0"
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
-# A plain mapping, validated when the spec is built: the OpenAPI models cost ~250 ms to import
-# and only the spec needs them, never a request.
+# A plain mapping, validated when the spec is built: the OpenAPI models are slow to import
+# (docs/measurements.md) and only the spec needs them, never a request.
 _SECURITY_SCHEMES: Any = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
 
 # On every answer of a function that needs a token: personal data is never stored by a cache, and
@@ -152,9 +152,9 @@ def _serve(
             app.append_context(principal=principal)
             user_id = principal.user_id
         # Both limits in one round trip; a read runs while it is in flight (its commits wait
-        # for the verdict, see dotline.admission), anything else after it.
+        # for the verdict, see dotline.commit_gate), anything else after it.
         if http.get("method") == "GET":
-            with admission.in_flight(lambda: quota.admit(source_ip, user_id)):
+            with commit_gate.in_flight(lambda: quota.admit(source_ip, user_id)):
                 check_request(event, max_depth=max_json_depth)
                 return app.resolve(event, context)
         quota.admit(source_ip, user_id)

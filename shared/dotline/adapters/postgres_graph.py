@@ -1,8 +1,8 @@
 """The embedded graph store: nodes and edges in Postgres's `graph` schema, walked with recursive SQL.
 
 The schema is not exposed to clients, so this adapter works as `service_role`; every statement
-names the user, which is the isolation. Traversals are SQL functions in the migration
-(20261123131000_graph_store.sql).
+names the user, which is the isolation. Traversals are SQL functions in the graph store
+migration.
 """
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ select user_id, source_id, target_id, type, weight, properties, version from gra
 where user_id = %(user_id)s and source_id = any(%(node_ids)s) and target_id = any(%(node_ids)s)
 order by source_id, target_id, type
 """
-# One hop from each seed (20261123131000_graph_store.sql: a function, so its plan is
-# cached per connection).
+# One hop from each seed (graph.neighbours_of: a function, so its plan is cached per
+# connection).
 NEIGHBOURS = """
 select source_id, target_id, type, weight, properties, version,
        node_id, label, node_properties, node_version
@@ -99,7 +99,7 @@ USER_EDGES = """
 select user_id, source_id, target_id, type, weight, properties, version from graph.edges where user_id = %(user_id)s
 order by source_id, target_id, type
 """
-# Bumped by triggers on every write (20261123131000_graph_store.sql); 0: never written.
+# Bumped by triggers on every write (graph.user_versions); 0: never written.
 GRAPH_VERSION = "select version from graph.user_versions where user_id = %(user_id)s"
 # Edges first: deleting them directly is cheaper than one cascade per node.
 ERASE_EDGES = "delete from graph.edges where user_id = %(user_id)s"

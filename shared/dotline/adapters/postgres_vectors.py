@@ -4,7 +4,7 @@ exactly with numpy over a per-user matrix cached in the container.
 Every write moves the user's version (vectors.user_versions); a search reads it in one cheap
 query and rebuilds the cached matrix only when it moved, so containers never serve stale rows.
 The schema is not exposed to clients, so this adapter works as `service_role`; every statement
-names the user, which is the isolation. Tables: 20261123132000_vector_store.sql.
+names the user, which is the isolation. Tables: the vector store migration.
 """
 
 from __future__ import annotations

@@ -98,8 +98,8 @@ class VectorMatrix:
         if matrix is None or limit <= 0:
             return []
         ids = self.row_ids[query.size]
-        # Every row's cosine, then the filter on the scores: copying the filtered matrix cost
-        # more (3 ms at 10k rows of 256) than the dot products of the rows it drops.
+        # Every row's cosine, then the filter on the scores: copying the filtered matrix costs
+        # more than the dot products of the rows it drops (docs/measurements.md).
         cosines = _cosines(matrix, query)
         if where is not None:
             keep = self._passing(where)[ids]
@@ -151,7 +151,8 @@ def _cosines(
     matrix: npt.NDArray[np.float32], query: npt.NDArray[np.float32]
 ) -> npt.NDArray[np.float32]:
     """Row-by-query dot products, in blocks small enough that OpenBLAS stays on one thread: its
-    thread hand-offs cost little when idle but cause 10-40 ms tails on a busy 1-2 vCPU container."""
+    thread hand-offs cost little when idle but cause long tails on a busy 1-2 vCPU container
+    (docs/measurements.md)."""
     out = np.empty(matrix.shape[0], dtype=np.float32)
     for start in range(0, matrix.shape[0], MATVEC_BLOCK_ROWS):
         stop = start + MATVEC_BLOCK_ROWS

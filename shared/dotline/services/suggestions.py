@@ -16,7 +16,7 @@ from dotline.db import Database, Transaction, jsonb
 from dotline.errors import NotFound
 from dotline.models.suggestions import Suggestion, SuggestionPage
 from dotline.pagination import decode_cursor, encode_cursor
-from dotline.services.persona_skills import LEVEL_THRESHOLDS, Skill
+from dotline.services.persona.skills import LEVEL_THRESHOLDS, Skill
 
 LIFETIME = timedelta(days=14)
 MIN_CLUSTER_SIZE_FOR_PATH = 3

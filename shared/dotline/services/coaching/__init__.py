@@ -1,0 +1,1 @@
+"""Coaching apps: the apps a person uses (apps) and their administration (admin)."""

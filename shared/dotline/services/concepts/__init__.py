@@ -1,0 +1,1 @@
+"""Concepts: a person's concepts (concepts) and merging two into one (merge)."""

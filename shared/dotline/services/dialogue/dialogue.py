@@ -1,0 +1,151 @@
+"""The dialogue: a person's message stored, answered from what the coach knows and remembers,
+and the answer stored beside it with what it cost.
+
+Both turns and the Idempotency-Key's record commit in one transaction, so a failed answer leaves
+no unanswered message behind and a retry with the same key starts afresh. Memories are recalled
+before that transaction opens: the vector store keeps its own transactions.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from uuid import UUID
+
+from dotline.auth import Principal
+from dotline.db import Database, Transaction, jsonb
+from dotline.errors import Conflict, InvalidRequest, NotFound, ServiceUnavailable
+from dotline.idempotency import Outcome, create_once
+from dotline.models.conversations import Message
+from dotline.models.dialogue import AssistantMessage, Exchange, MessageCreate
+from dotline.ports.embeddings import Embedder
+from dotline.ports.language_model import Completion, LanguageModel
+from dotline.ports.vectors import VectorStore
+from dotline.services.dialogue._context import (
+    ChatContext,
+    keep_live_memories,
+    load_chat_context,
+    recall_memories,
+)
+from dotline.services.dialogue._prompt import Prompt, build_prompt, cited_sources
+
+# The conversation and, only while it is active, the new turn: one round trip.
+_SAY = """
+with conversation as (
+  select conversation_id, app_id, status from public.conversations
+  where conversation_id = %(conversation_id)s
+), said as (
+  insert into public.messages (conversation_id, role, content, media_ids)
+  select conversation_id, 'user', %(content)s, %(media_ids)s from conversation
+  where status = 'active'
+  returning message_id, conversation_id, role, content, model, media_ids, referenced_entities,
+            metadata, created_at
+)
+select c.app_id, c.status, to_jsonb(said) as message from conversation c left join said on true
+"""
+
+_VARIANT_KEYS = ("personality_schema_id", "schema_key", "version", "ab_test_group")
+
+_OWNED_MEDIA = "select count(*) as owned from public.media_items where media_id = any(%(ids)s)"
+
+_REPLY = """
+select message_id, conversation_id, role, content, model, media_ids, referenced_entities, metadata,
+       created_at, confidence_score, tokens_used, generation_time_ms
+from private.record_assistant_message(
+  conversation_id => %(conversation_id)s::uuid, content => %(content)s::text,
+  model => %(model)s::text, confidence_score => %(confidence)s::numeric,
+  tokens_used => %(tokens)s::integer, generation_time_ms => %(latency_ms)s::integer,
+  llm_call_metadata => %(call)s::jsonb, referenced_entities => %(cited)s::jsonb)
+"""
+
+
+def post_message(
+    db: Database,
+    user: Principal,
+    conversation_id: UUID,
+    new: MessageCreate,
+    idempotency_key: str | None = None,
+    *,
+    language_model: LanguageModel,
+    embedder: Embedder,
+    vectors: VectorStore,
+) -> tuple[int, Exchange]:
+    """Store the message and the coach's answer to it (201); a replay returns the first."""
+    memories = recall_memories(user.user_id, new.content, embedder=embedder, vectors=vectors)
+
+    def exchange(tx: Transaction) -> Outcome:
+        app_id, said = _say(tx, conversation_id, new)
+        context = load_chat_context(tx, user.user_id, conversation_id, app_id, new.content)
+        prompt = build_prompt(context, keep_live_memories(tx, memories))
+        completion = language_model.complete(prompt.messages)
+        reply = _reply(tx, conversation_id, completion, prompt, context)
+        body = Exchange(user_message=said, assistant_message=reply)
+        return Outcome(201, body.model_dump(mode="json"))
+
+    request = {
+        "route": "messages.create",
+        "conversation_id": str(conversation_id),
+        "body": new.model_dump(mode="json"),
+    }
+    outcome = create_once(db, user, idempotency_key, request, exchange)
+    return outcome.status, Exchange.model_validate(outcome.body)
+
+
+def _say(tx: Transaction, conversation_id: UUID, new: MessageCreate) -> tuple[UUID | None, Message]:
+    if new.media_ids:
+        owned = tx.execute(_OWNED_MEDIA, {"ids": list(set(new.media_ids))}).fetchone()
+        if owned is None or owned["owned"] < len(set(new.media_ids)):
+            message = "names media that are not yours"
+            raise InvalidRequest(
+                f"media_ids: {message}", errors=[{"field": "media_ids", "message": message}]
+            )
+    params = {**new.model_dump(), "conversation_id": conversation_id}
+    row = tx.execute(_SAY, params).fetchone()
+    if row is None:
+        raise NotFound("No such conversation.")
+    if row["message"] is None:
+        raise Conflict(f"This conversation is {row['status']}; it takes no new messages.")
+    return row["app_id"], Message.model_validate(row["message"])
+
+
+def _reply(
+    tx: Transaction,
+    conversation_id: UUID,
+    completion: Completion,
+    prompt: Prompt,
+    context: ChatContext,
+) -> AssistantMessage:
+    if not completion.text.strip():
+        raise ServiceUnavailable("The language model gave an empty answer; try again.")
+    cited = cited_sources(completion.text, prompt.sources)
+    confidence = completion.confidence
+    row = tx.execute(
+        _REPLY,
+        {
+            "conversation_id": conversation_id,
+            "content": completion.text,
+            "model": completion.model,
+            "confidence": None if confidence is None else round(min(max(confidence, 0), 1), 2),
+            "tokens": completion.prompt_tokens + completion.completion_tokens,
+            "latency_ms": math.ceil(completion.latency_ms),
+            "call": jsonb(_call_record(completion, prompt, context)),
+            "cited": jsonb([s.reference() for s in cited]),
+        },
+    ).fetchone()
+    assert row is not None  # the function returns the row it stored, or raises
+    return AssistantMessage.model_validate(row)
+
+
+def _call_record(completion: Completion, prompt: Prompt, context: ChatContext) -> dict[str, Any]:
+    """What went into the call and what came out: messages.llm_call_metadata."""
+    personality = context.personality or {}
+    return {
+        "prompt_tokens": completion.prompt_tokens,
+        "completion_tokens": completion.completion_tokens,
+        "latency_ms": round(completion.latency_ms, 3),
+        "app_id": str(context.app["app_id"]) if context.app else None,
+        "personality": {k: personality.get(k) for k in _VARIANT_KEYS} if personality else None,
+        "prompt_messages": len(prompt.messages),
+        "history_message_ids": [str(m["message_id"]) for m in context.recent_messages],
+        "sources": [s.reference() for s in prompt.sources],
+    }

@@ -1,0 +1,1 @@
+"""Graph: the cosmos projection (projection) and its layout (cosmos_layout), graph views (views) and connection statistics (connections)."""

@@ -1,0 +1,87 @@
+"""Backfill the growth ledger from existing concepts and memories (the V7 V4→V7 migration step).
+
+Concepts with graph connections earn `concept_backfill` (V7: 0.1 on every dimension), memories
+earn `memory_created`, both with source `migration`. Event ids are deterministic, so a second run
+adds nothing; each user's profile is then recomputed from the ledger. One transaction per user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from dotline.db import Database, Transaction
+from dotline.growth_rules import GrowthConfig
+from dotline.services.growth.ledger import NewEvent, events_earned, insert_events
+
+SOURCE = "migration"
+CONCEPT_ACTION = "concept_backfill"
+MEMORY_ACTION = "memory_created"
+INSERT_CHUNK = 5000
+
+_CONNECTED_CONCEPTS = (
+    "select c.concept_id as entity_id from public.concepts c"
+    " where c.user_id = %(user_id)s and c.status <> 'merged'"
+    " and exists (select 1 from public.graph_connection_stats s"
+    " where s.user_id = c.user_id and s.entity_type = 'concept'"
+    " and s.entity_id = c.concept_id and s.connection_count > 0)"
+    " order by c.concept_id"
+)
+_MEMORIES = (
+    "select m.memory_id as entity_id from public.memories m"
+    " where m.user_id = %(user_id)s order by m.memory_id"
+)
+
+
+@dataclass(frozen=True)
+class BackfillResult:
+    """What a backfill run did."""
+
+    users: int
+    events_added: int
+    profiles_recomputed: int
+
+
+def backfill_growth(
+    db: Database, config: GrowthConfig, user_id: UUID | None = None
+) -> BackfillResult:
+    """Create the missing backfill events for every user (or one) and recompute their profiles."""
+    with db.as_service() as tx:
+        tx.execute(
+            "select user_id from public.concepts where %(user_id)s::uuid is null or user_id = %(user_id)s"
+            " union select user_id from public.memories"
+            " where %(user_id)s::uuid is null or user_id = %(user_id)s order by 1",
+            {"user_id": user_id},
+        )
+        users = [UUID(str(row["user_id"])) for row in tx.fetchall()]
+    added = recomputed = 0
+    for user in users:
+        with db.as_service() as tx:
+            added += _backfill_user(tx, config, user)
+            tx.execute(
+                "select private.recompute_growth_profile(%(user_id)s) as n", {"user_id": user}
+            )
+            row = tx.fetchone()
+            recomputed += int(row["n"]) if row else 0
+    if users:
+        with db.as_service() as tx:
+            tx.execute("select private.refresh_entity_growth()")
+    return BackfillResult(users=len(users), events_added=added, profiles_recomputed=recomputed)
+
+
+def _backfill_user(tx: Transaction, config: GrowthConfig, user_id: UUID) -> int:
+    events: list[NewEvent] = []
+    for query, entity_type, action in (
+        (_CONNECTED_CONCEPTS, "concept", CONCEPT_ACTION),
+        (_MEMORIES, "memory", MEMORY_ACTION),
+    ):
+        tx.execute(query, {"user_id": user_id})
+        for row in tx.fetchall():
+            events += events_earned(
+                config, user_id=user_id, action=action, entity_type=entity_type,
+                entity_id=UUID(str(row["entity_id"])), source=SOURCE,
+            )  # fmt: skip
+    return sum(
+        len(insert_events(tx, events[start : start + INSERT_CHUNK]))
+        for start in range(0, len(events), INSERT_CHUNK)
+    )

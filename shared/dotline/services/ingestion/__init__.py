@@ -1,0 +1,1 @@
+"""Ingestion: ended conversations become memories, concepts and links (ingestion); writes are the rows it stores."""

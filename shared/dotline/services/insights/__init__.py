@@ -1,0 +1,1 @@
+"""Insights: the insight cycle (cycle); compiling and recording are its internals."""

@@ -1,0 +1,1 @@
+"""Media: uploads and reads (media) and processing stored objects (processing)."""

@@ -1,0 +1,1 @@
+"""Mirroring: database changes mirrored into the graph, vectors and cache (mirroring); entities are their mirrored shapes."""

@@ -1,0 +1,1 @@
+"""Notes: annotations and reflections on a person's memories."""

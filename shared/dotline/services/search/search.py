@@ -1,0 +1,269 @@
+"""Hybrid search over the caller's memories, concepts, derived artifacts and app knowledge.
+
+One read-only call to Postgres (`api.search_candidates`) finds the full-text candidates and the
+knowledge of the caller's apps; the vector index then finds the nearest items (to the query
+without the names the text channel resolved to concepts, see `_channels`); the graph adds
+the depth-1 neighbours of the top hits (`_graph`, one batched call). A second call
+(`api.search_rows`) re-reads every candidate only the vector index or the graph found, so only
+the caller's live rows survive: an expired memory or another user's id never comes back,
+whatever a mirror still holds. The ranking is in `_ranking`. Knowledge the page shows is
+counted as accessed (one write, only when the page has knowledge). A failing vector or graph
+backend degrades the search to the other channels (logged, and named in
+`unavailable_channels`) rather than failing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from dotline.auth import Principal
+from dotline.db import Database
+from dotline.errors import InvalidRequest
+from dotline.models.search import (
+    MatchReasons,
+    SearchFilters,
+    SearchHit,
+    SearchResults,
+)
+from dotline.pagination import decode_cursor, encode_cursor
+from dotline.ports.embeddings import Embedder
+from dotline.ports.graph import GraphStore
+from dotline.ports.vectors import VectorStore
+from dotline.services.search import _ranking as ranking
+from dotline.services.search._channels import channel_scores, vector_channel, without_entity_names
+from dotline.services.search._graph import INDEXED_TYPES, Candidate, Key, expand_through_graph
+
+logger = logging.getLogger(__name__)
+
+# The vector channel's thread beside the text channel's query (one per search in flight; a
+# Lambda container serves one at a time, the local gateway several).
+_WORKERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search-vectors")
+
+TEXT_CANDIDATES = 50
+MAX_DEPTH = 100  # hits a search pages through in all (offset + limit)
+_BLANK = "must not be blank"
+
+_CANDIDATES = """
+select entity_type, entity_id, title, body, app_id, importance, created_at, updated_at,
+       text_rank, text_strength, matched_terms, superseded_by, invalid_at
+from api.search_candidates(%(query)s, %(types)s::text[], %(app_id)s::uuid,
+                           %(created_after)s::timestamptz, %(created_before)s::timestamptz,
+                           %(max_text)s)
+"""
+
+
+_ROWS = """
+select entity_type, entity_id, title, body, app_id, importance, created_at, updated_at,
+       null::real as text_rank, null::real as text_strength, null::text[] as matched_terms,
+       superseded_by, invalid_at
+from api.search_rows(%(ids)s::uuid[], %(types)s::text[], %(app_id)s::uuid,
+                     %(created_after)s::timestamptz, %(created_before)s::timestamptz)
+"""
+
+_COUNT_KNOWLEDGE = "select api.record_search_knowledge_access(%(ids)s::uuid[]) as counted"
+
+
+def search(
+    db: Database,
+    user: Principal,
+    query: str,
+    filters: SearchFilters,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    embedder: Embedder,
+    vectors: VectorStore,
+    graph: GraphStore,
+) -> SearchResults:
+    """The caller's best matches for `query`, best first, a page of `limit` at a time."""
+    query = query.strip()
+    if not query:
+        raise InvalidRequest("query.q: must not be blank", errors=[_error("query.q", _BLANK)])
+    after, before = filters.created_after, filters.created_before
+    if after is not None and before is not None and after >= before:
+        message = "must be later than created_after"
+        raise InvalidRequest(
+            f"query.created_before: {message}", errors=[_error("query.created_before", message)]
+        )
+    fingerprint = _fingerprint(query, filters)
+    offset = _offset(cursor, fingerprint)
+    unavailable: list[Any] = []
+    pool, fused = _gather(db, user, query, filters, embedder, vectors, graph, unavailable)
+    scored = _ranked(pool, fused, include_superseded=filters.include_superseded)
+    page = [_hit(candidate, score) for score, candidate in scored[offset : offset + limit]]
+    _count_shown_knowledge(db, user, page)
+    more = offset + limit < len(scored)
+    next_cursor = encode_cursor("search", fingerprint, offset + limit) if more else None
+    logger.debug(
+        "search",
+        extra={"candidates": len(pool), "hits": len(scored), "unavailable": unavailable},
+    )
+    return SearchResults(
+        query=query, items=page, next_cursor=next_cursor, unavailable_channels=unavailable
+    )
+
+
+def _gather(
+    db: Database,
+    user: Principal,
+    query: str,
+    filters: SearchFilters,
+    embedder: Embedder,
+    vectors: VectorStore,
+    graph: GraphStore,
+    unavailable: list[Any],
+) -> tuple[dict[Key, Candidate], dict[Key, float]]:
+    """Every channel's candidates (re-read where needed) and their fused relevance.
+
+    The vector channel starts on the whole query in a worker thread while Postgres finds the text
+    candidates (both mostly wait: on the server, on numpy); only when the text channel named one
+    of the caller's concepts does the vector channel run again, on the rest of the question."""
+    speculative: list[Any] = []
+    ahead = _WORKERS.submit(
+        vector_channel, user.user_id, query, filters, embedder, vectors, speculative
+    )
+    try:
+        rows = db.fetch_as_user(user, _CANDIDATES, _params(query, [], filters), read_only=True)
+    finally:
+        whole_query = ahead.result()
+    pool = {(r["entity_type"], r["entity_id"]): Candidate(r) for r in rows}
+    vector_query = without_entity_names(query, rows)
+    if vector_query == query:
+        nearest = whole_query
+        unavailable.extend(speculative)
+    else:
+        nearest = vector_channel(
+            user.user_id, vector_query, filters, embedder, vectors, unavailable
+        )
+    for key, score in nearest.items():
+        pool.setdefault(key, Candidate(row={})).vector_similarity = score
+    channels = channel_scores(pool)
+    fused = ranking.fuse(channels)
+    seeds = ranking.graph_seeds(fused, channels, INDEXED_TYPES)
+    expand_through_graph(user.user_id, pool, fused, seeds, graph, unavailable)
+    _reread(db, user, pool, filters)
+    return pool, fused
+
+
+def _ranked(
+    pool: dict[Key, Candidate], fused: dict[Key, float], *, include_superseded: bool
+) -> list[tuple[float, Candidate]]:
+    """The live candidates by final score, best first, at most MAX_DEPTH; a memory a newer one
+    replaced ranks below it (or is left out)."""
+    now = datetime.now(UTC)
+    live = {key: c for key, c in pool.items() if c.row}
+    successors = {
+        key: ("memory", c.row["superseded_by"])
+        for key, c in live.items()
+        if c.row.get("invalid_at") is not None and c.row["invalid_at"] <= now
+    }
+    if not include_superseded:
+        live = {key: c for key, c in live.items() if key not in successors}
+    scores = {key: _score(c, fused.get(key, 0.0) + c.graph_score, now) for key, c in live.items()}
+    scores = ranking.below_successors(scores, successors)
+    scored = [(round(scores[key], 6), c) for key, c in live.items()]
+    scored.sort(key=lambda pair: (-pair[0], pair[1].row["entity_id"]))
+    return scored[:MAX_DEPTH]
+
+
+def _reread(
+    db: Database, user: Principal, pool: dict[Key, Candidate], filters: SearchFilters
+) -> None:
+    """Fill in the rows of candidates only the vector index or the graph found; those that do
+    not come back (not the caller's, not live, filtered out) stay empty and are dropped."""
+    missing = [key[1] for key, candidate in pool.items() if not candidate.row]
+    if not missing:
+        return
+    for row in db.fetch_as_user(user, _ROWS, _params("", missing, filters), read_only=True):
+        candidate = pool.get((row["entity_type"], row["entity_id"]))
+        if candidate is not None:  # None: indexed under another type than its row's
+            candidate.row = row
+
+
+def _count_shown_knowledge(db: Database, user: Principal, page: list[SearchHit]) -> None:
+    """One access for each knowledge entry the page shows (as the knowledge route counts what
+    it returns); the candidates the ranking left off the page are not counted."""
+    shown = sorted({hit.entity_id for hit in page if hit.entity_type == "knowledge"})
+    if shown:
+        db.fetch_as_user(user, _COUNT_KNOWLEDGE, {"ids": shown})
+
+
+def _score(candidate: Candidate, relevance: float, now: datetime) -> float:
+    """The fused relevance re-ranked by the row's recency and importance."""
+    row = candidate.row
+    fresh = None if row["entity_type"] == "knowledge" else ranking.recency(row["created_at"], now)
+    return ranking.rerank(relevance, fresh=fresh, importance=row["importance"])
+
+
+def _hit(candidate: Candidate, score: float) -> SearchHit:
+    """The hit as the page shows it (built only for the page's candidates)."""
+    row = candidate.row
+    channels: list[Any] = []
+    if candidate.vector_similarity is not None:
+        channels.append("vector")
+    if row["text_rank"] is not None:
+        channels.append("text")
+    if candidate.graph_links:
+        channels.append("graph")
+    terms = list(row["matched_terms"] or [])
+    superseded = row["invalid_at"] is not None and row["invalid_at"] <= datetime.now(UTC)
+    return SearchHit(
+        entity_type=row["entity_type"],
+        entity_id=row["entity_id"],
+        title=row["title"],
+        snippet=ranking.snippet(row["body"], terms),
+        app_id=row["app_id"],
+        importance=row["importance"],
+        score=score,
+        why=MatchReasons(
+            channels=channels,
+            vector_similarity=candidate.vector_similarity,
+            text_rank=row["text_rank"],
+            matched_terms=terms,
+            graph_links=candidate.graph_links,
+            superseded_by=row["superseded_by"] if superseded else None,
+            superseded_at=row["invalid_at"] if superseded else None,
+        ),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _params(query: str, ids: Sequence[UUID], filters: SearchFilters) -> dict[str, Any]:
+    types = [t.value for t in filters.types] if filters.types else None
+    return {
+        "query": query,
+        "ids": list(ids),
+        "types": types,
+        "app_id": filters.app_id,
+        "created_after": filters.created_after,
+        "created_before": filters.created_before,
+        "max_text": TEXT_CANDIDATES,
+    }
+
+
+def _fingerprint(query: str, filters: SearchFilters) -> str:
+    """Names the search a cursor belongs to (a cursor is refused by any other search)."""
+    raw = json.dumps([query, filters.model_dump(mode="json")], sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _offset(cursor: str | None, fingerprint: str) -> int:
+    if cursor is None:
+        return 0
+    key, offset = decode_cursor(cursor, "search")
+    if key != fingerprint or not offset.isdigit() or int(offset) >= MAX_DEPTH:
+        message = "belongs to another search (query and filters must stay the same)"
+        raise InvalidRequest(f"query.cursor: {message}", errors=[_error("query.cursor", message)])
+    return int(offset)
+
+
+def _error(field_name: str, message: str) -> dict[str, str]:
+    return {"field": field_name, "message": message}
