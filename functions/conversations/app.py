@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
+from dotline import dialogue_session
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
 from dotline.models.conversations import (
@@ -84,12 +85,15 @@ def read_conversation(
 
 @app.post(
     "/v1/conversations/<conversation_id>/end",
-    summary="End a conversation (ending it again changes nothing)",
+    summary="End a conversation (ending it again changes nothing); its dialogue session is dropped",
     security=BEARER,
     tags=["conversations"],
 )
 def end_conversation(conversation_id: UUID) -> Conversation:
-    return conversations.end_conversation(deps().db, current_user(app), conversation_id)
+    d, user = deps(), current_user(app)
+    ended = conversations.end_conversation(d.db, user, conversation_id)
+    dialogue_session.forget(d.cache, user.user_id, conversation_id)  # it takes no more turns
+    return ended
 
 
 handler = entry(app)

@@ -38,7 +38,7 @@ MAX_CITED_FOR_STATEMENT = 2
 NAMED_TYPES = ("person", "place", "organization")
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
-_TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9][\w'’-]*|[^\w\s]")
+_TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9][\w'-]*|[^\w\s]")
 _WORD = re.compile(r"[A-Za-zÀ-ÿ][\w'-]*")
 _TONE = re.compile(r"^\s*tone\s*:\s*(?P<tone>[a-z]+)", re.IGNORECASE | re.MULTILINE)
 _CURLY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
@@ -135,7 +135,7 @@ def compose_reply(
     now, earlier = readings[-1], readings[:-1]
     seed = zlib.crc32(now.text.encode())
     question = _asks(now.text)
-    parts = [_GREETING[tone]] if _greets(now.text) else []
+    parts: list[str | None] = [_GREETING[tone]] if _greets(now.text) else []
     link, linked = _link_back(now, earlier)
     if question:
         cited = cite(now.text, MAX_CITED_FOR_QUESTION)
@@ -277,9 +277,7 @@ def _link_back(now: TurnReading, earlier: list[TurnReading]) -> tuple[str | None
 # --- the one question --------------------------------------------------------------------------
 
 
-def _follow_up(
-    now: TurnReading, linked: str | None, tone: str, question: bool, seed: int
-) -> str:
+def _follow_up(now: TurnReading, linked: str | None, tone: str, question: bool, seed: int) -> str:
     asks = _QUESTIONS[tone]
     people = [n for n, t in now.names if t == "person"]
     places = [n for n, t in now.names if t == "place"]
@@ -337,7 +335,7 @@ def _greets(text: str) -> bool:
 
 
 def _feeling_word(text: str) -> str | None:
-    words = _WORD.findall(text.translate(_CURLY))
+    words: list[str] = _WORD.findall(text.translate(_CURLY))
     for i, word in enumerate(words):
         if word.lower() in lex.EMOTIONS and not any(
             w.lower() in lex.NEGATIONS for w in words[max(0, i - 3) : i]
@@ -358,8 +356,8 @@ def _stems(text: str) -> set[str]:
     }
 
 
-def _is_name_like(token: str) -> bool:
-    return token == "I" or (token[:1].isupper() and token.lower() not in lex.STOP_WORDS)
+def _is_name_like(word: str) -> bool:
+    return word[:1].isupper() and (word == "I" or word.lower() not in lex.STOP_WORDS)
 
 
 def _shorten(text: str) -> str:
