@@ -54,6 +54,10 @@ _REFLECT = {
 }  # fmt: skip
 _AFTER_I = {"am": "are", "was": "were"}  # "I was" -> "you were"
 _GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "morning", "evening"})
+_DECIDING = re.compile(
+    r"\b(?:should|shall|could|would) (?:i|we)\b|\bdo you think\b|\bis it (?:worth|better)\b",
+    re.IGNORECASE,
+)
 _DEICTIC_PLACES = frozenset({"here", "there"})
 _DETERMINERS = {
     "a": "a", "an": "an", "the": "the", "my": "your", "our": "your", "this": "this",
@@ -282,7 +286,7 @@ def _follow_up(now: TurnReading, linked: str | None, tone: str, question: bool, 
     people = [n for n, t in now.names if t == "person"]
     places = [n for n, t in now.names if t == "place"]
     if question:
-        kind, subject = "asked", ""
+        kind, subject = ("decide" if _DECIDING.search(now.text) else "asked"), ""
     elif now.feeling:
         kind, subject = "feeling", now.feeling
     elif people:
@@ -411,7 +415,8 @@ _QUESTIONS: dict[str, dict[str, list[str]]] = {
         "person": ["What is {} like?", "How are things with {} these days?"],
         "place": ["What has {} been like for you so far?", "How are you finding {}?"],
         "topic": ["What matters most to you about {}?", "How do you feel about {}?"],
-        "asked": ["What's your own sense of it so far?", "What would help you decide?"],
+        "decide": ["What would help you decide?", "What does your gut say so far?"],
+        "asked": ["What made you think of it today?", "What brought that to mind?"],
         "open": ["What's on your mind today?", "How are you feeling right now?"],
     },
     "collaborative": {
@@ -419,7 +424,8 @@ _QUESTIONS: dict[str, dict[str, list[str]]] = {
         "person": ["What would you like to explore about {} together?"],
         "place": ["What would you like to figure out together about {}?"],
         "topic": ["Where would you like us to start with {}?"],
-        "asked": ["What have you already considered, so we can think it through together?"],
+        "decide": ["What have you already considered, so we can weigh it together?"],
+        "asked": ["What would you like us to do with that?"],
         "open": ["Where would you like to start?"],
     },
     "professional": {
@@ -427,7 +433,8 @@ _QUESTIONS: dict[str, dict[str, list[str]]] = {
         "person": ["What role does {} play in this?"],
         "place": ["What are your priorities for {}?"],
         "topic": ["What outcome would you like from {}?"],
-        "asked": ["Which criteria matter most to you here?"],
+        "decide": ["Which criteria matter most to you here?"],
+        "asked": ["What prompted the question?"],
         "open": ["What would be most useful to focus on next?"],
     },
     "casual": {
@@ -435,7 +442,8 @@ _QUESTIONS: dict[str, dict[str, list[str]]] = {
         "person": ["So what's {} like?"],
         "place": ["How's {} treating you so far?"],
         "topic": ["How's {} going?"],
-        "asked": ["What's your gut telling you?"],
+        "decide": ["What's your gut telling you?"],
+        "asked": ["What got you thinking about that?"],
         "open": ["What's up?"],
     },
 }
