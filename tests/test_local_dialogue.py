@@ -148,3 +148,18 @@ def test_composition_without_any_user_turn_still_asks_one_question() -> None:
     reply = compose_reply([ChatMessage(role="system", content="You are dotline.")], lambda t, n: [])
 
     assert reply.count("?") == 1
+
+
+def test_a_loss_is_met_with_sympathy_and_asked_after_not_small_talk() -> None:
+    reply = conversation("My grandfather died last week.")
+
+    assert reply.startswith("I'm so sorry to hear your grandfather died last week.")
+    assert "like?" not in reply and "lovely" not in reply
+
+
+def test_thanks_and_second_person_are_said_back_the_right_way_round() -> None:
+    thanks = conversation("Thank you for listening, I feel better now.")
+    told = conversation("My friend said you are useless.")
+
+    assert "you feel better now" in thanks and "thank me" not in thanks
+    assert "your friend said I am useless" in told

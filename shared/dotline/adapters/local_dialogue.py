@@ -53,6 +53,12 @@ _REFLECT = {
     "you're": "I'm", "you've": "I've", "you'll": "I'll", "you'd": "I'd",
 }  # fmt: skip
 _AFTER_I = {"am": "are", "was": "were"}  # "I was" -> "you were"
+_AFTER_YOU = {"are": "am", "were": "was"}  # "you are" -> "I am"
+_YOU_AS_SUBJECT = frozenset(
+    {"are", "were", "have", "had", "do", "did", "can", "could", "will", "would", "should",
+     "said", "know", "think", "told", "seem", "always", "never"}
+)  # fmt: skip
+_THANKS = re.compile(r"^\s*(?:thank you|thanks)\b[^,;.!?]*[,;.!]\s*", re.IGNORECASE)
 _GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "morning", "evening"})
 _DECIDING = re.compile(
     r"\b(?:should|shall|could|would) (?:i|we)\b|\bdo you think\b|\bis it (?:worth|better)\b",
@@ -117,7 +123,11 @@ def read_turns(texts: Sequence[str]) -> list[TurnReading]:
                 memory=memory,
                 names=[(c.name, c.type) for c in concepts if c.type in NAMED_TYPES],
                 feeling=_feeling_word(turn.content),
-                phrases=[c.name for c in concepts if c.type in ("topic", "activity")],
+                phrases=[
+                    c.name
+                    for c in concepts
+                    if c.type in ("topic", "activity") and not _evaluative(c.name)
+                ],
             )
         )
     return readings
@@ -161,8 +171,11 @@ def _acknowledge(now: TurnReading, tone: str) -> str:
         return _LISTENING[tone]
     reflected = _shorten(reflect(sentence))
     opener = _opener(now, tone)
-    said = f"{opener}: {reflected}." if opener else f"So {reflected}."
-    missing = [n for n, _ in now.names if n.casefold() not in sentence.casefold()]
+    if "{}" in opener:
+        said = opener.format(reflected)
+    else:
+        said = f"{opener}: {reflected}." if opener else f"So {reflected}."
+    missing = [_named(n) for n, _ in now.names if n.casefold() not in sentence.casefold()]
     if missing:
         said += f" And you mentioned {_and(missing)}."
     if now.feeling and now.feeling.casefold() not in sentence.casefold():
@@ -174,8 +187,8 @@ def _best_sentence(now: TurnReading) -> str | None:
     """The statement naming the most (names, feeling, a stated fact), the first among equals."""
     best: tuple[int, str] | None = None
     for sentence in _SENTENCE.split(now.text):
-        core = sentence.strip()
-        if core.endswith("?") or _content_words(core) < 2:
+        core = _THANKS.sub("", sentence.strip())
+        if core.endswith("?") or _content_words(core) < 1 or len(_WORD.findall(core)) < 2:
             continue
         lowered = core.casefold()
         weight = sum(n.casefold() in lowered for n, _ in now.names)
@@ -198,10 +211,13 @@ def reflect(sentence: str) -> str:
     previous = ""
     for i, token in enumerate(tokens):
         lowered = token.lower()
-        if lowered in _REFLECT:
+        following = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+        if lowered == "you" and (i == 0 or following in _YOU_AS_SUBJECT):
+            word = "I"
+        elif previous == "you" and lowered in _AFTER_YOU:
+            word = _AFTER_YOU[lowered]
+        elif lowered in _REFLECT:
             word = _REFLECT[lowered]
-            if lowered == "you" and i == 0:
-                word = "I"
         elif previous == "i" and lowered in _AFTER_I:
             word = _AFTER_I[lowered]
         elif i == 0 and token[:1].isupper() and not _is_name_like(token):
@@ -215,9 +231,15 @@ def reflect(sentence: str) -> str:
 
 def _opener(now: TurnReading, tone: str) -> str:
     words = {w.lower() for w in _WORD.findall(now.text)}
-    if lex.MILESTONES & words and now.sentiment >= 0:
-        return _OPENERS[tone]["milestone"]
-    if now.sentiment <= -0.2 or (now.feeling and lex.EMOTIONS[now.feeling.lower()] in _HARD):
+    if _LOSSES & words:
+        return _OPENERS[tone]["loss"]
+    if _STEPS & words and now.sentiment >= 0:
+        return _OPENERS[tone]["step"]
+    if _DAYS & words and now.sentiment >= 0:
+        return _OPENERS[tone]["day"]
+    if now.feeling and lex.EMOTIONS[now.feeling.lower()] in _HARD:
+        return _OPENERS[tone]["feeling"]
+    if now.sentiment <= -0.2:
         return _OPENERS[tone]["hard"]
     if now.sentiment >= 0.2:
         return _OPENERS[tone]["good"]
@@ -285,10 +307,13 @@ def _follow_up(now: TurnReading, linked: str | None, tone: str, question: bool, 
     asks = _QUESTIONS[tone]
     people = [n for n, t in now.names if t == "person"]
     places = [n for n, t in now.names if t == "place"]
+    people = [_named(p) for p in people]
     if question:
         kind, subject = ("decide" if _DECIDING.search(now.text) else "asked"), ""
     elif now.feeling:
         kind, subject = "feeling", now.feeling
+    elif now.sentiment <= -0.2 or _LOSSES & {w.lower() for w in _WORD.findall(now.text)}:
+        kind, subject = "hard", ""
     elif people:
         kind, subject = "person", people[0]
     elif places:
@@ -348,6 +373,16 @@ def _feeling_word(text: str) -> str | None:
     return None
 
 
+def _named(name: str) -> str:
+    """A person as the companion names them: "Mira", or "your mom" for one named by relation."""
+    return f"your {name.lower()}" if name.lower() in lex.RELATIONSHIPS else name
+
+
+def _evaluative(phrase: str) -> bool:
+    """ "better", "so happy": how something felt, not what it was about."""
+    return all(w in _EVALUATIONS for w in phrase.lower().split())
+
+
 def _content_words(text: str) -> int:
     return sum(w.lower() not in lex.STOP_WORDS for w in _WORD.findall(text))
 
@@ -393,6 +428,7 @@ _HARD = frozenset(
      "shame", "guilt", "jealousy", "confusion"}
 )  # fmt: skip
 
+_EVALUATIONS = lex.POSITIVE | lex.NEGATIVE | frozenset(lex.EMOTIONS)
 _GREETING = {"warm": "Hi!", "collaborative": "Hi!", "professional": "Hello.", "casual": "Hey!"}
 _LISTENING = {
     "warm": "I'm here and listening.",
@@ -400,14 +436,30 @@ _LISTENING = {
     "professional": "Understood.",
     "casual": "Got it.",
 }
+# Milestones by what they usually are: a step taken, a day marked, a loss.
+_STEPS = frozenset(
+    {"moved", "married", "engaged", "graduated", "promoted", "promotion", "hired", "retired",
+     "pregnant", "quit"}
+)  # fmt: skip
+_DAYS = frozenset({"birthday", "anniversary", "wedding", "graduation"})
+_LOSSES = frozenset({"died", "passed", "funeral", "diagnosed", "fired", "divorce"})
+# How a reply opens, by what the turn tells: a step taken, a day marked, a loss, a hard feeling, a
+# hard moment, good news. "{}" is where the turn said back goes; otherwise it follows a colon.
 _OPENERS = {
-    "warm": {"milestone": "That's a big step", "hard": "That's understandable",
-             "good": "That's lovely to hear"},
-    "collaborative": {"milestone": "That's a big step, and we can take it together",
-                      "hard": "Thank you for sharing that", "good": "Good to hear"},
-    "professional": {"milestone": "That is a significant change", "hard": "Noted, and that sounds difficult",
-                     "good": "Good to hear"},
-    "casual": {"milestone": "Wow, big move", "hard": "Oof, that's rough", "good": "Nice"},
+    "warm": {"step": "That's a big step", "day": "What a day to remember",
+             "loss": "I'm so sorry to hear {}.", "feeling": "That's understandable",
+             "hard": "That sounds hard", "good": "That's lovely to hear"},
+    "collaborative": {"step": "That's a big step, and we can take it together",
+                      "day": "That sounds like a day worth marking",
+                      "loss": "I'm sorry to hear {}; thank you for telling me.",
+                      "feeling": "Thank you for sharing that",
+                      "hard": "That sounds hard, and we can look at it together",
+                      "good": "Good to hear"},
+    "professional": {"step": "That is a significant change", "day": "A notable day",
+                     "loss": "I'm sorry to hear {}.", "feeling": "That is understandable",
+                     "hard": "That sounds difficult", "good": "Good to hear"},
+    "casual": {"step": "Wow, big move", "day": "What a day", "loss": "Oh no, sorry to hear {}.",
+               "feeling": "Totally get it", "hard": "Oof, that's rough", "good": "Nice"},
 }  # fmt: skip
 _QUESTIONS: dict[str, dict[str, list[str]]] = {
     "warm": {
@@ -417,6 +469,7 @@ _QUESTIONS: dict[str, dict[str, list[str]]] = {
         "topic": ["What matters most to you about {}?", "How do you feel about {}?"],
         "decide": ["What would help you decide?", "What does your gut say so far?"],
         "asked": ["What made you think of it today?", "What brought that to mind?"],
+        "hard": ["How are you holding up?", "What would help most right now?"],
         "open": ["What's on your mind today?", "How are you feeling right now?"],
     },
     "collaborative": {
@@ -426,6 +479,7 @@ _QUESTIONS: dict[str, dict[str, list[str]]] = {
         "topic": ["Where would you like us to start with {}?"],
         "decide": ["What have you already considered, so we can weigh it together?"],
         "asked": ["What would you like us to do with that?"],
+        "hard": ["What kind of support would help right now?"],
         "open": ["Where would you like to start?"],
     },
     "professional": {
@@ -435,6 +489,7 @@ _QUESTIONS: dict[str, dict[str, list[str]]] = {
         "topic": ["What outcome would you like from {}?"],
         "decide": ["Which criteria matter most to you here?"],
         "asked": ["What prompted the question?"],
+        "hard": ["What support would be most useful right now?"],
         "open": ["What would be most useful to focus on next?"],
     },
     "casual": {
@@ -444,6 +499,7 @@ _QUESTIONS: dict[str, dict[str, list[str]]] = {
         "topic": ["How's {} going?"],
         "decide": ["What's your gut telling you?"],
         "asked": ["What got you thinking about that?"],
+        "hard": ["How are you holding up?"],
         "open": ["What's up?"],
     },
 }
