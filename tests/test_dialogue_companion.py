@@ -262,3 +262,33 @@ def test_recalled_memories_are_kept_in_the_session(
 
     stored = json.loads(rds.get(session_key(user, conversation_id)) or "null")
     assert stored["recalled_memory_ids"] == [mira]
+
+
+def test_the_context_package_is_read_once_per_session_and_handed_to_every_turn(
+    api: httpx.Client, make_user: Any, pg: psycopg.Connection[Any]
+) -> None:
+    # Given the insight cycle left a context package for the person's next conversation
+    user = make_user()
+    insight_id = str(uuid.uuid4())
+    package = {"insight_id": insight_id, "summary": "You wrote a lot about moving.", "themes": []}
+    pg.execute(
+        "update profiles set next_conversation_context_package = %s where user_id = %s",
+        (json.dumps(package), user.user_id),
+    )
+    conversation_id = open_conversation(api, user)
+
+    # When they talk, and a newer cycle replaces the package mid-conversation
+    say(api, user, conversation_id, SCRIPT[0])
+    first = last_call(pg, conversation_id)
+    pg.execute(
+        "update profiles set next_conversation_context_package = %s where user_id = %s",
+        (json.dumps({**package, "insight_id": str(uuid.uuid4())}), user.user_id),
+    )
+    say(api, user, conversation_id, SCRIPT[1])
+    second = last_call(pg, conversation_id)
+
+    # Then both turns were given the package the conversation started with, as one more
+    # system message, and the second did not read the profile again
+    assert first["context_package"] == second["context_package"] == insight_id
+    assert (first["context_from"], second["context_from"]) == ("postgres", "session")
+    assert first["prompt_messages"] == 3  # persona, the package's note, the turn

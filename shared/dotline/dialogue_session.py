@@ -3,7 +3,8 @@
 `user:{uid}:session:{sid}` (TTL `cache_keys.SESSION_TTL_S`, 3 days, renewed by every turn) holds
 what the next turn needs from the last: the conversation's last ten messages, the memories
 recalled so far, and the person's context package (the insight cycle's
-`profiles.next_conversation_context_package`, read once when the session is built). The session
+`profiles.next_conversation_context_package`, read once when the session is built and handed to
+every turn's prompt as a note). The session
 id is the conversation's id: the messages route has it in its path, so the key is read before any
 transaction opens. This module is the key's only reader and writer.
 
@@ -20,19 +21,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from dotline import cache_keys
 from dotline.db import Transaction
 from dotline.errors import ServiceUnavailable
 from dotline.ports.cache import Cache
+from dotline.ports.language_model import ChatMessage
+
+if TYPE_CHECKING:
+    from dotline.services.chat_prompt import Prompt
 
 logger = logging.getLogger(__name__)
 
 FORMAT = 1  # bumped when the stored shape changes: an older session is rebuilt, never misread
 RECENT_MESSAGES = 10
 MAX_RECALLED = 50
+MAX_PACKAGE_CHARS = 1_200
 
 _PACKAGE = """
 select next_conversation_context_package as package from public.profiles
@@ -114,3 +120,23 @@ def context_package(tx: Transaction, user_id: UUID) -> dict[str, Any] | None:
     """The person's next-conversation context package, for a session being built."""
     row = tx.execute(_PACKAGE, {"user_id": user_id}).fetchone()
     return row["package"] if row else None
+
+
+def with_context_package(prompt: Prompt, package: dict[str, Any] | None) -> Prompt:
+    """The prompt with what the last insight cycle left for this conversation (its summary and
+    themes) as a system note after the persona; unchanged without one. A note, not a citable
+    source: its lines never end in a colon, so no engine reads it as retrieved context."""
+    summary = " ".join(str((package or {}).get("summary") or "").split())
+    if not summary:
+        return prompt
+    themes = [" ".join(str(t).split()) for t in (package or {}).get("themes") or []]
+    note = f"Since their last conversations, the insight cycle noted: {summary}"
+    if themes:
+        note += f" Themes: {', '.join(themes)}."
+    note = note[:MAX_PACKAGE_CHARS]
+    messages = [
+        *prompt.messages[:1],
+        ChatMessage(role="system", content=note),
+        *prompt.messages[1:],
+    ]
+    return type(prompt)(messages, prompt.sources)

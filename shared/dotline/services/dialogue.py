@@ -88,10 +88,7 @@ def post_message(
             recent = [*session.recent_messages, _turn(said)][-dialogue_session.RECENT_MESSAGES :]
         context = load_chat_context(tx, user.user_id, conversation_id, app_id, new.content, recent)
         live = keep_live_memories(tx, memories)
-        prompt = build_prompt(context, live)
-        completion = language_model.complete(prompt.messages)
         source = "session" if session is not None else "postgres"
-        reply = _reply(tx, conversation_id, completion, prompt, context, source)
         if session is None:
             session = dialogue_session.DialogueSession(
                 message_count=count,
@@ -100,6 +97,12 @@ def post_message(
                 ],
                 context_package=dialogue_session.context_package(tx, user.user_id),
             )
+        prompt = dialogue_session.with_context_package(
+            build_prompt(context, live), session.context_package
+        )
+        completion = language_model.complete(prompt.messages)
+        package_id = (session.context_package or {}).get("insight_id")
+        reply = _reply(tx, conversation_id, completion, prompt, context, source, package_id)
         recalled = [hit.source_entity_id for hit in live]
         after.append(session.after_turn([_turn(said), _turn(reply)], recalled, count + 2))
         body = Exchange(user_message=said, assistant_message=reply)
@@ -152,6 +155,7 @@ def _reply(
     prompt: Prompt,
     context: ChatContext,
     source: str,
+    package_id: str | None,
 ) -> AssistantMessage:
     if not completion.text.strip():
         raise ServiceUnavailable("The language model gave an empty answer; try again.")
@@ -166,7 +170,13 @@ def _reply(
             "confidence": None if confidence is None else round(min(max(confidence, 0), 1), 2),
             "tokens": completion.prompt_tokens + completion.completion_tokens,
             "latency_ms": math.ceil(completion.latency_ms),
-            "call": jsonb({**_call_record(completion, prompt, context), "context_from": source}),
+            "call": jsonb(
+                {
+                    **_call_record(completion, prompt, context),
+                    "context_from": source,
+                    "context_package": package_id,
+                }
+            ),
             "cited": jsonb([s.reference() for s in cited]),
         },
     ).fetchone()
