@@ -33,6 +33,7 @@ from dotline.ports.language_model import ChatMessage, ExtractedMemory, Turn
 TONES = ("warm", "collaborative", "professional", "casual")
 MAX_REFLECTION_CHARS = 160
 MAX_QUOTE_CHARS = 240
+MAX_READ_CHARS = 2_000  # of each turn: a reply reads ten turns, and 8,000 characters each is slow
 MAX_CITED_FOR_QUESTION = 3
 MAX_CITED_FOR_STATEMENT = 2
 NAMED_TYPES = ("person", "place", "organization")
@@ -109,7 +110,12 @@ def read_turns(texts: Sequence[str]) -> list[TurnReading]:
     """Each of the person's turns read by the extractor (names known across the conversation)."""
     epoch = datetime(2000, 1, 1, tzinfo=UTC)
     turns = [
-        Turn(message_id=UUID(int=i + 1), role="user", content=t.translate(_CURLY), created_at=epoch)
+        Turn(
+            message_id=UUID(int=i + 1),
+            role="user",
+            content=t[:MAX_READ_CHARS].translate(_CURLY),
+            created_at=epoch,
+        )
         for i, t in enumerate(texts)
     ]
     by_turn = {m.message_id: m for m in extract_conversation(turns).memories}
