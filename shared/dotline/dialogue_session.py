@@ -86,7 +86,7 @@ def load(cache: Cache, user_id: UUID, conversation_id: UUID) -> DialogueSession 
     """The stored session, or None when there is none or Redis cannot say (then: rebuild)."""
     try:
         raw = cache.get_json(key(user_id, conversation_id))
-    except ServiceUnavailable:
+    except (ServiceUnavailable, ValueError):  # Redis down, or not JSON (JSONDecodeError)
         logger.warning("dialogue session unreadable; rebuilding from Postgres", exc_info=True)
         return None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
