@@ -14,6 +14,7 @@ import httpx
 import psycopg
 import redis
 
+from coaching_catalogue import add_app, add_knowledge_base
 from dotline import cache_keys
 from dotline.bootstrap import Deps
 from dotline.ports.vectors import KnowledgeItem
@@ -292,3 +293,25 @@ def test_the_context_package_is_read_once_per_session_and_handed_to_every_turn(
     assert first["context_package"] == second["context_package"] == insight_id
     assert (first["context_from"], second["context_from"]) == ("postgres", "session")
     assert first["prompt_messages"] == 3  # persona, the package's note, the turn
+
+
+def test_a_coaching_app_turn_from_the_session_still_gets_its_personality_and_knowledge(
+    api: httpx.Client, make_user: Any, pg: psycopg.Connection[Any]
+) -> None:
+    user = make_user()
+    app_id, _ = add_app(pg, personality={"tone": "casual"})
+    (rest,) = add_knowledge_base(pg, app_id, [("Rest", "Rest two minutes between heavy sets.")])
+    response = api.post("/v1/conversations", json={"app_id": app_id}, headers=user.headers)
+    assert response.status_code == 201, response.text
+    conversation_id = str(response.json()["conversation_id"])
+
+    say(api, user, conversation_id, "I just moved to Lisbon.")
+    reply = say(api, user, conversation_id, "How long should I rest between sets?")
+
+    call = last_call(pg, conversation_id)
+    assert call["context_from"] == "session"
+    assert len(call["history_message_ids"]) == 3  # two earlier turns and this one, not re-read
+    assert call["personality"]["version"] == "1.0.0"
+    assert [ref["id"] for ref in reply["referenced_entities"]] == [rest]
+    assert "Rest two minutes between heavy sets" in reply["content"]
+    assert reply["content"].endswith("Does that help?")  # the casual variant

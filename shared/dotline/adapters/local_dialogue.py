@@ -62,7 +62,7 @@ _YOU_AS_SUBJECT = frozenset(
 _THANKS = re.compile(r"^\s*(?:thank you|thanks)\b[^,;.!?]*[,;.!]\s*", re.IGNORECASE)
 _GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "morning", "evening"})
 _DECIDING = re.compile(
-    r"\b(?:should|shall|could|would) (?:i|we)\b|\bdo you think\b|\bis it (?:worth|better)\b",
+    r"^(?:should|shall|could|would|can|must) (?:i|we)\b|^do you think\b|^is it (?:worth|better)\b",
     re.IGNORECASE,
 )
 _DEICTIC_PLACES = frozenset({"here", "there"})
@@ -164,7 +164,12 @@ def compose_reply(
         cited = cite(now.text, MAX_CITED_FOR_STATEMENT)
         parts += [_acknowledge(now, tone), link]
         parts += [_quote(c, lead="You once told me" if c.kind == "memory" else None) for c in cited]
-    parts.append(_follow_up(now, linked, tone, question, seed))
+    asked = (
+        ("answered" if cited else "decide" if _deciding(now.text) else "asked")
+        if question
+        else None
+    )
+    parts.append(_follow_up(now, linked, tone, asked, seed))
     return " ".join(p for p in parts if p)
 
 
@@ -309,13 +314,17 @@ def _link_back(now: TurnReading, earlier: list[TurnReading]) -> tuple[str | None
 # --- the one question --------------------------------------------------------------------------
 
 
-def _follow_up(now: TurnReading, linked: str | None, tone: str, question: bool, seed: int) -> str:
+def _follow_up(
+    now: TurnReading, linked: str | None, tone: str, asked: str | None, seed: int
+) -> str:
+    """One question: after a question of theirs, by whether it was answered or is a decision;
+    else about the feeling, the hard moment, the person, place or topic they just named."""
     asks = _QUESTIONS[tone]
     people = [n for n, t in now.names if t == "person"]
     places = [n for n, t in now.names if t == "place"]
     people = [_named(p) for p in people]
-    if question:
-        kind, subject = ("decide" if _DECIDING.search(now.text) else "asked"), ""
+    if asked:
+        kind, subject = asked, ""
     elif now.feeling:
         kind, subject = "feeling", now.feeling
     elif now.sentiment <= -0.2 or _LOSSES & {w.lower() for w in _WORD.findall(now.text)}:
@@ -362,6 +371,12 @@ def _asks(text: str) -> bool:
     """Whether the turn's last substantial sentence is a question."""
     sentences = [s.strip() for s in _SENTENCE.split(text) if _WORD.search(s)]
     return bool(sentences) and sentences[-1].endswith("?")
+
+
+def _deciding(text: str) -> bool:
+    """Whether the turn's question asks for a decision ("Should I ...?", "Do you think ...?")."""
+    asked = [s.strip() for s in _SENTENCE.split(text) if s.strip().endswith("?")]
+    return bool(asked) and bool(_DECIDING.search(asked[-1]))
 
 
 def _greets(text: str) -> bool:
@@ -473,6 +488,7 @@ _QUESTIONS: dict[str, dict[str, list[str]]] = {
         "person": ["What is {} like?", "How are things with {} these days?"],
         "place": ["What has {} been like for you so far?", "How are you finding {}?"],
         "topic": ["What matters most to you about {}?", "How do you feel about {}?"],
+        "answered": ["Does that help with what you were wondering?", "Is that what you needed?"],
         "decide": ["What would help you decide?", "What does your gut say so far?"],
         "asked": ["What made you think of it today?", "What brought that to mind?"],
         "hard": ["How are you holding up?", "What would help most right now?"],
@@ -483,6 +499,7 @@ _QUESTIONS: dict[str, dict[str, list[str]]] = {
         "person": ["What would you like to explore about {} together?"],
         "place": ["What would you like to figure out together about {}?"],
         "topic": ["Where would you like us to start with {}?"],
+        "answered": ["Shall we build on that together?"],
         "decide": ["What have you already considered, so we can weigh it together?"],
         "asked": ["What would you like us to do with that?"],
         "hard": ["What kind of support would help right now?"],
@@ -493,6 +510,7 @@ _QUESTIONS: dict[str, dict[str, list[str]]] = {
         "person": ["What role does {} play in this?"],
         "place": ["What are your priorities for {}?"],
         "topic": ["What outcome would you like from {}?"],
+        "answered": ["Does that answer your question?"],
         "decide": ["Which criteria matter most to you here?"],
         "asked": ["What prompted the question?"],
         "hard": ["What support would be most useful right now?"],
@@ -503,6 +521,7 @@ _QUESTIONS: dict[str, dict[str, list[str]]] = {
         "person": ["So what's {} like?"],
         "place": ["How's {} treating you so far?"],
         "topic": ["How's {} going?"],
+        "answered": ["Does that help?"],
         "decide": ["What's your gut telling you?"],
         "asked": ["What got you thinking about that?"],
         "hard": ["How are you holding up?"],
