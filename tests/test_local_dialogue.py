@@ -163,3 +163,18 @@ def test_thanks_and_second_person_are_said_back_the_right_way_round() -> None:
 
     assert "you feel better now" in thanks and "thank me" not in thanks
     assert "your friend said I am useless" in told
+
+
+def test_the_same_link_is_not_made_twice_in_the_same_words() -> None:
+    turns = ["I just moved to Lisbon.", "I'm lonely here.", "Everyone here is busy."]
+
+    second, third = conversation(*turns[:2]), conversation(*turns)
+
+    assert "Lisbon" in second and "Lisbon" in third
+    assert sentences(second)[1] not in third
+
+
+def test_an_existential_there_is_not_taken_for_a_place() -> None:
+    reply = conversation("I just moved to Lisbon.", "There is a festival on Saturday night.")
+
+    assert "Lisbon" not in reply

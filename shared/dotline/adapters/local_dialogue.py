@@ -65,7 +65,11 @@ _DECIDING = re.compile(
     r"^(?:should|shall|could|would|can|must) (?:i|we)\b|^do you think\b|^is it (?:worth|better)\b",
     re.IGNORECASE,
 )
-_DEICTIC_PLACES = frozenset({"here", "there"})
+# "there" names a place unless it opens an existential ("there is", "there's been").
+_EXISTENTIAL = frozenset(
+    {"is", "are", "was", "were", "'s", "be", "been", "will", "would", "might", "may", "must",
+     "should", "has", "have", "had", "seems", "seem", "used", "isn't", "aren't", "wasn't"}
+)  # fmt: skip
 _DETERMINERS = {
     "a": "a", "an": "an", "the": "the", "my": "your", "our": "your", "this": "this",
     "that": "that", "his": "his", "her": "her", "their": "their",
@@ -153,10 +157,13 @@ def compose_reply(
         return _QUESTIONS[tone]["open"][0]
     readings = read_turns(said)
     now, earlier = readings[-1], readings[:-1]
+    replied = " ".join(m.content for m in messages if m.role == "assistant")
     seed = zlib.crc32(now.text.encode())
     question = _asks(now.text)
     parts: list[str | None] = [_GREETING[tone]] if _greets(now.text) else []
-    link, linked = _link_back(now, earlier)
+    links, linked = _link_back(now, earlier)
+    # Each wording once a conversation: the same link made again is said another way, or not.
+    link = next((line for line in links if line not in replied), None)
     if question:
         cited = cite(now.text, MAX_CITED_FOR_QUESTION)
         parts += [_answer(now, cited, retrieved), link]
@@ -169,7 +176,7 @@ def compose_reply(
         if question
         else None
     )
-    parts.append(_follow_up(now, linked, tone, asked, seed))
+    parts.append(_follow_up(now, linked, tone, asked, seed, replied))
     return " ".join(p for p in parts if p)
 
 
@@ -274,7 +281,7 @@ def _answer(now: TurnReading, cited: list[Cited], retrieved: bool) -> str:
 def _subject(now: TurnReading) -> str | None:
     """What the question is about, in the person's words ("your favourite pizza topping")."""
     for name, _ in now.names:
-        return name
+        return _named(name)
     for phrase in now.phrases:
         return with_determiner(now.text, phrase)
     return None
@@ -283,39 +290,49 @@ def _subject(now: TurnReading) -> str | None:
 # --- linking to earlier turns ------------------------------------------------------------------
 
 
-def _link_back(now: TurnReading, earlier: list[TurnReading]) -> tuple[str | None, str | None]:
-    """One sentence tying this turn to an earlier one, and the name or phrase it ties on."""
+def _link_back(now: TurnReading, earlier: list[TurnReading]) -> tuple[list[str], str | None]:
+    """Wordings of one sentence tying this turn to an earlier one, and the name or phrase it
+    ties on."""
     if not earlier:
-        return None, None
+        return [], None
     named_now = {n.casefold() for n, _ in now.names}
     for turn in reversed(earlier):
         for name, _ in turn.names:
             if name.casefold() in named_now:
-                return f"{name} came up earlier too.", name
-    words_now = {w.lower() for w in _WORD.findall(now.text)}
-    if words_now & _DEICTIC_PLACES and not any(t == "place" for _, t in now.names):
+                shown = _named(name)
+                return [
+                    f"{shown[:1].upper()}{shown[1:]} came up earlier too.",
+                    f"You mentioned {shown} earlier as well.",
+                ], shown
+    words_now = _place_deixis(now.text)
+    if words_now and not any(t == "place" for _, t in now.names):
         for turn in reversed(earlier):
             places = [n for n, t in turn.names if t == "place"]
             if places:
                 deictic = "here" if "here" in words_now else "there"
-                return (
+                return [
                     f"By {deictic}, I take it you mean {places[0]}, which you mentioned earlier.",
-                    places[0],
-                )
+                    f"I take it you're still in {places[0]}, which you mentioned earlier."
+                    if deictic == "here"
+                    else f"I take it that's {places[0]}, which you mentioned earlier.",
+                ], places[0]
     stems_now = _stems(now.text)
     for turn in reversed(earlier):
         for phrase in turn.phrases:
             if _stems(phrase) & stems_now:
                 shown = with_determiner(turn.text, phrase, referring=True)
-                return f"That ties in with what you said earlier about {shown}.", shown
-    return None, None
+                return [
+                    f"That ties in with what you said earlier about {shown}.",
+                    f"That connects to {shown} you mentioned earlier.",
+                ], shown
+    return [], None
 
 
 # --- the one question --------------------------------------------------------------------------
 
 
 def _follow_up(
-    now: TurnReading, linked: str | None, tone: str, asked: str | None, seed: int
+    now: TurnReading, linked: str | None, tone: str, asked: str | None, seed: int, replied: str
 ) -> str:
     """One question: after a question of theirs, by whether it was answered or is a decision;
     else about the feeling, the hard moment, the person, place or topic they just named."""
@@ -339,8 +356,9 @@ def _follow_up(
         kind, subject = "topic", linked
     else:
         kind, subject = "open", ""
-    choices = asks[kind]
-    return choices[seed % len(choices)].format(subject)
+    choices = [c.format(subject) for c in asks[kind]]
+    fresh = [c for c in choices if c not in replied] or choices  # not the same question twice
+    return fresh[seed % len(fresh)]
 
 
 # --- small helpers -----------------------------------------------------------------------------
@@ -371,6 +389,17 @@ def _asks(text: str) -> bool:
     """Whether the turn's last substantial sentence is a question."""
     sentences = [s.strip() for s in _SENTENCE.split(text) if _WORD.search(s)]
     return bool(sentences) and sentences[-1].endswith("?")
+
+
+def _place_deixis(text: str) -> set[str]:
+    """ "here", and "there" where it points at a place ("I live there", not "there is")."""
+    words = [w.lower() for w in _WORD.findall(text.translate(_CURLY))]
+    found = {"here"} & set(words)
+    for i, word in enumerate(words):
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if word == "there" and following not in _EXISTENTIAL and not following.startswith("'"):
+            found.add("there")
+    return found
 
 
 def _deciding(text: str) -> bool:
