@@ -306,3 +306,26 @@ def test_a_cli_run_killed_with_sigkill_is_finished_by_the_next_run(
     assert state["memories"] == state["nodes"] == state["vectors"] == new
     assert state["queued"] == (0,)
     assert not old & state["memories"]
+
+
+def test_a_run_that_removed_messages_drops_the_dialogue_sessions_that_could_hold_them(
+    pg: psycopg.Connection[Any], deps: Deps, make_user: Any
+) -> None:
+    # given a person keeping 30 days whose live conversation has a session holding an old message
+    user, other = make_user(), make_user()
+    set_retention(pg, user.user_id, 30)
+    chat, _ = add_conversation(pg, user.user_id, age_days=OLD_DAYS, message_ages=[OLD_DAYS, 0])
+    theirs = cache_keys.session(user.user_id, str(chat))
+    kept = cache_keys.session(other.user_id, str(chat))
+    for key in (theirs, kept):
+        deps.cache.set_json(key, {"recent_messages": ["old"]}, cache_keys.SESSION_TTL_S)
+
+    # when retention removes that message
+    report = run(deps, user.user_id)
+
+    # then the person's sessions are gone (the next turn rebuilds from Postgres), no one else's
+    assert report.counts["messages_past_retention"] == 1
+    assert report.counts["dialogue_sessions_dropped"] == 1
+    assert deps.cache.get_json(theirs) is None
+    assert deps.cache.get_json(kept) == {"recent_messages": ["old"]}
+    deps.cache.delete([kept])

@@ -20,6 +20,7 @@ from dotline.models.conversations import (
 from dotline.pagination import DEFAULT_PAGE_SIZE
 from dotline.route_params import Cursor, IdempotencyKey, Limit
 from dotline.services import conversations
+from dotline.services.dialogue import session as dialogue_session
 
 app = resolver()
 
@@ -84,12 +85,15 @@ def read_conversation(
 
 @app.post(
     "/v1/conversations/<conversation_id>/end",
-    summary="End a conversation (ending it again changes nothing)",
+    summary="End a conversation (ending it again changes nothing); its dialogue session is dropped",
     security=BEARER,
     tags=["conversations"],
 )
 def end_conversation(conversation_id: UUID) -> Conversation:
-    return conversations.end_conversation(deps().db, current_user(app), conversation_id)
+    d, user = deps(), current_user(app)
+    ended = conversations.end_conversation(d.db, user, conversation_id)
+    dialogue_session.forget(d.cache, user.user_id, conversation_id)  # it takes no more turns
+    return ended
 
 
 handler = entry(app)

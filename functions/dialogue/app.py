@@ -52,6 +52,7 @@ def send_message(
         language_model=d.language_model,
         embedder=d.embedder,
         vectors=d.vectors,
+        cache=d.cache,
     )
     return Response(status, "application/json", exchange)
 

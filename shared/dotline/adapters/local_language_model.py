@@ -1,11 +1,14 @@
-"""A deterministic language model that answers only from the knowledge and memories it is handed.
+"""A deterministic language model that answers only from what it is handed: the conversation's
+turns, the personality's tone and the knowledge and memories retrieved for it.
 
 It reads the prompt the way a chat service writes it: system messages hold the personality and
 the retrieved context, in sections introduced by a header line (`Knowledge:`, `Memories:`,
 `## Retrieved knowledge`, ...). Under a knowledge or memory header each bullet or paragraph is a
 snippet; a bullet may start with its own citation label (`- [mem-12] ...`). Personality and
-instruction text is never quoted. The answer cites the snippets that share the most words with the
-last user turn, or says plainly that nothing relevant was retrieved. Same input, same output.
+instruction text is never quoted. The reply (`local_dialogue`) acknowledges the last user turn in
+the person's words, links it to an earlier turn when one is relevant, cites the snippets that share
+the most words with it (or says plainly that nothing relevant was retrieved when asked something)
+and asks one follow-up in the personality's tone. Same input, same output.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from dotline.adapters.local_dialogue import Cited, compose_reply
 from dotline.adapters.local_extraction import extract_conversation
 from dotline.adapters.local_insight_synthesis import synthesize
 from dotline.ports.insight_synthesis import InsightBrief, InsightSynthesis
@@ -24,8 +28,6 @@ from dotline.ports.language_model import ChatMessage, Completion, Extraction, Tu
 MODEL_NAME = "dotline-local-1"
 CHARS_PER_TOKEN = 4
 TOKENS_PER_MESSAGE = 4  # role and separators, as chat APIs count them
-MAX_CITED = 3
-MAX_QUOTE_CHARS = 240
 RELEVANCE_FLOOR = 0.2  # share of the question's (idf-weighted) words a snippet must contain
 GROUNDING_WORDS = ("knowledge", "memor", "context", "retriev", "fact", "note", "source")
 
@@ -64,7 +66,11 @@ class LocalLanguageModel:
         started = time.perf_counter()
         snippets = [s for m in messages if m.role == "system" for s in read_snippets(m.content)]
         question = next((m.content for m in reversed(messages) if m.role == "user"), "")
-        text, confidence = compose_answer(question, snippets)
+        scored = _score(content_words(question), snippets)
+        confidence = round(scored[0][0], 3) if scored else 0.0
+        text = compose_reply(
+            messages, lambda _text, limit: relevant(scored, limit), retrieved=bool(snippets)
+        )
         text = _truncate(text, max_tokens * CHARS_PER_TOKEN)
         return Completion(
             text=text,
@@ -113,21 +119,11 @@ def read_snippets(system_text: str) -> list[Snippet]:
     return snippets
 
 
-def compose_answer(question: str, snippets: Sequence[Snippet]) -> tuple[str, float]:
-    """The answer text and a confidence in [0, 1] from how well the best snippets cover it."""
-    asked = content_words(question)
-    if not asked:
-        return "I'm not sure what you're asking; could you say a little more?", 0.0
-    scored = _score(asked, snippets)
-    best = max((score for score, _ in scored), default=0.0)
+def relevant(scored: Sequence[tuple[float, Snippet]], limit: int) -> list[Cited]:
+    """The best snippets worth citing: above the floor and at least half the best's score."""
+    best = scored[0][0] if scored else 0.0
     floor = max(RELEVANCE_FLOOR, best / 2)
-    chosen = [s for score, s in scored if score >= floor][:MAX_CITED]
-    if not chosen:
-        topic = " ".join(_topic_words(question))
-        if snippets:
-            return f"Nothing I retrieved is about {topic}, so I won't guess.", round(best, 3)
-        return f"I have no memories or notes about {topic}, so I won't guess.", 0.0
-    return " ".join(_cite(s) for s in chosen), round(best, 3)
+    return [Cited(s.label, s.kind, s.text) for score, s in scored if score >= floor][:limit]
 
 
 def content_words(text: str) -> set[str]:
@@ -140,12 +136,9 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / CHARS_PER_TOKEN) if text else 0
 
 
-def _topic_words(question: str) -> list[str]:
-    words = [w for w in _WORD.findall(question.lower()) if len(w) > 1 and w not in _STOP_WORDS]
-    return list(dict.fromkeys(words))[:6]
-
-
 def _score(asked: set[str], snippets: Sequence[Snippet]) -> list[tuple[float, Snippet]]:
+    if not asked:
+        return []
     words = [content_words(s.text) for s in snippets]
     count = len(snippets)
 
@@ -158,14 +151,6 @@ def _score(asked: set[str], snippets: Sequence[Snippet]) -> list[tuple[float, Sn
     ]
     # Stable sort: equal scores keep the prompt's order.
     return sorted((pair for pair in scored if pair[0] > 0), key=lambda pair: -pair[0])
-
-
-def _cite(snippet: Snippet) -> str:
-    quote = snippet.text.strip().rstrip(".")
-    if len(quote) > MAX_QUOTE_CHARS:
-        quote = quote[: MAX_QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    lead = "You told me" if snippet.kind == "memory" else "My notes say"
-    return f'{lead}: "{quote}" [{snippet.label}].'
 
 
 def _snippet(text: str, kind: str, index: int) -> Snippet:

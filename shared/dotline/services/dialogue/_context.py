@@ -3,7 +3,8 @@ the person's relevant memories from the vector index.
 
 With an app, `api.get_chat_context` (personality variant, knowledge bases, last ten messages,
 progress) and `api.search_knowledge` run in ONE statement; without one (the companion), only the
-conversation's last ten messages are read.
+conversation's last ten messages are read. A turn handed the recent messages by its session
+(`dotline.services.dialogue.session`) reads no messages at all.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ KNOWLEDGE_LIMIT = 5
 MEMORY_LIMIT = 5
 RECALL_CANDIDATES = 10  # nearest memories read, so that dropping stale ones still leaves 5
 MAX_QUERY_WORDS = 32
+# get_chat_context reads the last ten messages of the conversation it is given: no conversation
+# has the nil id, so with it the function reads none (the session already holds them).
+NO_CONVERSATION = UUID(int=0)
 _WORD = re.compile(r"[^\W_]+")
 
 _APP_CONTEXT = """
@@ -59,10 +63,17 @@ class ChatContext:
 
 
 def load_chat_context(
-    tx: Transaction, user_id: UUID, conversation_id: UUID, app_id: UUID | None, message: str
+    tx: Transaction,
+    user_id: UUID,
+    conversation_id: UUID,
+    app_id: UUID | None,
+    message: str,
+    recent: list[dict[str, Any]] | None = None,
 ) -> ChatContext:
-    """The context for answering `message` in the conversation (as the user: RLS applies)."""
-    params = {"user_id": user_id, "conversation_id": conversation_id}
+    """The context for answering `message` in the conversation (as the user: RLS applies);
+    `recent`: the last ten messages as the session has them (then none are read)."""
+    read_from = conversation_id if recent is None else NO_CONVERSATION
+    params = {"user_id": user_id, "conversation_id": read_from}
     if app_id is not None:
         query = knowledge_query(message)
         row = tx.execute(
@@ -71,12 +82,14 @@ def load_chat_context(
         ).fetchone()
         if row is not None:  # None: the app was retired since; answer as the companion
             return ChatContext(
-                recent_messages=list(row["recent_messages"]),
+                recent_messages=list(row["recent_messages"]) if recent is None else recent,
                 app={k: row[k] for k in ("app_id", "app_slug", "display_name", "domain")},
                 personality=row["personality"],
                 progress=row["progress"],
                 knowledge=list(row["knowledge"]),
             )
+    if recent is not None:
+        return ChatContext(recent_messages=recent)
     row = tx.execute(_RECENT_MESSAGES, params).fetchone()
     return ChatContext(recent_messages=list(row["recent_messages"]) if row else [])
 

@@ -72,7 +72,7 @@ def build_prompt(context: ChatContext, memories: Sequence[VectorHit]) -> Prompt:
     for i, hit in enumerate(memories, start=1):
         source = Source(f"M{i}", "memory", hit.source_entity_id, hit.title)
         sources.append(source)
-        lines.append(_bullet(source.label, hit.text))
+        lines.append(_bullet(source.label, _memory_body(hit)))
     messages = [ChatMessage(role="system", content=_persona(context))]
     if lines:
         messages.append(ChatMessage(role="system", content="\n".join(lines)))
@@ -102,6 +102,13 @@ def _persona(context: ChatContext) -> str:
     if context.progress:
         lines.append(_progress(context.progress))
     return "\n".join(lines)
+
+
+def _memory_body(hit: VectorHit) -> str:
+    """What the memory says: the indexed text less the title heading it (mirrored_entities
+    indexes "title\n\ncontent"), so a quote is the person's words, not "Title Title..."."""
+    title, _, body = hit.text.partition("\n\n")
+    return body if body.strip() and title == hit.title else hit.text
 
 
 def _progress(progress: dict[str, Any]) -> str:

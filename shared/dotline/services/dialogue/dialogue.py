@@ -3,7 +3,8 @@ and the answer stored beside it with what it cost.
 
 Both turns and the Idempotency-Key's record commit in one transaction, so a failed answer leaves
 no unanswered message behind and a retry with the same key starts afresh. Memories are recalled
-before that transaction opens: the vector store keeps its own transactions.
+and the conversation's session (`dotline.services.dialogue.session`: its recent turns, kept in Redis) is
+read before that transaction opens; the session is written once it committed, for the next turn.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from dotline.errors import Conflict, InvalidRequest, NotFound, ServiceUnavailabl
 from dotline.idempotency import Outcome, create_once
 from dotline.models.conversations import Message
 from dotline.models.dialogue import AssistantMessage, Exchange, MessageCreate
+from dotline.ports.cache import Cache
 from dotline.ports.embeddings import Embedder
 from dotline.ports.language_model import Completion, LanguageModel
 from dotline.ports.vectors import VectorStore
+from dotline.services.dialogue import session as dialogue_session
 from dotline.services.dialogue._context import (
     ChatContext,
     keep_live_memories,
@@ -32,7 +35,7 @@ from dotline.services.dialogue._prompt import Prompt, build_prompt, cited_source
 # The conversation and, only while it is active, the new turn: one round trip.
 _SAY = """
 with conversation as (
-  select conversation_id, app_id, status from public.conversations
+  select conversation_id, app_id, status, message_count from public.conversations
   where conversation_id = %(conversation_id)s
 ), said as (
   insert into public.messages (conversation_id, role, content, media_ids)
@@ -41,7 +44,8 @@ with conversation as (
   returning message_id, conversation_id, role, content, model, media_ids, referenced_entities,
             metadata, created_at
 )
-select c.app_id, c.status, to_jsonb(said) as message from conversation c left join said on true
+select c.app_id, c.status, c.message_count, to_jsonb(said) as message
+from conversation c left join said on true
 """
 
 _VARIANT_KEYS = ("personality_schema_id", "schema_key", "version", "ab_test_group")
@@ -69,16 +73,38 @@ def post_message(
     language_model: LanguageModel,
     embedder: Embedder,
     vectors: VectorStore,
+    cache: Cache,
 ) -> tuple[int, Exchange]:
     """Store the message and the coach's answer to it (201); a replay returns the first."""
+    stored = dialogue_session.load(cache, user.user_id, conversation_id)
     memories = recall_memories(user.user_id, new.content, embedder=embedder, vectors=vectors)
+    after: list[dialogue_session.DialogueSession] = []
 
     def exchange(tx: Transaction) -> Outcome:
-        app_id, said = _say(tx, conversation_id, new)
-        context = load_chat_context(tx, user.user_id, conversation_id, app_id, new.content)
-        prompt = build_prompt(context, keep_live_memories(tx, memories))
+        app_id, said, count = _say(tx, conversation_id, new)
+        session = stored if stored is not None and stored.current_at(count) else None
+        recent = None
+        if session is not None:
+            recent = [*session.recent_messages, _turn(said)][-dialogue_session.RECENT_MESSAGES :]
+        context = load_chat_context(tx, user.user_id, conversation_id, app_id, new.content, recent)
+        live = keep_live_memories(tx, memories)
+        source = "session" if session is not None else "postgres"
+        if session is None:
+            session = dialogue_session.DialogueSession(
+                message_count=count,
+                recent_messages=[
+                    m for m in context.recent_messages if m["message_id"] != str(said.message_id)
+                ],
+                context_package=dialogue_session.context_package(tx, user.user_id),
+            )
+        prompt = dialogue_session.with_context_package(
+            build_prompt(context, live), session.context_package
+        )
         completion = language_model.complete(prompt.messages)
-        reply = _reply(tx, conversation_id, completion, prompt, context)
+        package_id = (session.context_package or {}).get("insight_id")
+        reply = _reply(tx, conversation_id, completion, prompt, context, source, package_id)
+        recalled = [hit.source_entity_id for hit in live]
+        after.append(session.after_turn([_turn(said), _turn(reply)], recalled, count + 2))
         body = Exchange(user_message=said, assistant_message=reply)
         return Outcome(201, body.model_dump(mode="json"))
 
@@ -88,10 +114,24 @@ def post_message(
         "body": new.model_dump(mode="json"),
     }
     outcome = create_once(db, user, idempotency_key, request, exchange)
+    if after:  # answered (not a replay) and committed
+        dialogue_session.save(cache, user.user_id, conversation_id, after[-1])
     return outcome.status, Exchange.model_validate(outcome.body)
 
 
-def _say(tx: Transaction, conversation_id: UUID, new: MessageCreate) -> tuple[UUID | None, Message]:
+def _turn(message: Message | AssistantMessage) -> dict[str, Any]:
+    """A stored message as the session (and the prompt) keep it."""
+    return {
+        "message_id": str(message.message_id),
+        "role": message.role,
+        "content": message.content,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def _say(
+    tx: Transaction, conversation_id: UUID, new: MessageCreate
+) -> tuple[UUID | None, Message, int]:
     if new.media_ids:
         owned = tx.execute(_OWNED_MEDIA, {"ids": list(set(new.media_ids))}).fetchone()
         if owned is None or owned["owned"] < len(set(new.media_ids)):
@@ -105,7 +145,7 @@ def _say(tx: Transaction, conversation_id: UUID, new: MessageCreate) -> tuple[UU
         raise NotFound("No such conversation.")
     if row["message"] is None:
         raise Conflict(f"This conversation is {row['status']}; it takes no new messages.")
-    return row["app_id"], Message.model_validate(row["message"])
+    return row["app_id"], Message.model_validate(row["message"]), row["message_count"]
 
 
 def _reply(
@@ -114,6 +154,8 @@ def _reply(
     completion: Completion,
     prompt: Prompt,
     context: ChatContext,
+    source: str,
+    package_id: str | None,
 ) -> AssistantMessage:
     if not completion.text.strip():
         raise ServiceUnavailable("The language model gave an empty answer; try again.")
@@ -128,7 +170,13 @@ def _reply(
             "confidence": None if confidence is None else round(min(max(confidence, 0), 1), 2),
             "tokens": completion.prompt_tokens + completion.completion_tokens,
             "latency_ms": math.ceil(completion.latency_ms),
-            "call": jsonb(_call_record(completion, prompt, context)),
+            "call": jsonb(
+                {
+                    **_call_record(completion, prompt, context),
+                    "context_from": source,
+                    "context_package": package_id,
+                }
+            ),
             "cited": jsonb([s.reference() for s in cited]),
         },
     ).fetchone()

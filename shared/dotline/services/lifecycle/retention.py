@@ -23,6 +23,7 @@ from dotline.models.lifecycle import RetentionReport
 from dotline.ports.cache import Cache
 from dotline.ports.graph import GraphStore
 from dotline.ports.vectors import VectorStore
+from dotline.services.dialogue import session as dialogue_session
 from dotline.services.lifecycle import _job_runs
 from dotline.services.lifecycle._importance_sync import sync_importance
 from dotline.services.lifecycle._removals import drain_removals
@@ -32,6 +33,11 @@ logger = logging.getLogger(__name__)
 JOB_NAME = "retention"
 BATCH_SIZE = 1000
 PER_PERSON_TABLES = ("conversations", "messages", "memories", "behaviour_events")
+
+# Counts after which a dialogue session may hold messages Postgres no longer has.
+_MESSAGES_REMOVED = (
+    "conversations_past_retention", "messages_past_retention", "archived_conversations"
+)  # fmt: skip
 
 # step name, rows in the batch just done
 Progress = Callable[[str, int], None]
@@ -77,6 +83,9 @@ def run_retention(
                 db, _ARCHIVE_BATCH, {}, batch_size // 5 or 1,
                 partial(report, "closed conversations archived"),
             )  # fmt: skip
+        if any(counts.get(k) for k in _MESSAGES_REMOVED):
+            # Sessions hold recent messages: none may outlive the rows retention removed.
+            counts["dialogue_sessions_dropped"] = dialogue_session.forget_all(cache, user_id)
         counts["store_removals"] = drain_removals(
             db, graph=graph, vectors=vectors, cache=cache,
             progress=partial(report, "removed from graph, vectors and cache"),
