@@ -298,12 +298,14 @@ class RealtimeFace:
         """LISTEN for the ids of messages inserted into realtime.messages; reconnect on loss."""
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(
-                    self._dsn, autocommit=True
-                ) as conn:
+                # Two connections: `notifies()` holds its connection while it waits.
+                async with (
+                    await psycopg.AsyncConnection.connect(self._dsn, autocommit=True) as conn,
+                    await psycopg.AsyncConnection.connect(self._dsn, autocommit=True) as reader,
+                ):
                     await conn.execute(f"listen {CHANNEL}")
                     async for notice in conn.notifies():
-                        await self._deliver_sent(conn, notice.payload)
+                        await self._deliver_sent(reader, notice.payload)
             except asyncio.CancelledError:
                 raise
             except psycopg.Error as exc:
