@@ -20,6 +20,7 @@ create policy "A person receives broadcasts on their own live topics only"
   to authenticated
   using (
     extension = 'broadcast'
+    and topic = (select realtime.topic())
     and (select realtime.topic()) in (
       'user:' || (select auth.uid())::text || ':orb_state',
       'user:' || (select auth.uid())::text || ':cards',
