@@ -18,6 +18,7 @@ from realtime import AsyncRealtimeChannel, AsyncRealtimeClient, RealtimeSubscrib
 
 from conftest import User
 from dotline.settings import Settings
+from dotline_local.tokens import LOCAL_ANON_KEY
 from user_outbox import deliver_outbox
 
 WAIT_S = 5.0
@@ -44,19 +45,12 @@ def live(live_gateway: str) -> Iterator[httpx.Client]:
         yield http
 
 
-def anon_key(settings: Settings) -> str:
-    """The project's anon key, as the Supabase CLI makes it (role anon, the project's secret)."""
-    assert settings.supabase_jwt_secret is not None
-    claims = {"iss": "supabase-demo", "role": "anon", "exp": int(time.time()) + 3600}
-    return jwt.encode(claims, settings.supabase_jwt_secret.get_secret_value(), algorithm="HS256")
-
-
 class Listener:
     """One person's realtime client: joins private channels and keeps what they receive."""
 
-    def __init__(self, auth_url: str, settings: Settings, user: User) -> None:
+    def __init__(self, auth_url: str, user: User) -> None:
         self.client = AsyncRealtimeClient(
-            f"{auth_url}/realtime/v1", token=anon_key(settings), auto_reconnect=False
+            f"{auth_url}/realtime/v1", token=LOCAL_ANON_KEY, auto_reconnect=False
         )
         self.user = user
         self.received: dict[str, list[dict[str, Any]]] = {}
@@ -103,7 +97,7 @@ def test_a_person_receives_their_card_evolution_and_orb_change_and_nobody_else_m
     cards, orb_state = f"user:{a.user_id}:cards", f"user:{a.user_id}:orb_state"
 
     async def scenario() -> tuple[Listener, Listener, bool]:
-        listener, intruder = Listener(auth_url, settings, a), Listener(auth_url, settings, b)
+        listener, intruder = Listener(auth_url, a), Listener(auth_url, b)
         await listener.join(cards)
         await listener.join(orb_state)
         await intruder.join(cards)
@@ -114,8 +108,10 @@ def test_a_person_receives_their_card_evolution_and_orb_change_and_nobody_else_m
             answer = await asyncio.to_thread(live.put, "/v1/orb", json=orb, headers=a.headers)
             assert answer.status_code == 200, answer.text
             arrived = await listener.until(
-                lambda: any(m["event"] == "card.evolved" for m in listener.received[cards])
-                and bool(listener.received[orb_state])
+                lambda: (
+                    any(m["event"] == "card.evolved" for m in listener.received[cards])
+                    and bool(listener.received[orb_state])
+                )
             )
         finally:
             await listener.client.close()
@@ -155,7 +151,7 @@ def test_a_join_without_a_valid_token_is_refused(auth_url: str, settings: Settin
     user = User(uuid.UUID(claims["sub"]), "x@example.com", forged)
 
     async def scenario() -> list[RealtimeSubscribeStates]:
-        listener = Listener(auth_url, settings, user)
+        listener = Listener(auth_url, user)
         try:
             await listener.join(f"user:{user.user_id}:cards")
         finally:
@@ -164,3 +160,17 @@ def test_a_join_without_a_valid_token_is_refused(auth_url: str, settings: Settin
 
     # when it joins its "own" topic, then it is refused
     assert asyncio.run(scenario())[:1] == [RealtimeSubscribeStates.CHANNEL_ERROR]
+
+
+def test_a_socket_without_the_projects_key_is_refused(auth_url: str) -> None:
+    # given a client whose apikey is no key of the project
+    client = AsyncRealtimeClient(
+        f"{auth_url}/realtime/v1", token="not-a-key", auto_reconnect=False, max_retries=1
+    )
+
+    async def scenario() -> None:
+        await client.connect()
+
+    # when it connects, then the upgrade is refused
+    with pytest.raises(Exception, match="403"):
+        asyncio.run(scenario())

@@ -4,6 +4,7 @@ Served on SUPABASE_URL's port (54321) beside the Auth admin emulation, where the
 it: `ws://127.0.0.1:54321/realtime/v1/websocket?apikey=...&vsn=1.0.0` (the Phoenix channel
 protocol, JSON serializer) and `POST /realtime/v1/api/broadcast`. What it does, as Realtime does:
 
+- refuses a socket whose `apikey` is not a JWT signed with the project's secret (403);
 - answers `heartbeat` on `phoenix`;
 - `phx_join` of `realtime:{topic}`: the token (the join's `access_token`, else the socket's
   `apikey`) must be a JWT signed with the project's secret and not expired. A private channel
@@ -109,8 +110,14 @@ class RealtimeFace:
                 await listener
 
     async def websocket(self, ws: WebSocket) -> None:
+        apikey = ws.query_params.get("apikey") or ""
+        try:
+            self._claims(apikey)
+        except Unauthorized:
+            await ws.close(code=1008)  # before the upgrade: a 403, as Realtime refuses a bad key
+            return
         await ws.accept()
-        socket = _Socket(apikey=ws.query_params.get("apikey"))
+        socket = _Socket(apikey=apikey)
         writer = asyncio.create_task(_write(ws, socket.outbox))
         try:
             while True:
