@@ -16,7 +16,8 @@ import psycopg
 import pytest
 from realtime import AsyncRealtimeChannel, AsyncRealtimeClient, RealtimeSubscribeStates
 
-from conftest import User
+from conftest import User, free_port
+from dotline.adapters.supabase_realtime import SupabaseRealtimeBroadcasts
 from dotline.settings import Settings
 from dotline_local.tokens import LOCAL_ANON_KEY
 from user_outbox import deliver_outbox
@@ -174,3 +175,38 @@ def test_a_socket_without_the_projects_key_is_refused(auth_url: str) -> None:
     # when it connects, then the upgrade is refused
     with pytest.raises(Exception, match="403"):
         asyncio.run(scenario())
+
+
+def test_the_broadcast_adapter_reports_a_refusal_or_an_outage_and_never_raises(
+    auth_url: str, settings: Settings, make_user: Callable[..., User]
+) -> None:
+    # given the adapter with the service-role key, with a wrong key, and towards nothing at all
+    user = make_user()
+    topic = f"user:{user.user_id}:scene"
+    envelope = {"kind": "scene.changed", "id": None, "version": 1, "data": {"scene": "cosmos"}}
+    key = settings.supabase_service_role_key.get_secret_value()
+    right = SupabaseRealtimeBroadcasts(auth_url, key, timeout_s=2)
+    wrong = SupabaseRealtimeBroadcasts(auth_url, "not-the-key", timeout_s=2)
+    nowhere = SupabaseRealtimeBroadcasts(f"http://127.0.0.1:{free_port()}", key, timeout_s=0.5)
+
+    async def scenario() -> list[dict[str, Any]]:
+        listener = Listener(auth_url, user)
+        try:
+            await listener.join(topic)
+            # when each sends the scene change
+            sent = await asyncio.to_thread(
+                lambda: [a.send(topic, envelope) for a in (wrong, nowhere, right)]
+            )
+            assert sent == [False, False, True]
+            await listener.until(lambda: bool(listener.received[topic]))
+        finally:
+            await listener.client.close()
+        return listener.received[topic]
+
+    # then only the service-role key's broadcast arrived, once, as sent
+    try:
+        received = asyncio.run(scenario())
+    finally:
+        for adapter in (right, wrong, nowhere):
+            adapter.close()
+    assert received == [{"event": "scene.changed", "payload": envelope}]
