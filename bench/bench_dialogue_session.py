@@ -23,9 +23,9 @@ from typing import Any
 import httpx
 import psycopg
 
-from dotline.services.dialogue import session as dialogue_session
 from dotline.bootstrap import Deps
 from dotline.rate_limiting import MESSAGES
+from dotline.services.dialogue import session as dialogue_session
 from dotline.settings import get_settings
 from dotline_local.bench_support import gateway_on_free_port, percentile, remove_people
 from dotline_local.tokens import mint_token, sign_up

@@ -5,7 +5,8 @@
 the service-role key as bearer (a JWT with role service_role, signed with the project's JWT
 secret). Answers in GoTrue's shapes: a user object, or an error `{"code", "message"}` under API
 version 2024-01-01 (the `X-Supabase-Api-Version` the client asks for). A delete cascades through
-Postgres exactly as GoTrue's does. Served on SUPABASE_URL's port (54321) by `dotline up`.
+Postgres exactly as GoTrue's does. Served on SUPABASE_URL's port (54321) by `dotline up`, with
+the local Realtime face (`dotline_local.realtime_face`) beside it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dotline.settings import Settings, get_settings
+from dotline_local.realtime_face import RealtimeFace, lifespan_of
 
 API_VERSION_HEADER = "X-Supabase-Api-Version"
 API_VERSION = "2024-01-01"
@@ -58,11 +60,14 @@ def build_app(settings: Settings) -> Starlette:
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    face = RealtimeFace(settings)  # Realtime's face shares SUPABASE_URL with Auth
     return Starlette(
         routes=[
             Route("/auth/v1/admin/users/{user_id}", user, methods=["GET", "DELETE"]),
             Route("/health", health),
-        ]
+            *face.routes(),
+        ],
+        lifespan=lifespan_of(face),
     )
 
 

@@ -188,13 +188,15 @@ def dev(report: Report) -> None:
 
 
 def _demo_instructions() -> str:
-    from dotline_local.tokens import issue_token
+    from dotline_local.tokens import LOCAL_ANON_KEY, issue_token
 
     token = issue_token(DEMO_EMAIL)
     return (
         f"\nAccess token for the demo user {DEMO_EMAIL}; try:\n\n"
         f"export TOKEN={token}\n"
         f'curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:{GATEWAY_PORT}/v1/me\n\n'
+        f"Live updates (README, Live updates): Supabase Realtime at http://127.0.0.1:{AUTH_PORT}"
+        f" with the anon key {LOCAL_ANON_KEY}\n\n"
         "Ctrl-C stops the gateway and every service it started (REST face, S3, Auth)."
     )
 

@@ -143,3 +143,69 @@ create table if not exists supabase_migrations.seed_files (
   path text primary key,
   hash text not null
 );
+
+-- Realtime's schema as Supabase Realtime's own migrations leave it: `realtime.messages` (RLS on,
+-- so only policies let a role read or write it; Supabase partitions it by day, a plain table does
+-- here), `realtime.topic()` for the policies and `realtime.send` for broadcasts from SQL.
+create schema if not exists realtime;
+grant usage on schema realtime to postgres, anon, authenticated, service_role;
+
+create table if not exists realtime.messages (
+  topic text not null,
+  extension text not null,
+  payload jsonb,
+  event text,
+  private boolean default false,
+  updated_at timestamp without time zone not null default now(),
+  inserted_at timestamp without time zone not null default now(),
+  id uuid not null default gen_random_uuid(),
+  constraint messages_pkey primary key (id, inserted_at)
+);
+create index if not exists messages_inserted_at_topic_index
+  on realtime.messages (inserted_at desc, topic) where extension = 'broadcast' and private is true;
+alter table realtime.messages enable row level security;
+grant select, insert, update on realtime.messages to postgres, anon, authenticated, service_role;
+
+create or replace function realtime.topic() returns text
+language sql stable
+as $$
+  select nullif(current_setting('realtime.topic', true), '')::text;
+$$;
+
+create or replace function realtime.send(
+  payload jsonb, event text, topic text, private boolean default true
+) returns void
+language plpgsql
+as $$
+begin
+  begin
+    execute format('set local realtime.topic to %L', topic);
+    insert into realtime.messages (payload, event, topic, private, extension)
+    values (payload, event, topic, private, 'broadcast');
+  exception
+    when others then
+      raise warning 'ErrorSendingBroadcastMessage: %', sqlerrm;
+  end;
+end;
+$$;
+revoke all on function realtime.send(jsonb, text, text, boolean) from public;
+grant execute on function realtime.send(jsonb, text, text, boolean) to postgres;
+
+-- Not Supabase's: how the local Realtime face (dotline_local.realtime_face) learns of a broadcast
+-- sent from SQL. Supabase Realtime reads the table's WAL; a notification at commit is the local
+-- equivalent (a rolled-back send notifies nobody, as on Supabase); the face reads the row by id.
+create or replace function realtime.notify_local_face() returns trigger
+language plpgsql
+as $$
+begin
+  if new.extension = 'broadcast' then
+    perform pg_notify('realtime_local_face', new.id::text);
+  end if;
+  return new;
+end;
+$$;
+revoke all on function realtime.notify_local_face() from public;
+drop trigger if exists messages_notify_local_face on realtime.messages;
+create trigger messages_notify_local_face
+  after insert on realtime.messages
+  for each row execute function realtime.notify_local_face();

@@ -13,6 +13,12 @@ from psycopg.types.json import Jsonb
 from dotline.settings import Settings, get_settings
 
 TOKEN_TTL_S = 3600
+# The Supabase CLI's well-known local anon key (role anon, signed with the local JWT secret): what
+# a client hands Realtime as `apikey` before it sets the person's access token.
+LOCAL_ANON_KEY = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAi"
+    "OjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0"
+)
 
 
 def sign_up(

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from upstash_redis import Redis
 
     from dotline.ports.auth_admin import AuthAdmin
+    from dotline.ports.broadcasts import Broadcasts
     from dotline.ports.cache import Cache, RateLimits
     from dotline.ports.embeddings import Embedder
     from dotline.ports.graph import GraphStore
@@ -53,6 +54,14 @@ class Deps:
         from dotline.adapters.supabase_auth_admin import SupabaseAuthAdmin
 
         return traced(SupabaseAuthAdmin.from_settings(self.settings), "auth")
+
+    @cached_property
+    def broadcasts(self) -> Broadcasts:
+        """Private broadcasts through Supabase Realtime's REST API at SUPABASE_URL (locally the
+        stack's Realtime face on 54321)."""
+        from dotline.adapters.supabase_realtime import SupabaseRealtimeBroadcasts
+
+        return traced(SupabaseRealtimeBroadcasts.from_settings(self.settings), "realtime")
 
     @cached_property
     def redis(self) -> Redis:
@@ -138,6 +147,7 @@ class Deps:
             "cache": "upstash redis (REST)",
             "objects": "s3-compatible endpoint" if s.s3_endpoint_url else "s3",
             "auth_admin": "supabase auth admin",
+            "broadcasts": "supabase realtime (REST)",
         }
 
     def close(self) -> None:

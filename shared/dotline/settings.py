@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     supabase_jwt_issuer: str | None = None
     supabase_jwt_audience: str = "authenticated"
     jwks_cache_ttl_s: int = Field(default=600, ge=0)
+    # Broadcasts through Realtime's REST API (orb state, scene): short, a request waits on it.
+    realtime_timeout_s: float = Field(default=2.0, gt=0, le=30)
 
     upstash_redis_rest_url: str = LOCAL_REDIS_REST_URL
     upstash_redis_rest_token: SecretStr = SecretStr(LOCAL_REDIS_REST_TOKEN)

@@ -98,7 +98,7 @@ def refresh_cards(
         changed = []
         for card in cards:
             tx.execute(
-                "select private.note_card_evolution(%(id)s, %(state)s, %(default)s) as changed",
+                "select private.announce_card_evolution(%(id)s, %(state)s, %(default)s) as changed",
                 {**rules, "id": card["card_id"], "state": card["evolution_state"]},
             )
             if (tx.fetchone() or {}).get("changed"):
