@@ -3,9 +3,13 @@ ingestion job (the service the scheduled function runs) over the imported conver
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +22,7 @@ from dotline.growth_rules import packaged_config
 from dotline.models.imports import MAX_ITEMS
 from dotline.services.ingestion import IngestionStores, ingest_conversations
 from dotline.settings import Settings
+from dotline_local.cli import main
 
 SESSIONS, TURNS_PER_SESSION = 20, 30
 PLACES = ["Lisbon", "Kyoto", "Oaxaca", "Tromso", "Hobart", "Tbilisi", "Valparaiso", "Zanzibar"]
@@ -358,3 +363,63 @@ def test_the_route_is_in_the_openapi_spec_with_its_problems(api: httpx.Client) -
     assert {"202", "401", "409", "413", "422", "429"} <= set(post["responses"])
     assert "sessions" in post["requestBody"]["content"]["application/json"]["schema"]["properties"]
     assert "404" in spec["paths"]["/v1/imports/{import_id}"]["get"]["responses"]
+
+
+def test_an_import_may_carry_more_than_other_routes_up_to_5_mb(
+    api: httpx.Client, make_user: Any, pg: psycopg.Connection[Any]
+) -> None:
+    user = make_user()
+    at = "2021-11-11T11:11:11Z"
+    words = " ".join(f"word{i}" for i in range(400))  # about 3,100 characters
+
+    # over 1 MiB (every other route's cap) and under 5 MB: stored
+    big = [{"content": f"{n} {words}", "occurred_at": at} for n in range(600)]
+    stored = post_import(api, user, {"memories": big})
+    # over 5 MB: refused by the function, past 6 MB by the gateway, nothing stored either way
+    huge = [{"content": f"{n} {words * 6}", "occurred_at": at} for n in range(300)]
+    too_big = post_import(api, user, {"memories": huge})
+    far_too_big = post_import(api, user, {"memories": huge * 2})
+
+    assert stored.status_code == 202, stored.text
+    assert stored.json()["memories"] == 600
+    assert too_big.status_code == 413, too_big.text
+    assert far_too_big.status_code == 413
+    assert counts(pg, user.user_id)["memories"] == 600
+
+
+def test_dotline_import_posts_a_file_and_follows_it_until_done(
+    gateway: str,
+    make_user: Any,
+    pg: psycopg.Connection[Any],
+    stores: IngestionStores,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # given a history file of three sessions
+    user = make_user()
+    body = transcript()
+    body["sessions"] = body["sessions"][:3]
+    history_file = tmp_path / "history.json"
+    history_file.write_text(json.dumps(body))
+    argv = ["import", str(history_file), "--token", user.token, "--url", gateway, "--timeout", "60"]
+
+    # when the person imports it with the CLI while ingestion runs (as the schedule would)
+    with ThreadPoolExecutor(1) as pool:
+        cli = pool.submit(main, argv)
+        deadline = time.monotonic() + 30
+        while counts(pg, user.user_id)["conversations"] < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        run = ingest_conversations(stores, packaged_config(), user_id=user.user_id)
+        exit_code = cli.result(timeout=60)
+
+    # then it posted once, followed the progress and ends on done
+    out = capsys.readouterr().out
+    assert run.processed == 3
+    assert exit_code == 0, out
+    assert "3 sessions, 90 turns" in out
+    assert out.rstrip().endswith("status: done")
+    assert counts(pg, user.user_id)["imports"] == 1
+    # and the same file again is the same import
+    assert main(argv) == 0
+    assert "imported before: nothing new" in capsys.readouterr().out
+    assert counts(pg, user.user_id)["conversations"] == 3
