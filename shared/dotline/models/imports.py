@@ -238,3 +238,29 @@ class ImportReceipt(BaseModel):
     turns: int
     memories: int
     progress: ImportProgress
+
+
+def _inline_definitions(schema: dict[str, Any]) -> dict[str, Any]:
+    """The model's JSON schema with its `$defs` put in place of each `$ref` (an OpenAPI
+    operation cannot reach a schema's own `$defs`); the models here hold no cycle."""
+    definitions = schema.pop("$defs", {})
+
+    def inline(value: Any) -> Any:
+        if isinstance(value, dict):
+            ref = value.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(definitions[ref.removeprefix("#/$defs/")])
+            return {key: inline(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [inline(item) for item in value]
+        return value
+
+    return dict(inline(schema))
+
+
+IMPORT_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": _inline_definitions(ImportRequest.model_json_schema())}
+    },
+}
