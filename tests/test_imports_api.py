@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,7 @@ from dotline.models.imports import MAX_ITEMS
 from dotline.services.ingestion import IngestionStores, ingest_conversations
 from dotline.settings import Settings
 from dotline_local.cli import main
-
-SESSIONS, TURNS_PER_SESSION = 20, 30
-PLACES = ["Lisbon", "Kyoto", "Oaxaca", "Tromso", "Hobart", "Tbilisi", "Valparaiso", "Zanzibar"]
-PEOPLE = ["Mira", "Jonas", "Aiko", "Tomasz", "Leila"]
-HOBBIES = ["pottery", "bouldering", "sourdough", "birdwatching", "cello", "kayaking"]
-RARE = "Quokkafest"  # said once, in session 13, turn 8: the search must find it
+from dotline_local.import_corpus import RARE, SESSIONS, TURNS_PER_SESSION, transcript
 
 
 @pytest.fixture(scope="module")
@@ -42,43 +37,6 @@ def stores(settings: Settings) -> Iterator[IngestionStores]:
 def api(gateway: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=gateway, timeout=60) as client:
         yield client
-
-
-def user_turn(session: int, turn: int) -> str:
-    if (session, turn) == (13, 8):
-        return f"I finally went to the {RARE} market in Perth and tasted durian ice cream."
-    place = PLACES[(session + turn) % len(PLACES)]
-    person = PEOPLE[(session * 3 + turn) % len(PEOPLE)]
-    hobby = HOBBIES[(session + 2 * turn) % len(HOBBIES)]
-    return (
-        f"On trip {session} day {turn} I was in {place} with {person}, "
-        f"and we spent the afternoon on {hobby}."
-    )
-
-
-def transcript(start: datetime | None = None) -> dict[str, Any]:
-    """20 past sessions of 30 turns (the person and the assistant in turn), a day apart, each
-    turn a minute and some microseconds after the one before."""
-    start = start or datetime(2026, 5, 4, 8, 30, tzinfo=UTC)
-    sessions = []
-    for s in range(SESSIONS):
-        began = start + timedelta(days=s)
-        turns = []
-        for t in range(TURNS_PER_SESSION):
-            at = began + timedelta(minutes=t, microseconds=1_000 * s + t)
-            if t % 2 == 0:
-                turns.append({"role": "user", "speaker": "me", "text": user_turn(s, t),
-                              "timestamp": at.isoformat()})  # fmt: skip
-            else:
-                turns.append({"role": "assistant", "speaker": "Coach", "timestamp": at.isoformat(),
-                              "text": f"That sounds memorable; what stayed with you from day {t}?"})  # fmt: skip
-        sessions.append({
-            "title": f"Trip diary {s}", "external_id": f"chat-{s}",
-            "started_at": began.isoformat(),
-            "ended_at": (began + timedelta(minutes=TURNS_PER_SESSION)).isoformat(),
-            "turns": turns,
-        })  # fmt: skip
-    return {"sessions": sessions}
 
 
 def rows(pg: psycopg.Connection[Any], query: str, *params: Any) -> list[dict[str, Any]]:
