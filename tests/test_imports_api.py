@@ -296,11 +296,13 @@ def test_imports_are_rate_limited_per_import_not_per_item(
     answers = []
     for n in range(21):
         items = [{"content": f"import {n} note {i}", "occurred_at": at} for i in range(50)]
-        answers.append(post_import(api, user, {"memories": items}).status_code)
+        answers.append(post_import(api, user, {"memories": items}))
 
     # 20 imports of 50 memories each pass (1,000 items: far past the per-item limits), the 21st
     # is refused, and reading an import's progress still works
-    assert answers == [202] * 20 + [429]
+    assert [a.status_code for a in answers] == [202] * 20 + [429]
+    assert int(answers[-1].headers["Retry-After"]) > 60  # the hour's bucket, not the minute's
+    assert answers[-1].headers["content-type"].startswith("application/problem+json")
     assert api.get("/v1/me", headers=user.headers).status_code == 200
 
 

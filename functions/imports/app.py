@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
+from dotline.errors import RateLimited
 from dotline.models.imports import (
     IMPORT_BODY,
     MAX_BODY_BYTES,
@@ -14,6 +15,7 @@ from dotline.models.imports import (
     ImportRequest,
 )
 from dotline.ports.cache import RatePolicy
+from dotline.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_json
 from dotline.rate_limiting import RequestLimits
 from dotline.route_params import IdempotencyKey
 from dotline.services.imports import history
@@ -36,8 +38,8 @@ app = resolver()
     "20 imports an hour.",
     security=BEARER,
     tags=["imports"],
-    # Validated by ImportRequest.from_json (the 413 before pydantic's 422, then the checks
-    # across items), so the schema is declared here rather than taken from the signature.
+    # Validated by ImportRequest.from_json (the body's size, pydantic's 422, then the item count
+    # and the checks across items), so the schema is declared here, not taken from a signature.
     openapi_extensions={"requestBody": IMPORT_BODY},
     responses={
         202: {"description": "Stored; ingestion follows (or stored before, when replayed)"},
@@ -51,10 +53,34 @@ app = resolver()
 def import_history(idempotency_key: IdempotencyKey = None) -> Response[ImportReceipt]:
     user = current_user(app)
     request = ImportRequest.from_json(app.current_event.decoded_body)
-    source_ip = app.current_event.request_context.http.source_ip
-    _IMPORT_LIMITS.quota().admit(source_ip, user.user_id)
+    _spend_an_import(user.user_id)
     receipt = history.record(deps().db, user, request, idempotency_key)
     return Response(202, "application/json", receipt)
+
+
+class _ImportsSpent(RateLimited):
+    """The imports bucket is spent: a 429 with that bucket's Retry-After and RateLimit-*."""
+
+    def __init__(self, refusal: RateLimited, headers: dict[str, str]) -> None:
+        super().__init__(refusal.detail, **refusal.extensions)
+        self.headers = headers
+
+
+@app.exception_handler(_ImportsSpent)
+def _imports_spent(exc: _ImportsSpent) -> Response[str]:
+    instance = app.current_event.raw_event.get("rawPath") if app.current_event else None
+    body = problem_body(exc.status, exc.slug, exc.title, exc.detail, instance, **exc.extensions)
+    return Response(exc.status, PROBLEM_CONTENT_TYPE, problem_json(body), exc.headers)
+
+
+def _spend_an_import(user_id: UUID) -> None:
+    """Count this import in the imports bucket (the route's answer carries the ordinary
+    per-user limit's headers; a refusal, the bucket's own)."""
+    quota = _IMPORT_LIMITS.quota()
+    try:
+        quota.admit(None, user_id)
+    except RateLimited as exc:
+        raise _ImportsSpent(exc, quota.headers()) from None
 
 
 @app.get(
