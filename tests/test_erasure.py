@@ -74,7 +74,8 @@ def erasing_api(
 
 
 def person_everywhere(pg: psycopg.Connection[Any], deps: Deps, s3_url: str, user_id: UUID) -> str:
-    """Memories, linked concepts, a card, media in S3 and cache keys; returns the media key."""
+    """Memories, linked concepts, a card, an import, media in S3 and cache keys; returns the media
+    key."""
     memory = add_memory(pg, user_id, "Lisbon trip")
     add_memory(pg, user_id, "First bike")
     first, second = uuid.uuid4(), uuid.uuid4()
@@ -98,6 +99,11 @@ def person_everywhere(pg: psycopg.Connection[Any], deps: Deps, s3_url: str, user
         "insert into public.media_items (user_id, memory_id, type, storage_url) "
         "values (%s, %s, 'image', %s)",
         (user_id, memory, f"s3://{BUCKET}/{key}"),
+    )
+    pg.execute(  # a bulk import of history (POST /v1/imports) is theirs too
+        "insert into public.imports (import_id, user_id, kind, request_hash) "
+        "values (%s, %s, 'memories', 'h')",
+        (uuid.uuid4(), user_id),
     )
     mirror(pg, deps, user_id)
     cache_state(deps, user_id)

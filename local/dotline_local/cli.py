@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from dotline_local.import_cli import import_arguments, import_history
 from dotline_local.ingestion_cli import ingest, ingest_arguments
 from dotline_local.insights_cli import insights, insights_arguments
 from dotline_local.persona_cli import persona, persona_arguments
@@ -241,6 +242,7 @@ COMMANDS: dict[str, Command] = {
     "persona": Command(persona, persona_arguments),
     "insights": Command(insights, insights_arguments),
     "ingest": Command(ingest, ingest_arguments),
+    "import": Command(import_history, import_arguments),
     "smoke": Command(smoke, smoke_arguments),
 }
 

@@ -28,6 +28,9 @@ from dotline_local.sam_template import CorsPolicy, read_template
 from dotline_local.swagger_ui import swagger_routes
 
 MAX_BODY_BYTES = 1024 * 1024
+# Routes that take more, as the deployed API does (HTTP API carries up to 10 MB, a Lambda
+# request up to 6 MB): a bulk import of history is up to 5 MB, which its function checks itself.
+ROUTE_MAX_BODY_BYTES = {"POST /v1/imports": 6 * 1024 * 1024}
 DEFAULT_CONTAINERS_PER_FUNCTION = 4
 FORWARDED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -107,9 +110,10 @@ async def _serve(host: FunctionHost, request: Request) -> Response:
         allow = ", ".join(match.allowed)
         detail = f"{path} accepts {allow}, not {request.method}."
         return _problem(request, 405, "method-not-allowed", detail, {"allow": allow})
-    body = await _read_body(request)
+    limit = ROUTE_MAX_BODY_BYTES.get(match.route.route_key, MAX_BODY_BYTES)
+    body = await _read_body(request, limit)
     if body is None:
-        detail = f"The body exceeds {MAX_BODY_BYTES} bytes."
+        detail = f"The body exceeds {limit} bytes."
         return _problem(request, 413, "payload-too-large", detail)
     return await _invoke(host, request, match, body)
 
@@ -150,15 +154,15 @@ async def _invoke(host: FunctionHost, request: Request, match: RouteMatch, body:
     return response
 
 
-async def _read_body(request: Request) -> bytes | None:
-    """The body, or None past MAX_BODY_BYTES (the rest is drained so the client reads the 413)."""
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None past `limit` bytes (the rest is drained so the client reads the 413)."""
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size <= MAX_BODY_BYTES:
+        if size <= limit:
             chunks.append(chunk)
-    return b"".join(chunks) if size <= MAX_BODY_BYTES else None
+    return b"".join(chunks) if size <= limit else None
 
 
 def _cors_middleware(cors: CorsPolicy | None) -> list[Middleware]:

@@ -35,6 +35,13 @@ CHOSEN: dict[str, tuple[str, str, str, dict[str, Any] | None, tuple[int, ...]]] 
     "KnowledgeFunction": ("GET", "/v1/apps/{app_ref}/knowledge", "q=sea", None, (200, 404)),
     "PersonaFunction": ("GET", "/v1/learning-profiles", "", None, (200,)),
     "OrbFunction": ("GET", "/v1/scene", "", None, (200,)),
+    "ImportsFunction": (
+        "POST",
+        "/v1/imports",
+        "",
+        {"memories": [{"content": "Walked by the sea.", "occurred_at": "2024-05-01T10:00:00Z"}]},
+        (202,),
+    ),
 }
 FOREIGN_BUCKET = "package-check-not-the-media-bucket"
 

@@ -1,0 +1,1 @@
+"""Bulk import of history (POST /v1/imports): see `history`."""
