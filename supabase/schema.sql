@@ -105,6 +105,18 @@ GRANT USAGE ON SCHEMA public TO authenticated;
 GRANT USAGE ON SCHEMA public TO postgres;
 GRANT USAGE ON SCHEMA public TO service_role;
 
+-- Name: SCHEMA realtime; Type: ACL; Schema: -; Owner: postgres
+GRANT USAGE ON SCHEMA realtime TO anon;
+GRANT USAGE ON SCHEMA realtime TO authenticated;
+GRANT USAGE ON SCHEMA realtime TO service_role;
+
+-- Name: realtime; Type: SCHEMA; Schema: -; Owner: postgres
+
+CREATE SCHEMA realtime;
+
+
+ALTER SCHEMA realtime OWNER TO postgres;
+
 -- Name: supabase_migrations; Type: SCHEMA; Schema: -; Owner: postgres
 
 CREATE SCHEMA supabase_migrations;
@@ -1110,6 +1122,38 @@ $$;
 
 ALTER FUNCTION private.ab_arm_score(user_id uuid, schema_key text, ab_test_group text) OWNER TO postgres;
 
+-- Name: FUNCTION announce_card_evolution(p_card_id uuid, p_state text, p_default_state text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.announce_card_evolution(p_card_id uuid, p_state text, p_default_state text) TO service_role;
+REVOKE ALL ON FUNCTION private.announce_card_evolution(p_card_id uuid, p_state text, p_default_state text) FROM PUBLIC;
+
+-- Name: FUNCTION announce_card_evolution(p_card_id uuid, p_state text, p_default_state text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.announce_card_evolution(p_card_id uuid, p_state text, p_default_state text) IS 'private.note_card_evolution, and when the state changed a card.evolved broadcast on the owner''s cards topic, in the same transaction.';
+
+-- Name: announce_card_evolution(uuid, text, text); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.announce_card_evolution(p_card_id uuid, p_state text, p_default_state text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  changed boolean := private.note_card_evolution(p_card_id, p_state, p_default_state);
+  owner uuid;
+begin
+  if changed then
+    select c.user_id into owner from public.cards c where c.card_id = p_card_id;
+    perform private.send_live(
+      owner, 'cards', 'card.evolved', p_card_id, private.version_of(clock_timestamp()),
+      jsonb_build_object('card_id', p_card_id, 'evolution_state', p_state)
+    );
+  end if;
+  return changed;
+end;
+$$;
+
+
+ALTER FUNCTION private.announce_card_evolution(p_card_id uuid, p_state text, p_default_state text) OWNER TO postgres;
+
 -- Name: FUNCTION anonymise_persona_on_opt_out(); Type: ACL; Schema: private; Owner: postgres
 REVOKE ALL ON FUNCTION private.anonymise_persona_on_opt_out() FROM PUBLIC;
 
@@ -1460,6 +1504,100 @@ REVOKE ALL ON FUNCTION private.behaviour_tracking_coverage(p_days integer) FROM 
 -- Name: FUNCTION behaviour_tracking_coverage(p_days integer); Type: COMMENT; Schema: private; Owner: postgres
 
 COMMENT ON FUNCTION private.behaviour_tracking_coverage(p_days integer) IS 'Per-day active users, events and average duration over the last p_days days; for operators.';
+
+-- Name: FUNCTION broadcast_card_update(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.broadcast_card_update() FROM PUBLIC;
+
+-- Name: FUNCTION broadcast_card_update(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.broadcast_card_update() IS 'Trigger: a card.updated broadcast on the owner''s cards topic when a card''s status or favourite changes.';
+
+-- Name: broadcast_card_update(); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.broadcast_card_update() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform private.send_live(
+    new.user_id, 'cards', 'card.updated', new.card_id, private.version_of(clock_timestamp()),
+    jsonb_build_object('card_id', new.card_id, 'status', new.status, 'is_favorited', new.is_favorited)
+  );
+  return null;
+end;
+$$;
+
+
+ALTER FUNCTION private.broadcast_card_update() OWNER TO postgres;
+
+-- Name: FUNCTION broadcast_challenge_change(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.broadcast_challenge_change() FROM PUBLIC;
+
+-- Name: FUNCTION broadcast_challenge_change(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.broadcast_challenge_change() IS 'Trigger: a challenge.started|progressed|completed|abandoned|expired broadcast on the owner''s challenges topic.';
+
+-- Name: broadcast_challenge_change(); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.broadcast_challenge_change() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  kind text;
+begin
+  if tg_op = 'INSERT' then
+    kind := 'challenge.started';
+  elsif new.status is distinct from old.status then
+    kind := 'challenge.' || new.status;
+  elsif new.progress is distinct from old.progress then
+    kind := 'challenge.progressed';
+  else
+    return null;
+  end if;
+  perform private.send_live(
+    new.user_id, 'challenges', kind, new.user_challenge_id, private.version_of(new.updated_at),
+    jsonb_build_object(
+      'challenge_id', new.user_challenge_id,
+      'title', (select t.name from public.challenge_templates t
+                where t.challenge_template_id = new.challenge_template_id),
+      'status', new.status,
+      'progress', new.progress
+    )
+  );
+  return null;
+end;
+$$;
+
+
+ALTER FUNCTION private.broadcast_challenge_change() OWNER TO postgres;
+
+-- Name: FUNCTION broadcast_insight(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.broadcast_insight() FROM PUBLIC;
+
+-- Name: FUNCTION broadcast_insight(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.broadcast_insight() IS 'Trigger: an insight.created broadcast on the owner''s insights topic for each insight summary or cycle report.';
+
+-- Name: broadcast_insight(); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.broadcast_insight() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform private.send_live(
+    new.user_id, 'insights', 'insight.created', new.artifact_id, private.version_of(new.created_at),
+    jsonb_build_object(
+      'insight_id', new.artifact_id, 'artifact_type', new.artifact_type, 'title', new.title
+    )
+  );
+  return null;
+end;
+$$;
+
+
+ALTER FUNCTION private.broadcast_insight() OWNER TO postgres;
 
 -- Name: TABLE card_evolution_announcements; Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON TABLE private.card_evolution_announcements TO service_role;
@@ -2831,6 +2969,37 @@ ALTER TABLE ONLY private.idempotency_keys
 -- Name: idempotency_keys_expires_at_idx; Type: INDEX; Schema: private; Owner: postgres
 
 CREATE INDEX idempotency_keys_expires_at_idx ON private.idempotency_keys USING btree (expires_at);
+
+-- Name: FUNCTION import_progress(p_import_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.import_progress(p_import_id uuid) TO authenticated;
+REVOKE ALL ON FUNCTION private.import_progress(p_import_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION import_progress(p_import_id uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.import_progress(p_import_id uuid) IS 'The caller''s import with its conversations'' ingestion counts (processed, processing, given up); no row when it is not theirs.';
+
+-- Name: import_progress(uuid); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.import_progress(p_import_id uuid) RETURNS TABLE(import_id uuid, kind text, received_at timestamp with time zone, session_count integer, turn_count integer, memory_count integer, conversations integer, processed integer, processing integer, failed integer, finished_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select i.import_id, i.kind, i.received_at, i.session_count, i.turn_count, i.memory_count,
+         count(c.conversation_id)::integer,
+         count(*) filter (where c.status = 'processed')::integer,
+         count(*) filter (where c.status = 'processing' and g.gave_up_at is null)::integer,
+         count(*) filter (where c.status <> 'processed' and g.gave_up_at is not null)::integer,
+         max(g.finished_at)
+  from public.imports i
+  left join public.conversations c
+    on c.conversation_id = any(i.conversation_ids) and c.user_id = i.user_id
+  left join private.conversation_ingestions g on g.conversation_id = c.conversation_id
+  where i.user_id = auth.uid() and i.import_id = p_import_id
+  group by i.user_id, i.import_id
+$$;
+
+
+ALTER FUNCTION private.import_progress(p_import_id uuid) OWNER TO postgres;
 
 -- Name: TABLE importance_changes; Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON TABLE private.importance_changes TO service_role;
@@ -4539,6 +4708,87 @@ $$;
 
 ALTER FUNCTION private.record_event_batch(p_batch_id uuid, p_events jsonb) OWNER TO postgres;
 
+-- Name: FUNCTION record_import(p_import_id uuid, p_kind text, p_request_hash text, p_document jsonb); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.record_import(p_import_id uuid, p_kind text, p_request_hash text, p_document jsonb) TO authenticated;
+REVOKE ALL ON FUNCTION private.record_import(p_import_id uuid, p_kind text, p_request_hash text, p_document jsonb) FROM PUBLIC;
+
+-- Name: FUNCTION record_import(p_import_id uuid, p_kind text, p_request_hash text, p_document jsonb); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.record_import(p_import_id uuid, p_kind text, p_request_hash text, p_document jsonb) IS 'Stores the caller''s import (sessions as ended conversations with their messages, or memories) with the original times, in one transaction; a known import id stores nothing and returns the first (conflicting when its content differs).';
+
+-- Name: record_import(uuid, text, text, jsonb); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.record_import(p_import_id uuid, p_kind text, p_request_hash text, p_document jsonb) RETURNS TABLE(import_id uuid, kind text, received_at timestamp with time zone, replayed boolean, conflicting boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_user uuid := auth.uid();
+  v_first public.imports;
+  v_sessions integer := 0;
+  v_turns integer := 0;
+  v_memories integer := 0;
+begin
+  if v_user is null then
+    raise exception 'record_import needs an authenticated caller' using errcode = '42501';
+  end if;
+  if p_kind not in ('transcript', 'memories') then
+    raise exception 'unknown import kind %', p_kind using errcode = '22023';
+  end if;
+  insert into public.imports as i (import_id, user_id, kind, request_hash)
+  values (p_import_id, v_user, p_kind, p_request_hash)
+  on conflict on constraint imports_pkey do nothing;
+  if not found then
+    select * into v_first from public.imports i where i.user_id = v_user and i.import_id = p_import_id;
+    return query select v_first.import_id, v_first.kind, v_first.received_at, true,
+                        v_first.request_hash <> p_request_hash;
+    return;
+  end if;
+
+  if p_kind = 'transcript' then
+    insert into public.conversations (conversation_id, user_id, title, status, metadata, created_at,
+                                      started_at, ended_at)
+    select s.conversation_id, v_user, s.title, 'ended',
+           coalesce(s.metadata, '{}'::jsonb) || jsonb_build_object('import_id', p_import_id),
+           s.started_at, s.started_at, s.ended_at
+      from jsonb_to_recordset(p_document -> 'sessions') as s(
+             conversation_id uuid, title text, started_at timestamptz, ended_at timestamptz,
+             metadata jsonb);
+    get diagnostics v_sessions = row_count;
+    insert into public.messages (conversation_id, user_id, role, content, metadata, created_at)
+    select (s ->> 'conversation_id')::uuid, v_user, t.role, t.content,
+           coalesce(t.metadata, '{}'::jsonb), t.created_at
+      from jsonb_array_elements(p_document -> 'sessions') as s
+      cross join lateral jsonb_to_recordset(s -> 'turns') as t(
+             role text, content text, created_at timestamptz, metadata jsonb);
+    get diagnostics v_turns = row_count;
+  else
+    insert into public.memories (memory_id, user_id, memory_type, title, content, occurred_at,
+                                 creation_ts, tags, attributes)
+    select m.memory_id, v_user, coalesce(m.memory_type, 'memory'), m.title, m.content,
+           m.occurred_at, m.occurred_at, coalesce(m.tags, '{}'),
+           jsonb_build_object('import_id', p_import_id)
+      from jsonb_to_recordset(p_document -> 'memories') as m(
+             memory_id uuid, memory_type text, title text, content text, occurred_at timestamptz,
+             tags text[]);
+    get diagnostics v_memories = row_count;
+  end if;
+
+  update public.imports i
+  set conversation_ids = coalesce(array(
+        select (s ->> 'conversation_id')::uuid
+        from jsonb_array_elements(coalesce(p_document -> 'sessions', '[]'::jsonb)) with ordinality as e(s, n)
+        order by n), '{}'),
+      session_count = v_sessions, turn_count = v_turns, memory_count = v_memories
+  where i.user_id = v_user and i.import_id = p_import_id
+  returning * into v_first;
+  return query select v_first.import_id, v_first.kind, v_first.received_at, false, false;
+end;
+$$;
+
+
+ALTER FUNCTION private.record_import(p_import_id uuid, p_kind text, p_request_hash text, p_document jsonb) OWNER TO postgres;
+
 -- Name: FUNCTION record_knowledge_access(entry_ids uuid[]); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.record_knowledge_access(entry_ids uuid[]) TO authenticated;
 GRANT ALL ON FUNCTION private.record_knowledge_access(entry_ids uuid[]) TO service_role;
@@ -5087,6 +5337,33 @@ $$;
 
 ALTER FUNCTION private.search_vector(named text, said text, other text) OWNER TO postgres;
 
+-- Name: FUNCTION send_live(p_user_id uuid, p_channel text, p_kind text, p_id uuid, p_version bigint, p_data jsonb); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.send_live(p_user_id uuid, p_channel text, p_kind text, p_id uuid, p_version bigint, p_data jsonb) TO service_role;
+REVOKE ALL ON FUNCTION private.send_live(p_user_id uuid, p_channel text, p_kind text, p_id uuid, p_version bigint, p_data jsonb) FROM PUBLIC;
+
+-- Name: FUNCTION send_live(p_user_id uuid, p_channel text, p_kind text, p_id uuid, p_version bigint, p_data jsonb); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.send_live(p_user_id uuid, p_channel text, p_kind text, p_id uuid, p_version bigint, p_data jsonb) IS 'Broadcasts one envelope {kind, id, version, data} on the person''s private topic user:{uid}:{channel}, in the caller''s transaction.';
+
+-- Name: send_live(uuid, text, text, uuid, bigint, jsonb); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.send_live(p_user_id uuid, p_channel text, p_kind text, p_id uuid, p_version bigint, p_data jsonb) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform realtime.send(
+    jsonb_build_object('kind', p_kind, 'id', p_id, 'version', p_version, 'data', p_data),
+    p_kind,
+    'user:' || p_user_id::text || ':' || p_channel,
+    true
+  );
+end;
+$$;
+
+
+ALTER FUNCTION private.send_live(p_user_id uuid, p_channel text, p_kind text, p_id uuid, p_version bigint, p_data jsonb) OWNER TO postgres;
+
 -- Name: FUNCTION set_updated_at(); Type: COMMENT; Schema: private; Owner: postgres
 
 COMMENT ON FUNCTION private.set_updated_at() IS 'Trigger: stamps updated_at on every update.';
@@ -5305,6 +5582,22 @@ REVOKE ALL ON FUNCTION private.users_due_for_insights(p_period interval, p_limit
 -- Name: FUNCTION users_due_for_insights(p_period interval, p_limit integer, p_now timestamp with time zone, p_user_id uuid); Type: COMMENT; Schema: private; Owner: postgres
 
 COMMENT ON FUNCTION private.users_due_for_insights(p_period interval, p_limit integer, p_now timestamp with time zone, p_user_id uuid) IS 'People whose insight cycle is due: a period since the last (or sign-up) and activity since.';
+
+-- Name: FUNCTION version_of(p_at timestamp with time zone); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.version_of(p_at timestamp with time zone) IS 'An envelope version from a change time: microseconds since the epoch, increasing with each change.';
+
+-- Name: version_of(timestamp with time zone); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.version_of(p_at timestamp with time zone) RETURNS bigint
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select (extract(epoch from p_at) * 1000000)::bigint
+$$;
+
+
+ALTER FUNCTION private.version_of(p_at timestamp with time zone) OWNER TO postgres;
 
 -- Name: DEFAULT PRIVILEGES FOR FUNCTIONS; Type: DEFAULT ACL; Schema: public; Owner: postgres
 
@@ -5723,6 +6016,10 @@ CREATE POLICY "Cards are editable by their owner" ON public.cards FOR UPDATE TO 
 -- Name: cards Cards are readable by their owner; Type: POLICY; Schema: public; Owner: postgres
 
 CREATE POLICY "Cards are readable by their owner" ON public.cards FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+-- Name: cards cards_broadcast_update; Type: TRIGGER; Schema: public; Owner: postgres
+
+CREATE TRIGGER cards_broadcast_update AFTER UPDATE OF status, is_favorited ON public.cards FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) OR (old.is_favorited IS DISTINCT FROM new.is_favorited))) EXECUTE FUNCTION private.broadcast_card_update();
 
 -- Name: cards cards_id_user_unique; Type: CONSTRAINT; Schema: public; Owner: postgres
 
@@ -6249,6 +6546,10 @@ ALTER TABLE public.derived_artifacts OWNER TO postgres;
 
 CREATE POLICY "Derived artifacts are readable by their owner" ON public.derived_artifacts FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
+-- Name: derived_artifacts derived_artifacts_broadcast_insight; Type: TRIGGER; Schema: public; Owner: postgres
+
+CREATE TRIGGER derived_artifacts_broadcast_insight AFTER INSERT ON public.derived_artifacts FOR EACH ROW WHEN ((new.artifact_type = ANY (ARRAY['insight_summary'::text, 'cycle_report'::text]))) EXECUTE FUNCTION private.broadcast_insight();
+
 -- Name: derived_artifacts derived_artifacts_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 
 ALTER TABLE ONLY public.derived_artifacts
@@ -6480,6 +6781,60 @@ CREATE INDEX growth_events_user_id_created_at_idx ON public.growth_events USING 
 -- Name: growth_events_user_id_entity_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX growth_events_user_id_entity_idx ON public.growth_events USING btree (user_id, entity_type, entity_id, dim_key);
+
+-- Name: TABLE imports; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.imports TO service_role;
+GRANT SELECT ON TABLE public.imports TO authenticated;
+
+-- Name: TABLE imports; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.imports IS 'Bulk imports of history (POST /v1/imports): what each stored; progress is read from its conversations.';
+
+-- Name: imports; Type: ROW SECURITY; Schema: public; Owner: postgres
+
+ALTER TABLE public.imports ENABLE ROW LEVEL SECURITY;
+
+-- Name: imports; Type: TABLE; Schema: public; Owner: postgres
+
+CREATE TABLE public.imports (
+    import_id uuid NOT NULL,
+    user_id uuid DEFAULT auth.uid() NOT NULL,
+    kind text NOT NULL,
+    request_hash text NOT NULL,
+    conversation_ids uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+    session_count integer DEFAULT 0 NOT NULL,
+    turn_count integer DEFAULT 0 NOT NULL,
+    memory_count integer DEFAULT 0 NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT imports_counts_nonnegative CHECK (((session_count >= 0) AND (turn_count >= 0) AND (memory_count >= 0))),
+    CONSTRAINT imports_kind_valid CHECK ((kind = ANY (ARRAY['transcript'::text, 'memories'::text]))),
+    CONSTRAINT imports_request_hash_length CHECK (((char_length(request_hash) >= 1) AND (char_length(request_hash) <= 128)))
+);
+
+
+ALTER TABLE public.imports OWNER TO postgres;
+
+-- Name: imports Imports are readable by their owner; Type: POLICY; Schema: public; Owner: postgres
+
+CREATE POLICY "Imports are readable by their owner" ON public.imports FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+-- Name: imports imports_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+
+ALTER TABLE ONLY public.imports
+    ADD CONSTRAINT imports_pkey PRIMARY KEY (user_id, import_id);
+
+-- Name: imports imports_user_fk; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+
+ALTER TABLE ONLY public.imports
+    ADD CONSTRAINT imports_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+-- Name: COLUMN imports.conversation_ids; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.imports.conversation_ids IS 'The conversations the import''s sessions became, in order.';
+
+-- Name: COLUMN imports.import_id; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.imports.import_id IS 'The client''s import_id, else derived from its Idempotency-Key, else from the content: a repeat answers the first.';
 
 -- Name: TABLE knowledge_bases; Type: ACL; Schema: public; Owner: postgres
 GRANT ALL ON TABLE public.knowledge_bases TO service_role;
@@ -8175,6 +8530,10 @@ CREATE POLICY "User challenges can be started by their owner" ON public.user_cha
    FROM public.challenge_templates t
   WHERE ((t.challenge_template_id = user_challenges.challenge_template_id) AND t.is_active)))));
 
+-- Name: user_challenges user_challenges_broadcast_change; Type: TRIGGER; Schema: public; Owner: postgres
+
+CREATE TRIGGER user_challenges_broadcast_change AFTER INSERT OR UPDATE OF status, progress ON public.user_challenges FOR EACH ROW EXECUTE FUNCTION private.broadcast_challenge_change();
+
 -- Name: user_challenges user_challenges_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 
 ALTER TABLE ONLY public.user_challenges
@@ -8464,6 +8823,105 @@ CREATE INDEX user_progress_app_idx ON public.user_progress USING btree (app_id);
 -- Name: user_progress_milestones_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX user_progress_milestones_idx ON public.user_progress USING gin (milestones_reached);
+
+-- Name: TABLE messages; Type: ACL; Schema: realtime; Owner: postgres
+GRANT SELECT,INSERT,UPDATE ON TABLE realtime.messages TO anon;
+GRANT SELECT,INSERT,UPDATE ON TABLE realtime.messages TO authenticated;
+GRANT SELECT,INSERT,UPDATE ON TABLE realtime.messages TO service_role;
+
+-- Name: messages; Type: ROW SECURITY; Schema: realtime; Owner: postgres
+
+ALTER TABLE realtime.messages ENABLE ROW LEVEL SECURITY;
+
+-- Name: messages; Type: TABLE; Schema: realtime; Owner: postgres
+
+CREATE TABLE realtime.messages (
+    topic text NOT NULL,
+    extension text NOT NULL,
+    payload jsonb,
+    event text,
+    private boolean DEFAULT false,
+    updated_at timestamp without time zone DEFAULT now() NOT NULL,
+    inserted_at timestamp without time zone DEFAULT now() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+);
+
+
+ALTER TABLE realtime.messages OWNER TO postgres;
+
+-- Name: messages A person receives broadcasts on their own live topics only; Type: POLICY; Schema: realtime; Owner: postgres
+
+CREATE POLICY "A person receives broadcasts on their own live topics only" ON realtime.messages FOR SELECT TO authenticated USING (((extension = 'broadcast'::text) AND (topic = ( SELECT realtime.topic() AS topic)) AND (( SELECT realtime.topic() AS topic) = ANY (ARRAY[(('user:'::text || (( SELECT auth.uid() AS uid))::text) || ':orb_state'::text), (('user:'::text || (( SELECT auth.uid() AS uid))::text) || ':cards'::text), (('user:'::text || (( SELECT auth.uid() AS uid))::text) || ':challenges'::text), (('user:'::text || (( SELECT auth.uid() AS uid))::text) || ':insights'::text), (('user:'::text || (( SELECT auth.uid() AS uid))::text) || ':scene'::text)]))));
+
+-- Name: messages Nobody sends on any topic from a client; Type: POLICY; Schema: realtime; Owner: postgres
+
+CREATE POLICY "Nobody sends on any topic from a client" ON realtime.messages AS RESTRICTIVE FOR INSERT TO anon, authenticated WITH CHECK (false);
+
+-- Name: messages messages_notify_local_face; Type: TRIGGER; Schema: realtime; Owner: postgres
+
+CREATE TRIGGER messages_notify_local_face AFTER INSERT ON realtime.messages FOR EACH ROW EXECUTE FUNCTION realtime.notify_local_face();
+
+-- Name: messages messages_pkey; Type: CONSTRAINT; Schema: realtime; Owner: postgres
+
+ALTER TABLE ONLY realtime.messages
+    ADD CONSTRAINT messages_pkey PRIMARY KEY (id, inserted_at);
+
+-- Name: messages_inserted_at_topic_index; Type: INDEX; Schema: realtime; Owner: postgres
+
+CREATE INDEX messages_inserted_at_topic_index ON realtime.messages USING btree (inserted_at DESC, topic) WHERE ((extension = 'broadcast'::text) AND (private IS TRUE));
+
+-- Name: FUNCTION notify_local_face(); Type: ACL; Schema: realtime; Owner: postgres
+REVOKE ALL ON FUNCTION realtime.notify_local_face() FROM PUBLIC;
+
+-- Name: notify_local_face(); Type: FUNCTION; Schema: realtime; Owner: postgres
+
+CREATE FUNCTION realtime.notify_local_face() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  if new.extension = 'broadcast' then
+    perform pg_notify('realtime_local_face', new.id::text);
+  end if;
+  return new;
+end;
+$$;
+
+
+ALTER FUNCTION realtime.notify_local_face() OWNER TO postgres;
+
+-- Name: send(jsonb, text, text, boolean); Type: FUNCTION; Schema: realtime; Owner: postgres
+
+CREATE FUNCTION realtime.send(payload jsonb, event text, topic text, private boolean DEFAULT true) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+begin
+  begin
+    execute format('set local realtime.topic to %L', topic);
+    insert into realtime.messages (payload, event, topic, private, extension)
+    values (payload, event, topic, private, 'broadcast');
+  exception
+    when others then
+      raise warning 'ErrorSendingBroadcastMessage: %', sqlerrm;
+  end;
+end;
+$$;
+
+
+ALTER FUNCTION realtime.send(payload jsonb, event text, topic text, private boolean) OWNER TO postgres;
+
+-- Name: FUNCTION send(payload jsonb, event text, topic text, private boolean); Type: ACL; Schema: realtime; Owner: postgres
+REVOKE ALL ON FUNCTION realtime.send(payload jsonb, event text, topic text, private boolean) FROM PUBLIC;
+
+-- Name: topic(); Type: FUNCTION; Schema: realtime; Owner: postgres
+
+CREATE FUNCTION realtime.topic() RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+  select nullif(current_setting('realtime.topic', true), '')::text;
+$$;
+
+
+ALTER FUNCTION realtime.topic() OWNER TO postgres;
 
 -- Name: schema_migrations; Type: TABLE; Schema: supabase_migrations; Owner: postgres
 
