@@ -113,7 +113,8 @@ def test_a_seeded_persons_cycle_writes_a_summary_and_prompts_exactly_once(
     prompts = client.get("/v1/prompts", headers=user.headers).json()["items"]
     assert sorted(p["prompt_id"] for p in prompts) == sorted(first["prompt_ids"])
     assert any("Swimming" in p["prompt_text"] for p in prompts)
-    assert sorted(m["insight_id"] for m in heard) == sorted(first["artifact_ids"])
+    assert {m["kind"] for m in heard} == {"insight.created"}
+    assert sorted(m["id"] for m in heard) == sorted(first["artifact_ids"])
     profile = pg.execute(
         "select memory_profile, next_conversation_context_package, last_cycle_started_at"
         " from public.profiles where user_id = %s",

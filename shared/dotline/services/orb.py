@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dotline import cache_keys
+from dotline import cache_keys, channels
 from dotline.auth import Principal
+from dotline.channels import Channel
 from dotline.db import Database, jsonb
 from dotline.models.orb import OrbState, OrbUpdate, Scene, SceneChange, Viewport
 from dotline.ports.cache import Cache
@@ -51,8 +52,11 @@ def set_orb(db: Database, cache: Cache, user: Principal, update: OrbUpdate) -> O
         # Inside the transaction: a cache that cannot take the state refuses the change, and
         # the history keeps no state that never went live.
         cache.set_json(cache_keys.orb_state(user.user_id), payload, cache_keys.ORB_STATE_TTL_S)
-    cache.publish(
-        cache_keys.orb_state_channel(user.user_id), {**payload, "timestamp": payload["updated_at"]}
+    channels.publish(
+        cache,
+        user.user_id,
+        Channel.ORB_STATE,
+        channels.envelope("orb.updated", **payload, timestamp=payload["updated_at"]),
     )
     return state
 
@@ -78,14 +82,17 @@ def change_scene(cache: Cache, user: Principal, change: SceneChange) -> Scene:
         scene.model_dump(mode="json"),
         cache_keys.ACTIVE_SCENE_TTL_S,
     )
-    message = {
-        "from": previous,
-        "to": change.to,
-        "transition_type": change.transition_type,
-        "focus_entity": change.focus_entity,
-        "timestamp": scene.model_dump(mode="json")["updated_at"],
-    }
-    cache.publish(cache_keys.scene_channel(user.user_id), message)
+    message = channels.Envelope(
+        kind="scene.changed",
+        data={
+            "from": previous,
+            "to": change.to,
+            "transition_type": change.transition_type,
+            "focus_entity": change.focus_entity,
+            "timestamp": scene.model_dump(mode="json")["updated_at"],
+        },
+    )
+    channels.publish(cache, user.user_id, Channel.SCENE, message)
     return scene
 
 

@@ -7,7 +7,8 @@ import logging
 from typing import Any
 from uuid import UUID
 
-from dotline import cache_keys
+from dotline import cache_keys, channels
+from dotline.channels import Channel
 from dotline.errors import ServiceUnavailable
 from dotline.models.cards import Card
 from dotline.ports.cache import Cache
@@ -52,14 +53,14 @@ def announce(cache: Cache, user_id: UUID, card: Card) -> None:
     except ServiceUnavailable:
         logger.warning("card growth not invalidated: the cache is unreachable")
     remember(cache, user_id, [card])
-    message = {
-        "action": "updated",
-        "card_id": str(card.card_id),
-        "status": card.status,
-        "is_favorited": card.is_favorited,
-        "evolution_state": card.evolution_state,
-    }
+    message = channels.envelope(
+        "card.updated",
+        card.card_id,
+        status=card.status,
+        is_favorited=card.is_favorited,
+        evolution_state=card.evolution_state,
+    )
     try:
-        cache.publish(cache_keys.cards_channel(user_id), message)
+        channels.publish(cache, user_id, Channel.CARDS, message)
     except ServiceUnavailable:
         logger.warning("card change not published: the cache is unreachable")

@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from dotline import cache_keys
+from dotline import cache_keys, channels
+from dotline.channels import Channel
 from dotline.db import Database, Transaction, jsonb
 from dotline.errors import ServiceUnavailable
 from dotline.models.insights import CycleRun
@@ -109,11 +110,13 @@ def publish_cycle(cache: Cache, run: CycleRun) -> None:
     """
     try:
         for artifact_id in run.artifact_ids:
-            cache.publish(
-                cache_keys.insights_channel(run.user_id),
-                {"insight_id": str(artifact_id), "urgency": "normal",
-                 "prompt_ids": [str(p) for p in run.prompt_ids]},
-            )  # fmt: skip
+            message = channels.envelope(
+                "insight.created",
+                artifact_id,
+                urgency="normal",
+                prompt_ids=[str(p) for p in run.prompt_ids],
+            )
+            channels.publish(cache, run.user_id, Channel.INSIGHTS, message)
         if run.artifact_ids:
             cache.incr(cache_keys.unread_insights(run.user_id), len(run.artifact_ids))
     except ServiceUnavailable:

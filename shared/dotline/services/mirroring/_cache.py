@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from dotline import cache_keys
+from dotline import cache_keys, channels
+from dotline.channels import Channel
 from dotline.models.db_events import DbEvent
 from dotline.ports.cache import Cache
 
@@ -27,20 +26,22 @@ def refresh_cache(event: DbEvent, *, cache: Cache) -> None:
     if event.table == "growth_events" and row.get("entity_type") == "card":
         stale.append(cache_keys.card_growth(row["entity_id"]))
     cache.delete(stale)
-    channel = _channel(event, user_id)
+    channel = _channel(event)
     if channel is not None:
-        cache.publish(channel, _message(event))
+        channels.publish(cache, user_id, channel, _message(event))
 
 
-def _channel(event: DbEvent, user_id: str) -> str | None:
+def _channel(event: DbEvent) -> Channel | None:
     if event.table == "cards":
-        return cache_keys.cards_channel(user_id)
+        return Channel.CARDS
     if event.table == "growth_events" and event.row.get("entity_type") == "card":
-        return cache_keys.cards_channel(user_id)
+        return Channel.CARDS
     if event.table == "derived_artifacts":
-        return cache_keys.insights_channel(user_id)
+        return Channel.INSIGHTS
     return None
 
 
-def _message(event: DbEvent) -> dict[str, Any]:
-    return {"type": event.type, "table": event.table, "id": event.row_key, "version": event.version}
+def _message(event: DbEvent) -> channels.Envelope:
+    return channels.envelope(
+        channels.row_kind(event.type), event.row_key, event.version, table=event.table
+    )
