@@ -79,6 +79,18 @@ def unread_insights(cache: Cache, user: Principal) -> UnreadInsights:
     return UnreadInsights(unread=int(value) if isinstance(value, int | str) else 0)
 
 
+def count_unread(cache: Cache, user_id: UUID, new: int) -> None:
+    """Add `new` insights to the person's unread counter."""
+    cache.incr(cache_keys.unread_insights(user_id), new)
+
+
+def exported_unread(cache: Cache, user_id: UUID) -> dict[str, Any]:
+    """The unread counter as cached, by key (left out when absent)."""
+    key = cache_keys.unread_insights(user_id)
+    value = cache.get_json(key)
+    return {} if value is None else {key: value}
+
+
 def mark_insights_read(cache: Cache, user: Principal) -> UnreadInsights:
     """Reset the caller's unread counter."""
     cache.delete([cache_keys.unread_insights(user.user_id)])

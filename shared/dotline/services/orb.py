@@ -5,6 +5,8 @@ caller after validation). Each change is announced on the person's channel."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
 
 from dotline import cache_keys, channels
 from dotline.auth import Principal
@@ -94,6 +96,22 @@ def change_scene(cache: Cache, user: Principal, change: SceneChange) -> Scene:
     )
     channels.publish(cache, user.user_id, Channel.SCENE, message)
     return scene
+
+
+def viewport_key(user_id: UUID | str) -> str:
+    """Where the viewport is cached, for a caller dropping several stale views at once."""
+    return cache_keys.graph_viewport(user_id)
+
+
+def exported(cache: Cache, user_id: UUID) -> dict[str, Any]:
+    """The live orb state, active scene and viewport as cached, by key (absent ones left out)."""
+    keys = [
+        cache_keys.orb_state(user_id),
+        cache_keys.active_scene(user_id),
+        cache_keys.graph_viewport(user_id),
+    ]
+    state = {key: cache.get_json(key) for key in keys}
+    return {key: value for key, value in state.items() if value is not None}
 
 
 def viewport(cache: Cache, user: Principal) -> Viewport | None:

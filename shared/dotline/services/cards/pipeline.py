@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from dotline import cache_keys, channels
+from dotline import channels
 from dotline.channels import Channel
 from dotline.db import Database, jsonb
 from dotline.growth_rules import GrowthConfig
 from dotline.models.db_events import DbEvent
 from dotline.ports.cache import Cache
 from dotline.ports.graph import GraphStore
+from dotline.services.cards import growth_cache
 from dotline.services.graph.connections import neighbours, refresh_connection_stats
 
 # Tables whose rows are graph nodes that cards present (profiles are nodes but have no card).
@@ -94,8 +95,7 @@ def refresh_cards(
             },
         )
         cards = tx.fetchall()
-        if cards:
-            cache.delete([cache_keys.card_growth(card["card_id"]) for card in cards])
+        growth_cache.forget(cache, [card["card_id"] for card in cards])
         changed = []
         for card in cards:
             tx.execute(

@@ -10,13 +10,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from dotline import cache_keys, channels
+from dotline import channels
 from dotline.channels import Channel
 from dotline.db import Database, Transaction, jsonb
 from dotline.errors import ServiceUnavailable
 from dotline.models.insights import CycleRun
 from dotline.ports.cache import Cache
 from dotline.ports.insight_synthesis import InsightBrief, InsightSynthesis
+from dotline.services import artifacts
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def publish_cycle(cache: Cache, run: CycleRun) -> None:
             )
             channels.publish(cache, run.user_id, Channel.INSIGHTS, message)
         if run.artifact_ids:
-            cache.incr(cache_keys.unread_insights(run.user_id), len(run.artifact_ids))
+            artifacts.count_unread(cache, run.user_id, len(run.artifact_ids))
     except ServiceUnavailable:
         logger.warning("insights of user %s not announced: the cache is unreachable", run.user_id)
 

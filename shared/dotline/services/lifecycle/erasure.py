@@ -25,6 +25,7 @@ from uuid import UUID
 from dotline import cache_keys, erasure_tombstones
 from dotline.db import Database
 from dotline.models.lifecycle import ErasureReport
+from dotline.services.cards import growth_cache
 from dotline.services.lifecycle.export import export_prefix
 
 if TYPE_CHECKING:
@@ -145,9 +146,7 @@ def _erase_cache(deps: Deps, user_id: UUID, card_ids: list[str]) -> int:
     erasure_tombstones.mark(deps.cache, user_id)  # renewed by every attempt
     patterns = cache_keys.user_key_patterns(user_id)
     erased = sum(deps.cache.delete_matching(pattern) for pattern in patterns)
-    return erased + (
-        deps.cache.delete([cache_keys.card_growth(c) for c in card_ids]) if card_ids else 0
-    )
+    return erased + growth_cache.forget(deps.cache, card_ids)
 
 
 def _erase_media(deps: Deps, storage_urls: list[str]) -> int:
