@@ -26,12 +26,13 @@ _NEWEST = Keyset(CURSOR_KIND, GrowthEvent, "event_id", EVENT_COLUMNS, "public.gr
 _EQUALS = {column: f"{column} = %({column})s" for column in ("dim_key", "entity_type", "source")}
 
 if TYPE_CHECKING:
-    pass
+    from dotline.bootstrap import GrowthStores
 
 
-def growth_summary(db: Database, config: GrowthConfig, user: Principal) -> GrowthSummary:
+def growth_summary(stores: GrowthStores, user: Principal) -> GrowthSummary:
     """Every configured dimension with the caller's total, entity count and last activity."""
-    with db.as_user(user) as tx:
+    config = stores.config
+    with stores.db.as_user(user) as tx:
         tx.execute("select * from api.growth_summary(%(user_id)s)", {"user_id": user.user_id})
         rows = {row["dim_key"]: row for row in tx.fetchall()}
     dimensions = [
@@ -65,11 +66,10 @@ def list_events(
     return GrowthEventPage(items=items, next_cursor=next_cursor)
 
 
-def card_dimensions(
-    db: Database, config: GrowthConfig, user: Principal, card_id: UUID
-) -> CardDimensions:
+def card_dimensions(stores: GrowthStores, user: Principal, card_id: UUID) -> CardDimensions:
     """A card's score per dimension with what last moved it, and its evolution state."""
-    with db.as_user(user) as tx:
+    config = stores.config
+    with stores.db.as_user(user) as tx:
         tx.execute(
             "select * from api.card_evolution(%(rules)s, %(default)s, %(card_id)s)",
             {

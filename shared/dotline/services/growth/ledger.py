@@ -37,37 +37,42 @@ def event_id_for(user_id: UUID, dedupe_key: str, dim_key: str) -> UUID:
     return uuid5(EVENT_NAMESPACE, f"{user_id}:{dedupe_key}:{dim_key}")
 
 
+@dataclass(frozen=True)
+class GrowthAction:
+    """What a person did to one of their entities, as the growth rules name it, and which part
+    of the server saw it (`source`)."""
+
+    user_id: UUID
+    action: str
+    entity_type: str
+    entity_id: UUID
+    source: str
+    dim_keys: list[str] | None = None  # only these of the rule's dimensions (None: all)
+    dedupe_key: str | None = None  # what makes a replay the same action (None: action and entity)
+
+
 def record_growth_events(
-    tx: Transaction,
-    config: GrowthConfig,
-    *,
-    user_id: UUID,
-    action: str,
-    entity_type: str,
-    entity_id: UUID,
-    source: str,
-    dim_keys: list[str] | None = None,
-    dedupe_key: str | None = None,
+    tx: Transaction, config: GrowthConfig, done: GrowthAction
 ) -> list[GrowthEvent]:
     """Append one event per dimension the action's rule names (within dim_keys when given).
 
     `tx` must be a service transaction. A second call for the same action and entity (or
     dedupe_key) appends nothing; returns the events this call appended.
     """
-    key = dedupe_key or f"{action}:{entity_type}:{entity_id}"
-    details = {"action": action, "config_version": config.version}
+    key = done.dedupe_key or f"{done.action}:{done.entity_type}:{done.entity_id}"
+    details = {"action": done.action, "config_version": config.version}
     events = [
         NewEvent(
-            event_id_for(user_id, key, dim),
-            user_id,
-            entity_type,
-            entity_id,
+            event_id_for(done.user_id, key, dim),
+            done.user_id,
+            done.entity_type,
+            done.entity_id,
             dim,
             delta,
-            source,
+            done.source,
             details,
         )
-        for dim, delta in sorted(config.deltas(action, dim_keys).items())
+        for dim, delta in sorted(config.deltas(done.action, done.dim_keys).items())
     ]
     return insert_events(tx, events)
 
