@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
 from uuid import UUID
 
@@ -13,7 +14,7 @@ from pydantic import BaseModel
 
 from dotline.db import Transaction
 from dotline.errors import NotFound
-from dotline.pagination import decode_time_cursor, encode_cursor
+from dotline.pagination import decode_cursor, decode_time_cursor, encode_cursor
 
 if TYPE_CHECKING:
     from psycopg import sql
@@ -25,9 +26,9 @@ Fragment = Union[str, "sql.Composable"]  # constant SQL text, or composed from i
 
 @dataclass(frozen=True)
 class Keyset(Generic[M]):
-    """A list of `columns` from `source` ordered by (created_at, id), newest first unless
-    `newest_first` is False, paged by the signed cursor of `kind`; each row hydrated into
-    `model` (or by `hydrate`)."""
+    """A list of `columns` from `source` ordered by a sort key (created_at unless `sort_key`
+    names an expression of SQL type `sort_type`) and then the id, descending unless told,
+    paged by the signed cursor of `kind`; each row hydrated into `model` (or by `hydrate`)."""
 
     kind: str
     model: type[M]
@@ -37,7 +38,9 @@ class Keyset(Generic[M]):
     alias: str | None = None  # the paged table's alias in `source`, when it joins
     field: str = "query.cursor"  # the parameter a refused cursor is reported as
     hydrate: Callable[[Row], M] | None = None
-    newest_first: bool = True
+    descending: bool = True
+    sort_key: str | None = None  # an SQL expression over the paged table (None: created_at)
+    sort_type: str = "timestamptz"
 
     def page(
         self,
@@ -54,37 +57,42 @@ class Keyset(Generic[M]):
         from psycopg import sql
 
         names = (self.alias,) if self.alias else ()
-        at, key = sql.Identifier(*names, "created_at"), sql.Identifier(*names, self.id_column)
+        key = sql.Identifier(*names, self.id_column)
+        by = sql.SQL(self.sort_key) if self.sort_key else sql.Identifier(*names, "created_at")
         conditions = [_fragment(part) for part in where] or [sql.SQL("true")]
         values = {**params, "page_limit": limit + 1}
         if cursor is not None:
-            values["after_at"], values["after_id"] = decode_time_cursor(
-                cursor, self.kind, self.field
-            )
+            values["after_key"], values["after_id"] = self._after(cursor)
             conditions.append(
-                sql.SQL("({}, {}) {} (%(after_at)s::timestamptz, %(after_id)s::uuid)").format(
-                    at, key, sql.SQL("<" if self.newest_first else ">")
+                sql.SQL("({}, {}) {} (%(after_key)s::{}, %(after_id)s::uuid)").format(
+                    by, key, sql.SQL("<" if self.descending else ">"), sql.SQL(self.sort_type)
                 )
             )
-        direction = sql.SQL("desc" if self.newest_first else "asc")
         query = sql.SQL(
-            "select {} from {} where {} order by {} {dir}, {} {dir} limit %(page_limit)s"
+            "select {}, {} as page_sort_key from {} where {}"
+            " order by {} {dir}, {} {dir} limit %(page_limit)s"
         ).format(
             _fragment(self.columns),
+            by,
             _fragment(self.source),
             sql.SQL(" and ").join(conditions),
-            at,
+            by,
             key,
-            dir=direction,
+            dir=sql.SQL("desc" if self.descending else "asc"),
         )
         rows = tx.execute(query, values).fetchall()
+        sort_values = [row.pop("page_sort_key") for row in rows]
         items = [(self.hydrate or self.model.model_validate)(row) for row in rows[:limit]]
         if len(rows) <= limit:
             return items, None
-        last = rows[limit - 1]
-        return items, encode_cursor(
-            self.kind, last["created_at"].isoformat(), str(last[self.id_column])
-        )
+        value = sort_values[limit - 1]
+        value = value.isoformat() if isinstance(value, datetime) else value
+        return items, encode_cursor(self.kind, value, str(rows[limit - 1][self.id_column]))
+
+    def _after(self, cursor: str) -> tuple[Any, str]:
+        if self.sort_type == "timestamptz":
+            return decode_time_cursor(cursor, self.kind, self.field)
+        return decode_cursor(cursor, self.kind, self.field)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ _MESSAGES = Keyset(
     " metadata, created_at",
     "public.messages",
     field="query.messages_cursor",
-    newest_first=False,
+    descending=False,
 )
 
 
