@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from dotline.auth import Principal
-from dotline.db import Database, Transaction
+from dotline.db import Database, Transaction, jsonb
 from dotline.errors import InvalidRequest, NotFound, ServiceUnavailable
 from dotline.idempotency import Outcome, create_once
 from dotline.media_types import MediaKind, kind_of
@@ -165,8 +165,6 @@ def _require_own_memory(tx: Transaction, memory_id: UUID | None) -> None:
 
 
 def _insert_values(new: MediaUploadRequest, media_id: UUID, storage_url: str) -> dict[str, Any]:
-    from psycopg.types.json import Jsonb
-
     return {
         "media_id": media_id,
         "memory_id": new.memory_id,
@@ -176,7 +174,7 @@ def _insert_values(new: MediaUploadRequest, media_id: UUID, storage_url: str) ->
         "mime_type": new.content_type,
         "size_bytes": new.size_bytes,
         "sha256": new.sha256,
-        "metadata": Jsonb(new.metadata),
+        "metadata": jsonb(new.metadata),
     }
 
 
