@@ -14,8 +14,7 @@ SAFETY_MARGIN_S = 60.0
 def run_cycles(event: dict[str, Any], context: Any) -> dict[str, Any]:
     d = deps()
     return insight_cycle.run_due_cycles(
-        db=d.db, graph=d.graph, model=d.language_model, cache=d.cache,
-        config=d.growth_config(),
+        d.insight_stores(),
         period=timedelta(days=d.settings.insight_cycle_days),
         batch=d.settings.insight_cycle_batch,
         budget_s=context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_S,

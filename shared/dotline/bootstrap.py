@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from dotline.ports.cache import Cache, RateLimits
     from dotline.ports.embeddings import Embedder
     from dotline.ports.graph import GraphStore
+    from dotline.ports.insight_synthesis import InsightSynthesizer
     from dotline.ports.language_model import LanguageModel
     from dotline.ports.objects import ObjectStore
     from dotline.ports.vectors import VectorStore
@@ -50,6 +51,18 @@ class SearchStores:
     embedder: Embedder
     vectors: VectorStore
     graph: GraphStore
+
+
+@dataclass(frozen=True)
+class InsightStores:
+    """What an insight cycle reads and writes: the database, the graph, the model that writes
+    the insights, the cache it announces them through, and the growth configuration."""
+
+    db: Database
+    graph: GraphStore
+    model: InsightSynthesizer
+    cache: Cache
+    config: GrowthConfig
 
 
 @dataclass
@@ -162,6 +175,12 @@ class Deps:
     def search_stores(self) -> SearchStores:
         """The stores a search reads."""
         return SearchStores(self.db, self.embedder, self.vectors, self.graph)
+
+    def insight_stores(self) -> InsightStores:
+        """The stores of an insight cycle, with the growth configuration in force now."""
+        return InsightStores(
+            self.db, self.graph, self.language_model, self.cache, self.growth_config()
+        )
 
     @property
     def backends(self) -> dict[str, str]:
