@@ -73,8 +73,7 @@ def rank_all(deps: Deps, corpus: Corpus, stored: Stored) -> tuple[Rankings, dict
         for question in asked:
             q = question.text
             found = _timed(seconds, "dotline", lambda: search.search(
-                deps.db, user, q, SearchFilters(), limit=LIMIT,  # noqa: B023
-                embedder=deps.embedder, vectors=deps.vectors, graph=deps.graph,
+                deps.search_stores(), user, q, SearchFilters(), limit=LIMIT,  # noqa: B023
             ))  # fmt: skip
             dotline = [turn_of[h.entity_id] for h in found.items if h.entity_id in turn_of]
             lexical = _timed(seconds, "bm25", lambda: bm25.top(q, FUSION_DEPTH))  # noqa: B023

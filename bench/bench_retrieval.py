@@ -53,8 +53,7 @@ def methods(deps: Deps, user: Principal) -> dict[str, Method]:
 
     def hybrid(q: str) -> list[UUID]:
         found = search.search(
-            deps.db, user, q, SearchFilters(), limit=k,
-            embedder=deps.embedder, vectors=deps.vectors, graph=deps.graph,
+            deps.search_stores(), user, q, SearchFilters(), limit=k,
         )  # fmt: skip
         return [hit.entity_id for hit in found.items]
 

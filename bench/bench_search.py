@@ -122,8 +122,7 @@ def _ok(response: tuple[int, bytes]) -> None:
 
 def _search(deps: Deps, user: Principal, q: str) -> None:
     search.search(
-        deps.db, user, q, SearchFilters(), limit=10,
-        embedder=deps.embedder, vectors=deps.vectors, graph=deps.graph,
+        deps.search_stores(), user, q, SearchFilters(), limit=10,
     )  # fmt: skip
 
 

@@ -57,9 +57,9 @@ def card_for(pg: psycopg.Connection[Any], entity_id: uuid.UUID) -> str:
 
 def evolutions(messages: list[dict[str, Any]], card_id: str) -> list[str]:
     return [
-        m["evolution_state"]
+        m["data"]["evolution_state"]
         for m in messages
-        if m.get("action") == "evolved" and m["card_id"] == card_id
+        if m["kind"] == "card.evolved" and m["id"] == card_id
     ]
 
 

@@ -134,8 +134,9 @@ def test_favourite_and_move_are_announced_on_the_cards_channel(
     assert moved.json()["status"] == "completed"
     announced = messages_until(channel, 2)
     channel.close()
-    assert [(m["action"], m["card_id"]) for m in announced] == [("updated", str(card_id))] * 2
-    assert announced[1]["status"] == "completed" and announced[1]["evolution_state"] == "seed"
+    assert [(m["kind"], m["id"]) for m in announced] == [("card.updated", str(card_id))] * 2
+    assert announced[1]["data"]["status"] == "completed"
+    assert announced[1]["data"]["evolution_state"] == "seed"
     favourites = client.get("/v1/cards", params={"is_favorited": "true"}, headers=user.headers)
     assert [c["card_id"] for c in favourites.json()["items"]] == [str(card_id)]
 

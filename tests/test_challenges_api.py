@@ -143,8 +143,8 @@ def test_completion_moves_exactly_the_template_dimensions_once_with_one_trophy(
     totals = {d["dim_key"]: d["total_score"] for d in summary["dimensions"] if d["total_score"]}
     assert totals == pytest.approx(expected)
     announced = messages_until(channel, 2)
-    assert [m["action"] for m in announced] == ["new", "completed"]
-    assert announced[1]["challenge_id"] == challenge["user_challenge_id"]
+    assert [m["kind"] for m in announced] == ["challenge.started", "challenge.completed"]
+    assert announced[1]["id"] == challenge["user_challenge_id"]
 
 
 def test_due_date_comes_from_the_template_unless_the_body_sets_it(
@@ -184,10 +184,10 @@ def test_progress_merges_and_an_abandoned_challenge_cannot_be_completed(
     assert client.get(path, headers=user.headers).json()["status"] == "abandoned"
     listed = client.get("/v1/challenges", params={"status": "abandoned"}, headers=user.headers)
     assert [c["user_challenge_id"] for c in listed.json()] == [challenge["user_challenge_id"]]
-    assert [m["action"] for m in messages_until(channel, 3)] == [
-        "progress",
-        "progress",
-        "abandoned",
+    assert [m["kind"] for m in messages_until(channel, 3)] == [
+        "challenge.progressed",
+        "challenge.progressed",
+        "challenge.abandoned",
     ]
     cached = redis.Redis.from_url(REDIS_URL)
     key = f"challenge:{challenge['user_challenge_id']}:state"

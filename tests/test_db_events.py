@@ -247,7 +247,8 @@ def test_a_card_change_invalidates_and_publishes_on_the_owners_channel(
     assert f"card:{card_id}:growth" in stores["cache"].deleted
     channel, message = stores["cache"].published[0]
     assert channel == f"user:{user_id}:cards"
-    assert message["id"] == str(card_id)
+    assert message["kind"] == "row.updated" and message["id"] == str(card_id)
+    assert message["version"] == 50 and message["data"] == {"table": "cards"}
 
 
 # Signatures ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -113,7 +114,8 @@ def test_a_seeded_persons_cycle_writes_a_summary_and_prompts_exactly_once(
     prompts = client.get("/v1/prompts", headers=user.headers).json()["items"]
     assert sorted(p["prompt_id"] for p in prompts) == sorted(first["prompt_ids"])
     assert any("Swimming" in p["prompt_text"] for p in prompts)
-    assert sorted(m["insight_id"] for m in heard) == sorted(first["artifact_ids"])
+    assert {m["kind"] for m in heard} == {"insight.created"}
+    assert sorted(m["id"] for m in heard) == sorted(first["artifact_ids"])
     profile = pg.execute(
         "select memory_profile, next_conversation_context_package, last_cycle_started_at"
         " from public.profiles where user_id = %s",
@@ -202,11 +204,14 @@ def test_a_person_whose_synthesis_fails_stays_due_and_the_others_go_on(
     user = make_user()
     seed_person(client, stack_url, pg, settings, user)
     deps = bootstrap.Deps(settings)
-    stores = {"db": deps.db, "graph": deps.graph, "cache": deps.cache,
-              "config": packaged_config(), "period": timedelta(days=7)}  # fmt: skip
+    stores = bootstrap.InsightStores(
+        deps.db, deps.graph, DownModel(), deps.cache, packaged_config()
+    )
+    week = timedelta(days=7)
     # when the schedule runs everyone due, then runs again with the model back
-    sweep = insight_cycle.run_due_cycles(model=DownModel(), batch=1_000, budget_s=60.0, **stores)
-    later = insight_cycle.run_cycle(user.user_id, model=LocalLanguageModel(), **stores)
+    sweep = insight_cycle.run_due_cycles(stores, period=week, batch=1_000, budget_s=60.0)
+    back = replace(stores, model=LocalLanguageModel())
+    later = insight_cycle.run_cycle(user.user_id, back, period=week)
     # then
     assert sweep.failed >= 1
     assert str(user.user_id) not in {str(r.user_id) for r in sweep.runs}

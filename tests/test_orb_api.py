@@ -59,8 +59,9 @@ def test_orb_updates_are_recorded_and_announced_in_order(
     from_history = client.get("/v1/orb", headers=user.headers).json()
     # then
     announced = messages_until(channel, 3)
-    assert [m["emotional_tone"] for m in announced] == ["calm", "warm", "excited"]
-    assert all(m["timestamp"] for m in announced)
+    assert {m["kind"] for m in announced} == {"orb.changed"}
+    assert [m["data"]["emotional_tone"] for m in announced] == ["calm", "warm", "excited"]
+    assert all(m["data"]["timestamp"] for m in announced)
     assert current["emotional_tone"] == from_history["emotional_tone"] == "excited"
     rows = pg.execute(
         "select emotional_tone from public.orb_states where user_id = %s order by created_at",
@@ -80,8 +81,10 @@ def test_scene_change_announces_from_and_to(client: httpx.Client, make_user: Any
     assert moved.status_code == 200, moved.text
     assert client.get("/v1/scene", headers=user.headers).json()["scene"] == "galaxy"
     announced = messages_until(channel, 2)
-    assert [(m["from"], m["to"]) for m in announced] == [(None, "home"), ("home", "galaxy")]
-    assert announced[1]["transition_type"] == "zoom" and announced[1]["timestamp"]
+    assert {m["kind"] for m in announced} == {"scene.changed"}
+    scenes = [m["data"] for m in announced]
+    assert [(s["from"], s["to"]) for s in scenes] == [(None, "home"), ("home", "galaxy")]
+    assert scenes[1]["transition_type"] == "zoom" and scenes[1]["timestamp"]
 
 
 def test_viewport_is_kept_for_an_hour(client: httpx.Client, make_user: Any, rds: Any) -> None:

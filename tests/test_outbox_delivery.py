@@ -305,7 +305,7 @@ class ChannelListener:
         if message["channel"] not in self.channels:
             return  # other tests share this Redis
         event = json.loads(message["data"])
-        if "table" not in event:
+        if not event["kind"].startswith("row."):
             return  # a card event (evolved, updated), not the row change this test counts
         self.messages.append((event["id"], event["version"]))
 

@@ -7,7 +7,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
-from dotline.growth_rules import current_config
 from dotline.models.cards import (
     Card,
     CardFilter,
@@ -42,18 +41,12 @@ def list_cards(
         is_favorited=is_favorited,
         evolution_state=evolution_state,
     )
-    stores = deps()
-    config = current_config(stores.cache)
-    return cards.list_cards(
-        stores.db, stores.cache, config, current_user(app), where, cursor, limit
-    )
+    return cards.list_cards(deps().growth_stores(), current_user(app), where, cursor, limit)
 
 
 @app.get("/v1/cards/<card_id>", summary="One of your cards", security=BEARER, tags=["cards"])
 def read_card(card_id: UUID) -> Card:
-    stores = deps()
-    config = current_config(stores.cache)
-    return cards.get_card(stores.db, stores.cache, config, current_user(app), card_id)
+    return cards.get_card(deps().growth_stores(), current_user(app), card_id)
 
 
 @app.patch(
@@ -81,9 +74,7 @@ def unfavourite_card(card_id: UUID) -> Card:
 
 
 def _update(card_id: UUID, change: CardUpdate) -> Card:
-    stores = deps()
-    config = current_config(stores.cache)
-    return cards.update_card(stores.db, stores.cache, config, current_user(app), card_id, change)
+    return cards.update_card(deps().growth_stores(), current_user(app), card_id, change)
 
 
 handler = entry(app)

@@ -7,7 +7,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
-from dotline.growth_rules import current_config
 from dotline.models.challenges import (
     Challenge,
     ChallengeCompletion,
@@ -80,11 +79,7 @@ def record_progress(challenge_id: UUID, body: ProgressUpdate) -> Challenge:
     tags=["challenges"],
 )
 def complete_challenge(challenge_id: UUID) -> ChallengeCompletion:
-    stores = deps()
-    config = current_config(stores.cache)
-    return challenges.complete_challenge(
-        stores.db, stores.cache, config, current_user(app), challenge_id
-    )
+    return challenges.complete_challenge(deps().growth_stores(), current_user(app), challenge_id)
 
 
 @app.post(

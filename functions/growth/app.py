@@ -8,7 +8,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
-from dotline.growth_rules import current_config
 from dotline.models.growth import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -29,7 +28,7 @@ EntityTypeQuery = Annotated[
 
 @app.get("/v1/growth", summary="Your growth per dimension", security=BEARER, tags=["growth"])
 def read_growth() -> GrowthSummary:
-    return growth.growth_summary(deps().db, current_config(deps().cache), current_user(app))
+    return growth.growth_summary(deps().growth_stores(), current_user(app))
 
 
 @app.get(
@@ -64,8 +63,7 @@ def list_growth_events(
     tags=["growth"],
 )
 def read_card_dimensions(card_id: UUID) -> CardDimensions:
-    config = current_config(deps().cache)
-    return growth.card_dimensions(deps().db, config, current_user(app), card_id)
+    return growth.card_dimensions(deps().growth_stores(), current_user(app), card_id)
 
 
 handler = entry(app)

@@ -3,7 +3,6 @@
 from typing import Any
 
 from dotline.bootstrap import deps
-from dotline.growth_rules import current_config
 from dotline.jobs import job
 from dotline.services.ingestion.ingestion import IngestionStores, ingest_conversations
 
@@ -18,7 +17,7 @@ def ingest(event: dict[str, Any], context: Any) -> dict[str, Any]:
         IngestionStores(
             stores.db, stores.language_model, stores.embedder, stores.graph, stores.vectors
         ),
-        current_config(stores.cache),
+        stores.growth_config(),
         budget_s=budget_s,
     )
     return run.model_dump(mode="json")

@@ -4,7 +4,6 @@ from datetime import timedelta
 from typing import Any
 
 from dotline.bootstrap import deps
-from dotline.growth_rules import current_config
 from dotline.jobs import job
 from dotline.services.insights import cycle as insight_cycle
 
@@ -15,8 +14,7 @@ SAFETY_MARGIN_S = 60.0
 def run_cycles(event: dict[str, Any], context: Any) -> dict[str, Any]:
     d = deps()
     return insight_cycle.run_due_cycles(
-        db=d.db, graph=d.graph, model=d.language_model, cache=d.cache,
-        config=current_config(d.cache),
+        d.insight_stores(),
         period=timedelta(days=d.settings.insight_cycle_days),
         batch=d.settings.insight_cycle_batch,
         budget_s=context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_S,

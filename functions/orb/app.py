@@ -1,6 +1,5 @@
 """Dot's presence: GET/PUT /v1/orb, GET/PUT /v1/scene, GET/PUT /v1/graph/viewport."""
 
-from dotline import live
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
 from dotline.errors import NotFound
@@ -20,16 +19,7 @@ def read_orb() -> OrbState:
 
 @app.put("/v1/orb", summary="Set the orb's state", security=BEARER, tags=["orb"])
 def put_orb(body: OrbUpdate) -> OrbState:
-    user = current_user(app)
-    state = orb.set_orb(deps().db, deps().cache, user, body)
-    envelope = {
-        "kind": "orb.changed",
-        "id": None,
-        "version": live.version_of(state.updated_at),
-        "data": state.model_dump(mode="json"),
-    }
-    live.send(deps().broadcasts, user.user_id, "orb_state", envelope)
-    return state
+    return orb.set_orb(deps().db, deps().cache, deps().broadcasts, current_user(app), body)
 
 
 @app.get("/v1/scene", summary="The active scene", security=BEARER, tags=["orb"])
@@ -39,16 +29,7 @@ def read_scene() -> Scene:
 
 @app.put("/v1/scene", summary="Move to another scene", security=BEARER, tags=["orb"])
 def put_scene(body: SceneChange) -> Scene:
-    user = current_user(app)
-    scene = orb.change_scene(deps().cache, user, body)
-    envelope = {
-        "kind": "scene.changed",
-        "id": None,
-        "version": live.version_of(scene.updated_at) if scene.updated_at else None,
-        "data": scene.model_dump(mode="json"),
-    }
-    live.send(deps().broadcasts, user.user_id, "scene", envelope)
-    return scene
+    return orb.change_scene(deps().cache, deps().broadcasts, current_user(app), body)
 
 
 @app.get("/v1/graph/viewport", summary="The graph's viewport", security=BEARER, tags=["orb"])

@@ -50,9 +50,8 @@ def search_everything(
         include_superseded=include_superseded,
     )  # fmt: skip
     return search.search(
-        d.db, current_user(app), q, filters, limit=limit, cursor=cursor,
-        embedder=d.embedder, vectors=d.vectors, graph=d.graph,
-    )  # fmt: skip
+        d.search_stores(), current_user(app), q, filters, limit=limit, cursor=cursor
+    )
 
 
 handler = entry(app)

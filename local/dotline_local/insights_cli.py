@@ -14,21 +14,17 @@ SWEEP_BUDGET_S = 3600.0
 def insights(args: argparse.Namespace) -> int:
     """The insight cycle: `run` it for every due person, or one (`--force`: even if not due)."""
     from dotline.bootstrap import deps
-    from dotline.growth_rules import current_config
     from dotline.services.insights import cycle as insight_cycle
 
     d = deps()
-    stores = {
-        "db": d.db, "graph": d.graph, "model": d.language_model, "cache": d.cache,
-        "config": current_config(d.cache),
-        "period": timedelta(days=d.settings.insight_cycle_days),
-    }  # fmt: skip
+    stores = d.insight_stores()
+    period = timedelta(days=d.settings.insight_cycle_days)
     if args.user:
-        run = insight_cycle.run_cycle(UUID(args.user), force=args.force, **stores)
+        run = insight_cycle.run_cycle(UUID(args.user), stores, period=period, force=args.force)
         print(json.dumps(run.model_dump(mode="json"), indent=2), flush=True)
         return 0
     sweep = insight_cycle.run_due_cycles(
-        batch=d.settings.insight_cycle_batch, budget_s=SWEEP_BUDGET_S, **stores
+        stores, period=period, batch=d.settings.insight_cycle_batch, budget_s=SWEEP_BUDGET_S
     )
     done = sum(run.status == "completed" for run in sweep.runs)
     print(f"{done} cycle(s) completed, {sweep.failed} failed", flush=True)

@@ -20,15 +20,50 @@ from dotline.observability import traced
 if TYPE_CHECKING:
     from upstash_redis import Redis
 
+    from dotline.growth_rules import GrowthConfig
     from dotline.ports.auth_admin import AuthAdmin
     from dotline.ports.broadcasts import Broadcasts
     from dotline.ports.cache import Cache, RateLimits
     from dotline.ports.embeddings import Embedder
     from dotline.ports.graph import GraphStore
+    from dotline.ports.insight_synthesis import InsightSynthesizer
     from dotline.ports.language_model import LanguageModel
     from dotline.ports.objects import ObjectStore
     from dotline.ports.vectors import VectorStore
     from dotline.settings import Settings
+
+
+@dataclass(frozen=True)
+class GrowthStores:
+    """What a use case applying the growth rules needs: the database, the cache, and the growth
+    configuration in force when the bundle was made."""
+
+    db: Database
+    cache: Cache
+    config: GrowthConfig
+
+
+@dataclass(frozen=True)
+class SearchStores:
+    """What a search reads: the database's text channel, the vectors with their embedder, and
+    the graph."""
+
+    db: Database
+    embedder: Embedder
+    vectors: VectorStore
+    graph: GraphStore
+
+
+@dataclass(frozen=True)
+class InsightStores:
+    """What an insight cycle reads and writes: the database, the graph, the model that writes
+    the insights, the cache it announces them through, and the growth configuration."""
+
+    db: Database
+    graph: GraphStore
+    model: InsightSynthesizer
+    cache: Cache
+    config: GrowthConfig
 
 
 @dataclass
@@ -134,6 +169,27 @@ class Deps:
         from dotline.adapters.s3_objects import S3Objects
 
         return traced(S3Objects.from_settings(self.settings), "s3")
+
+    def growth_config(self) -> GrowthConfig:
+        """The growth configuration in force now: the packaged one, or Redis's override when it
+        carries a higher version (read on every call, so a published override applies at once)."""
+        from dotline.growth_rules import current_config
+
+        return current_config(self.cache)
+
+    def growth_stores(self) -> GrowthStores:
+        """The database and cache with the growth configuration in force now."""
+        return GrowthStores(self.db, self.cache, self.growth_config())
+
+    def search_stores(self) -> SearchStores:
+        """The stores a search reads."""
+        return SearchStores(self.db, self.embedder, self.vectors, self.graph)
+
+    def insight_stores(self) -> InsightStores:
+        """The stores of an insight cycle, with the growth configuration in force now."""
+        return InsightStores(
+            self.db, self.graph, self.language_model, self.cache, self.growth_config()
+        )
 
     @property
     def backends(self) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Redis key patterns, their TTLs and the per-user pub/sub channels, as the V7 seed lays them out.
+"""Redis key patterns and their TTLs, as the V7 seed lays them out (channels: `channels`).
 
 Keys are built here and nowhere else, so erasure (`user_key_patterns`) can name every key a user
 owns. Entries the seed marks "N/A" live until overwritten or erased, and their TTL is None.
@@ -105,31 +105,6 @@ def webhook_delivery(signature_digest: str) -> str:
 def rate_limit_prefix(policy_name: str) -> str:
     """Where one rate-limit policy keeps its counters."""
     return f"{RATE_LIMIT_PREFIX}:{policy_name}"
-
-
-def orb_state_channel(user_id: Id) -> str:
-    """Orb state changes."""
-    return f"user:{user_id}:orb_state"
-
-
-def cards_channel(user_id: Id) -> str:
-    """Card updates."""
-    return f"user:{user_id}:cards"
-
-
-def challenges_channel(user_id: Id) -> str:
-    """Challenge updates."""
-    return f"user:{user_id}:challenges"
-
-
-def insights_channel(user_id: Id) -> str:
-    """New insights."""
-    return f"user:{user_id}:insights"
-
-
-def scene_channel(user_id: Id) -> str:
-    """Scene transitions."""
-    return f"user:{user_id}:scene"
 
 
 def user_key_patterns(user_id: Id) -> list[str]:

@@ -24,6 +24,11 @@ _answers: dict[UUID, tuple[float, bool]] = {}
 _answers_lock = threading.Lock()
 
 
+def key(user_id: UUID) -> str:
+    """The tombstone's key, for the rate-limit round trip that reads it with the counters."""
+    return cache_keys.erasure_tombstone(user_id)
+
+
 def mark(cache: Cache, user_id: UUID) -> None:
     """Set (or renew) the person's tombstone in Redis."""
     cache.set_json(cache_keys.erasure_tombstone(user_id), True, cache_keys.ERASURE_TOMBSTONE_TTL_S)

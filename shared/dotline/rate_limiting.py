@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from dotline import cache_keys, erasure_tombstones
+from dotline import erasure_tombstones
 from dotline.bootstrap import deps
 from dotline.errors import RateLimited, ServiceUnavailable, Unauthenticated
 from dotline.ports.cache import Admission, RateDecision, RatePolicy
@@ -82,7 +82,7 @@ class Quota:
             checks.append((self.limits.per_ip, source_ip))
         if self.limits.per_user and user_id is not None:
             checks.append((self.limits.per_user, str(user_id)))
-        tombstone = [cache_keys.erasure_tombstone(user_id)] if user_id is not None else []
+        tombstone = [erasure_tombstones.key(user_id)] if user_id is not None else []
         admission = self.limits.check(checks, tombstone)
         for decision in admission.decisions if admission else []:
             self._note(decision)

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 import redis
 
-from dotline import cache_keys
+from dotline import cache_keys, channels
 from dotline.adapters.upstash_cache import UpstashCache
 from dotline.adapters.upstash_redis import redis_from_settings
+from dotline.channels import Channel
 from dotline.ports.cache import Cache
 from dotline.settings import Settings
 
@@ -111,7 +112,7 @@ def test_incr_starts_from_zero_and_adds(cache: Cache) -> None:
 
 
 def test_publish_reaches_a_subscriber(cache: Cache, raw_redis: redis.Redis) -> None:
-    channel = cache_keys.orb_state_channel(uuid.uuid4())
+    channel = channels.channel_name(uuid.uuid4(), Channel.ORB_STATE)
     message = {"visual_state": "thinking", "emotional_tone": "curious"}
     subscriber = raw_redis.pubsub(ignore_subscribe_messages=True)
     subscriber.subscribe(channel)
@@ -172,11 +173,40 @@ def test_key_and_channel_patterns_are_the_seeds() -> None:
     assert cache_keys.challenge_state("789") == "challenge:789:state"
     assert cache_keys.daily_stats(uid) == "user:123:stats:daily"
     assert cache_keys.unread_insights(uid) == "user:123:insights:unread"
-    assert cache_keys.orb_state_channel(uid) == "user:123:orb_state"
-    assert cache_keys.cards_channel(uid) == "user:123:cards"
-    assert cache_keys.challenges_channel(uid) == "user:123:challenges"
-    assert cache_keys.insights_channel(uid) == "user:123:insights"
-    assert cache_keys.scene_channel(uid) == "user:123:scene"
+    assert channels.channel_name(uid, Channel.ORB_STATE) == "user:123:orb_state"
+    assert channels.channel_name(uid, Channel.CARDS) == "user:123:cards"
+    assert channels.channel_name(uid, Channel.CHALLENGES) == "user:123:challenges"
+    assert channels.channel_name(uid, Channel.INSIGHTS) == "user:123:insights"
+    assert channels.channel_name(uid, Channel.SCENE) == "user:123:scene"
+
+
+def test_publish_wraps_the_message_in_the_envelope_and_refuses_a_foreign_kind() -> None:
+    class Recorder:
+        def __init__(self) -> None:
+            self.published: list[tuple[str, dict[str, Any]]] = []
+
+        def publish(self, channel: str, message: dict[str, Any]) -> None:
+            self.published.append((channel, message))
+
+    cache = Recorder()
+    card_id = uuid.uuid4()
+
+    channels.publish(
+        cache,  # type: ignore[arg-type]
+        "123",
+        Channel.CARDS,
+        channels.envelope("card.evolved", card_id, evolution_state="sprout"),
+    )
+    with pytest.raises(ValueError, match="not a kind of the insights channel"):
+        channels.publish(cache, "123", Channel.INSIGHTS, channels.envelope("card.evolved"))  # type: ignore[arg-type]
+
+    assert cache.published == [
+        (
+            "user:123:cards",
+            {"kind": "card.evolved", "id": str(card_id), "version": None,
+             "data": {"evolution_state": "sprout"}},
+        )
+    ]  # fmt: skip
 
 
 def test_erasure_patterns_cover_every_per_user_key_and_no_one_elses() -> None:

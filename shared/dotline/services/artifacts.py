@@ -11,14 +11,16 @@ from dotline.auth import Principal
 from dotline.db import Database
 from dotline.errors import NotFound
 from dotline.models.insights import Artifact, ArtifactPage, ArtifactType, UnreadInsights
-from dotline.pagination import decode_time_cursor, encode_cursor
 from dotline.ports.cache import Cache
+from dotline.tables import Keyset
 
 CURSOR_KIND = "artifacts_recent"
 _COLUMNS = (
     "artifact_id, artifact_type, title, description, content_narrative, content_data,"
     " source_entities, attributes, created_at, updated_at"
 )
+
+_NEWEST = Keyset(CURSOR_KIND, Artifact, "artifact_id", _COLUMNS, "public.derived_artifacts")
 
 
 def list_artifacts(
@@ -29,31 +31,16 @@ def list_artifacts(
     limit: int,
 ) -> ArtifactPage:
     """The caller's artifacts, newest first, optionally of one type, keyset-paged."""
-    from psycopg import sql
-
-    params: dict[str, Any] = {"type": artifact_type, "limit": limit + 1, "user_id": user.user_id}
-    after = sql.SQL("")
-    if cursor is not None:
-        params["after_at"], params["after_id"] = decode_time_cursor(cursor, CURSOR_KIND)
-        after = sql.SQL(" and (created_at, artifact_id) < (%(after_at)s, %(after_id)s)")
-    query = sql.SQL(
-        "select {} from public.derived_artifacts where user_id = %(user_id)s"
-        " and (%(type)s::text is null or artifact_type = %(type)s)"
-        "{} order by created_at desc, artifact_id desc limit %(limit)s"
-    ).format(sql.SQL(_COLUMNS), after)
+    where = ["user_id = %(user_id)s", "(%(type)s::text is null or artifact_type = %(type)s)"]
     with db.as_user(user) as tx:
-        tx.execute(query, params)
-        rows = tx.fetchall()
-    items = [Artifact.model_validate(row) for row in rows[:limit]]
-    last = items[-1] if items and len(rows) > limit else None
-    return ArtifactPage(
-        items=items,
-        next_cursor=(
-            encode_cursor(CURSOR_KIND, last.created_at.isoformat(), str(last.artifact_id))
-            if last
-            else None
-        ),
-    )
+        items, next_cursor = _NEWEST.page(
+            tx,
+            where,
+            {"type": artifact_type, "user_id": user.user_id},
+            limit=limit,
+            cursor=cursor,
+        )
+    return ArtifactPage(items=items, next_cursor=next_cursor)
 
 
 def get_artifact(db: Database, user: Principal, artifact_id: UUID) -> Artifact:
@@ -77,6 +64,18 @@ def unread_insights(cache: Cache, user: Principal) -> UnreadInsights:
     """How many insights arrived since the caller last marked them read."""
     value = cache.get_json(cache_keys.unread_insights(user.user_id))
     return UnreadInsights(unread=int(value) if isinstance(value, int | str) else 0)
+
+
+def count_unread(cache: Cache, user_id: UUID, new: int) -> None:
+    """Add `new` insights to the person's unread counter."""
+    cache.incr(cache_keys.unread_insights(user_id), new)
+
+
+def exported_unread(cache: Cache, user_id: UUID) -> dict[str, Any]:
+    """The unread counter as cached, by key (left out when absent)."""
+    key = cache_keys.unread_insights(user_id)
+    value = cache.get_json(key)
+    return {} if value is None else {key: value}
 
 
 def mark_insights_read(cache: Cache, user: Principal) -> UnreadInsights:

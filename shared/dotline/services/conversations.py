@@ -5,7 +5,7 @@ Posting messages (the dialogue) is another service; row-level security scopes ev
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from dotline.auth import Principal
@@ -20,7 +20,7 @@ from dotline.models.conversations import (
     ConversationWithMessages,
     Message,
 )
-from dotline.pagination import decode_cursor, encode_cursor
+from dotline.tables import Keyset
 
 if TYPE_CHECKING:
     from psycopg import sql
@@ -47,16 +47,17 @@ _END = (
     "where conversation_id = %(id)s and status = 'active' returning {}"
 )
 
-_MESSAGES = """
-select message_id, conversation_id, role, content, model, media_ids, referenced_entities,
-       metadata, created_at
-from public.messages
-where conversation_id = %(id)s
-  and (%(after_at)s::timestamptz is null
-       or (created_at, message_id) > (%(after_at)s::timestamptz, %(after_id)s::uuid))
-order by created_at, message_id
-limit %(limit)s
-"""
+_NEWEST = Keyset("conversations", Conversation, "conversation_id", _COLUMNS, "public.conversations")
+_MESSAGES = Keyset(
+    "messages",
+    Message,
+    "message_id",
+    "message_id, conversation_id, role, content, model, media_ids, referenced_entities,"
+    " metadata, created_at",
+    "public.messages",
+    field="query.messages_cursor",
+    descending=False,
+)
 
 
 def open_conversation(
@@ -88,36 +89,14 @@ def list_conversations(
     status: ConversationStatus | None = None,
 ) -> ConversationPage:
     """A page of the caller's conversations, newest first."""
-    from psycopg import sql
-
-    conditions = [sql.SQL("true")]
-    params: dict[str, Any] = {"limit": limit + 1}
+    where = []
     if app_id is not None:
-        conditions.append(sql.SQL("app_id = %(app_id)s"))
-        params["app_id"] = app_id
+        where.append("app_id = %(app_id)s")
     if status is not None:
-        conditions.append(sql.SQL("status = %(status)s"))
-        params["status"] = status.value
-    if cursor is not None:
-        params["after_at"], params["after_id"] = decode_cursor(cursor, "conversations")
-        conditions.append(
-            sql.SQL(
-                "(created_at, conversation_id) < (%(after_at)s::timestamptz, %(after_id)s::uuid)"
-            )
-        )
-    query = sql.SQL(
-        "select {} from public.conversations where {} "
-        "order by created_at desc, conversation_id desc limit %(limit)s"
-    ).format(sql.SQL(_COLUMNS), sql.SQL(" and ").join(conditions))
+        where.append("status = %(status)s")
+    params = {"app_id": app_id, "status": status.value if status is not None else None}
     with db.as_user(user) as tx:
-        rows = tx.execute(query, params).fetchall()
-    items = [Conversation.model_validate(row) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = encode_cursor(
-            "conversations", last.created_at.isoformat(), str(last.conversation_id)
-        )
+        items, next_cursor = _NEWEST.page(tx, where, params, limit=limit, cursor=cursor)
     return ConversationPage(items=items, next_cursor=next_cursor)
 
 
@@ -130,22 +109,18 @@ def get_conversation(
     messages_cursor: str | None = None,
 ) -> ConversationWithMessages:
     """One of the caller's conversations with a page of its messages, oldest first."""
-    params: dict[str, Any] = {"id": conversation_id, "limit": messages_limit + 1}
-    params["after_at"], params["after_id"] = None, None
-    if messages_cursor is not None:
-        params["after_at"], params["after_id"] = decode_cursor(
-            messages_cursor, "messages", field="query.messages_cursor"
-        )
+    params = {"id": conversation_id}
     with db.as_user(user) as tx:
         row = tx.execute(_with_columns(_BY_ID), params).fetchone()
         if row is None:
             raise NotFound("No such conversation.")
-        rows = tx.execute(_MESSAGES, params).fetchall()
-    messages = [Message.model_validate(message) for message in rows[:messages_limit]]
-    next_cursor = None
-    if len(rows) > messages_limit:
-        last = messages[-1]
-        next_cursor = encode_cursor("messages", last.created_at.isoformat(), str(last.message_id))
+        messages, next_cursor = _MESSAGES.page(
+            tx,
+            ["conversation_id = %(id)s"],
+            params,
+            limit=messages_limit,
+            cursor=messages_cursor,
+        )
     return ConversationWithMessages.model_validate(
         {**row, "messages": messages, "next_messages_cursor": next_cursor}
     )

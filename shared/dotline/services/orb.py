@@ -5,11 +5,15 @@ caller after validation). Each change is announced on the person's channel."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
 
-from dotline import cache_keys
+from dotline import cache_keys, channels
 from dotline.auth import Principal
+from dotline.channels import Channel
 from dotline.db import Database, jsonb
 from dotline.models.orb import OrbState, OrbUpdate, Scene, SceneChange, Viewport
+from dotline.ports.broadcasts import Broadcasts
 from dotline.ports.cache import Cache
 
 
@@ -29,8 +33,10 @@ def current_orb(db: Database, cache: Cache, user: Principal) -> OrbState | None:
     return OrbState.model_validate(row) if row else None
 
 
-def set_orb(db: Database, cache: Cache, user: Principal, update: OrbUpdate) -> OrbState:
-    """Record the state, make it the live one and announce it."""
+def set_orb(
+    db: Database, cache: Cache, broadcasts: Broadcasts, user: Principal, update: OrbUpdate
+) -> OrbState:
+    """Record the state, make it the live one and announce it (Redis and the person's devices)."""
     with db.as_service() as tx:
         tx.execute(
             "insert into public.orb_states (user_id, visual_state, emotional_tone, energy_level,"
@@ -51,9 +57,13 @@ def set_orb(db: Database, cache: Cache, user: Principal, update: OrbUpdate) -> O
         # Inside the transaction: a cache that cannot take the state refuses the change, and
         # the history keeps no state that never went live.
         cache.set_json(cache_keys.orb_state(user.user_id), payload, cache_keys.ORB_STATE_TTL_S)
-    cache.publish(
-        cache_keys.orb_state_channel(user.user_id), {**payload, "timestamp": payload["updated_at"]}
+    message = channels.envelope(
+        "orb.changed",
+        version=channels.version_of(state.updated_at),
+        **payload,
+        timestamp=payload["updated_at"],
     )
+    channels.announce(cache, broadcasts, user.user_id, Channel.ORB_STATE, message)
     return state
 
 
@@ -63,30 +73,53 @@ def current_scene(cache: Cache, user: Principal) -> Scene:
     return Scene.model_validate(cached) if isinstance(cached, dict) else Scene(scene=None)
 
 
-def change_scene(cache: Cache, user: Principal, change: SceneChange) -> Scene:
+def change_scene(
+    cache: Cache, broadcasts: Broadcasts, user: Principal, change: SceneChange
+) -> Scene:
     """Make `to` the active scene and announce the transition."""
     previous = current_scene(cache, user).scene
+    now = datetime.now(UTC)
     scene = Scene(
         scene=change.to,
         previous=previous,
         transition_type=change.transition_type,
         focus_entity=change.focus_entity,
-        updated_at=datetime.now(UTC),
+        updated_at=now,
     )
     cache.set_json(
         cache_keys.active_scene(user.user_id),
         scene.model_dump(mode="json"),
         cache_keys.ACTIVE_SCENE_TTL_S,
     )
-    message = {
-        "from": previous,
-        "to": change.to,
-        "transition_type": change.transition_type,
-        "focus_entity": change.focus_entity,
-        "timestamp": scene.model_dump(mode="json")["updated_at"],
-    }
-    cache.publish(cache_keys.scene_channel(user.user_id), message)
+    message = channels.Envelope(
+        kind="scene.changed",
+        version=channels.version_of(now),
+        data={
+            "from": previous,
+            "to": change.to,
+            "transition_type": change.transition_type,
+            "focus_entity": change.focus_entity,
+            "timestamp": scene.model_dump(mode="json")["updated_at"],
+        },
+    )
+    channels.announce(cache, broadcasts, user.user_id, Channel.SCENE, message)
     return scene
+
+
+def viewport_key(user_id: UUID | str) -> str:
+    """Where the viewport is cached, for a caller dropping several stale views at once."""
+    return cache_keys.graph_viewport(user_id)
+
+
+def exported(cache: Cache, user_id: UUID) -> dict[str, Any]:
+    """The live orb state, active scene and viewport as cached, by key (absent ones left out)."""
+    keys = [
+        cache_keys.orb_state(user_id),
+        cache_keys.active_scene(user_id),
+        cache_keys.graph_viewport(user_id),
+    ]
+    state = {key: cache.get_json(key) for key in keys}
+    return {key: value for key, value in state.items() if value is not None}
 
 
 def viewport(cache: Cache, user: Principal) -> Viewport | None:

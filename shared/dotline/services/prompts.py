@@ -7,53 +7,35 @@ outbox. Repeating the same action is a no-op; the other action on a settled prom
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 from dotline.auth import Principal
 from dotline.db import Database
 from dotline.errors import Conflict, NotFound
 from dotline.models.insights import ACTIVE_PROMPT_STATUSES, Prompt, PromptPage
-from dotline.pagination import decode_time_cursor, encode_cursor
+from dotline.tables import Keyset
 
 CURSOR_KIND = "prompts_recent"
 _COLUMNS = "prompt_id, prompt_text, source_agent, status, metadata, created_at, updated_at"
 _CARD_STATUS = {"acted": "completed", "dismissed": "active_archive"}
+_NEWEST = Keyset(CURSOR_KIND, Prompt, "prompt_id", _COLUMNS, "public.proactive_prompts")
 
 
 def list_active_prompts(
     db: Database, user: Principal, cursor: str | None, limit: int
 ) -> PromptPage:
     """The caller's pending and shown prompts, newest first, keyset-paged."""
-    from psycopg import sql
-
-    params: dict[str, Any] = {
-        "user_id": user.user_id,
-        "active": list(ACTIVE_PROMPT_STATUSES),
-        "limit": limit + 1,
-    }
-    after = sql.SQL("")
-    if cursor is not None:
-        params["after_at"], params["after_id"] = decode_time_cursor(cursor, CURSOR_KIND)
-        after = sql.SQL(" and (created_at, prompt_id) < (%(after_at)s, %(after_id)s)")
-    query = sql.SQL(
-        "select {} from public.proactive_prompts"
-        " where user_id = %(user_id)s and status = any(%(active)s)"
-        "{} order by created_at desc, prompt_id desc limit %(limit)s"
-    ).format(sql.SQL(_COLUMNS), after)
+    params = {"user_id": user.user_id, "active": list(ACTIVE_PROMPT_STATUSES)}
     with db.as_user(user) as tx:
-        tx.execute(query, params)
-        rows = tx.fetchall()
-    items = [Prompt.model_validate(row) for row in rows[:limit]]
-    last = items[-1] if items and len(rows) > limit else None
-    return PromptPage(
-        items=items,
-        next_cursor=(
-            encode_cursor(CURSOR_KIND, last.created_at.isoformat(), str(last.prompt_id))
-            if last
-            else None
-        ),
-    )
+        items, next_cursor = _NEWEST.page(
+            tx,
+            ["user_id = %(user_id)s", "status = any(%(active)s)"],
+            params,
+            limit=limit,
+            cursor=cursor,
+        )
+    return PromptPage(items=items, next_cursor=next_cursor)
 
 
 def settle_prompt(

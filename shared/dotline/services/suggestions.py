@@ -15,8 +15,8 @@ from dotline.auth import Principal
 from dotline.db import Database, Transaction, jsonb
 from dotline.errors import NotFound
 from dotline.models.suggestions import Suggestion, SuggestionPage
-from dotline.pagination import decode_cursor, encode_cursor
 from dotline.services.persona.skills import LEVEL_THRESHOLDS, Skill
+from dotline.tables import Keyset
 
 LIFETIME = timedelta(days=14)
 MIN_CLUSTER_SIZE_FOR_PATH = 3
@@ -38,6 +38,10 @@ on conflict on constraint suggestions_user_key_unique do update
   where not suggestions.is_dismissed and not suggestions.is_acted_upon
 """
 _ACTIVE = "not is_dismissed and (expires_at is null or expires_at > now())"
+_BY_PRIORITY = Keyset(
+    "suggestions.priority", Suggestion, "suggestion_id", _COLUMNS, "public.suggestions",
+    sort_key="coalesce(priority_score, -1)", sort_type="numeric",
+)  # fmt: skip
 # Generated, still open, and not proposed by this run: the persona moved on, so they end now.
 _RETIRE = """
 update public.suggestions set expires_at = now()
@@ -123,24 +127,8 @@ def store(
 
 def list_active(db: Database, user: Principal, *, limit: int, cursor: str | None) -> SuggestionPage:
     """The caller's undismissed, unexpired suggestions by priority, then newest."""
-    params: dict[str, Any] = {"limit": limit + 1}
-    after = ""
-    if cursor is not None:
-        key, after_id = decode_cursor(cursor, "suggestions.priority")
-        after = " and (coalesce(priority_score, -1), suggestion_id) < (%(key)s::numeric, %(after)s::uuid)"
-        params.update(key=key, after=after_id)
-    query = (
-        f"select {_COLUMNS} from public.suggestions where {_ACTIVE}{after}"  # noqa: S608
-        " order by coalesce(priority_score, -1) desc, suggestion_id desc limit %(limit)s"
-    )
     with db.as_user(user) as tx:
-        rows = tx.execute(query, params).fetchall()
-    items = [Suggestion.model_validate(row) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        key = last.priority_score if last.priority_score is not None else -1
-        next_cursor = encode_cursor("suggestions.priority", key, str(last.suggestion_id))
+        items, next_cursor = _BY_PRIORITY.page(tx, [_ACTIVE], {}, limit=limit, cursor=cursor)
     return SuggestionPage(items=items, next_cursor=next_cursor)
 
 

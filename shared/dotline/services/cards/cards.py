@@ -12,16 +12,17 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from dotline.auth import Principal
-from dotline.db import Database, Transaction, jsonb
+from dotline.db import Transaction, jsonb
 from dotline.errors import InvalidRequest, NotFound
 from dotline.growth_rules import GrowthConfig
 from dotline.models.cards import Card, CardFilter, CardPage, CardUpdate
 from dotline.pagination import decode_cursor, encode_cursor
-from dotline.ports.cache import Cache
 from dotline.services.cards import growth_cache
 
 if TYPE_CHECKING:
     from psycopg import sql
+
+    from dotline.bootstrap import GrowthStores
 
 CURSOR_KIND = "cards_recent"
 _CARD_ONLY = (
@@ -50,18 +51,17 @@ _PAGE_WITH_EVOLUTION = (
 
 
 def list_cards(
-    db: Database,
-    cache: Cache,
-    config: GrowthConfig,
-    user: Principal,
-    where: CardFilter,
-    cursor: str | None,
-    limit: int,
+    stores: GrowthStores, user: Principal, where: CardFilter, cursor: str | None, limit: int
 ) -> CardPage:
     """The caller's cards, newest first, `limit` per page, each with its evolution."""
     from psycopg import sql
 
-    params: dict[str, Any] = {**_rules(config, None), **where.model_dump(), "limit": limit + 1}
+    db, cache = stores.db, stores.cache
+    params: dict[str, Any] = {
+        **_rules(stores.config, None),
+        **where.model_dump(),
+        "limit": limit + 1,
+    }
     conditions: list[sql.Composable] = [sql.SQL("c.user_id = %(user_id)s")]
     params["user_id"] = user.user_id
     for column in ("status", "card_type", "source_entity_type", "is_favorited"):
@@ -91,14 +91,12 @@ def list_cards(
     return CardPage(items=items, next_cursor=next_cursor)
 
 
-def get_card(
-    db: Database, cache: Cache, config: GrowthConfig, user: Principal, card_id: UUID
-) -> Card:
+def get_card(stores: GrowthStores, user: Principal, card_id: UUID) -> Card:
     """One of the caller's cards; its evolution from the cache when fresh, else computed and cached."""
-    growth = growth_cache.cached(cache, user.user_id, card_id)
-    with db.as_user(user) as tx:
+    growth = growth_cache.cached(stores.cache, user.user_id, card_id)
+    with stores.db.as_user(user) as tx:
         if growth is None:
-            card = _fetch(tx, config, card_id)
+            card = _fetch(tx, stores.config, card_id)
         else:
             tx.execute(
                 _CARD_ONLY,
@@ -108,20 +106,13 @@ def get_card(
             if row is None:
                 raise NotFound("No such card.")
             return Card.model_validate({**row, **growth})
-    growth_cache.remember(cache, user.user_id, [card])
+    growth_cache.remember(stores.cache, user.user_id, [card])
     return card
 
 
-def update_card(
-    db: Database,
-    cache: Cache,
-    config: GrowthConfig,
-    user: Principal,
-    card_id: UUID,
-    change: CardUpdate,
-) -> Card:
+def update_card(stores: GrowthStores, user: Principal, card_id: UUID, change: CardUpdate) -> Card:
     """Move or (un)favourite one of the caller's cards, then refresh its cache and announce it."""
-    with db.as_user(user) as tx:
+    with stores.db.as_user(user) as tx:
         tx.execute(
             "update public.cards set status = coalesce(%(status)s, status),"
             " is_favorited = coalesce(%(is_favorited)s, is_favorited)"
@@ -130,8 +121,8 @@ def update_card(
         )
         if tx.fetchone() is None:
             raise NotFound("No such card.")
-        card = _fetch(tx, config, card_id)
-    growth_cache.announce(cache, user.user_id, card)
+        card = _fetch(tx, stores.config, card_id)
+    growth_cache.announce(stores.cache, user.user_id, card)
     return card
 
 

@@ -4,10 +4,12 @@ the owner's `user:{uid}:cards` channel. The database stays the truth: a cache ou
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
-from dotline import cache_keys
+from dotline import cache_keys, channels
+from dotline.channels import Channel
 from dotline.errors import ServiceUnavailable
 from dotline.models.cards import Card
 from dotline.ports.cache import Cache
@@ -45,21 +47,32 @@ def remember(cache: Cache, user_id: UUID, cards: list[Card]) -> None:
         logger.warning("card growth not cached: the cache is unreachable")
 
 
+def keys(card_ids: Iterable[UUID | str]) -> list[str]:
+    """The cached growth's keys of these cards, for a caller dropping several views at once."""
+    return [cache_keys.card_growth(card_id) for card_id in card_ids]
+
+
+def forget(cache: Cache, card_ids: Iterable[UUID | str]) -> int:
+    """Drop these cards' cached growth (their evolution is about to change); how many were held."""
+    stale = keys(card_ids)
+    return cache.delete(stale) if stale else 0
+
+
 def announce(cache: Cache, user_id: UUID, card: Card) -> None:
     """Replace the cached growth and tell the person's devices (after the change committed)."""
     try:
-        cache.delete([cache_keys.card_growth(card.card_id)])
+        forget(cache, [card.card_id])
     except ServiceUnavailable:
         logger.warning("card growth not invalidated: the cache is unreachable")
     remember(cache, user_id, [card])
-    message = {
-        "action": "updated",
-        "card_id": str(card.card_id),
-        "status": card.status,
-        "is_favorited": card.is_favorited,
-        "evolution_state": card.evolution_state,
-    }
+    message = channels.envelope(
+        "card.updated",
+        card.card_id,
+        status=card.status,
+        is_favorited=card.is_favorited,
+        evolution_state=card.evolution_state,
+    )
     try:
-        cache.publish(cache_keys.cards_channel(user_id), message)
+        channels.publish(cache, user_id, Channel.CARDS, message)
     except ServiceUnavailable:
         logger.warning("card change not published: the cache is unreachable")

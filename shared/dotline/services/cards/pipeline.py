@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from dotline import cache_keys
+from dotline import channels
+from dotline.channels import Channel
 from dotline.db import Database, jsonb
 from dotline.growth_rules import GrowthConfig
 from dotline.models.db_events import DbEvent
 from dotline.ports.cache import Cache
 from dotline.ports.graph import GraphStore
+from dotline.services.cards import growth_cache
 from dotline.services.graph.connections import neighbours, refresh_connection_stats
 
 # Tables whose rows are graph nodes that cards present (profiles are nodes but have no card).
@@ -93,8 +95,7 @@ def refresh_cards(
             },
         )
         cards = tx.fetchall()
-        if cards:
-            cache.delete([cache_keys.card_growth(card["card_id"]) for card in cards])
+        growth_cache.forget(cache, [card["card_id"] for card in cards])
         changed = []
         for card in cards:
             tx.execute(
@@ -102,7 +103,7 @@ def refresh_cards(
                 {**rules, "id": card["card_id"], "state": card["evolution_state"]},
             )
             if (tx.fetchone() or {}).get("changed"):
-                cache.publish(cache_keys.cards_channel(user_id), _message(card))
+                channels.publish(cache, user_id, Channel.CARDS, _message(card))
                 changed.append(card["card_id"])
     return changed
 
@@ -124,9 +125,7 @@ def _entities_touched(
     return [(kind, node) for node, kind in kinds.items() if kind in _CARD_ENTITY_TYPES]
 
 
-def _message(card: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "action": "evolved",
-        "card_id": str(card["card_id"]),
-        "evolution_state": card["evolution_state"],
-    }
+def _message(card: dict[str, Any]) -> channels.Envelope:
+    return channels.envelope(
+        "card.evolved", card["card_id"], evolution_state=card["evolution_state"]
+    )

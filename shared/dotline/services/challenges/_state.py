@@ -8,7 +8,8 @@ import logging
 from typing import Any
 from uuid import UUID
 
-from dotline import cache_keys
+from dotline import cache_keys, channels
+from dotline.channels import Channel
 from dotline.errors import ServiceUnavailable
 from dotline.models.challenges import Challenge
 from dotline.ports.cache import Cache
@@ -38,13 +39,13 @@ def remember(cache: Cache, user_id: UUID, challenge: Challenge) -> None:
 def announce(cache: Cache, user_id: UUID, challenge: Challenge, action: str) -> None:
     """Refresh the cached state and tell the person's devices (after the change committed)."""
     remember(cache, user_id, challenge)
-    message = {
-        "action": action,
-        "challenge_id": str(challenge.user_challenge_id),
-        "title": challenge.name,
-        "status": challenge.status,
-    }
+    message = channels.envelope(
+        f"challenge.{action}",
+        challenge.user_challenge_id,
+        title=challenge.name,
+        status=challenge.status,
+    )
     try:
-        cache.publish(cache_keys.challenges_channel(user_id), message)
+        channels.publish(cache, user_id, Channel.CHALLENGES, message)
     except ServiceUnavailable:
         logger.warning("challenge change not published: the cache is unreachable")

@@ -8,13 +8,12 @@ cached state and is announced on the person's challenges channel.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from dotline.auth import Principal
 from dotline.db import Database, Transaction, jsonb
 from dotline.errors import Conflict, InvalidRequest, NotFound
-from dotline.growth_rules import GrowthConfig
 from dotline.models.challenges import (
     Challenge,
     ChallengeCompletion,
@@ -26,7 +25,10 @@ from dotline.models.challenges import (
 from dotline.models.growth import GrowthEvent
 from dotline.ports.cache import Cache
 from dotline.services.challenges import _state, _trophies
-from dotline.services.growth.ledger import record_growth_events
+from dotline.services.growth.ledger import GrowthAction, record_growth_events
+
+if TYPE_CHECKING:
+    from dotline.bootstrap import GrowthStores
 
 COMPLETION_ACTION = "challenge_completed"
 COMPLETION_SOURCE = "challenge_complete"
@@ -83,7 +85,7 @@ def start_challenge(
             },
         )
         challenge = _read(tx, user.user_id, _inserted_id(tx))
-    _state.announce(cache, user.user_id, challenge, "new")
+    _state.announce(cache, user.user_id, challenge, "started")
     return challenge
 
 
@@ -131,16 +133,16 @@ def update_progress(
         if tx.fetchone() is None:
             raise _not_active(tx, user.user_id, challenge_id)
         challenge = _read(tx, user.user_id, challenge_id)
-    _state.announce(cache, user.user_id, challenge, "progress")
+    _state.announce(cache, user.user_id, challenge, "progressed")
     return challenge
 
 
 def complete_challenge(
-    db: Database, cache: Cache, config: GrowthConfig, user: Principal, challenge_id: UUID
+    stores: GrowthStores, user: Principal, challenge_id: UUID
 ) -> ChallengeCompletion:
     """Complete an active, not overdue challenge: growth along the template's dimensions and one
     trophy, exactly once. Completing it again returns the same completion and creates nothing."""
-    with db.as_service() as tx:
+    with stores.db.as_service() as tx:
         tx.execute(
             "update public.user_challenges set status = 'completed', completed_at = now()"
             " where user_challenge_id = %(id)s and user_id = %(user_id)s and status = 'active'"
@@ -157,9 +159,7 @@ def complete_challenge(
         )
         template = tx.fetchone()
         assert template is not None  # the foreign key restricts deleting a used template
-        growth = record_growth_events(
-            tx,
-            config,
+        completion = GrowthAction(
             user_id=user.user_id,
             action=COMPLETION_ACTION,
             entity_type="challenge",
@@ -167,9 +167,10 @@ def complete_challenge(
             source=COMPLETION_SOURCE,
             dim_keys=list(template["dim_keys"]),
         )
+        growth = record_growth_events(tx, stores.config, completion)
         trophy = _trophies.award_trophy(tx, user.user_id, challenge_id, template)
         challenge = _read(tx, user.user_id, challenge_id)
-    _state.announce(cache, user.user_id, challenge, "completed")
+    _state.announce(stores.cache, user.user_id, challenge, "completed")
     return ChallengeCompletion(challenge=challenge, trophy=trophy, growth=growth)
 
 

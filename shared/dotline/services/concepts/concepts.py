@@ -13,12 +13,12 @@ from dotline.db import Database, Transaction
 from dotline.errors import Conflict, NotFound
 from dotline.models.concepts import Concept, ConceptPage, ConceptSort, ConceptStatus, ConceptUpdate
 from dotline.models.graph_views import Neighbourhood
-from dotline.pagination import decode_cursor, encode_cursor
 from dotline.ports.graph import GraphStore
 from dotline.services.graph.views import neighbourhood_of
+from dotline.tables import Keyset
 
 if TYPE_CHECKING:
-    from psycopg import sql
+    pass
 
 # SQL text composed with psycopg.sql where it is used, which imports psycopg with the first query.
 COLUMNS = (
@@ -26,12 +26,18 @@ COLUMNS = (
     "community_id, merged_into_concept_id, created_at, updated_at"
 )
 _BY_ID = "select {} from public.concepts where concept_id = %(id)s"
-# sort -> (key expression, its SQL type, direction); the id breaks ties in the same direction.
-_SORTS: dict[ConceptSort, tuple[str, str, str]] = {
-    ConceptSort.recent: ("created_at", "timestamptz", "desc"),
-    ConceptSort.name: ("lower(name)", "text", "asc"),
-    ConceptSort.salience: ("coalesce(salience, -1)", "float8", "desc"),
-}
+# One list per sort; the id breaks ties in the sort's direction.
+_LISTS = {
+    ConceptSort.recent: Keyset("concepts.recent", Concept, "concept_id", COLUMNS, "public.concepts"),
+    ConceptSort.name: Keyset(
+        "concepts.name", Concept, "concept_id", COLUMNS, "public.concepts",
+        sort_key="lower(name)", sort_type="text", descending=False,
+    ),
+    ConceptSort.salience: Keyset(
+        "concepts.salience", Concept, "concept_id", COLUMNS, "public.concepts",
+        sort_key="coalesce(salience, -1)", sort_type="float8",
+    ),
+}  # fmt: skip
 _FILTERS = {
     "type": "type = %(type)s",
     "community_id": "community_id = %(community_id)s",
@@ -51,44 +57,15 @@ def list_concepts(
     filters: dict[str, Any] | None = None,
 ) -> ConceptPage:
     """A page of the caller's concepts; without a status filter, merged ones are left out."""
-    from psycopg import sql
-
-    key, key_type, direction = _SORTS[sort]
     given = _filter_values(filters or {})
-    conditions: list[sql.Composable] = [sql.SQL(_FILTERS[name]) for name in sorted(given)]
+    conditions = [_FILTERS[name] for name in sorted(given)]
     if status is None:
-        conditions.append(sql.SQL("status <> 'merged'"))
+        conditions.append("status <> 'merged'")
     else:
-        conditions.append(sql.SQL("status = %(status)s"))
+        conditions.append("status = %(status)s")
         given["status"] = status.value
-    if cursor is not None:
-        after_key, after_id = decode_cursor(cursor, f"concepts.{sort.value}")
-        comparison = "<" if direction == "desc" else ">"
-        conditions.append(
-            sql.SQL("({}, concept_id) {} (%(after_key)s::{}, %(after_id)s::uuid)").format(
-                sql.SQL(key), sql.SQL(comparison), sql.SQL(key_type)
-            )
-        )
-        given.update(after_key=after_key, after_id=after_id)
-    query = sql.SQL(
-        "select {}, {} as sort_key from public.concepts where {} "
-        "order by {} {dir}, concept_id {dir} limit %(limit)s"
-    ).format(
-        sql.SQL(COLUMNS),
-        sql.SQL(key),
-        sql.SQL(" and ").join(conditions),
-        sql.SQL(key),
-        dir=sql.SQL(direction),
-    )
     with db.as_user(user) as tx:
-        rows = tx.execute(query, {**given, "limit": limit + 1}).fetchall()
-    items = [Concept.model_validate(row) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        sort_key = last["sort_key"]
-        value = sort_key.isoformat() if hasattr(sort_key, "isoformat") else sort_key
-        next_cursor = encode_cursor(f"concepts.{sort.value}", value, str(last["concept_id"]))
+        items, next_cursor = _LISTS[sort].page(tx, conditions, given, limit=limit, cursor=cursor)
     return ConceptPage(items=items, next_cursor=next_cursor)
 
 

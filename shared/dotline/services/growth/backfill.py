@@ -12,7 +12,7 @@ from uuid import UUID
 
 from dotline.db import Database, Transaction
 from dotline.growth_rules import GrowthConfig
-from dotline.services.growth.ledger import NewEvent, events_earned, insert_events
+from dotline.services.growth.ledger import GrowthAction, NewEvent, events_earned, insert_events
 
 SOURCE = "migration"
 CONCEPT_ACTION = "concept_backfill"
@@ -77,10 +77,8 @@ def _backfill_user(tx: Transaction, config: GrowthConfig, user_id: UUID) -> int:
     ):
         tx.execute(query, {"user_id": user_id})
         for row in tx.fetchall():
-            events += events_earned(
-                config, user_id=user_id, action=action, entity_type=entity_type,
-                entity_id=UUID(str(row["entity_id"])), source=SOURCE,
-            )  # fmt: skip
+            done = GrowthAction(user_id, action, entity_type, UUID(str(row["entity_id"])), SOURCE)
+            events += events_earned(config, done)
     return sum(
         len(insert_events(tx, events[start : start + INSERT_CHUNK]))
         for start in range(0, len(events), INSERT_CHUNK)

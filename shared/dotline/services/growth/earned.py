@@ -14,7 +14,7 @@ from dotline.db import Database, Transaction
 from dotline.growth_rules import GrowthConfig
 from dotline.models.db_events import DbEvent
 from dotline.models.growth import GrowthEvent
-from dotline.services.growth.ledger import record_growth_events
+from dotline.services.growth.ledger import GrowthAction, record_growth_events
 
 MEMORY_ACTION = "memory_created"
 REFLECTION_ACTION = "journal_reflection"
@@ -48,10 +48,10 @@ def earn_growth(event: DbEvent, *, db: Database, config: GrowthConfig) -> list[G
         if tx.fetchone() is None:
             return []  # deleted before delivery: nothing left to grow
         if event.table == "memories":
-            return record_growth_events(
-                tx, config, user_id=user_id, action=MEMORY_ACTION, entity_type="memory",
+            return record_growth_events(tx, config, GrowthAction(
+                user_id=user_id, action=MEMORY_ACTION, entity_type="memory",
                 entity_id=UUID(event.row_key), source=SOURCE,
-            )  # fmt: skip
+            ))  # fmt: skip
         return _reflection_growth(tx, config, user_id, event.row_key, event.row)
 
 
@@ -85,9 +85,9 @@ def _reflection_growth(
         tx.execute(_OWNED[kind], {"id": entity_id, "user_id": user_id})
         if tx.fetchone() is None:
             continue  # not the writer's, or gone
-        added += record_growth_events(
-            tx, config, user_id=user_id, action=REFLECTION_ACTION, entity_type=kind,
+        added += record_growth_events(tx, config, GrowthAction(
+            user_id=user_id, action=REFLECTION_ACTION, entity_type=kind,
             entity_id=entity_id, source=SOURCE,
             dedupe_key=f"{REFLECTION_ACTION}:{reflection_id}:{kind}:{entity_id}",
-        )  # fmt: skip
+        ))  # fmt: skip
     return added

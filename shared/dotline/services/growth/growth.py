@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from dotline.auth import Principal
@@ -19,18 +18,21 @@ from dotline.models.growth import (
     GrowthEventPage,
     GrowthSummary,
 )
-from dotline.pagination import decode_time_cursor, encode_cursor
 from dotline.services.growth.ledger import EVENT_COLUMNS
+from dotline.tables import Keyset
 
 CURSOR_KIND = "growth_events"
+_NEWEST = Keyset(CURSOR_KIND, GrowthEvent, "event_id", EVENT_COLUMNS, "public.growth_events")
+_EQUALS = {column: f"{column} = %({column})s" for column in ("dim_key", "entity_type", "source")}
 
 if TYPE_CHECKING:
-    from psycopg import sql
+    from dotline.bootstrap import GrowthStores
 
 
-def growth_summary(db: Database, config: GrowthConfig, user: Principal) -> GrowthSummary:
+def growth_summary(stores: GrowthStores, user: Principal) -> GrowthSummary:
     """Every configured dimension with the caller's total, entity count and last activity."""
-    with db.as_user(user) as tx:
+    config = stores.config
+    with stores.db.as_user(user) as tx:
         tx.execute("select * from api.growth_summary(%(user_id)s)", {"user_id": user.user_id})
         rows = {row["dim_key"]: row for row in tx.fetchall()}
     dimensions = [
@@ -50,41 +52,24 @@ def list_events(
     db: Database, user: Principal, where: EventFilter, cursor: str | None, limit: int
 ) -> GrowthEventPage:
     """The caller's events, newest first, `limit` per page, keyset-paged by cursor."""
-    from psycopg import sql
-
     if where.created_from and where.created_to and where.created_from > where.created_to:
         raise _invalid("query.created_from", "must not be after created_to")
-    params: dict[str, Any] = {**where.model_dump(), "user_id": user.user_id, "limit": limit + 1}
-    conditions: list[sql.Composable] = [sql.SQL("user_id = %(user_id)s")]
-    for column in ("dim_key", "entity_type", "source"):
-        if params[column] is not None:
-            conditions.append(
-                sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column))
-            )
+    params = {**where.model_dump(), "user_id": user.user_id}
+    conditions = ["user_id = %(user_id)s"]
+    conditions += [_EQUALS[column] for column in _EQUALS if params[column] is not None]
     if where.created_from is not None:
-        conditions.append(sql.SQL("created_at >= %(created_from)s"))
+        conditions.append("created_at >= %(created_from)s")
     if where.created_to is not None:
-        conditions.append(sql.SQL("created_at < %(created_to)s"))
-    if cursor is not None:
-        params["after_at"], params["after_id"] = _decode_cursor(cursor)
-        conditions.append(sql.SQL("(created_at, event_id) < (%(after_at)s, %(after_id)s)"))
-    query = sql.SQL(
-        "select {} from public.growth_events where {}"
-        " order by created_at desc, event_id desc limit %(limit)s"
-    ).format(sql.SQL(EVENT_COLUMNS), sql.SQL(" and ").join(conditions))
+        conditions.append("created_at < %(created_to)s")
     with db.as_user(user) as tx:
-        tx.execute(query, params)
-        rows = tx.fetchall()
-    items = [GrowthEvent.model_validate(row) for row in rows[:limit]]
-    more = len(rows) > limit
-    return GrowthEventPage(items=items, next_cursor=_encode_cursor(items[-1]) if more else None)
+        items, next_cursor = _NEWEST.page(tx, conditions, params, limit=limit, cursor=cursor)
+    return GrowthEventPage(items=items, next_cursor=next_cursor)
 
 
-def card_dimensions(
-    db: Database, config: GrowthConfig, user: Principal, card_id: UUID
-) -> CardDimensions:
+def card_dimensions(stores: GrowthStores, user: Principal, card_id: UUID) -> CardDimensions:
     """A card's score per dimension with what last moved it, and its evolution state."""
-    with db.as_user(user) as tx:
+    config = stores.config
+    with stores.db.as_user(user) as tx:
         tx.execute(
             "select * from api.card_evolution(%(rules)s, %(default)s, %(card_id)s)",
             {
@@ -125,15 +110,6 @@ def card_dimensions(
 
 def _shown(config: GrowthConfig, dim_key: str) -> dict[str, str]:
     return config.describe(dim_key).model_dump(include={"label", "description", "color"})
-
-
-def _encode_cursor(event: GrowthEvent) -> str:
-    return encode_cursor(CURSOR_KIND, event.created_at.isoformat(), str(event.event_id))
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    at, event_id = decode_time_cursor(cursor, CURSOR_KIND)
-    return at, UUID(event_id)
 
 
 def _invalid(field: str, message: str) -> InvalidRequest:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict, Unpack
+from typing import Any
 from uuid import UUID, uuid5
 
 from dotline.db import Transaction, jsonb
@@ -37,50 +37,48 @@ def event_id_for(user_id: UUID, dedupe_key: str, dim_key: str) -> UUID:
     return uuid5(EVENT_NAMESPACE, f"{user_id}:{dedupe_key}:{dim_key}")
 
 
-class Earning(TypedDict):
-    """What earns growth: an action on one of a person's entities, recorded by `source`;
-    `dim_keys` narrows the dimensions, `dedupe_key` replaces "action:entity_type:entity_id"."""
+@dataclass(frozen=True)
+class GrowthAction:
+    """What a person did to one of their entities, as the growth rules name it, and which part
+    of the server saw it (`source`)."""
 
     user_id: UUID
     action: str
     entity_type: str
     entity_id: UUID
     source: str
-    dim_keys: NotRequired[list[str] | None]
-    dedupe_key: NotRequired[str | None]
+    dim_keys: list[str] | None = None  # only these of the rule's dimensions (None: all)
+    dedupe_key: str | None = None  # what makes a replay the same action (None: action and entity)
 
 
 def record_growth_events(
-    tx: Transaction, config: GrowthConfig, **earning: Unpack[Earning]
+    tx: Transaction, config: GrowthConfig, done: GrowthAction
 ) -> list[GrowthEvent]:
     """Append one event per dimension the action's rule names (within dim_keys when given).
 
     `tx` must be a service transaction. A second call for the same action and entity (or
     dedupe_key) appends nothing; returns the events this call appended.
     """
-    return insert_events(tx, events_earned(config, **earning))
+    return insert_events(tx, events_earned(config, done))
 
 
-def events_earned(config: GrowthConfig, **earning: Unpack[Earning]) -> list[NewEvent]:
+def events_earned(config: GrowthConfig, done: GrowthAction) -> list[NewEvent]:
     """The events an action on an entity earns under `config`: one per dimension its rule names
     (within dim_keys when given), by dimension, each with the id that makes a replay a no-op."""
-    user_id, action = earning["user_id"], earning["action"]
-    entity_type, entity_id = earning["entity_type"], earning["entity_id"]
-    key = earning.get("dedupe_key") or f"{action}:{entity_type}:{entity_id}"
-    details = {"action": action, "config_version": config.version}
-    deltas = config.deltas(action, earning.get("dim_keys"))
+    key = done.dedupe_key or f"{done.action}:{done.entity_type}:{done.entity_id}"
+    details = {"action": done.action, "config_version": config.version}
     return [
         NewEvent(
-            event_id_for(user_id, key, dim),
-            user_id,
-            entity_type,
-            entity_id,
+            event_id_for(done.user_id, key, dim),
+            done.user_id,
+            done.entity_type,
+            done.entity_id,
             dim,
             delta,
-            earning["source"],
+            done.source,
             details,
         )
-        for dim, delta in sorted(deltas.items())
+        for dim, delta in sorted(config.deltas(done.action, done.dim_keys).items())
     ]
 
 

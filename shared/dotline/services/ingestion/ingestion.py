@@ -27,7 +27,7 @@ from dotline.ports.embeddings import Embedder
 from dotline.ports.graph import GraphStore
 from dotline.ports.language_model import ExtractedMemory, Extraction, Extractor, Turn
 from dotline.ports.vectors import VectorStore
-from dotline.services.growth.ledger import record_growth_events
+from dotline.services.growth.ledger import GrowthAction, record_growth_events
 from dotline.services.ingestion._concept_resolution import resolve_concepts
 from dotline.services.ingestion._graph import write_graph, write_vectors
 from dotline.services.ingestion.writes import Conversation, Written, write_conversation
@@ -181,11 +181,11 @@ def _finish(
     summary = "; ".join(title for _, title in reversed(importances[-SUMMARY_TITLES:])) or None
     with db.as_service() as tx:
         if written.memories:  # a conversation that said nothing worth keeping earns nothing
-            events = record_growth_events(
-                tx, growth, user_id=conversation.user_id, action=GROWTH_ACTION,
+            events = record_growth_events(tx, growth, GrowthAction(
+                user_id=conversation.user_id, action=GROWTH_ACTION,
                 entity_type="conversation", entity_id=conversation.conversation_id,
                 source="ingestion",
-            )  # fmt: skip
+            ))  # fmt: skip
             result.growth_events = len(events)
         tx.execute(_FINISH, {
             "conversation_id": conversation.conversation_id, "extractor": result.extractor,

@@ -10,12 +10,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from dotline import cache_keys
+from dotline import channels
+from dotline.channels import Channel
 from dotline.db import Database, Transaction, jsonb
 from dotline.errors import ServiceUnavailable
 from dotline.models.insights import CycleRun
 from dotline.ports.cache import Cache
 from dotline.ports.insight_synthesis import InsightBrief, InsightSynthesis
+from dotline.services import artifacts
 
 logger = logging.getLogger(__name__)
 
@@ -109,13 +111,15 @@ def publish_cycle(cache: Cache, run: CycleRun) -> None:
     """
     try:
         for artifact_id in run.artifact_ids:
-            cache.publish(
-                cache_keys.insights_channel(run.user_id),
-                {"insight_id": str(artifact_id), "urgency": "normal",
-                 "prompt_ids": [str(p) for p in run.prompt_ids]},
-            )  # fmt: skip
+            message = channels.envelope(
+                "insight.created",
+                artifact_id,
+                urgency="normal",
+                prompt_ids=[str(p) for p in run.prompt_ids],
+            )
+            channels.publish(cache, run.user_id, Channel.INSIGHTS, message)
         if run.artifact_ids:
-            cache.incr(cache_keys.unread_insights(run.user_id), len(run.artifact_ids))
+            artifacts.count_unread(cache, run.user_id, len(run.artifact_ids))
     except ServiceUnavailable:
         logger.warning("insights of user %s not announced: the cache is unreachable", run.user_id)
 

@@ -11,43 +11,32 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from dotline.db import Database
 from dotline.errors import DotlineError, NotFound
-from dotline.growth_rules import GrowthConfig
 from dotline.models.insights import CycleRun, CycleSweep
-from dotline.ports.cache import Cache
-from dotline.ports.graph import GraphStore
-from dotline.ports.insight_synthesis import InsightSynthesizer
 from dotline.services.insights import _records
 from dotline.services.insights._compiler import compile_brief
+
+if TYPE_CHECKING:
+    from dotline.bootstrap import InsightStores
 
 logger = logging.getLogger(__name__)
 
 
 def run_due_cycles(
-    *,
-    db: Database,
-    graph: GraphStore,
-    model: InsightSynthesizer,
-    cache: Cache,
-    config: GrowthConfig,
-    period: timedelta,
-    batch: int,
-    budget_s: float,
+    stores: InsightStores, *, period: timedelta, batch: int, budget_s: float
 ) -> CycleSweep:
     """Run the cycle of each due person, oldest first, until the batch or the time budget ends."""
     deadline = time.monotonic() + budget_s
     sweep = CycleSweep(runs=[])
-    for due in _due(db, period, batch, None):
+    for due in _due(stores.db, period, batch, None):
         if time.monotonic() >= deadline:
             break
         try:
-            sweep.runs.append(
-                _run(due, db=db, graph=graph, model=model, cache=cache, config=config)
-            )
+            sweep.runs.append(_run(due, stores))
         except DotlineError:
             # One person's failure (model down, a bad row) must not stop everyone else's cycle;
             # their cycle stays due and the next run tries again.
@@ -57,33 +46,24 @@ def run_due_cycles(
 
 
 def run_cycle(
-    user_id: UUID,
-    *,
-    db: Database,
-    graph: GraphStore,
-    model: InsightSynthesizer,
-    cache: Cache,
-    config: GrowthConfig,
-    period: timedelta,
-    force: bool = False,
+    user_id: UUID, stores: InsightStores, *, period: timedelta, force: bool = False
 ) -> CycleRun:
     """Run one person's cycle if due (or, with force, start a new one now regardless)."""
-    due = _due(db, period, 1, user_id)
+    due = _due(stores.db, period, 1, user_id)
     if not due and not force:
         return CycleRun(user_id=user_id, status="not_due")
-    target = due[0] if due else _profile_cycle(db, user_id)
-    return _run(target, db=db, graph=graph, model=model, cache=cache, config=config)
+    target = due[0] if due else _profile_cycle(stores.db, user_id)
+    return _run(target, stores)
 
 
-def _run(
-    due: dict[str, Any],
-    *,
-    db: Database,
-    graph: GraphStore,
-    model: InsightSynthesizer,
-    cache: Cache,
-    config: GrowthConfig,
-) -> CycleRun:
+def _run(due: dict[str, Any], stores: InsightStores) -> CycleRun:
+    db, graph, model, cache, config = (
+        stores.db,
+        stores.graph,
+        stores.model,
+        stores.cache,
+        stores.config,
+    )
     user_id: UUID = due["user_id"]
     started = time.perf_counter()
     brief = compile_brief(user_id, due["since"], db=db, graph=graph, config=config)

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from dotline import cache_keys
 from dotline.db import Database
 from dotline.ports.cache import Cache
 from dotline.ports.graph import GraphStore
 from dotline.ports.vectors import VectorStore
+from dotline.services import stale_views
 from dotline.services.mirroring.entities import ENTITIES
 
 DRAIN_BATCH_SIZE = 2000
@@ -39,9 +39,6 @@ where r.removal_id = any(%(ids)s)
 """
 
 _DEQUEUE = "delete from private.lifecycle_removals where removal_id = any(%(ids)s)"
-
-# Tables whose rows feed the graph view: removing one makes the cached viewport stale.
-_GRAPH_TABLES = frozenset({"memories", "concepts", "derived_artifacts"})
 
 
 def drain_removals(
@@ -89,11 +86,5 @@ def remove_from_stores(
             if item_type is not None:
                 vectors.delete_many(user_id, item_type, keys)
             graph.delete_nodes(user_id, keys)
-        stale.add(cache_keys.daily_stats(user_id))
-        if table in _GRAPH_TABLES:
-            stale.add(cache_keys.graph_viewport(user_id))
-        if table == "cards":
-            stale.add(cache_keys.recent_cards(user_id))
-            stale.update(cache_keys.card_growth(key) for key in keys)
-    if stale:
-        cache.delete(sorted(stale))
+        stale |= stale_views.stale_after(user_id, table, keys if table == "cards" else ())
+    stale_views.forget_after(cache, stale)

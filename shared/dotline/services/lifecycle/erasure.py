@@ -19,18 +19,43 @@ import json
 import logging
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from dotline import cache_keys, erasure_tombstones
 from dotline.db import Database
 from dotline.models.lifecycle import ErasureReport
+from dotline.services.cards import growth_cache
 from dotline.services.lifecycle.export import export_prefix
 
 if TYPE_CHECKING:
-    from dotline.bootstrap import Deps
+    from dotline.ports.auth_admin import AuthAdmin
+    from dotline.ports.cache import Cache
+    from dotline.ports.graph import GraphStore
+    from dotline.ports.objects import ObjectStore
+    from dotline.ports.vectors import VectorStore
 
 logger = logging.getLogger(__name__)
+
+
+class ErasureStores(Protocol):
+    """Every store a person's data lives in, as an erasure reaches them. Each is read when its
+    step runs (bootstrap's `Deps` builds them then), so a store that cannot even be built fails
+    its own step, not the erasure."""
+
+    @property
+    def db(self) -> Database: ...
+    @property
+    def cache(self) -> Cache: ...
+    @property
+    def graph(self) -> GraphStore: ...
+    @property
+    def vectors(self) -> VectorStore: ...
+    @property
+    def objects(self) -> ObjectStore: ...
+    @property
+    def auth_admin(self) -> AuthAdmin: ...
+
 
 RETRY_BATCH = 50
 LATE_KEYS_WINDOW = "2 days"  # longer than the retention run's period
@@ -67,61 +92,61 @@ order by verified_at desc limit %(limit)s
 """
 
 
-def erase_user(deps: Deps, user_id: UUID) -> ErasureReport:
+def erase_user(stores: ErasureStores, user_id: UUID) -> ErasureReport:
     """One erasure attempt: every store, then a sweep of every store; the request as it stands."""
-    db = deps.db
+    db = stores.db
     with db.as_service() as tx:
         tx.execute(_BEGIN, {"user_id": user_id})
         tx.execute(_MARK_DELETED, {"user_id": user_id})
         owned = tx.execute(_OWNED_KEYS, {"user_id": user_id}).fetchone() or {}
     steps: dict[str, Callable[[], int]] = {
-        "cache": lambda: _erase_cache(deps, user_id, owned.get("cards") or []),
-        "media": lambda: _erase_media(deps, owned.get("media") or []),
-        "exports": lambda: _erase_exports(deps, user_id),
-        "graph": lambda: deps.graph.erase_user(user_id),
-        "vectors": lambda: deps.vectors.erase_user(user_id),
+        "cache": lambda: _erase_cache(stores, user_id, owned.get("cards") or []),
+        "media": lambda: _erase_media(stores, owned.get("media") or []),
+        "exports": lambda: _erase_exports(stores, user_id),
+        "graph": lambda: stores.graph.erase_user(user_id),
+        "vectors": lambda: stores.vectors.erase_user(user_id),
     }
     removed, failed = _run_steps(steps, user_id)
     if not failed:
         before = sum(_count_rows(db, user_id).values())
         auth, failed = _run_steps(
-            {"auth": lambda: int(deps.auth_admin.delete_user(user_id))}, user_id
+            {"auth": lambda: int(stores.auth_admin.delete_user(user_id))}, user_id
         )
         removed |= auth
         removed["postgres"] = before - sum(_count_rows(db, user_id).values())
-    remaining = sweep_remaining(deps, user_id)
+    remaining = sweep_remaining(stores, user_id)
     status = "verified" if not remaining and not failed else "pending"
     error = ", ".join(failed) or None
     return _record(db, user_id, status, removed, remaining, error, failed)
 
 
-def retry_pending(deps: Deps, limit: int = RETRY_BATCH) -> tuple[int, int]:
+def retry_pending(stores: ErasureStores, limit: int = RETRY_BATCH) -> tuple[int, int]:
     """Attempt each pending erasure again, and remove any key written since under the id of a
     person verified erased lately; returns (attempted, now verified)."""
-    with deps.db.as_service() as tx:
+    with stores.db.as_service() as tx:
         users = [row["user_id"] for row in tx.execute(_PENDING, {"limit": limit}).fetchall()]
         params = {"window": LATE_KEYS_WINDOW, "limit": LATE_KEYS_BATCH}
         erased = [row["user_id"] for row in tx.execute(_RECENTLY_VERIFIED, params).fetchall()]
-    verified = sum(erase_user(deps, user_id).status == "verified" for user_id in users)
+    verified = sum(erase_user(stores, user_id).status == "verified" for user_id in users)
     for user_id in erased:
-        _run_steps({"late keys": partial(_erase_cache, deps, user_id, [])}, user_id)
+        _run_steps({"late keys": partial(_erase_cache, stores, user_id, [])}, user_id)
     return len(users), verified
 
 
-def sweep_remaining(deps: Deps, user_id: UUID) -> dict[str, int]:
+def sweep_remaining(stores: ErasureStores, user_id: UUID) -> dict[str, int]:
     """Delete what a race left of the person in the vector tenant and the cache, and count what
     each store still holds of them (-1: the store could not be reached); only non-zero counts."""
-    graph = deps.graph
+    graph = stores.graph
     probes: dict[str, Callable[[], int]] = {
-        "postgres": lambda: sum(_count_rows(deps.db, user_id).values()),
-        "auth": lambda: int(deps.auth_admin.user_exists(user_id)),
+        "postgres": lambda: sum(_count_rows(stores.db, user_id).values()),
+        "auth": lambda: int(stores.auth_admin.user_exists(user_id)),
         "graph": lambda: len((g := graph.subgraph(user_id)).nodes) + len(g.edges),
         # A second erase sweeps the vector tenant: it removes (and counts) whatever a race left.
-        "vectors": lambda: deps.vectors.erase_user(user_id),
+        "vectors": lambda: stores.vectors.erase_user(user_id),
         "cache": lambda: sum(
-            deps.cache.delete_matching(p) for p in cache_keys.user_key_patterns(user_id)
+            stores.cache.delete_matching(p) for p in cache_keys.user_key_patterns(user_id)
         ),
-        "exports": lambda: len(deps.objects.keys_under(export_prefix(user_id))),
+        "exports": lambda: len(stores.objects.keys_under(export_prefix(user_id))),
     }
     found, unreachable = _run_steps(probes, user_id)
     found |= dict.fromkeys(unreachable, -1)
@@ -142,26 +167,24 @@ def _run_steps(
     return removed, failed
 
 
-def _erase_cache(deps: Deps, user_id: UUID, card_ids: list[str]) -> int:
-    erasure_tombstones.mark(deps.cache, user_id)  # renewed by every attempt
+def _erase_cache(stores: ErasureStores, user_id: UUID, card_ids: list[str]) -> int:
+    erasure_tombstones.mark(stores.cache, user_id)  # renewed by every attempt
     patterns = cache_keys.user_key_patterns(user_id)
-    erased = sum(deps.cache.delete_matching(pattern) for pattern in patterns)
-    return erased + (
-        deps.cache.delete([cache_keys.card_growth(c) for c in card_ids]) if card_ids else 0
-    )
+    erased = sum(stores.cache.delete_matching(pattern) for pattern in patterns)
+    return erased + growth_cache.forget(stores.cache, card_ids)
 
 
-def _erase_media(deps: Deps, storage_urls: list[str]) -> int:
-    keys = [key for key in map(deps.objects.key_of, storage_urls) if key is not None]
+def _erase_media(stores: ErasureStores, storage_urls: list[str]) -> int:
+    keys = [key for key in map(stores.objects.key_of, storage_urls) if key is not None]
     for key in keys:
-        deps.objects.delete(key)
+        stores.objects.delete(key)
     return len(keys)
 
 
-def _erase_exports(deps: Deps, user_id: UUID) -> int:
-    keys = deps.objects.keys_under(export_prefix(user_id))
+def _erase_exports(stores: ErasureStores, user_id: UUID) -> int:
+    keys = stores.objects.keys_under(export_prefix(user_id))
     for key in keys:
-        deps.objects.delete(key)
+        stores.objects.delete(key)
     return len(keys)
 
 

@@ -17,12 +17,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from dotline import cache_keys
 from dotline.db import Database
 from dotline.models.lifecycle import ExportDownload, UserExport
 from dotline.ports.cache import Cache
 from dotline.ports.graph import GraphStore
 from dotline.ports.objects import ObjectStore
+from dotline.services import artifacts, orb, stale_views
 
 logger = logging.getLogger(__name__)
 
@@ -110,13 +110,8 @@ def _postgres_rows(db: Database, user_id: UUID) -> dict[str, list[dict[str, Any]
 
 
 def _cached_state(cache: Cache, user_id: UUID) -> dict[str, Any]:
-    keys = [
-        cache_keys.orb_state(user_id),
-        cache_keys.active_scene(user_id),
-        cache_keys.graph_viewport(user_id),
-        cache_keys.recent_cards(user_id),
-        cache_keys.daily_stats(user_id),
-        cache_keys.unread_insights(user_id),
-    ]
-    state = {key: cache.get_json(key) for key in keys}
-    return {key: value for key, value in state.items() if value is not None}
+    return {
+        **orb.exported(cache, user_id),
+        **stale_views.exported(cache, user_id),
+        **artifacts.exported_unread(cache, user_id),
+    }

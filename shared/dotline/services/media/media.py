@@ -10,17 +10,18 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from dotline.auth import Principal
-from dotline.db import Database, Transaction
+from dotline.db import Database, Transaction, jsonb
 from dotline.errors import InvalidRequest, NotFound, ServiceUnavailable
 from dotline.idempotency import Outcome, create_once
 from dotline.media_types import MediaKind, kind_of
 from dotline.models.media import MediaItem, MediaPage, MediaStatus, MediaUpload, MediaUploadRequest
-from dotline.pagination import decode_cursor, encode_cursor
 from dotline.ports.objects import ObjectStore
+from dotline.tables import Keyset
 
 if TYPE_CHECKING:
     from psycopg import sql
@@ -43,6 +44,7 @@ _COLUMNS = (
 _FROM = (
     "public.media_items m left join public.media_items o on o.media_id = m.duplicate_of_media_id"
 )
+_NEWEST = Keyset("media", MediaItem, "media_id", _COLUMNS, _FROM, alias="m")
 _BY_ID = "select {} from {} where m.media_id = %(id)s"
 _INSERT = """
 insert into public.media_items (media_id, memory_id, type, storage_url, filename, mime_type,
@@ -119,30 +121,16 @@ def list_media(
     kind: MediaKind | None = None,
 ) -> MediaPage:
     """A page of the caller's items, newest first, optionally of one status and kind."""
-    from psycopg import sql
-
-    conditions: list[sql.Composable] = [sql.SQL("true")]
-    params: dict[str, Any] = {"limit": limit + 1, "status": status, "kind": kind}
+    where = []
     if status is not None:
-        conditions.append(sql.SQL("m.processing_status = %(status)s"))
+        where.append("m.processing_status = %(status)s")
     if kind is not None:
-        conditions.append(sql.SQL("m.type = %(kind)s"))
-    if cursor is not None:
-        after_key, after_id = decode_cursor(cursor, "media")
-        conditions.append(
-            sql.SQL("(m.created_at, m.media_id) < (%(after_key)s::timestamptz, %(after_id)s::uuid)")
-        )
-        params.update(after_key=after_key, after_id=after_id)
-    query = sql.SQL(
-        "select {} from {} where {} order by m.created_at desc, m.media_id desc limit %(limit)s"
-    ).format(sql.SQL(_COLUMNS), sql.SQL(_FROM), sql.SQL(" and ").join(conditions))
+        where.append("m.type = %(kind)s")
+    order = replace(_NEWEST, hydrate=lambda row: _item(row, objects))
     with db.as_user(user) as tx:
-        rows = tx.execute(query, params).fetchall()
-    items = [_item(row, objects) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = encode_cursor("media", last.created_at.isoformat(), str(last.media_id))
+        items, next_cursor = order.page(
+            tx, where, {"status": status, "kind": kind}, limit=limit, cursor=cursor
+        )
     return MediaPage(items=items, next_cursor=next_cursor)
 
 
@@ -177,8 +165,6 @@ def _require_own_memory(tx: Transaction, memory_id: UUID | None) -> None:
 
 
 def _insert_values(new: MediaUploadRequest, media_id: UUID, storage_url: str) -> dict[str, Any]:
-    from psycopg.types.json import Jsonb
-
     return {
         "media_id": media_id,
         "memory_id": new.memory_id,
@@ -188,7 +174,7 @@ def _insert_values(new: MediaUploadRequest, media_id: UUID, storage_url: str) ->
         "mime_type": new.content_type,
         "size_bytes": new.size_bytes,
         "sha256": new.sha256,
-        "metadata": Jsonb(new.metadata),
+        "metadata": jsonb(new.metadata),
     }
 
 

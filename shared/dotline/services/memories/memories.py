@@ -6,7 +6,6 @@ treated as gone everywhere, even before the expiry job deletes it.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -24,9 +23,10 @@ from dotline.models.memories import (
     MemoryUpdate,
 )
 from dotline.pagination import decode_cursor, encode_cursor
+from dotline.tables import Keyset
 
 if TYPE_CHECKING:
-    from psycopg import sql
+    pass
 
 # SQL text composed with psycopg.sql where it is used, which imports psycopg with the first query.
 _COLUMNS = (
@@ -43,11 +43,13 @@ _RECORD_ACCESS = (
     "where memory_id = %(id)s and {}"
 )
 _JSONB_FIELDS = frozenset({"location", "people", "emotions", "attributes"})
-# sort -> (sort key column, its SQL type for the cursor value)
-_SORT_KEYS = {
-    MemorySort.recent: ("created_at", "timestamptz"),
-    MemorySort.importance: ("importance", "numeric"),
-}
+_LISTS = {
+    MemorySort.recent: Keyset("memories.recent", Memory, "memory_id", _COLUMNS, "public.memories"),
+    MemorySort.importance: Keyset(
+        "memories.importance", Memory, "memory_id", _COLUMNS, "public.memories",
+        sort_key="importance", sort_type="numeric",
+    ),
+}  # fmt: skip
 
 
 def create_memory(
@@ -95,33 +97,10 @@ def list_memories(
     filters: dict[str, Any] | None = None,
 ) -> MemoryPage:
     """A page of the caller's live memories, newest (or most important) first."""
-    from psycopg import sql
-
-    key_column, key_type = _SORT_KEYS[sort]
     conditions, params = _filter_conditions(filters or {})
-    if cursor is not None:
-        key, after_id = decode_cursor(cursor, f"memories.{sort.value}")
-        conditions.append(
-            sql.SQL("({}, memory_id) < (%(after_key)s::{}, %(after_id)s::uuid)").format(
-                sql.Identifier(key_column), sql.SQL(key_type)
-            )
-        )
-        params.update(after_key=key, after_id=after_id)
-    query = sql.SQL(
-        "select {} from public.memories where {} order by {} desc, memory_id desc limit %(limit)s"
-    ).format(
-        sql.SQL(_COLUMNS),
-        sql.SQL(" and ").join([sql.SQL(_LIVE), *conditions]),
-        sql.Identifier(key_column),
-    )
     with db.as_user(user) as tx:
-        rows = tx.execute(query, {**params, "limit": limit + 1}).fetchall()
-    items = [Memory.model_validate(row) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = encode_cursor(
-            f"memories.{sort.value}", _sort_value(last, sort), str(last.memory_id)
+        items, next_cursor = _LISTS[sort].page(
+            tx, [_LIVE, *conditions], params, limit=limit, cursor=cursor
         )
     return MemoryPage(items=items, next_cursor=next_cursor)
 
@@ -195,10 +174,8 @@ limit %(limit)s
 """
 
 
-def _filter_conditions(filters: dict[str, Any]) -> tuple[list[sql.Composable], dict[str, Any]]:
+def _filter_conditions(filters: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
     """SQL conditions for the filters given (None means not filtered)."""
-    from psycopg import sql
-
     templates = {
         "memory_type": "memory_type = %(memory_type)s",
         "app_id": "app_id = %(app_id)s",
@@ -211,12 +188,7 @@ def _filter_conditions(filters: dict[str, Any]) -> tuple[list[sql.Composable], d
         "tags": "tags && %(tags)s::text[]",
     }
     given = {name: value for name, value in filters.items() if value is not None}
-    return [sql.SQL(templates[name]) for name in sorted(given)], given
-
-
-def _sort_value(memory: Memory, sort: MemorySort) -> Any:
-    value: datetime | float = memory.created_at if sort is MemorySort.recent else memory.importance
-    return value.isoformat() if isinstance(value, datetime) else value
+    return [templates[name] for name in sorted(given)], given
 
 
 def _column_values(fields: dict[str, Any]) -> dict[str, Any]:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from dotline import cache_keys
+from dotline import channels
+from dotline.channels import Channel
 from dotline.models.db_events import DbEvent
 from dotline.ports.cache import Cache
-
-# Tables whose rows feed the graph view: a change there makes the cached viewport stale.
-_GRAPH_TABLES = frozenset({"memories", "concepts", "derived_artifacts"})
+from dotline.services import stale_views
 
 
 def refresh_cache(event: DbEvent, *, cache: Cache) -> None:
@@ -19,28 +16,28 @@ def refresh_cache(event: DbEvent, *, cache: Cache) -> None:
     if user_id is None:
         # knowledge_entries belong to a catalogue, not a person; no cache holds them yet.
         return
-    stale = [cache_keys.daily_stats(user_id)]
-    if event.table in _GRAPH_TABLES:
-        stale.append(cache_keys.graph_viewport(user_id))
+    cards = []
     if event.table == "cards":
-        stale += [cache_keys.card_growth(event.row_key), cache_keys.recent_cards(user_id)]
+        cards.append(event.row_key)
     if event.table == "growth_events" and row.get("entity_type") == "card":
-        stale.append(cache_keys.card_growth(row["entity_id"]))
-    cache.delete(stale)
-    channel = _channel(event, user_id)
+        cards.append(row["entity_id"])
+    stale_views.forget_after(cache, stale_views.stale_after(user_id, event.table, cards))
+    channel = _channel(event)
     if channel is not None:
-        cache.publish(channel, _message(event))
+        channels.publish(cache, user_id, channel, _message(event))
 
 
-def _channel(event: DbEvent, user_id: str) -> str | None:
+def _channel(event: DbEvent) -> Channel | None:
     if event.table == "cards":
-        return cache_keys.cards_channel(user_id)
+        return Channel.CARDS
     if event.table == "growth_events" and event.row.get("entity_type") == "card":
-        return cache_keys.cards_channel(user_id)
+        return Channel.CARDS
     if event.table == "derived_artifacts":
-        return cache_keys.insights_channel(user_id)
+        return Channel.INSIGHTS
     return None
 
 
-def _message(event: DbEvent) -> dict[str, Any]:
-    return {"type": event.type, "table": event.table, "id": event.row_key, "version": event.version}
+def _message(event: DbEvent) -> channels.Envelope:
+    return channels.envelope(
+        channels.row_kind(event.type), event.row_key, event.version, table=event.table
+    )

@@ -13,12 +13,12 @@ from dotline.models.annotations import (
     AnnotationPage,
     AnnotationUpdate,
 )
-from dotline.services.owned_rows import OwnedTable
+from dotline.tables import OwnedTable
 
-ANNOTATIONS = OwnedTable(
+ANNOTATIONS = OwnedTable[Annotation](
     name="annotations",
     id_column="annotation_id",
-    columns=tuple(Annotation.model_fields),
+    model=Annotation,
     jsonb_columns=frozenset({"metadata"}),
     noun="annotation",
 )
@@ -38,8 +38,7 @@ def annotate(db: Database, user: Principal, new: AnnotationCreate) -> Annotation
     """Pin an annotation; a memory, concept or conversation target must be the caller's."""
     with db.as_user(user) as tx:
         _require_target(tx, new.target_type, new.target_id)
-        row = ANNOTATIONS.insert(tx, new.model_dump(exclude_none=True))
-    return Annotation.model_validate(row)
+        return ANNOTATIONS.insert(tx, new.model_dump(exclude_none=True))
 
 
 def list_annotations(
@@ -53,12 +52,10 @@ def list_annotations(
 ) -> AnnotationPage:
     """A page of the caller's annotations, newest first, optionally of one target."""
     with db.as_user(user) as tx:
-        rows, next_cursor = ANNOTATIONS.page(
+        items, next_cursor = ANNOTATIONS.page(
             tx, limit, cursor, {"target_type": target_type, "target_id": target_id}
         )
-    return AnnotationPage(
-        items=[Annotation.model_validate(r) for r in rows], next_cursor=next_cursor
-    )
+    return AnnotationPage(items=items, next_cursor=next_cursor)
 
 
 def update_annotation(
@@ -66,10 +63,9 @@ def update_annotation(
 ) -> Annotation:
     """Apply the fields sent (an annotation keeps text or media: else 422)."""
     with db.as_user(user) as tx:
-        row = ANNOTATIONS.update(
+        return ANNOTATIONS.update(
             tx, annotation_id, change.model_dump(include=change.model_fields_set)
         )
-    return Annotation.model_validate(row)
 
 
 def delete_annotation(db: Database, user: Principal, annotation_id: UUID) -> None:

@@ -12,12 +12,12 @@ from dotline.models.reflections import (
     ReflectionPage,
     ReflectionUpdate,
 )
-from dotline.services.owned_rows import OwnedTable
+from dotline.tables import OwnedTable
 
-REFLECTIONS = OwnedTable(
+REFLECTIONS = OwnedTable[Reflection](
     name="reflections",
     id_column="reflection_id",
-    columns=tuple(Reflection.model_fields),
+    model=Reflection,
     jsonb_columns=frozenset({"related_entities", "metadata"}),
     noun="reflection",
 )
@@ -26,8 +26,7 @@ REFLECTIONS = OwnedTable(
 def write_reflection(db: Database, user: Principal, new: ReflectionCreate) -> Reflection:
     """Store a new reflection."""
     with db.as_user(user) as tx:
-        row = REFLECTIONS.insert(tx, new.model_dump(exclude_none=True))
-    return Reflection.model_validate(row)
+        return REFLECTIONS.insert(tx, new.model_dump(exclude_none=True))
 
 
 def list_reflections(
@@ -40,12 +39,10 @@ def list_reflections(
 ) -> ReflectionPage:
     """A page of the caller's reflections, newest first."""
     with db.as_user(user) as tx:
-        rows, next_cursor = REFLECTIONS.page(
+        items, next_cursor = REFLECTIONS.page(
             tx, limit, cursor, {"reflection_type": reflection_type}
         )
-    return ReflectionPage(
-        items=[Reflection.model_validate(r) for r in rows], next_cursor=next_cursor
-    )
+    return ReflectionPage(items=items, next_cursor=next_cursor)
 
 
 def update_reflection(
@@ -53,10 +50,9 @@ def update_reflection(
 ) -> Reflection:
     """Apply the fields sent."""
     with db.as_user(user) as tx:
-        row = REFLECTIONS.update(
+        return REFLECTIONS.update(
             tx, reflection_id, change.model_dump(include=change.model_fields_set)
         )
-    return Reflection.model_validate(row)
 
 
 def delete_reflection(db: Database, user: Principal, reflection_id: UUID) -> None:

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from dotline.auth import Principal
@@ -33,12 +33,12 @@ from dotline.models.search import (
     SearchResults,
 )
 from dotline.pagination import decode_cursor, encode_cursor
-from dotline.ports.embeddings import Embedder
-from dotline.ports.graph import GraphStore
-from dotline.ports.vectors import VectorStore
 from dotline.services.search import _ranking as ranking
 from dotline.services.search._channels import channel_scores, vector_channel, without_entity_names
 from dotline.services.search._graph import INDEXED_TYPES, Candidate, Key, expand_through_graph
+
+if TYPE_CHECKING:
+    from dotline.bootstrap import SearchStores
 
 logger = logging.getLogger(__name__)
 
@@ -71,16 +71,13 @@ _COUNT_KNOWLEDGE = "select api.record_search_knowledge_access(%(ids)s::uuid[]) a
 
 
 def search(
-    db: Database,
+    stores: SearchStores,
     user: Principal,
     query: str,
     filters: SearchFilters,
     *,
     limit: int,
     cursor: str | None = None,
-    embedder: Embedder,
-    vectors: VectorStore,
-    graph: GraphStore,
 ) -> SearchResults:
     """The caller's best matches for `query`, best first, a page of `limit` at a time."""
     query = query.strip()
@@ -95,10 +92,10 @@ def search(
     fingerprint = _fingerprint(query, filters)
     offset = _offset(cursor, fingerprint)
     unavailable: list[Any] = []
-    pool, fused = _gather(db, user, query, filters, embedder, vectors, graph, unavailable)
+    pool, fused = _gather(stores, user, query, filters, unavailable)
     scored = _ranked(pool, fused, include_superseded=filters.include_superseded)
     page = [_hit(candidate, score) for score, candidate in scored[offset : offset + limit]]
-    _count_shown_knowledge(db, user, page)
+    _count_shown_knowledge(stores.db, user, page)
     more = offset + limit < len(scored)
     next_cursor = encode_cursor("search", fingerprint, offset + limit) if more else None
     logger.debug(
@@ -111,13 +108,10 @@ def search(
 
 
 def _gather(
-    db: Database,
+    stores: SearchStores,
     user: Principal,
     query: str,
     filters: SearchFilters,
-    embedder: Embedder,
-    vectors: VectorStore,
-    graph: GraphStore,
     unavailable: list[Any],
 ) -> tuple[dict[Key, Candidate], dict[Key, float]]:
     """Every channel's candidates (re-read where needed) and their fused relevance.
@@ -125,6 +119,7 @@ def _gather(
     The vector channel starts on the whole query in a worker thread while Postgres finds the text
     candidates (both mostly wait: on the server, on numpy); only when the text channel named one
     of the caller's concepts does the vector channel run again, on the rest of the question."""
+    db, embedder, vectors, graph = stores.db, stores.embedder, stores.vectors, stores.graph
     speculative: list[Any] = []
     ahead = _WORKERS.submit(
         vector_channel, user.user_id, query, filters, embedder, vectors, speculative
