@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import psycopg
 import redis
-from dotline.services.mirrored_entities import item_id
+from dotline.services.mirroring.entities import item_id
 
 from coaching_catalogue import add_app, add_knowledge_base
 from dotline import cache_keys
