@@ -22,11 +22,12 @@ def read_orb() -> OrbState:
 def put_orb(body: OrbUpdate) -> OrbState:
     user = current_user(app)
     state = orb.set_orb(deps().db, deps().cache, user, body)
+    data = state.model_dump(mode="json")
     envelope = {
-        "kind": "orb.changed",
+        "kind": "orb.updated",
         "id": None,
         "version": live.version_of(state.updated_at),
-        "data": state.model_dump(mode="json"),
+        "data": {**data, "timestamp": data["updated_at"]},
     }
     live.send(deps().broadcasts, user.user_id, "orb_state", envelope)
     return state
@@ -45,7 +46,13 @@ def put_scene(body: SceneChange) -> Scene:
         "kind": "scene.changed",
         "id": None,
         "version": live.version_of(scene.updated_at) if scene.updated_at else None,
-        "data": scene.model_dump(mode="json"),
+        "data": {
+            "from": scene.previous,
+            "to": scene.scene,
+            "transition_type": scene.transition_type,
+            "focus_entity": scene.focus_entity,
+            "timestamp": scene.model_dump(mode="json")["updated_at"],
+        },
     }
     live.send(deps().broadcasts, user.user_id, "scene", envelope)
     return scene
