@@ -143,7 +143,7 @@ def test_completion_moves_exactly_the_template_dimensions_once_with_one_trophy(
     totals = {d["dim_key"]: d["total_score"] for d in summary["dimensions"] if d["total_score"]}
     assert totals == pytest.approx(expected)
     announced = messages_until(channel, 2)
-    assert [m["kind"] for m in announced] == ["challenge.started", "challenge.completed"]
+    assert [m["kind"] for m in announced] == ["challenge.new", "challenge.completed"]
     assert announced[1]["id"] == challenge["user_challenge_id"]
 
 
@@ -185,8 +185,8 @@ def test_progress_merges_and_an_abandoned_challenge_cannot_be_completed(
     listed = client.get("/v1/challenges", params={"status": "abandoned"}, headers=user.headers)
     assert [c["user_challenge_id"] for c in listed.json()] == [challenge["user_challenge_id"]]
     assert [m["kind"] for m in messages_until(channel, 3)] == [
-        "challenge.progressed",
-        "challenge.progressed",
+        "challenge.progress",
+        "challenge.progress",
         "challenge.abandoned",
     ]
     cached = redis.Redis.from_url(REDIS_URL)

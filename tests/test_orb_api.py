@@ -59,7 +59,7 @@ def test_orb_updates_are_recorded_and_announced_in_order(
     from_history = client.get("/v1/orb", headers=user.headers).json()
     # then
     announced = messages_until(channel, 3)
-    assert {m["kind"] for m in announced} == {"orb.changed"}
+    assert {m["kind"] for m in announced} == {"orb.updated"}
     assert [m["data"]["emotional_tone"] for m in announced] == ["calm", "warm", "excited"]
     assert all(m["data"]["timestamp"] for m in announced)
     assert current["emotional_tone"] == from_history["emotional_tone"] == "excited"

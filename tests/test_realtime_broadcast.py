@@ -130,12 +130,12 @@ def test_a_person_receives_their_card_evolution_and_orb_change_and_nobody_else_m
         "kind": "card.evolved",
         "id": card_id,
         "version": evolved["payload"]["version"],
-        "data": {"card_id": card_id, "evolution_state": "sprout"},
+        "data": {"evolution_state": "sprout"},
     }
     assert isinstance(evolved["payload"]["version"], int)
     (changed,) = listener.received[orb_state]
-    assert changed["event"] == "orb.changed"
-    assert changed["payload"]["kind"] == "orb.changed"
+    assert changed["event"] == "orb.updated"
+    assert changed["payload"]["kind"] == "orb.updated"
     assert changed["payload"]["data"]["emotional_tone"] == "calm"
     assert intruder.states[cards][:1] == [RealtimeSubscribeStates.CHANNEL_ERROR]
     assert intruder.received[cards] == []

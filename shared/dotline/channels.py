@@ -38,13 +38,13 @@ class Channel(StrEnum):
 ROW_KINDS = frozenset({"row.inserted", "row.updated", "row.deleted"})
 
 KINDS: dict[Channel, frozenset[str]] = {
-    Channel.ORB_STATE: frozenset({"orb.changed"}),
+    Channel.ORB_STATE: frozenset({"orb.updated"}),
     Channel.SCENE: frozenset({"scene.changed"}),
     Channel.CARDS: frozenset({"card.updated", "card.evolved"}) | ROW_KINDS,
     Channel.CHALLENGES: frozenset(
         {
-            "challenge.started",
-            "challenge.progressed",
+            "challenge.new",
+            "challenge.progress",
             "challenge.completed",
             "challenge.abandoned",
             "challenge.expired",

@@ -58,7 +58,7 @@ def set_orb(
         # the history keeps no state that never went live.
         cache.set_json(cache_keys.orb_state(user.user_id), payload, cache_keys.ORB_STATE_TTL_S)
     message = channels.envelope(
-        "orb.changed",
+        "orb.updated",
         version=channels.version_of(state.updated_at),
         **payload,
         timestamp=payload["updated_at"],

@@ -85,7 +85,7 @@ def start_challenge(
             },
         )
         challenge = _read(tx, user.user_id, _inserted_id(tx))
-    _state.announce(cache, user.user_id, challenge, "started")
+    _state.announce(cache, user.user_id, challenge, "new")
     return challenge
 
 
@@ -133,7 +133,7 @@ def update_progress(
         if tx.fetchone() is None:
             raise _not_active(tx, user.user_id, challenge_id)
         challenge = _read(tx, user.user_id, challenge_id)
-    _state.announce(cache, user.user_id, challenge, "progressed")
+    _state.announce(cache, user.user_id, challenge, "progress")
     return challenge
 
 
