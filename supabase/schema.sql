@@ -1144,7 +1144,7 @@ begin
     select c.user_id into owner from public.cards c where c.card_id = p_card_id;
     perform private.send_live(
       owner, 'cards', 'card.evolved', p_card_id, private.version_of(clock_timestamp()),
-      jsonb_build_object('card_id', p_card_id, 'evolution_state', p_state)
+      jsonb_build_object('evolution_state', p_state)
     );
   end if;
   return changed;
@@ -1521,7 +1521,7 @@ CREATE FUNCTION private.broadcast_card_update() RETURNS trigger
 begin
   perform private.send_live(
     new.user_id, 'cards', 'card.updated', new.card_id, private.version_of(clock_timestamp()),
-    jsonb_build_object('card_id', new.card_id, 'status', new.status, 'is_favorited', new.is_favorited)
+    jsonb_build_object('status', new.status, 'is_favorited', new.is_favorited)
   );
   return null;
 end;
@@ -1535,7 +1535,7 @@ REVOKE ALL ON FUNCTION private.broadcast_challenge_change() FROM PUBLIC;
 
 -- Name: FUNCTION broadcast_challenge_change(); Type: COMMENT; Schema: private; Owner: postgres
 
-COMMENT ON FUNCTION private.broadcast_challenge_change() IS 'Trigger: a challenge.started|progressed|completed|abandoned|expired broadcast on the owner''s challenges topic.';
+COMMENT ON FUNCTION private.broadcast_challenge_change() IS 'Trigger: a challenge.new|progress|completed|abandoned|expired broadcast on the owner''s challenges topic.';
 
 -- Name: broadcast_challenge_change(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -1547,18 +1547,17 @@ declare
   kind text;
 begin
   if tg_op = 'INSERT' then
-    kind := 'challenge.started';
+    kind := 'challenge.new';
   elsif new.status is distinct from old.status then
     kind := 'challenge.' || new.status;
   elsif new.progress is distinct from old.progress then
-    kind := 'challenge.progressed';
+    kind := 'challenge.progress';
   else
     return null;
   end if;
   perform private.send_live(
     new.user_id, 'challenges', kind, new.user_challenge_id, private.version_of(new.updated_at),
     jsonb_build_object(
-      'challenge_id', new.user_challenge_id,
       'title', (select t.name from public.challenge_templates t
                 where t.challenge_template_id = new.challenge_template_id),
       'status', new.status,
@@ -1588,9 +1587,7 @@ CREATE FUNCTION private.broadcast_insight() RETURNS trigger
 begin
   perform private.send_live(
     new.user_id, 'insights', 'insight.created', new.artifact_id, private.version_of(new.created_at),
-    jsonb_build_object(
-      'insight_id', new.artifact_id, 'artifact_type', new.artifact_type, 'title', new.title
-    )
+    jsonb_build_object('artifact_type', new.artifact_type, 'title', new.title, 'urgency', 'normal')
   );
   return null;
 end;
