@@ -279,3 +279,48 @@ def test_a_request_delivered_twice_or_twice_at_once_ingests_once(
     status, attempts, memories, growth = first
     assert (status, attempts) == ("processed", 1) and memories > 0 and growth > 0
     assert ingested(pg, conversation_id) == first
+
+
+# --- which changes ask for an ingestion --------------------------------------------------------
+
+
+def change(kind: str, status: str | None, old_status: str | None) -> Any:
+    from dotline.models.db_events import DbEvent
+
+    row = {"conversation_id": str(uuid.uuid4()), "user_id": str(uuid.uuid4())}
+    return DbEvent.model_validate({
+        "type": kind, "table": "conversations", "schema": "public", "outbox_id": 1,
+        "record": None if status is None else {**row, "status": status},
+        "old_record": None if old_status is None else {**row, "status": old_status},
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "old_status", "asks"),
+    [
+        ("UPDATE", "ended", "active", True),  # the route, the idle-end job
+        ("INSERT", "ended", None, True),  # a conversation stored already ended (an import)
+        ("UPDATE", "ended", "ended", False),  # an ended one changed otherwise
+        ("UPDATE", "processing", "ended", False),  # ingestion claiming it
+        ("INSERT", "active", None, False),
+        ("DELETE", None, "ended", False),
+    ],
+)
+def test_only_a_conversation_becoming_ended_asks_for_its_ingestion(
+    kind: str, status: str | None, old_status: str | None, asks: bool
+) -> None:
+    from dotline.models.db_events import DbEventOutcome
+    from dotline.services.ingestion_trigger import ended_conversation, request_ingestion
+
+    event = change(kind, status, old_status)
+    sent: list[tuple[UUID, UUID]] = []
+
+    class Queue:
+        def request(self, conversation_id: UUID, user_id: UUID) -> None:
+            sent.append((conversation_id, user_id))
+
+    outcome = DbEventOutcome(applied=True, table="conversations", row_key="k", version=1)
+    assert request_ingestion(event, outcome, Queue()) is asks
+    assert sent == ([ended_conversation(event)] if asks else [])
+    skipped = outcome.model_copy(update={"applied": False, "skipped": "owner_erased"})
+    assert request_ingestion(event, skipped, Queue()) is False
