@@ -8,6 +8,7 @@ from dotline.api import entry, resolver
 from dotline.bootstrap import deps
 from dotline.input_limits import WEBHOOK_MAX_JSON_DEPTH
 from dotline.models.db_events import DbEventOutcome
+from dotline.services.ingestion.trigger import request_ingestion
 from dotline.services.mirroring import mirroring
 from dotline.webhook_admission import admitted_delivery
 
@@ -30,10 +31,13 @@ _invocation = threading.local()
 def receive_db_event() -> DbEventOutcome:
     d, body = deps(), _invocation.body
     with admitted_delivery(d, _invocation.headers, body, _invocation.source_ip):
-        return mirroring.apply_db_event(
-            mirroring.parse_db_event(body),
-            db=d.db, graph=d.graph, vectors=d.vectors, embedder=d.embedder, cache=d.cache,
+        event = mirroring.parse_db_event(body)
+        outcome = mirroring.apply_db_event(
+            event, db=d.db, graph=d.graph, vectors=d.vectors, embedder=d.embedder, cache=d.cache,
         )  # fmt: skip
+        # A conversation that just ended is ingested now (the schedule is the safety net).
+        request_ingestion(event, outcome, d.ingestion_queue)
+        return outcome
 
 
 # Signed deliveries come in bursts from a few dispatcher addresses; the signature is the guard.

@@ -226,6 +226,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="poll the media bucket (S3_ENDPOINT_URL) and invoke its S3-event function",
     )
     parser.add_argument(
+        "--ingestion-queue",
+        metavar="URL",
+        default=None,
+        help="the SQS queue (on moto's server) the webhook sends ended conversations to; the "
+        "gateway creates it and delivers it to the ingestion function",
+    )
+    parser.add_argument(
         "--run-schedules",
         action=argparse.BooleanOptionalAction,
         default=False,
@@ -247,6 +254,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         from dotline_local.outbox_dispatcher import dispatch_outbox
 
         background.append(dispatch_outbox)
+    if args.ingestion_queue:
+        from dotline_local.sqs_delivery import deliver_ingestion_queue
+
+        os.environ["INGESTION_QUEUE_URL"] = args.ingestion_queue  # the functions send there
+        background.append(deliver_ingestion_queue)
     if args.run_schedules:
         from dotline_local.outbox_dispatcher import SWEEPER_ID
         from dotline_local.scheduler import run_schedules

@@ -26,6 +26,8 @@ SUPABASE_DIR = ROOT / "supabase"
 DEMO_EMAIL = "demo@dotline.local"
 REST_PORT = 8079
 S3_PORT = 54329  # S3_ENDPOINT_URL's default: moto's server
+# Ingestion requests: a queue on the same moto server (the gateway creates it and delivers it).
+INGESTION_QUEUE_URL = f"http://127.0.0.1:{S3_PORT}/123456789012/dotline-ingestion-local"
 AUTH_PORT = 54321  # SUPABASE_URL's port: the local Auth admin emulation
 GATEWAY_PORT = 3000
 
@@ -60,6 +62,7 @@ def daemons_of_stack() -> list[daemons.Daemon]:
             *("--template", str(ROOT / "template.yaml")),
             "--dispatch-outbox",
             "--deliver-s3-events",
+            *("--ingestion-queue", INGESTION_QUEUE_URL),
             "--run-schedules",
         ),
         health_url=f"http://127.0.0.1:{GATEWAY_PORT}/health",

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from dotline.ports.cache import Cache, RateLimits
     from dotline.ports.embeddings import Embedder
     from dotline.ports.graph import GraphStore
+    from dotline.ports.ingestion_queue import IngestionQueue
     from dotline.ports.insight_synthesis import InsightSynthesizer
     from dotline.ports.language_model import LanguageModel
     from dotline.ports.objects import ObjectStore
@@ -190,6 +191,14 @@ class Deps:
         return InsightStores(
             self.db, self.graph, self.language_model, self.cache, self.growth_config()
         )
+
+    @cached_property
+    def ingestion_queue(self) -> IngestionQueue | None:
+        """The SQS queue of ingestion requests (INGESTION_QUEUE_URL), or None: schedule alone."""
+        from dotline.adapters.sqs_ingestion_queue import SqsIngestionQueue
+
+        queue = SqsIngestionQueue.from_settings(self.settings)
+        return traced(queue, "sqs") if queue is not None else None
 
     @property
     def backends(self) -> dict[str, str]:

@@ -75,12 +75,18 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     http_timeout_s: float = Field(default=10.0, gt=0, le=120)
 
-    # Database-triggered webhooks (outbox dispatcher -> functions/db_events).
+    # Database-triggered webhooks (outbox dispatcher -> functions/mirroring).
     webhook_url: str = "http://127.0.0.1:3000/v1/internal/db-events"
     webhook_secret: SecretStr = SecretStr(LOCAL_WEBHOOK_SECRET)
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)
     # The longest backoff between two attempts of one change (RetryPolicy.cap_s).
     webhook_retry_cap_s: float = Field(default=600.0, gt=0, le=3600)
+
+    # Event-driven ingestion: the SQS queue the webhook sends each ended conversation to (the
+    # ingestion function consumes it). Unset: no request is sent and the minute schedule alone
+    # ingests. Locally it is a queue on moto's server (`make dev`/`up` set it); its endpoint is
+    # taken from the URL, with the S3 access key pair below.
+    ingestion_queue_url: str | None = None
 
     # Media objects (S3). S3_ENDPOINT_URL points at an S3-compatible server (locally moto's); blank
     # in AWS, where the function's role signs. The access key pair is used only with an endpoint.
@@ -110,7 +116,7 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "s3_endpoint_url", "neo4j_uri", "neo4j_database", "weaviate_url", "weaviate_grpc_url",
+        "s3_endpoint_url", "ingestion_queue_url", "neo4j_uri", "neo4j_database", "weaviate_url", "weaviate_grpc_url",
         "embeddings_url", "llm_url", "supabase_jwks_url", "supabase_jwt_issuer", mode="after",
     )  # fmt: skip
     @classmethod

@@ -18,9 +18,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 from uuid import UUID
 
 from dotline.db import Database, jsonb
+from dotline.errors import ServiceUnavailable
 from dotline.growth_rules import GrowthConfig
 from dotline.models.ingestion import ConversationIngested, IngestionRun
 from dotline.ports.embeddings import Embedder
@@ -33,6 +35,7 @@ from dotline.services.ingestion._graph import write_graph, write_vectors
 from dotline.services.ingestion.writes import Conversation, Written, write_conversation
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LEASE_S = 300.0  # longer than the function's timeout: a live run never loses its conversation
 RETRY_BASE_S = 60.0  # first retry after a failure; doubles per attempt
@@ -42,6 +45,8 @@ MAX_CONVERSATIONS_PER_RUN = 50
 MAX_TURNS = 2_000
 GROWTH_ACTION = "conversation_processed"
 SUMMARY_TITLES = 3
+CLASH_ATTEMPTS = 3  # a graph or vector write undone by a concurrent mirror of the same rows
+CLASH_PAUSE_S = 0.05
 
 _CLAIM = """
 select conversation_id, user_id, app_id, attempt
@@ -148,8 +153,10 @@ def ingest_conversation(
     )  # fmt: skip
     with stores.db.as_service() as tx:
         written = write_conversation(tx, conversation, extraction, said_at, resolution)
-    nodes, edges = write_graph(conversation.user_id, written, stores.graph)
-    items = write_vectors(written, stores.vectors, stores.embedder)
+    # The memories are searchable by text from here; the graph and the vectors follow. The webhook
+    # mirrors the same rows meanwhile (their outbox changes), and a clash is tried again at once.
+    nodes, edges = _again_on_clash(lambda: write_graph(conversation.user_id, written, stores.graph))
+    items = _again_on_clash(lambda: write_vectors(written, stores.vectors, stores.embedder))
     result = ConversationIngested(
         conversation_id=conversation.conversation_id, attempt=attempt, outcome="processed",
         extractor=extraction.model, memories=len(written.memories),
@@ -192,6 +199,19 @@ def _finish(
             "counts": jsonb(result.model_dump(mode="json", include=_COUNTS)),
             "importance": importances[-1][0] if importances else None, "summary": summary,
         })  # fmt: skip
+
+
+def _again_on_clash(write: Callable[[], T], attempts: int = CLASH_ATTEMPTS) -> T:
+    """An idempotent write, tried again when a concurrent writer of the same rows made Postgres
+    undo it (a deadlock, a serialisation failure: ServiceUnavailable); other failures go up."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return write()
+        except ServiceUnavailable:
+            if attempt == attempts:
+                raise
+            time.sleep(CLASH_PAUSE_S * attempt)
+    raise AssertionError("unreachable")
 
 
 def _ingest_claimed(
