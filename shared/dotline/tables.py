@@ -206,6 +206,10 @@ class OwnedTable(Generic[M]):
             raise NotFound(f"No such {self.noun}.")
         return self.model.model_validate(row)
 
+    def change(self, tx: Transaction, row_id: UUID, change: BaseModel) -> M:
+        """Set the fields `change` was sent with (a field left out keeps its value)."""
+        return self.update(tx, row_id, change.model_dump(include=change.model_fields_set))
+
     def delete(self, tx: Transaction, row_id: UUID) -> None:
         """Delete one row; NotFound if the caller has no such row."""
         from psycopg import sql

@@ -19,8 +19,6 @@ from dotline.services.cards import growth_cache
 from dotline.tables import Keyset
 
 if TYPE_CHECKING:
-    from psycopg import sql
-
     from dotline.bootstrap import GrowthStores
 
 CURSOR_KIND = "cards_recent"
@@ -64,29 +62,26 @@ _EVALUATE_THEN_PAGE = Keyset(
     _EVOLVED,
     alias="c",
 )
-_FILTERS = ("status", "card_type", "source_entity_type", "is_favorited")
+_FILTERS = {
+    column: f"c.{column} = %({column})s"
+    for column in ("status", "card_type", "source_entity_type", "is_favorited")
+}
 
 
 def list_cards(
     stores: GrowthStores, user: Principal, where: CardFilter, cursor: str | None, limit: int
 ) -> CardPage:
     """The caller's cards, newest first, `limit` per page, each with its evolution."""
-    from psycopg import sql
-
     params: dict[str, Any] = {
         **_rules(stores.config, None),
         **where.model_dump(),
         "user_id": user.user_id,
     }
-    conditions: list[sql.Composable] = [sql.SQL("c.user_id = %(user_id)s")]
-    conditions += [
-        sql.SQL("c.{} = {}").format(sql.Identifier(column), sql.Placeholder(column))
-        for column in _FILTERS
-        if params[column] is not None
-    ]
+    conditions = ["c.user_id = %(user_id)s"]
+    conditions += [test for column, test in _FILTERS.items() if params[column] is not None]
     order = _PAGE_THEN_EVALUATE
     if where.evolution_state is not None:
-        conditions.append(sql.SQL("e.evolution_state = %(evolution_state)s"))
+        conditions.append("e.evolution_state = %(evolution_state)s")
         order = _EVALUATE_THEN_PAGE
     with stores.db.as_user(user) as tx:
         items, next_cursor = order.page(tx, conditions, params, limit=limit, cursor=cursor)
