@@ -13,12 +13,12 @@ from typing import Any
 import httpx
 import psycopg
 import redis
-from dotline.services.mirroring.entities import item_id
 
 from coaching_catalogue import add_app, add_knowledge_base
 from dotline import cache_keys
 from dotline.bootstrap import Deps
 from dotline.ports.vectors import KnowledgeItem
+from dotline.services.mirroring.entities import item_id
 from dotline.settings import Settings
 
 MIRA = "My sister Mira is a marine biologist who lives in Porto."
