@@ -372,6 +372,30 @@ $$;
 
 ALTER FUNCTION api.growth_summary(p_user_id uuid) OWNER TO postgres;
 
+-- Name: FUNCTION knowledge_hits(query text, app text, max_results integer); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.knowledge_hits(query text, app text, max_results integer) TO authenticated;
+GRANT ALL ON FUNCTION api.knowledge_hits(query text, app text, max_results integer) TO service_role;
+REVOKE ALL ON FUNCTION api.knowledge_hits(query text, app text, max_results integer) FROM PUBLIC;
+
+-- Name: FUNCTION knowledge_hits(query text, app text, max_results integer); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.knowledge_hits(query text, app text, max_results integer) IS 'api.search_knowledge''s hits as one jsonb array, best first (each hit with its rank_order); [] when none. Counts each hit''s access as the search does.';
+
+-- Name: knowledge_hits(text, text, integer); Type: FUNCTION; Schema: api; Owner: postgres
+
+CREATE FUNCTION api.knowledge_hits(query text, app text, max_results integer DEFAULT 5) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+  select coalesce(jsonb_agg(to_jsonb(hit) order by hit.rank_order), '[]'::jsonb)
+  from api.search_knowledge(query, app, max_results)
+       with ordinality as hit(knowledge_entry_id, knowledge_base_id, knowledge_base_slug, title,
+                              content, category, tags, relevance, rank_order);
+$$;
+
+
+ALTER FUNCTION api.knowledge_hits(query text, app text, max_results integer) OWNER TO postgres;
+
 -- Name: FUNCTION record_search_knowledge_access(entry_ids uuid[]); Type: ACL; Schema: api; Owner: postgres
 GRANT ALL ON FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) TO authenticated;
 GRANT ALL ON FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) TO service_role;

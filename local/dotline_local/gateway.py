@@ -32,6 +32,18 @@ MAX_BODY_BYTES = 1024 * 1024
 # request up to 6 MB): a bulk import of history is up to 5 MB, which its function checks itself.
 ROUTE_MAX_BODY_BYTES = {"POST /v1/imports": 6 * 1024 * 1024}
 DEFAULT_CONTAINERS_PER_FUNCTION = 4
+# The background duties a gateway may take on, each off unless switched on (--flag / --no-flag).
+_SWITCHES = (
+    (
+        "--dispatch-outbox",
+        "deliver the outbox to the database webhook (LISTEN/NOTIFY and a 1 s timer)",
+    ),
+    (
+        "--deliver-s3-events",
+        "poll the media bucket (S3_ENDPOINT_URL) and invoke its S3-event function",
+    ),
+    ("--run-schedules", "fire every Schedule event of the template on its rate(...) or cron(...)"),
+)
 FORWARDED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 # A task the gateway runs for its lifetime (the outbox dispatcher, the scheduler); it gets the
@@ -213,30 +225,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=DEFAULT_CONTAINERS_PER_FUNCTION,
         help="warm containers per function, each serving one request at a time",
     )
-    parser.add_argument(
-        "--dispatch-outbox",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="deliver the outbox to the database webhook (LISTEN/NOTIFY and a 1 s timer)",
-    )
-    parser.add_argument(
-        "--deliver-s3-events",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="poll the media bucket (S3_ENDPOINT_URL) and invoke its S3-event function",
-    )
+    for flag, help_text in _SWITCHES:
+        parser.add_argument(
+            flag, action=argparse.BooleanOptionalAction, default=False, help=help_text
+        )
     parser.add_argument(
         "--ingestion-queue",
         metavar="URL",
         default=None,
         help="the SQS queue (on moto's server) the webhook sends ended conversations to; the "
         "gateway creates it and delivers it to the ingestion function",
-    )
-    parser.add_argument(
-        "--run-schedules",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="fire every Schedule event of the template on its rate(...) or cron(...)",
     )
     parser.add_argument(
         "--schedule-speedup",

@@ -13,6 +13,7 @@ and insights are sent by Postgres in the transaction of the change.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -20,8 +21,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dotline.errors import ServiceUnavailable
 from dotline.ports.broadcasts import Broadcasts
 from dotline.ports.cache import Cache
+
+logger = logging.getLogger(__name__)
 
 
 class Channel(StrEnum):
@@ -82,6 +86,17 @@ def publish(cache: Cache, user_id: UUID | str, channel: Channel, message: Envelo
     if message.kind not in KINDS[channel]:
         raise ValueError(f"{message.kind!r} is not a kind of the {channel.value} channel")
     cache.publish(channel_name(user_id, channel), message.model_dump(mode="json"))
+
+
+def publish_committed(
+    cache: Cache, user_id: UUID | str, channel: Channel, message: Envelope
+) -> None:
+    """`publish` after the change committed: a cache outage loses the message, not the change,
+    and is logged, never raised."""
+    try:
+        publish(cache, user_id, channel, message)
+    except ServiceUnavailable:
+        logger.warning("%s not published: the cache is unreachable", message.kind)
 
 
 def announce(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class DotlineError(Exception):
@@ -117,3 +120,18 @@ class Misconfigured(DotlineError):
     status = 500
     slug = "misconfigured"
     title = "Service not configured"
+
+
+def invalid_body(exc: ValidationError) -> InvalidRequest:
+    """The 422 for a body pydantic refused: one field error per pydantic error (the first leads);
+    unreadable JSON is the body's fault, a missing field "is required"."""
+    errors = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "body"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "json_invalid":
+            field = "body"
+        elif error["type"] == "missing":
+            message = "is required"
+        errors.append({"field": field, "message": message})
+    return InvalidRequest(f"{errors[0]['field']}: {errors[0]['message']}", errors=errors)

@@ -28,7 +28,12 @@ Fragment = Union[str, "sql.Composable"]  # constant SQL text, or composed from i
 class Keyset(Generic[M]):
     """A list of `columns` from `source` ordered by a sort key (created_at unless `sort_key`
     names an expression of SQL type `sort_type`) and then the id, descending unless told,
-    paged by the signed cursor of `kind`; each row hydrated into `model` (or by `hydrate`)."""
+    paged by the signed cursor of `kind`; each row hydrated into `model` (or by `hydrate`).
+
+    With `then_join` the page is cut first and joined after: the inner query pages the rows of
+    `source` (aliased `alias`, every `where` condition over it alone), and only that page is
+    joined (`then_join`, e.g. a lateral function call) for `columns`, so the join's work scales
+    with the page, not the table."""
 
     kind: str
     model: type[M]
@@ -41,6 +46,7 @@ class Keyset(Generic[M]):
     descending: bool = True
     sort_key: str | None = None  # an SQL expression over the paged table (None: created_at)
     sort_type: str = "timestamptz"
+    then_join: Fragment | None = None  # joined to the page once cut; needs `alias`
 
     def page(
         self,
@@ -68,18 +74,23 @@ class Keyset(Generic[M]):
                     by, key, sql.SQL("<" if self.descending else ">"), sql.SQL(self.sort_type)
                 )
             )
-        query = sql.SQL(
-            "select {}, {} as page_sort_key from {} where {}"
-            " order by {} {dir}, {} {dir} limit %(page_limit)s"
-        ).format(
-            _fragment(self.columns),
-            by,
-            _fragment(self.source),
-            sql.SQL(" and ").join(conditions),
-            by,
-            key,
-            dir=sql.SQL("desc" if self.descending else "asc"),
-        )
+        direction = sql.SQL("desc" if self.descending else "asc")
+        query: sql.Composed
+        if self.then_join is None:
+            query = sql.SQL(
+                "select {}, {} as page_sort_key from {} where {}"
+                " order by {} {dir}, {} {dir} limit %(page_limit)s"
+            ).format(
+                _fragment(self.columns),
+                by,
+                _fragment(self.source),
+                sql.SQL(" and ").join(conditions),
+                by,
+                key,
+                dir=direction,
+            )
+        else:
+            query = self._page_then_join(by, key, conditions, direction)
         rows = tx.execute(query, values).fetchall()
         sort_values = [row.pop("page_sort_key") for row in rows]
         items = [(self.hydrate or self.model.model_validate)(row) for row in rows[:limit]]
@@ -88,6 +99,41 @@ class Keyset(Generic[M]):
         value = sort_values[limit - 1]
         value = value.isoformat() if isinstance(value, datetime) else value
         return items, encode_cursor(self.kind, value, str(rows[limit - 1][self.id_column]))
+
+    def _page_then_join(
+        self,
+        by: sql.Composable,
+        key: sql.Composable,
+        conditions: list[sql.Composable],
+        direction: sql.Composable,
+    ) -> sql.Composed:
+        from psycopg import sql
+
+        if self.alias is None or self.then_join is None:
+            raise ValueError("paging before a join needs the paged table's alias")
+        page = sql.Identifier(self.alias)
+        inner = sql.SQL(
+            "select {page}.*, {by} as page_sort_key from {} where {}"
+            " order by {by} {dir}, {key} {dir} limit %(page_limit)s"
+        ).format(
+            _fragment(self.source),
+            sql.SQL(" and ").join(conditions),
+            page=page,
+            by=by,
+            key=key,
+            dir=direction,
+        )
+        return sql.SQL(
+            "select {}, {page}.page_sort_key from ({}) {page} {}"
+            " order by {page}.page_sort_key {dir}, {key} {dir}"
+        ).format(
+            _fragment(self.columns),
+            inner,
+            _fragment(self.then_join),
+            page=page,
+            key=key,
+            dir=direction,
+        )
 
     def _after(self, cursor: str) -> tuple[Any, str]:
         if self.sort_type == "timestamptz":
@@ -159,6 +205,10 @@ class OwnedTable(Generic[M]):
         if row is None:
             raise NotFound(f"No such {self.noun}.")
         return self.model.model_validate(row)
+
+    def change(self, tx: Transaction, row_id: UUID, change: BaseModel) -> M:
+        """Set the fields `change` was sent with (a field left out keeps its value)."""
+        return self.update(tx, row_id, change.model_dump(include=change.model_fields_set))
 
     def delete(self, tx: Transaction, row_id: UUID) -> None:
         """Delete one row; NotFound if the caller has no such row."""

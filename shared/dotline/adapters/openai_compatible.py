@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import tenacity
@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from dotline.errors import ServiceUnavailable
 
 CONNECT_TIMEOUT_S = 3.0
+BACKOFF_BASE_S = 0.5
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
@@ -26,6 +27,28 @@ def bounded_client(base_url: str, api_key: SecretStr | None, timeout_s: float) -
         headers=headers,
         timeout=httpx.Timeout(timeout_s, connect=CONNECT_TIMEOUT_S),
     )
+
+
+class ModelEndpoint:
+    """One model behind an OpenAI-compatible endpoint: the client, the model's name and how its
+    requests are retried (a subclass sets MAX_ATTEMPTS and BACKOFF_MAX_S)."""
+
+    MAX_ATTEMPTS: ClassVar[int] = 3
+    BACKOFF_MAX_S: ClassVar[float] = 4.0
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        model: str,
+        *,
+        max_attempts: int | None = None,
+        backoff_base_s: float = BACKOFF_BASE_S,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client
+        self._model = model
+        attempts = self.MAX_ATTEMPTS if max_attempts is None else max_attempts
+        self._retrying = Retrying(attempts, backoff_base_s, self.BACKOFF_MAX_S, sleep)
 
 
 @dataclass(frozen=True)

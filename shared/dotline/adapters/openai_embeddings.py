@@ -13,18 +13,19 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
-from dotline.adapters.openai_compatible import Retrying, bounded_client
+from dotline.adapters.openai_compatible import BACKOFF_BASE_S, ModelEndpoint, bounded_client
 from dotline.errors import ServiceUnavailable
 from dotline.settings import Settings
 
 BATCH_SIZE = 96
 MAX_ATTEMPTS = 4
-BACKOFF_BASE_S = 0.5
-BACKOFF_MAX_S = 8.0
 
 
-class OpenAIEmbedder:
+class OpenAIEmbedder(ModelEndpoint):
     """Embeddings from a remote model; vectors re-normalised to unit length on arrival."""
+
+    MAX_ATTEMPTS = MAX_ATTEMPTS
+    BACKOFF_MAX_S = 8.0
 
     def __init__(
         self,
@@ -32,14 +33,14 @@ class OpenAIEmbedder:
         model: str,
         *,
         batch_size: int = BATCH_SIZE,
-        max_attempts: int = MAX_ATTEMPTS,
+        max_attempts: int | None = None,
         backoff_base_s: float = BACKOFF_BASE_S,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._client = client
-        self._model = model
+        super().__init__(
+            client, model, max_attempts=max_attempts, backoff_base_s=backoff_base_s, sleep=sleep
+        )
         self._batch_size = batch_size
-        self._retrying = Retrying(max_attempts, backoff_base_s, BACKOFF_MAX_S, sleep)
         self._dimensions: int | None = None
 
     @classmethod

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import httpx
-
-from dotline.adapters.openai_compatible import Retrying, bounded_client
+from dotline.adapters.openai_compatible import ModelEndpoint, bounded_client
 from dotline.adapters.openai_extraction import (
     EXTRACTION_MAX_TOKENS,
     extraction_messages,
@@ -20,25 +18,13 @@ from dotline.ports.language_model import ChatMessage, Completion, Extraction, Tu
 from dotline.settings import Settings
 
 MAX_ATTEMPTS = 3
-BACKOFF_BASE_S = 0.5
-BACKOFF_MAX_S = 4.0
 
 
-class OpenAILanguageModel:
+class OpenAILanguageModel(ModelEndpoint):
     """Chat completions with bounded timeouts and a few retries on 429, 5xx and transport errors."""
 
-    def __init__(
-        self,
-        client: httpx.Client,
-        model: str,
-        *,
-        max_attempts: int = MAX_ATTEMPTS,
-        backoff_base_s: float = BACKOFF_BASE_S,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._client = client
-        self._model = model
-        self._retrying = Retrying(max_attempts, backoff_base_s, BACKOFF_MAX_S, sleep)
+    MAX_ATTEMPTS = MAX_ATTEMPTS
+    BACKOFF_MAX_S = 4.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAILanguageModel:

@@ -117,11 +117,7 @@ class PostgresVectors:
             "source_entity_type": source_entity_type,
             "source_entity_id": source_entity_id,
         }
-        with self._db.as_service() as tx:
-            tx.execute(DELETE_SOURCE, params)
-            if tx.rowcount:
-                _bump(tx, [user_id])
-        self._cache.forget(user_id)
+        self._change(user_id, DELETE_SOURCE, params)
 
     def delete_many(
         self, user_id: UUID, source_entity_type: str, source_entity_ids: Sequence[UUID]
@@ -134,13 +130,7 @@ class PostgresVectors:
             "source_entity_type": source_entity_type,
             "source_entity_ids": sorted(set(source_entity_ids)),
         }
-        with self._db.as_service() as tx:
-            tx.execute(DELETE_SOURCES, params)
-            deleted = tx.rowcount
-            if deleted:
-                _bump(tx, [user_id])
-        self._cache.forget(user_id)
-        return deleted
+        return self._change(user_id, DELETE_SOURCES, params)
 
     def set_importance(
         self, user_id: UUID, source_entity_type: str, importance: Mapping[UUID, float]
@@ -155,13 +145,7 @@ class PostgresVectors:
             "source_entity_ids": ids,
             "importance": [float(importance[i]) for i in ids],
         }
-        with self._db.as_service() as tx:
-            tx.execute(SET_IMPORTANCE, params)
-            changed = tx.rowcount
-            if changed:
-                _bump(tx, [user_id])
-        self._cache.forget(user_id)
-        return changed
+        return self._change(user_id, SET_IMPORTANCE, params)
 
     def search(
         self,
@@ -195,6 +179,17 @@ class PostgresVectors:
             tx.execute(ERASE_VERSION, {"user_id": user_id})
         self._cache.forget(user_id)
         return erased
+
+    def _change(self, user_id: UUID, statement: str, params: dict[str, Any]) -> int:
+        """Run a statement changing one person's items; when it changed any, their matrix version
+        moves on, and this process's cached matrix is dropped either way. Returns the row count."""
+        with self._db.as_service() as tx:
+            tx.execute(statement, params)
+            changed = tx.rowcount
+            if changed:
+                _bump(tx, [user_id])
+        self._cache.forget(user_id)
+        return changed
 
     def _matrix(self, user_id: UUID) -> VectorMatrix | None:
         """The user's matrix: cached if their version has not moved, else loaded anew."""

@@ -22,7 +22,7 @@ from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, Validati
 from pydantic_core import to_json
 from typing_extensions import TypedDict  # pydantic refuses typing's before Python 3.12
 
-from dotline.errors import InvalidRequest
+from dotline.errors import invalid_body
 from dotline.models.behaviour_events import (
     MAX_DURATION_SECONDS,
     MAX_EVENTS_PER_BATCH,
@@ -101,7 +101,7 @@ class EventUpload:
         try:
             batch = EventBatch.model_validate_json(body or "")
         except ValidationError as exc:
-            raise _invalid(exc) from None
+            raise invalid_body(exc) from None
         return cls(batch.batch_id, len(batch.events), batch.model_dump_json())
 
 
@@ -123,17 +123,3 @@ def _within_limits(events: list[_EventShape]) -> bool:
             if not earliest_s <= at_s <= latest_s:
                 return False
     return True
-
-
-def _invalid(exc: ValidationError) -> InvalidRequest:
-    """The resolver's 422 for a body, from EventBatch's errors (the first one leads)."""
-    errors = []
-    for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "body"
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "json_invalid":
-            field = "body"
-        elif error["type"] == "missing":
-            message = "is required"
-        errors.append({"field": field, "message": message})
-    return InvalidRequest(f"{errors[0]['field']}: {errors[0]['message']}", errors=errors)

@@ -22,7 +22,7 @@ from pydantic import (
     ValidationError,
 )
 
-from dotline.errors import InvalidRequest, PayloadTooLarge
+from dotline.errors import InvalidRequest, PayloadTooLarge, invalid_body
 from dotline.models.instants import Instant
 from dotline.models.memories import Content, Kind, Tags, Title
 
@@ -107,7 +107,7 @@ class ImportRequest(_Strict):
         try:
             request = cls.model_validate_json(body or "")
         except ValidationError as exc:
-            raise _invalid(exc) from None
+            raise invalid_body(exc) from None
         request._check_whole()
         return request
 
@@ -200,20 +200,6 @@ def _title_of(content: str) -> str:
 
 def _field(field: str, message: str) -> InvalidRequest:
     return InvalidRequest(f"{field}: {message}", errors=[{"field": field, "message": message}])
-
-
-def _invalid(exc: ValidationError) -> InvalidRequest:
-    """The resolver's 422 from pydantic's errors (the first one leads)."""
-    errors = []
-    for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "body"
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "json_invalid":
-            field = "body"
-        elif error["type"] == "missing":
-            message = "is required"
-        errors.append({"field": field, "message": message})
-    return InvalidRequest(f"{errors[0]['field']}: {errors[0]['message']}", errors=errors)
 
 
 class ImportProgress(BaseModel):

@@ -11,12 +11,7 @@ from dotline.models.knowledge import KnowledgeResults
 # the app exists and is active: an admin's token may read inactive apps, nobody may search them.
 _SEARCH = """
 select a.app_id, a.slug as app_slug,
-       coalesce((select jsonb_agg(to_jsonb(hit) order by hit.rank_order)
-                 from api.search_knowledge(%(query)s, a.app_id::text, %(limit)s)
-                      with ordinality as hit(knowledge_entry_id, knowledge_base_id,
-                                             knowledge_base_slug, title, content, category,
-                                             tags, relevance, rank_order)),
-                '[]'::jsonb) as items
+       api.knowledge_hits(%(query)s, a.app_id::text, %(limit)s) as items
 from public.apps a
 where (a.slug = %(app)s or a.app_id::text = lower(%(app)s)) and a.is_active
 """

@@ -43,6 +43,14 @@ _REPLAYED_TYPE = PROBLEM_TYPE_BASE + ReplayedDelivery.slug
 
 
 @dataclass(frozen=True)
+class Pacing:
+    """How much one sweep takes on: rows claimed per batch, deliveries in flight at once."""
+
+    batch_size: int = DEFAULT_BATCH_SIZE
+    concurrency: int = DEFAULT_CONCURRENCY
+
+
+@dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff with full jitter: attempt n waits uniform(0, min(cap, base * 2^(n-1)))."""
 
@@ -88,23 +96,16 @@ class OutboxStatus(BaseModel):
     next_attempt_at: datetime | None
 
 
-def sweep(
-    db: Database,
-    post: Post,
-    policy: RetryPolicy,
-    *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    concurrency: int = DEFAULT_CONCURRENCY,
-) -> SweepResult:
+def sweep(db: Database, post: Post, policy: RetryPolicy, pacing: Pacing = Pacing()) -> SweepResult:
     """Claim one batch of due changes, deliver them concurrently and settle each."""
     result = SweepResult()
     with db.as_service() as tx:
-        tx.execute("select * from private.claim_outbox(%(n)s)", {"n": batch_size})
+        tx.execute("select * from private.claim_outbox(%(n)s)", {"n": pacing.batch_size})
         rows = tx.fetchall()
         result.claimed = len(rows)
         if not rows:
             return result
-        with ThreadPoolExecutor(min(concurrency, len(rows))) as pool:
+        with ThreadPoolExecutor(min(pacing.concurrency, len(rows))) as pool:
             attempts = list(pool.map(lambda row: deliver(row, post), rows))
         for row, attempt in zip(rows, attempts, strict=True):
             tx.execute(
@@ -129,9 +130,8 @@ def drain(
     db: Database,
     post: Post,
     policy: RetryPolicy,
+    pacing: Pacing = Pacing(),
     *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    concurrency: int = DEFAULT_CONCURRENCY,
     budget_s: float | None = None,
 ) -> SweepResult:
     """Sweep until nothing due is left to try, or budget_s is spent.
@@ -143,10 +143,10 @@ def drain(
     total = SweepResult()
     deadline = None if budget_s is None else time.monotonic() + budget_s
     while True:
-        one = sweep(db, post, policy, batch_size=batch_size, concurrency=concurrency)
+        one = sweep(db, post, policy, pacing)
         for field in SweepResult.model_fields:
             setattr(total, field, getattr(total, field) + getattr(one, field))
-        more = one.claimed == batch_size or one.delivered > 0
+        more = one.claimed == pacing.batch_size or one.delivered > 0
         if not more or (deadline is not None and time.monotonic() > deadline):
             return total
 

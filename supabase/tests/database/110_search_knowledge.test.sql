@@ -2,7 +2,7 @@
 -- knowledge bases, access counting, and who may call it.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(13);
+select plan(16);
 
 insert into auth.users (id, email) values ('11000000-0000-4000-8000-000000000001', 'searcher@example.com');
 
@@ -62,6 +62,19 @@ select isnt((select last_accessed_at from public.knowledge_entries where knowled
 select is((select updated_at from public.knowledge_entries where knowledge_entry_id = '11000000-0000-4000-8000-0000000000d1'),
           (select created_at from public.knowledge_entries where knowledge_entry_id = '11000000-0000-4000-8000-0000000000d1'),
           'an access is not an edit (updated_at unchanged)');
+
+-- The hits as one jsonb array (what the knowledge API and the chat context read), best first.
+set local role authenticated;
+select is((select jsonb_agg(jsonb_build_array(h->>'knowledge_entry_id', (h->>'rank_order')::integer))
+           from jsonb_array_elements(api.knowledge_hits('openness', 't110_matchmaker', 10)) h),
+          '[["11000000-0000-4000-8000-0000000000d1", 1], ["11000000-0000-4000-8000-0000000000d2", 2],
+            ["11000000-0000-4000-8000-0000000000d3", 3]]'::jsonb,
+          'knowledge_hits holds the search''s hits in rank order');
+select is(api.knowledge_hits('openness', 'no_such_app', 10), '[]'::jsonb, 'no hits: an empty array');
+set local role anon;
+select throws_ok($$select api.knowledge_hits('openness', 't110_matchmaker', 5)$$, '42501', null,
+                 'anon cannot read knowledge hits');
+reset role;
 
 -- Who may call it.
 set local role anon;

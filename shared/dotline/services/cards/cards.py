@@ -7,21 +7,18 @@ is_favorited, under row-level security; each change refreshes the cache and is a
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from dotline.auth import Principal
 from dotline.db import Transaction, jsonb
-from dotline.errors import InvalidRequest, NotFound
+from dotline.errors import NotFound
 from dotline.growth_rules import GrowthConfig
 from dotline.models.cards import Card, CardFilter, CardPage, CardUpdate
-from dotline.pagination import decode_cursor, encode_cursor
 from dotline.services.cards import growth_cache
+from dotline.tables import Keyset
 
 if TYPE_CHECKING:
-    from psycopg import sql
-
     from dotline.bootstrap import GrowthStores
 
 CURSOR_KIND = "cards_recent"
@@ -30,6 +27,15 @@ _CARD_ONLY = (
     " c.is_favorited, c.display_data, c.created_at, c.updated_at"
     " from public.cards c where c.card_id = %(id)s"
 )
+_CARD_COLUMNS = (
+    "c.card_id, c.card_type, c.source_entity_type, c.source_entity_id, c.status,"
+    " c.is_favorited, c.display_data, c.created_at, c.updated_at,"
+    " e.evolution_state, e.connection_count, e.dimension_count"
+)
+_EVOLVED = (
+    "public.cards c"
+    " join api.card_evolution(%(rules)s, %(default)s, %(card_id)s) e on e.card_id = c.card_id"
+)
 _WITH_EVOLUTION = (
     "select c.card_id, c.card_type, c.source_entity_type, c.source_entity_id, c.status,"
     " c.is_favorited, c.display_data, c.created_at, c.updated_at,"
@@ -37,57 +43,49 @@ _WITH_EVOLUTION = (
     " from public.cards c"
     " join api.card_evolution(%(rules)s, %(default)s, %(card_id)s) e on e.card_id = c.card_id"
 )
-
-_ALL_WITH_EVOLUTION = "{} where {} order by c.created_at desc, c.card_id desc limit %(limit)s"
-_PAGE_WITH_EVOLUTION = (
-    "select c.card_id, c.card_type, c.source_entity_type, c.source_entity_id, c.status,"
-    " c.is_favorited, c.display_data, c.created_at, c.updated_at,"
-    " e.evolution_state, e.connection_count, e.dimension_count"
-    " from (select * from public.cards c where {1}"
-    " order by c.created_at desc, c.card_id desc limit %(limit)s) c"
-    " cross join lateral api.card_evolution(%(rules)s, %(default)s, c.card_id) e"
-    " order by c.created_at desc, c.card_id desc"
+# Without an evolution filter the page is cut first and only its cards are evaluated;
+# filtering by state evaluates them all (docs/measurements.md, bench/bench_growth.py).
+_PAGE_THEN_EVALUATE = Keyset(
+    CURSOR_KIND,
+    Card,
+    "card_id",
+    _CARD_COLUMNS,
+    "public.cards c",
+    alias="c",
+    then_join="cross join lateral api.card_evolution(%(rules)s, %(default)s, c.card_id) e",
 )
+_EVALUATE_THEN_PAGE = Keyset(
+    CURSOR_KIND,
+    Card,
+    "card_id",
+    _CARD_COLUMNS,
+    _EVOLVED,
+    alias="c",
+)
+_FILTERS = {
+    column: f"c.{column} = %({column})s"
+    for column in ("status", "card_type", "source_entity_type", "is_favorited")
+}
 
 
 def list_cards(
     stores: GrowthStores, user: Principal, where: CardFilter, cursor: str | None, limit: int
 ) -> CardPage:
     """The caller's cards, newest first, `limit` per page, each with its evolution."""
-    from psycopg import sql
-
-    db, cache = stores.db, stores.cache
     params: dict[str, Any] = {
         **_rules(stores.config, None),
         **where.model_dump(),
-        "limit": limit + 1,
+        "user_id": user.user_id,
     }
-    conditions: list[sql.Composable] = [sql.SQL("c.user_id = %(user_id)s")]
-    params["user_id"] = user.user_id
-    for column in ("status", "card_type", "source_entity_type", "is_favorited"):
-        if params[column] is not None:
-            conditions.append(
-                sql.SQL("c.{} = {}").format(sql.Identifier(column), sql.Placeholder(column))
-            )
+    conditions = ["c.user_id = %(user_id)s"]
+    conditions += [test for column, test in _FILTERS.items() if params[column] is not None]
+    order = _PAGE_THEN_EVALUATE
     if where.evolution_state is not None:
-        conditions.append(sql.SQL("e.evolution_state = %(evolution_state)s"))
-    if cursor is not None:
-        after_at, params["after_id"] = decode_cursor(cursor, CURSOR_KIND)
-        params["after_at"] = _instant(after_at)
-        conditions.append(sql.SQL("(c.created_at, c.card_id) < (%(after_at)s, %(after_id)s)"))
-    # Without an evolution filter the page is cut first and only its cards are evaluated;
-    # filtering by state evaluates them all (docs/measurements.md, bench/bench_growth.py).
-    template = _PAGE_WITH_EVOLUTION if where.evolution_state is None else _ALL_WITH_EVOLUTION
-    query = sql.SQL(template).format(sql.SQL(_WITH_EVOLUTION), sql.SQL(" and ").join(conditions))
-    with db.as_user(user) as tx:
-        tx.execute(query, params)
-        rows = tx.fetchall()
-    items = [Card.model_validate(row) for row in rows[:limit]]
-    growth_cache.remember(cache, user.user_id, items)
-    last = items[-1] if items and len(rows) > limit else None
-    next_cursor = (
-        encode_cursor(CURSOR_KIND, last.created_at.isoformat(), str(last.card_id)) if last else None
-    )
+        conditions.append("e.evolution_state = %(evolution_state)s")
+        order = _EVALUATE_THEN_PAGE
+    with stores.db.as_user(user) as tx:
+        items, next_cursor = order.page(tx, conditions, params, limit=limit, cursor=cursor)
+    growth_cache.remember(stores.cache, user.user_id, items)
     return CardPage(items=items, next_cursor=next_cursor)
 
 
@@ -140,13 +138,3 @@ def _rules(config: GrowthConfig, card_id: UUID | None) -> dict[str, Any]:
         "default": config.evolution.default,
         "card_id": card_id,
     }
-
-
-def _instant(value: Any) -> datetime:
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError as exc:
-        message = "is not a cursor this list handed out"
-        raise InvalidRequest(
-            f"query.cursor: {message}", errors=[{"field": "query.cursor", "message": message}]
-        ) from exc

@@ -72,7 +72,4 @@ def announce(cache: Cache, user_id: UUID, card: Card) -> None:
         is_favorited=card.is_favorited,
         evolution_state=card.evolution_state,
     )
-    try:
-        channels.publish(cache, user_id, Channel.CARDS, message)
-    except ServiceUnavailable:
-        logger.warning("card change not published: the cache is unreachable")
+    channels.publish_committed(cache, user_id, Channel.CARDS, message)

@@ -45,7 +45,4 @@ def announce(cache: Cache, user_id: UUID, challenge: Challenge, action: str) -> 
         title=challenge.name,
         status=challenge.status,
     )
-    try:
-        channels.publish(cache, user_id, Channel.CHALLENGES, message)
-    except ServiceUnavailable:
-        logger.warning("challenge change not published: the cache is unreachable")
+    channels.publish_committed(cache, user_id, Channel.CHALLENGES, message)

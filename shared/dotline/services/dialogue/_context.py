@@ -30,12 +30,7 @@ _WORD = re.compile(r"[^\W_]+")
 _APP_CONTEXT = """
 select ctx.app_id, ctx.app_slug, ctx.display_name, ctx.domain, ctx.personality, ctx.progress,
        ctx.recent_messages,
-       coalesce((select jsonb_agg(to_jsonb(hit) order by hit.rank_order)
-                 from api.search_knowledge(%(query)s, ctx.app_id::text, %(limit)s)
-                      with ordinality as hit(knowledge_entry_id, knowledge_base_id,
-                                             knowledge_base_slug, title, content, category,
-                                             tags, relevance, rank_order)),
-                '[]'::jsonb) as knowledge
+       api.knowledge_hits(%(query)s, ctx.app_id::text, %(limit)s) as knowledge
 from api.get_chat_context(%(app)s, %(user_id)s, %(conversation_id)s) as ctx
 """
 

@@ -19,6 +19,8 @@ makes the delivery fail for a retry (503), never a permanent refusal.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import ValidationError
 
 from dotline.db import Database, jsonb
@@ -58,27 +60,27 @@ def apply_db_event(
         outcome.skipped = "owner_erased" if owner_erased else "not_newer"
         return outcome
     try:
-        return _apply(event, outcome, db=db, graph=graph, vectors=vectors, embedder=embedder,
-                      cache=cache)  # fmt: skip
+        return _apply(event, outcome, _Stores(db, graph, vectors, embedder, cache))
     except MissingReference as exc:
         raise ServiceUnavailable(
             "A row this change refers to vanished while it was applied; deliver it again."
         ) from exc
 
 
-def _apply(
-    event: DbEvent,
-    outcome: DbEventOutcome,
-    *,
-    db: Database,
-    graph: GraphStore,
-    vectors: VectorStore,
-    embedder: Embedder,
-    cache: Cache,
-) -> DbEventOutcome:
+@dataclass(frozen=True)
+class _Stores:
+    db: Database
+    graph: GraphStore
+    vectors: VectorStore
+    embedder: Embedder
+    cache: Cache
+
+
+def _apply(event: DbEvent, outcome: DbEventOutcome, stores: _Stores) -> DbEventOutcome:
+    db, graph, vectors, cache = stores.db, stores.graph, stores.vectors, stores.cache
     touched = pipeline.before_change(event, graph=graph)
     if event.table in ENTITIES:
-        mirror_entity(event, graph=graph, vectors=vectors, embedder=embedder)
+        mirror_entity(event, graph=graph, vectors=vectors, embedder=stores.embedder)
     refresh_cache(event, cache=cache)
     config = current_config(cache)
     earn_growth(event, db=db, config=config)

@@ -63,9 +63,7 @@ def update_annotation(
 ) -> Annotation:
     """Apply the fields sent (an annotation keeps text or media: else 422)."""
     with db.as_user(user) as tx:
-        return ANNOTATIONS.update(
-            tx, annotation_id, change.model_dump(include=change.model_fields_set)
-        )
+        return ANNOTATIONS.change(tx, annotation_id, change)
 
 
 def delete_annotation(db: Database, user: Principal, annotation_id: UUID) -> None:

@@ -50,9 +50,7 @@ def update_reflection(
 ) -> Reflection:
     """Apply the fields sent."""
     with db.as_user(user) as tx:
-        return REFLECTIONS.update(
-            tx, reflection_id, change.model_dump(include=change.model_fields_set)
-        )
+        return REFLECTIONS.change(tx, reflection_id, change)
 
 
 def delete_reflection(db: Database, user: Principal, reflection_id: UUID) -> None:
