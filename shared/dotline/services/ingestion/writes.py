@@ -1,8 +1,9 @@
 """What ingesting one conversation writes to Postgres, in one transaction, idempotently.
 
 Ids are deterministic (a memory is uuid5 of conversation and message, a new concept uuid5 of
-person, type and name) and every insert is `on conflict do nothing`, so a re-run writes nothing
-new and leaves what a person edited since alone. Rows come back as `to_jsonb` of the row, the
+person, type and name) and every insert is `on conflict do nothing` (the enrichment of a memory
+`write_memories` wrote first updates it only while it is marked pending), so a re-run writes
+nothing new and leaves what a person edited since alone. Rows come back as `to_jsonb` of the row, the
 shape the outbox carries, so the graph and vector writes match what the mirror writes.
 """
 
