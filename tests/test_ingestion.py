@@ -366,6 +366,46 @@ def test_a_failed_ingestion_is_recorded_retried_later_and_finished(
     assert record["last_error"] is None and record["finished_at"] is not None
 
 
+def test_the_memories_are_searchable_before_their_enrichment_and_a_retry_completes_it_once(
+    api: httpx.Client, make_user: Any, stores: IngestionStores, pg: psycopg.Connection[Any]
+) -> None:
+    # given a conversation whose enrichment fails after the model answered (the embedder, which
+    # concept resolution needs, is down)
+    user = make_user()
+    conversation_id = converse(api, user, TRIP[:4])
+    embedder = FailingEmbedder(stores.embedder)
+    broken = IngestionStores(stores.db, stores.extractor, embedder, stores.graph, stores.vectors)
+    assert ingest(broken, user).conversations[0].outcome == "failed"
+
+    # then the memories are already there, waiting for their concepts, and found by text
+    first = memories_of(pg, conversation_id)
+    assert len(first) == 4
+    assert all(m["attributes"].get("enrichment_pending") for m in first)
+    assert all(m["attributes"]["concept_ids"] == [] for m in first)
+    assert concepts_of(pg, user) == []
+    bled = next(m for m in first if m["content"] == TRIP[0])
+    found = api.get("/v1/search", params={"q": "Lake Bled"}, headers=user.headers)
+    assert found.status_code == 200, found.text
+    assert str(bled["memory_id"]) in [hit["entity_id"] for hit in found.json()["items"]]
+
+    # when the retry comes with the embedder back
+    pg.execute(
+        "update private.conversation_ingestions set lease_expires_at = now() where conversation_id = %s",
+        (conversation_id,),
+    )
+    embedder.failing = False
+    retried = ingest(broken, user).conversations
+
+    # then it adds the concepts to the same memories, counted as one ingestion would count them
+    assert [(c.outcome, c.memories, c.memories_created) for c in retried] == [("processed", 4, 4)]
+    again = memories_of(pg, conversation_id)
+    assert [m["memory_id"] for m in again] == [m["memory_id"] for m in first]
+    assert not any("enrichment_pending" in m["attributes"] for m in again)
+    mira = concept_named(concepts_of(pg, user), "Mira")
+    assert str(mira["concept_id"]) in again[0]["attributes"]["concept_ids"]
+    assert any(e["target_id"] == mira["concept_id"] for e in edges_of(pg, user))
+
+
 def test_a_run_that_died_holding_a_conversation_is_taken_over_once_its_lease_runs_out(
     api: httpx.Client, make_user: Any, stores: IngestionStores, pg: psycopg.Connection[Any]
 ) -> None:

@@ -32,7 +32,12 @@ from dotline.ports.vectors import VectorStore
 from dotline.services.growth.ledger import GrowthAction, record_growth_events
 from dotline.services.ingestion._concept_resolution import resolve_concepts
 from dotline.services.ingestion._graph import write_graph, write_vectors
-from dotline.services.ingestion.writes import Conversation, Written, write_conversation
+from dotline.services.ingestion.writes import (
+    Conversation,
+    Written,
+    write_conversation,
+    write_memories,
+)
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -146,12 +151,17 @@ def ingest_conversation(
     extraction = _extraction(stores, conversation, turns)
     said_at = {t.message_id: t.created_at for t in turns}
     extraction.memories = _one_per_turn(extraction, said_at)
+    # Memories first: once the model has answered, nothing else (no embedding call, no concept
+    # resolution, no graph write) delays them. They are committed here, searchable by text; their
+    # concepts, links, graph edges and vectors follow below, or on the retry if that part fails.
+    with stores.db.as_service() as tx:
+        write_memories(tx, conversation, extraction, said_at)
     concepts = [c for m in extraction.memories for c in m.concepts]
     resolution = resolve_concepts(
         concepts, user_id=conversation.user_id, db=stores.db,
         embedder=stores.embedder, vectors=stores.vectors,
     )  # fmt: skip
-    with stores.db.as_service() as tx:
+    with stores.db.as_service() as tx:  # the enrichment, counted as if written at once
         written = write_conversation(tx, conversation, extraction, said_at, resolution)
     # The memories are searchable by text from here; the graph and the vectors follow. The webhook
     # mirrors the same rows meanwhile (their outbox changes), and a clash is tried again at once.

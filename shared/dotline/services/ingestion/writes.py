@@ -1,8 +1,9 @@
 """What ingesting one conversation writes to Postgres, in one transaction, idempotently.
 
 Ids are deterministic (a memory is uuid5 of conversation and message, a new concept uuid5 of
-person, type and name) and every insert is `on conflict do nothing`, so a re-run writes nothing
-new and leaves what a person edited since alone. Rows come back as `to_jsonb` of the row, the
+person, type and name) and every insert is `on conflict do nothing` (the enrichment of a memory
+`write_memories` wrote first updates it only while it is marked pending), so a re-run writes
+nothing new and leaves what a person edited since alone. Rows come back as `to_jsonb` of the row, the
 shape the outbox carries, so the graph and vector writes match what the mirror writes.
 """
 
@@ -58,6 +59,14 @@ values
    %(emotions)s, %(tags)s, %(attributes)s)
 on conflict (memory_id) do nothing
 """
+# The enriched memory: a new one, or one that `write_memories` left waiting for its concepts. A
+# memory already enriched (or edited since) is left alone, so a re-run changes nothing.
+_ENRICH_MEMORY = _INSERT_MEMORY.replace(
+    "on conflict (memory_id) do nothing",
+    """on conflict (memory_id) do update
+  set location = excluded.location, people = excluded.people, attributes = excluded.attributes
+  where memories.user_id = excluded.user_id and memories.attributes ? 'enrichment_pending'""",
+)
 _MEMORY_ROWS = """
 select to_jsonb(m.*) as row from public.memories m
 where m.user_id = %(user_id)s and m.memory_id = any(%(ids)s::uuid[]) order by m.creation_ts, m.memory_id
@@ -108,6 +117,30 @@ def memory_id_for(conversation_id: UUID, message_id: UUID) -> UUID:
     return uuid.uuid5(MEMORY_NAMESPACE, f"{conversation_id}:{message_id}")
 
 
+def write_memories(
+    tx: Transaction,
+    conversation: Conversation,
+    extraction: Extraction,
+    said_at: dict[UUID, datetime],
+) -> int:
+    """The memories alone, before their concepts are resolved: searchable by text at once.
+
+    Each is marked `enrichment_pending`; `write_conversation` then fills in its concepts, people
+    and place (and clears the mark) in the same run or a retry. Returns how many were new.
+    """
+    params = [
+        _memory_params(
+            conversation, memory_id_for(conversation.conversation_id, m.message_id), m,
+            said_at[m.message_id], None, [],
+        )
+        for m in extraction.memories
+    ]  # fmt: skip
+    if not params:
+        return 0
+    tx.executemany(_INSERT_MEMORY, params)
+    return max(0, tx.rowcount)
+
+
 def write_conversation(
     tx: Transaction,
     conversation: Conversation,
@@ -141,7 +174,7 @@ def write_conversation(
         for memory_id, memory in planned.items()
     ]  # fmt: skip
     if params:
-        tx.executemany(_INSERT_MEMORY, params)
+        tx.executemany(_ENRICH_MEMORY, params)  # new, or enriched after `write_memories`
         written.memories_created = max(0, tx.rowcount)
     written.memories_invalidated = supersede(tx, user_id, written.supersessions)
     ids = list(planned)
@@ -189,10 +222,11 @@ def _memory_params(
     memory_id: UUID,
     memory: ExtractedMemory,
     said_at: datetime,
-    resolution: Resolution,
+    resolution: Resolution | None,
     contradicts: Sequence[dict[str, Any]],
 ) -> dict[str, Any]:
-    concepts = [(c, resolution.of(c)) for c in memory.concepts]
+    """The row of a memory; without a resolution, one waiting for its concepts."""
+    concepts = [(c, resolution.of(c)) for c in memory.concepts] if resolution else []
     places = [{"name": c.name, "concept_id": str(i)} for c, i in concepts if c.type == "place"]
     people = [
         {
@@ -211,6 +245,7 @@ def _memory_params(
         "concept_ids": sorted({str(i) for _, i in concepts}),
         "facts": [f.model_dump() for f in memory.facts],
         **({"contradicts": list(contradicts)} if contradicts else {}),
+        **({} if resolution else {"enrichment_pending": True}),
     }
     return {
         "memory_id": memory_id,
