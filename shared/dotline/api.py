@@ -6,13 +6,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
-from dotline import commit_gate
+from dotline import activity, commit_gate
 from dotline.auth import Principal
 from dotline.bootstrap import deps
 from dotline.errors import (
@@ -156,12 +157,20 @@ def _serve(
         if http.get("method") == "GET":
             with commit_gate.in_flight(lambda: quota.admit(source_ip, user_id)):
                 check_request(event, max_depth=max_json_depth)
-                return app.resolve(event, context)
+                result = app.resolve(event, context)
+            _mark_active(user_id)  # the verdict is in: admitted
+            return result
         quota.admit(source_ip, user_id)
+        _mark_active(user_id)  # before the route, so an erasure leaves no gate key behind
         check_request(event, max_depth=max_json_depth)
         return app.resolve(event, context)
     except DotlineError as exc:  # refused before any route ran
         return _as_lambda_result(_problem(event.get("rawPath"), exc))
+
+
+def _mark_active(user_id: UUID | None) -> None:
+    if user_id is not None:  # authenticated, neither limited nor erased
+        activity.mark(user_id)
 
 
 def _record(event: dict[str, Any], response: dict[str, Any], started: float) -> None:
