@@ -18,12 +18,23 @@ logger = logging.getLogger(__name__)
 _MARK = "update public.profiles set last_active_at = now() where user_id = %(user_id)s"
 
 
-def mark(user_id: UUID) -> None:
-    """Record that `user_id` is active now, unless it was recorded within the last minute."""
+def mark(user_id: UUID) -> bool:
+    """Record that `user_id` is active now, unless it was recorded within the last minute;
+    True when this call opened the gate."""
+    opened = False
     try:
         d = deps()
-        if not d.cache.add_json(cache_keys.activity_gate(user_id), True, cache_keys.MINUTE_S):
-            return
-        d.db.fetch_as_service(_MARK, {"user_id": user_id})
+        opened = d.cache.add_json(cache_keys.activity_gate(user_id), True, cache_keys.MINUTE_S)
+        if opened:
+            d.db.fetch_as_service(_MARK, {"user_id": user_id})
     except Exception:  # best effort: the request has its answer
         logger.warning("could not mark the caller active", exc_info=True)
+    return opened
+
+
+def unmark(user_id: UUID) -> None:
+    """Drop the gate a refused request opened (its write was rolled back with it)."""
+    try:
+        deps().cache.delete([cache_keys.activity_gate(user_id)])
+    except Exception:  # best effort, and the gate expires within the minute anyway
+        logger.warning("could not drop the activity gate", exc_info=True)
