@@ -150,3 +150,17 @@ def test_an_anonymous_request_marks_nothing(api: httpx.Client, rds: redis.Redis)
     assert api.get("/v1/me").status_code == 401
 
     assert set(rds.scan_iter("user:*:active")) <= before
+
+
+def test_marking_activity_leaves_updated_at_alone(
+    api: httpx.Client, make_user: Any, rds: redis.Redis
+) -> None:
+    # given a person whose profile was read (and marked active) once
+    user = make_user()
+    before = api.get("/v1/me", headers=user.headers).json()
+    # when the gate's minute is over and they are marked again
+    rds.delete(cache_keys.activity_gate(user.user_id))
+    after = api.get("/v1/me", headers=user.headers).json()
+    # then activity moved, the profile did not change
+    assert after["last_active_at"] > before["last_active_at"]
+    assert after["updated_at"] == before["updated_at"]
