@@ -164,3 +164,27 @@ def test_marking_activity_leaves_updated_at_alone(
     # then activity moved, the profile did not change
     assert after["last_active_at"] > before["last_active_at"]
     assert after["updated_at"] == before["updated_at"]
+
+
+def test_marking_activity_enqueues_no_change_to_mirror(
+    api: httpx.Client, make_user: Any, pg: psycopg.Connection[Any], rds: redis.Redis
+) -> None:
+    # given a person already marked active once
+    user = make_user()
+    api.get("/v1/me", headers=user.headers)
+
+    def profile_changes() -> int:
+        row = pg.execute(
+            "select count(*) from private.outbox where table_name = 'profiles' and row_key = %s",
+            (str(user.user_id),),
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    before = profile_changes()
+    # when they are marked again
+    rds.delete(cache_keys.activity_gate(user.user_id))
+    api.get("/v1/me", headers=user.headers)
+    # then the mark moved, and nothing was queued for the mirrors
+    assert api.get("/v1/me", headers=user.headers).json()["last_active_at"] is not None
+    assert profile_changes() == before
