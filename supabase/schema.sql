@@ -8118,11 +8118,11 @@ ALTER TABLE ONLY public.profiles
 
 -- Name: profiles profiles_set_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER profiles_set_updated_at BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER profiles_set_updated_at BEFORE UPDATE ON public.profiles FOR EACH ROW WHEN ((((to_jsonb(old.*) - 'last_active_at'::text) - 'updated_at'::text) IS DISTINCT FROM ((to_jsonb(new.*) - 'last_active_at'::text) - 'updated_at'::text))) EXECUTE FUNCTION private.set_updated_at();
 
 -- Name: profiles profiles_to_outbox; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER profiles_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.enqueue_change('user_id', 'updated_at');
+CREATE TRIGGER profiles_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.enqueue_change('user_id', 'updated_at', 'last_active_at');
 
 -- Name: profiles profiles_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
 

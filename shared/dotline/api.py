@@ -6,13 +6,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
-from dotline import commit_gate
+from dotline import activity, commit_gate
 from dotline.auth import Principal
 from dotline.bootstrap import deps
 from dotline.errors import (
@@ -154,14 +155,28 @@ def _serve(
         # Both limits in one round trip; a read runs while it is in flight (its commits wait
         # for the verdict, see dotline.commit_gate), anything else after it.
         if http.get("method") == "GET":
-            with commit_gate.in_flight(lambda: quota.admit(source_ip, user_id)):
-                check_request(event, max_depth=max_json_depth)
-                return app.resolve(event, context)
+            marked = False
+            try:
+                with commit_gate.in_flight(lambda: quota.admit(source_ip, user_id)):
+                    check_request(event, max_depth=max_json_depth)
+                    marked = _mark_active(user_id)  # its write commits only once admitted
+                    return app.resolve(event, context)
+            except DotlineError:
+                if marked and user_id is not None:  # refused (limited, erased): no gate left
+                    activity.unmark(user_id)
+                raise
         quota.admit(source_ip, user_id)
+        # Before the route: the answer shows this request's activity, and an erasure leaves no
+        # gate key behind.
+        _mark_active(user_id)
         check_request(event, max_depth=max_json_depth)
         return app.resolve(event, context)
     except DotlineError as exc:  # refused before any route ran
         return _as_lambda_result(_problem(event.get("rawPath"), exc))
+
+
+def _mark_active(user_id: UUID | None) -> bool:
+    return user_id is not None and activity.mark(user_id)
 
 
 def _record(event: dict[str, Any], response: dict[str, Any], started: float) -> None:

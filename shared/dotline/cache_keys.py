@@ -39,6 +39,11 @@ def session(user_id: Id, session_id: str) -> str:
     return f"user:{user_id}:session:{session_id}"
 
 
+def activity_gate(user_id: Id) -> str:
+    """Set while the user's last_active_at is fresh (TTL `MINUTE_S`): `dotline.activity`."""
+    return f"user:{user_id}:active"
+
+
 def orb_state(user_id: Id) -> str:
     """The current Orb state (no TTL)."""
     return f"user:{user_id}:orb:state"
@@ -115,6 +120,7 @@ def user_key_patterns(user_id: Id) -> list[str]:
     uid = _glob_literal(str(user_id))
     return [
         session(uid, "*"),
+        activity_gate(uid),
         orb_state(uid),
         active_scene(uid),
         recent_cards(uid),

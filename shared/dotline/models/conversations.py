@@ -34,7 +34,13 @@ class ConversationCreate(BaseModel):
     app_id: UUID | None = Field(
         default=None, description="The coaching app; null for the companion"
     )
-    title: Title | None = None
+    title: Title | None = Field(
+        default=None,
+        description="Left out: titled from your first message once the first exchange is stored",
+    )
+    source_card_id: UUID | None = Field(
+        default=None, description="The card (one of yours) this conversation was started from"
+    )
     metadata: dict[str, Any] = Field(default_factory=dict, max_length=100)
 
 
@@ -49,6 +55,7 @@ class Conversation(BaseModel):
     status: ConversationStatus
     importance_score: float | None
     context_summary: str | None
+    source_card_id: UUID | None
     message_count: int
     metadata: dict[str, Any]
     created_at: datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from uuid import UUID
 from zoneinfo import available_timezones
 
@@ -25,6 +26,12 @@ LanguageTag = Annotated[
     str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=35)
 ]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+USERNAME_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{1,28}[A-Za-z0-9])$"
+Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN)]
+MAX_PICTURE_URL_CHARS = 2048
+
+
+_NULLABLE = frozenset({"display_name", "username", "profile_picture_url"})
 
 
 @lru_cache(maxsize=1)
@@ -37,7 +44,9 @@ class Profile(BaseModel):
 
     user_id: UUID
     email: str | None
+    username: str | None
     display_name: str | None
+    profile_picture_url: str | None
     timezone: str
     language: str
     preferences: dict[str, Any]
@@ -49,6 +58,9 @@ class Profile(BaseModel):
     persona_analysis: bool = Field(description="False: opted out of persona analysis")
     created_at: datetime
     updated_at: datetime
+    last_active_at: datetime | None = Field(
+        description="When you last made an authenticated request (kept to the minute)"
+    )
 
 
 class ProfileUpdate(BaseModel):
@@ -57,6 +69,16 @@ class ProfileUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     display_name: DisplayName | None = None
+    username: Username | None = Field(
+        default=None,
+        description="3-30 letters, digits, '.', '_' or '-', starting and ending with a letter or "
+        "digit; unique (409 when taken); null clears it",
+    )
+    profile_picture_url: str | None = Field(
+        default=None,
+        max_length=MAX_PICTURE_URL_CHARS,
+        description="An https URL of at most 2,048 characters; null clears it",
+    )
     timezone: str | None = Field(default=None, description="An IANA time zone, e.g. Europe/Paris")
     language: LanguageTag | None = Field(default=None, description="A BCP 47 tag, e.g. en or pt-BR")
     preferences: dict[str, Any] | None = Field(default=None, max_length=MAX_PREFERENCES_KEYS)
@@ -74,11 +96,21 @@ class ProfileUpdate(BaseModel):
             raise ValueError("must be an IANA time zone such as 'Europe/Paris'")
         return value
 
+    @field_validator("profile_picture_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname or any(ch.isspace() for ch in value):
+            raise ValueError("must be an https URL")
+        return value
+
     @model_validator(mode="after")
     def _something_to_change(self) -> ProfileUpdate:
         if not self.model_fields_set:
             raise ValueError("send at least one field to change")
-        for name in self.model_fields_set - {"display_name"}:
+        for name in self.model_fields_set - _NULLABLE:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self

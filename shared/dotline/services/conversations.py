@@ -28,13 +28,13 @@ if TYPE_CHECKING:
 # SQL text composed with psycopg.sql where it is used, which imports psycopg with the first query.
 _COLUMNS = (
     "conversation_id, user_id, app_id, session_id, title, status, importance_score, "
-    "context_summary, message_count, metadata, created_at, started_at, last_message_at, "
+    "context_summary, source_card_id, message_count, metadata, created_at, started_at, last_message_at, "
     "ended_at, closed_at, updated_at"
 )
 
 _INSERT = (
-    "insert into public.conversations (session_id, app_id, title, metadata) "
-    "values (%(session_id)s, %(app_id)s, %(title)s, %(metadata)s) "
+    "insert into public.conversations (session_id, app_id, title, source_card_id, metadata) "
+    "values (%(session_id)s, %(app_id)s, %(title)s, %(source_card_id)s, %(metadata)s) "
     "on conflict (user_id, session_id) do nothing returning {}"
 )
 

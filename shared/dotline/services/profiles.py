@@ -10,6 +10,8 @@ from dotline.models.profiles import Profile, ProfileUpdate
 # API field -> profiles column, for the fields a person may change.
 _UPDATABLE_COLUMNS = {
     "display_name": "display_name",
+    "username": "username",
+    "profile_picture_url": "profile_picture_url",
     "timezone": "timezone",
     "language": "language_preference",
     "preferences": "preferences",
@@ -18,10 +20,10 @@ _UPDATABLE_COLUMNS = {
 }
 
 _PROFILE_COLUMNS = (
-    "user_id, email, display_name, timezone, language_preference as language, preferences, "
+    "user_id, email, username, display_name, profile_picture_url, timezone, language_preference as language, preferences, "
     "data_retention_days, region, subscription_tier, account_status, growth_profile, "
     "persona_analysis_enabled as persona_analysis, "
-    "created_at, updated_at"
+    "created_at, updated_at, last_active_at"
 )
 
 

@@ -10,6 +10,7 @@ read before that transaction opens; the session is written once it committed, fo
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 from uuid import UUID
 
@@ -47,6 +48,14 @@ with conversation as (
 select c.app_id, c.status, c.message_count, to_jsonb(said) as message
 from conversation c left join said on true
 """
+
+# Only a conversation nobody has titled: a title the person gave (or gives later) stands.
+_AUTO_TITLE = (
+    "update public.conversations set title = %(title)s "
+    "where conversation_id = %(conversation_id)s and title is null"
+)
+AUTO_TITLE_WORDS = 8
+AUTO_TITLE_CHARS = 60
 
 _VARIANT_KEYS = ("personality_schema_id", "schema_key", "version", "ab_test_group")
 
@@ -103,6 +112,10 @@ def post_message(
         completion = language_model.complete(prompt.messages)
         package_id = (session.context_package or {}).get("insight_id")
         reply = _reply(tx, conversation_id, completion, prompt, context, source, package_id)
+        if count == 0:  # the first exchange: an untitled conversation takes its title from it
+            title = auto_title(new.content)
+            if title:
+                tx.execute(_AUTO_TITLE, {"title": title, "conversation_id": conversation_id})
         recalled = [hit.source_entity_id for hit in live]
         after.append(session.after_turn([_turn(said), _turn(reply)], recalled, count + 2))
         body = Exchange(user_message=said, assistant_message=reply)
@@ -117,6 +130,27 @@ def post_message(
     if after:  # answered (not a replay) and committed
         dialogue_session.save(cache, user.user_id, conversation_id, after[-1])
     return outcome.status, Exchange.model_validate(outcome.body)
+
+
+def auto_title(content: str) -> str | None:
+    """A short title from the person's first message: its first sentence or line (of three
+    words or more, when there is one), at most
+    AUTO_TITLE_WORDS words and AUTO_TITLE_CHARS characters, without trailing punctuation
+    (deterministic; None when nothing is left)."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", content.strip()) if s.split()]
+    # A greeting ("Hi!") says nothing of the topic: the first sentence of three words or more.
+    first = next((s for s in sentences if len(s.split()) >= 3), sentences[0] if sentences else "")
+    words = first.split()[:AUTO_TITLE_WORDS]
+    title = ""
+    for word in words:
+        candidate = f"{title} {word}".strip()
+        if len(candidate) > AUTO_TITLE_CHARS:
+            break
+        title = candidate
+    if not title and words:  # one very long word
+        title = words[0][:AUTO_TITLE_CHARS]
+    title = title.rstrip(" .,;:!?-\u2026")
+    return title[:1].upper() + title[1:] if title else None
 
 
 def _turn(message: Message | AssistantMessage) -> dict[str, Any]:
