@@ -141,12 +141,19 @@ def test_a_conversation_ended_through_the_api_is_searchable_within_seconds(
         )
     }
     assert {h["entity_id"] for h in hits} <= ours and ours
-    status = pg.execute(
-        "select c.status, i.attempts from conversations c"
-        " join private.conversation_ingestions i using (conversation_id)"
-        " where c.conversation_id = %s",
-        (conversation_id,),
-    ).fetchone()
+    # The memories are committed before their enrichment (concepts, graph, vectors), so the
+    # search can find them while the run is still finishing: wait for it to finish, once.
+    deadline = time.monotonic() + 60
+    while True:
+        status = pg.execute(
+            "select c.status, i.attempts from conversations c"
+            " join private.conversation_ingestions i using (conversation_id)"
+            " where c.conversation_id = %s",
+            (conversation_id,),
+        ).fetchone()
+        if status != ("processing", 1) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert status == ("processed", 1)
 
 
