@@ -20,6 +20,7 @@ from uuid import UUID
 from dotline.db import Transaction, jsonb
 from dotline.ports.language_model import ExtractedMemory, Extraction
 from dotline.services.ingestion._concept_resolution import Resolution
+from dotline.services.memories.occurrence import occurred_at
 from dotline.services.ingestion._fact_supersession import (
     StatedFact,
     Supersession,
@@ -55,7 +56,7 @@ insert into public.memories
    sentiment_score, creation_ts, occurred_at, location, people, emotions, tags, attributes)
 values
   (%(memory_id)s, %(user_id)s, %(app_id)s, %(conversation_id)s, %(memory_type)s, %(title)s,
-   %(content)s, %(importance)s, %(sentiment)s, %(said_at)s, %(said_at)s, %(location)s, %(people)s,
+   %(content)s, %(importance)s, %(sentiment)s, %(said_at)s, %(occurred_at)s, %(location)s, %(people)s,
    %(emotions)s, %(tags)s, %(attributes)s)
 on conflict (memory_id) do nothing
 """
@@ -258,6 +259,7 @@ def _memory_params(
         "importance": round(memory.importance, 2),
         "sentiment": memory.sentiment,
         "said_at": said_at,
+        "occurred_at": occurred_at(memory.content, said_at),  # the event's time, not the turn's
         "location": jsonb(places[0]) if places else None,
         "people": jsonb(people),
         "emotions": jsonb([{"name": e} for e in memory.emotions]),

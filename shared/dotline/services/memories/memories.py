@@ -6,6 +6,7 @@ treated as gone everywhere, even before the expiry job deletes it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -23,6 +24,7 @@ from dotline.models.memories import (
     MemoryUpdate,
 )
 from dotline.pagination import decode_cursor, encode_cursor
+from dotline.services.memories.occurrence import occurred_at
 from dotline.tables import Keyset
 
 if TYPE_CHECKING:
@@ -55,8 +57,11 @@ _LISTS = {
 def create_memory(
     db: Database, user: Principal, new: MemoryCreate, idempotency_key: str | None = None
 ) -> tuple[int, Memory]:
-    """Store a new memory; with a key, a replay returns the first (status, memory)."""
+    """Store a new memory; with a key, a replay returns the first (status, memory). Without
+    occurred_at, it is the date the content states, resolved against creation_ts (or now)."""
     values = _column_values(new.model_dump(exclude_none=True))
+    if new.occurred_at is None:
+        values["occurred_at"] = occurred_at(new.content, new.creation_ts or datetime.now(UTC))
 
     def insert(tx: Transaction) -> Outcome:
         from psycopg import sql
