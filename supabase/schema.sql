@@ -435,18 +435,18 @@ $$;
 
 ALTER FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) OWNER TO postgres;
 
--- Name: FUNCTION search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) TO authenticated;
-GRANT ALL ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) TO service_role;
-REVOKE ALL ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) FROM PUBLIC;
+-- Name: FUNCTION search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer, memory_filter jsonb); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer, memory_filter jsonb) TO authenticated;
+GRANT ALL ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer, memory_filter jsonb) TO service_role;
+REVOKE ALL ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer, memory_filter jsonb) FROM PUBLIC;
 
--- Name: FUNCTION search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer); Type: COMMENT; Schema: api; Owner: postgres
+-- Name: FUNCTION search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer, memory_filter jsonb); Type: COMMENT; Schema: api; Owner: postgres
 
-COMMENT ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) IS 'GET /v1/search''s Postgres half, read-only: full-text candidates (private.search_text_hits), the caller''s app knowledge (private.knowledge_matches; the service counts the shown hits with api.record_search_knowledge_access), and the live rows behind those hits (api.search_rows; the service re-reads what the vector index or the graph found with it directly); all filtered by types, app and created range; a memory a newer one replaced carries superseded_by and invalid_at (20261123110900). Security invoker.';
+COMMENT ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer, memory_filter jsonb) IS 'GET /v1/search''s Postgres half, read-only: full-text candidates (private.search_text_hits), the caller''s app knowledge (private.knowledge_matches; the service counts the shown hits with api.record_search_knowledge_access), and the live rows behind those hits (api.search_rows; the service re-reads what the vector index or the graph found with it directly); all filtered by types, app, created range and memory_filter (private.memory_passes: memories meeting it; knowledge is left out; concepts and artifacts stay, as graph seeds the service then drops); a memory a newer one replaced carries superseded_by and invalid_at (20261123110900). Security invoker.';
 
--- Name: search_candidates(text, text[], uuid, timestamp with time zone, timestamp with time zone, integer); Type: FUNCTION; Schema: api; Owner: postgres
+-- Name: search_candidates(text, text[], uuid, timestamp with time zone, timestamp with time zone, integer, jsonb); Type: FUNCTION; Schema: api; Owner: postgres
 
-CREATE FUNCTION api.search_candidates(query text, entity_types text[] DEFAULT NULL::text[], app uuid DEFAULT NULL::uuid, created_after timestamp with time zone DEFAULT NULL::timestamp with time zone, created_before timestamp with time zone DEFAULT NULL::timestamp with time zone, max_text_hits integer DEFAULT 50) RETURNS TABLE(entity_type text, entity_id uuid, title text, body text, app_id uuid, importance double precision, created_at timestamp with time zone, updated_at timestamp with time zone, text_rank real, text_strength real, matched_terms text[], superseded_by uuid, invalid_at timestamp with time zone)
+CREATE FUNCTION api.search_candidates(query text, entity_types text[] DEFAULT NULL::text[], app uuid DEFAULT NULL::uuid, created_after timestamp with time zone DEFAULT NULL::timestamp with time zone, created_before timestamp with time zone DEFAULT NULL::timestamp with time zone, max_text_hits integer DEFAULT 50, memory_filter jsonb DEFAULT NULL::jsonb) RETURNS TABLE(entity_type text, entity_id uuid, title text, body text, app_id uuid, importance double precision, created_at timestamp with time zone, updated_at timestamp with time zone, text_rank real, text_strength real, matched_terms text[], superseded_by uuid, invalid_at timestamp with time zone)
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
@@ -468,7 +468,8 @@ begin
   return query
   with text_hits as (
     select h.entity_type, h.entity_id, h.text_rank, h.text_strength, h.matched_terms
-    from private.search_text_hits(query, wanted, app, created_after, created_before, cap) as h
+    from private.search_text_hits(query, wanted, app, created_after, created_before, cap,
+                                   memory_filter) as h
   ),
   wanted_ids as (
     select array(select distinct h.entity_id from text_hits h) as all_ids
@@ -477,7 +478,8 @@ begin
     select r.entity_type as kind, r.entity_id as id, r.title, r.body, r.app_id, r.importance,
            r.created_at, r.updated_at, r.superseded_by, r.invalid_at
     from wanted_ids w
-    cross join lateral api.search_rows(w.all_ids, wanted, app, created_after, created_before) as r
+    cross join lateral api.search_rows(w.all_ids, wanted, app, created_after, created_before,
+                                       memory_filter) as r
   ),
   apps as (
     select a.app_id from private.apps_of(me) as a (app_id) where app is null or a.app_id = app
@@ -489,7 +491,7 @@ begin
     from apps a
     cross join lateral private.knowledge_matches(any_word, a.app_id::text, cap) as k
     join public.knowledge_entries e on e.knowledge_entry_id = k.knowledge_entry_id
-    where 'knowledge' = any (wanted) and any_word <> ''
+    where 'knowledge' = any (wanted) and any_word <> '' and memory_filter is null
       and (created_after is null or e.created_at > created_after)
       and (created_before is null or e.created_at < created_before)
     order by k.knowledge_entry_id, k.relevance desc
@@ -514,7 +516,7 @@ end;
 $$;
 
 
-ALTER FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) OWNER TO postgres;
+ALTER FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer, memory_filter jsonb) OWNER TO postgres;
 
 -- Name: FUNCTION search_knowledge(query text, app text, max_results integer); Type: ACL; Schema: api; Owner: postgres
 GRANT ALL ON FUNCTION api.search_knowledge(query text, app text, max_results integer) TO authenticated;
@@ -556,18 +558,18 @@ $$;
 
 ALTER FUNCTION api.search_knowledge(query text, app text, max_results integer) OWNER TO postgres;
 
--- Name: FUNCTION search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) TO authenticated;
-GRANT ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) TO service_role;
-REVOKE ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) FROM PUBLIC;
+-- Name: FUNCTION search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, memory_filter jsonb); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, memory_filter jsonb) TO authenticated;
+GRANT ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, memory_filter jsonb) TO service_role;
+REVOKE ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, memory_filter jsonb) FROM PUBLIC;
 
--- Name: FUNCTION search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone); Type: COMMENT; Schema: api; Owner: postgres
+-- Name: FUNCTION search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, memory_filter jsonb); Type: COMMENT; Schema: api; Owner: postgres
 
-COMMENT ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) IS 'The caller''s live memories, active concepts and artifacts among entity_ids, within the filters (types, app, created range): search''s re-read of what the vector index and the graph found. Security invoker.';
+COMMENT ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, memory_filter jsonb) IS 'The caller''s live memories, active concepts and artifacts among entity_ids, within the filters (types, app, created range; memory_filter applies to memories): search''s re-read of what the vector index and the graph found. Security invoker.';
 
--- Name: search_rows(uuid[], text[], uuid, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: api; Owner: postgres
+-- Name: search_rows(uuid[], text[], uuid, timestamp with time zone, timestamp with time zone, jsonb); Type: FUNCTION; Schema: api; Owner: postgres
 
-CREATE FUNCTION api.search_rows(entity_ids uuid[], entity_types text[] DEFAULT NULL::text[], app uuid DEFAULT NULL::uuid, created_after timestamp with time zone DEFAULT NULL::timestamp with time zone, created_before timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS TABLE(entity_type text, entity_id uuid, title text, body text, app_id uuid, importance double precision, created_at timestamp with time zone, updated_at timestamp with time zone, superseded_by uuid, invalid_at timestamp with time zone)
+CREATE FUNCTION api.search_rows(entity_ids uuid[], entity_types text[] DEFAULT NULL::text[], app uuid DEFAULT NULL::uuid, created_after timestamp with time zone DEFAULT NULL::timestamp with time zone, created_before timestamp with time zone DEFAULT NULL::timestamp with time zone, memory_filter jsonb DEFAULT NULL::jsonb) RETURNS TABLE(entity_type text, entity_id uuid, title text, body text, app_id uuid, importance double precision, created_at timestamp with time zone, updated_at timestamp with time zone, superseded_by uuid, invalid_at timestamp with time zone)
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
@@ -588,6 +590,7 @@ begin
     and (app is null or m.app_id = app)
     and (created_after is null or m.created_at > created_after)
     and (created_before is null or m.created_at < created_before)
+    and private.memory_passes(memory_filter, m)
   union all
   select 'concept', c.concept_id, c.name, left(coalesce(c.description, c.name), 2000), null,
          c.salience::double precision, c.created_at, c.updated_at, null, null
@@ -608,7 +611,7 @@ end;
 $$;
 
 
-ALTER FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) OWNER TO postgres;
+ALTER FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, memory_filter jsonb) OWNER TO postgres;
 
 -- Name: FUNCTION email(); Type: ACL; Schema: auth; Owner: postgres
 GRANT ALL ON FUNCTION auth.email() TO anon;
@@ -3471,6 +3474,48 @@ REVOKE ALL ON FUNCTION private.maintain_behaviour_event_partitions(p_months_ahea
 
 COMMENT ON FUNCTION private.maintain_behaviour_event_partitions(p_months_ahead integer) IS 'Job: creates missing behaviour_events partitions up to p_months_ahead months ahead.';
 
+-- Name: memory_passes(jsonb, public.memories); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.memory_passes(restrictions jsonb, m public.memories) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select restrictions is null or coalesce(
+    (restrictions -> 'memory_types' is null or restrictions -> 'memory_types' ? m.memory_type)
+    and (restrictions -> 'tags_any' is null
+         or m.tags && array(select jsonb_array_elements_text(restrictions -> 'tags_any')))
+    and (restrictions -> 'tags_all' is null
+         or m.tags @> array(select jsonb_array_elements_text(restrictions -> 'tags_all')))
+    and (restrictions ->> 'importance_min' is null
+         or m.importance >= (restrictions ->> 'importance_min')::numeric)
+    and (restrictions ->> 'importance_max' is null
+         or m.importance <= (restrictions ->> 'importance_max')::numeric)
+    and (restrictions ->> 'conversation_id' is null
+         or m.source_conversation_id = (restrictions ->> 'conversation_id')::uuid)
+    and (restrictions ->> 'occurred_after' is null
+         or m.occurred_at > (restrictions ->> 'occurred_after')::timestamptz)
+    and (restrictions ->> 'occurred_before' is null
+         or m.occurred_at < (restrictions ->> 'occurred_before')::timestamptz)
+    and (restrictions -> 'metadata' is null or not exists (
+      select from jsonb_each_text(restrictions -> 'metadata') as w (path, value)
+      where not coalesce(
+        jsonb_typeof(m.attributes #> string_to_array(w.path, '.')) in ('string', 'number', 'boolean')
+        and m.attributes #>> string_to_array(w.path, '.') = w.value, false))),
+    false)
+$$;
+
+
+ALTER FUNCTION private.memory_passes(restrictions jsonb, m public.memories) OWNER TO postgres;
+
+-- Name: FUNCTION memory_passes(restrictions jsonb, m public.memories); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.memory_passes(restrictions jsonb, m public.memories) TO authenticated;
+GRANT ALL ON FUNCTION private.memory_passes(restrictions jsonb, m public.memories) TO service_role;
+REVOKE ALL ON FUNCTION private.memory_passes(restrictions jsonb, m public.memories) FROM PUBLIC;
+
+-- Name: FUNCTION memory_passes(restrictions jsonb, m public.memories); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.memory_passes(restrictions jsonb, m public.memories) IS 'Whether a memory meets a search''s memory-field restrictions (tags any/all, memory types, importance range, source conversation, occurred_at range, attribute values); null restrictions: every memory does.';
+
 -- Name: FUNCTION merge_concept(p_source_id uuid, p_target_id uuid); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.merge_concept(p_source_id uuid, p_target_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION private.merge_concept(p_source_id uuid, p_target_id uuid) TO service_role;
@@ -5237,18 +5282,18 @@ $$;
 
 ALTER FUNCTION private.search_terms(query text, OUT words text[], OUT lexemes text[]) OWNER TO postgres;
 
--- Name: FUNCTION search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) TO authenticated;
-GRANT ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) TO service_role;
-REVOKE ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) FROM PUBLIC;
+-- Name: FUNCTION search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb) TO authenticated;
+GRANT ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb) TO service_role;
+REVOKE ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb) FROM PUBLIC;
 
--- Name: FUNCTION search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer); Type: COMMENT; Schema: private; Owner: postgres
+-- Name: FUNCTION search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb); Type: COMMENT; Schema: private; Owner: postgres
 
-COMMENT ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) IS 'The caller''s (auth.uid()) full-text hits: ids, ts_rank_cd, idf strength (0-1) and matched words; rare words match, words in over 5% of the documents only weigh in (a query of common words only: documents with all of them, else any, the newest 4 x max_hits ranked). Security definer so the GIN index serves @@; ids only, api.search_candidates re-reads rows under RLS.';
+COMMENT ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb) IS 'The caller''s (auth.uid()) full-text hits: ids, ts_rank_cd, idf strength (0-1) and matched words; rare words match, words in over 5% of the documents only weigh in (a query of common words only: documents with all of them, else any, the newest 4 x max_hits ranked); with memory_filter, only the memories meeting it (private.memory_passes). Security definer so the GIN index serves @@; ids only, api.search_candidates re-reads rows under RLS.';
 
--- Name: search_text_hits(text, text[], uuid, timestamp with time zone, timestamp with time zone, integer); Type: FUNCTION; Schema: private; Owner: postgres
+-- Name: search_text_hits(text, text[], uuid, timestamp with time zone, timestamp with time zone, integer, jsonb); Type: FUNCTION; Schema: private; Owner: postgres
 
-CREATE FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) RETURNS TABLE(entity_type text, entity_id uuid, text_rank real, text_strength real, matched_terms text[])
+CREATE FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb DEFAULT NULL::jsonb) RETURNS TABLE(entity_type text, entity_id uuid, text_rank real, text_strength real, matched_terms text[])
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_custom_plan'
@@ -5314,6 +5359,9 @@ begin
           and (app is null or d.app_id = app)
           and (created_after is null or d.created_at > created_after)
           and (created_before is null or d.created_at < created_before)
+          and (memory_filter is null or d.entity_type <> 'memory' or exists (
+                select from public.memories m
+                where m.memory_id = d.entity_id and private.memory_passes(memory_filter, m)))
         order by case when newest is not null then d.created_at end desc nulls last
         limit newest
       ) as d
@@ -5333,7 +5381,7 @@ end;
 $$;
 
 
-ALTER FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) OWNER TO postgres;
+ALTER FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb) OWNER TO postgres;
 
 -- Name: FUNCTION search_vector(named text, said text, other text); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.search_vector(named text, said text, other text) TO authenticated;
@@ -9002,6 +9050,11 @@ CREATE TABLE vectors.items (
     version bigint DEFAULT 0 NOT NULL,
     vector bytea NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    memory_type text,
+    app_id uuid,
+    source_conversation_id uuid,
+    occurred_at timestamp with time zone,
+    attribute_pairs text[] DEFAULT '{}'::text[] NOT NULL,
     CONSTRAINT items_model_version_not_blank CHECK ((btrim(model_version) <> ''::text)),
     CONSTRAINT items_source_entity_type_not_blank CHECK ((btrim(source_entity_type) <> ''::text)),
     CONSTRAINT items_vector_is_float32s CHECK (((octet_length(vector) > 0) AND ((octet_length(vector) % 4) = 0)))
@@ -9019,6 +9072,10 @@ ALTER TABLE ONLY vectors.items
 
 ALTER TABLE ONLY vectors.items
     ADD CONSTRAINT items_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+-- Name: COLUMN items.attribute_pairs; Type: COMMENT; Schema: vectors; Owner: postgres
+
+COMMENT ON COLUMN vectors.items.attribute_pairs IS 'A memory''s scalar attributes as "dotted.path=value" (ports/vectors.py attribute_pairs), for the metadata filter.';
 
 -- Name: COLUMN items.model_version; Type: COMMENT; Schema: vectors; Owner: postgres
 

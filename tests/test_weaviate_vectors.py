@@ -30,6 +30,13 @@ SEED_PROPERTIES = {  # the seed's UserKnowledgeItem (001, Part 3), `string` bein
     "importanceScore": ("number", None),
     "tags": ("text[]", "word"),
 }
+MEMORY_FILTER_PROPERTIES = {  # a memory's fields the search filters read
+    "memoryType": ("text", "field"),
+    "appId": ("text", "field"),
+    "sourceConversationId": ("text", "field"),
+    "occurredAt": ("date", None),
+    "attributePairs": ("text[]", "field"),
+}
 
 
 def an_item(**fields: Any) -> KnowledgeItem:
@@ -58,7 +65,10 @@ def test_the_collection_holds_the_seeds_properties_plus_version() -> None:
     for name, (data_type, tokenization) in SEED_PROPERTIES.items():
         assert properties[name]["dataType"] == [data_type], name
         assert properties[name].get("tokenization") == tokenization, name
-    assert set(properties) == {*SEED_PROPERTIES, "version"}
+    assert set(properties) == {*SEED_PROPERTIES, "version", *MEMORY_FILTER_PROPERTIES}
+    for name, (data_type, tokenization) in MEMORY_FILTER_PROPERTIES.items():
+        assert properties[name]["dataType"] == [data_type], name
+        assert properties[name].get("tokenization") == tokenization, name
     assert properties["version"]["dataType"] == ["int"]
     assert config["name"] == "UserKnowledgeItem"
 
@@ -124,6 +134,49 @@ def test_a_search_filter_holds_every_given_restriction() -> None:
     ]
     assert ukis.search_filter(None) is None
     assert ukis.search_filter(VectorFilter()) is None
+
+
+def test_a_search_filter_holds_every_memory_field_restriction() -> None:
+    # given a filter on every memory field
+    after, before = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC)
+    app_id, conversation_id = uuid.uuid4(), uuid.uuid4()
+    where = VectorFilter(
+        source_entity_types=["memory"], max_importance=0.9, memory_types=["milestone"],
+        tags_any=["run"], tags_all=["run", "park"], app_id=app_id,
+        source_conversation_id=conversation_id, occurred_after=after, occurred_before=before,
+        attribute_pairs=["project=alpha", "client.tier=2"],
+    )  # fmt: skip
+
+    # when the Weaviate filter is built
+    built = ukis.search_filter(where)
+
+    # then every restriction is one condition of an AND
+    assert built is not None and built.operator.name == "AND"
+    assert flat(built) == [
+        ("sourceEntityType", "CONTAINS_ANY", ["memory"]),
+        ("importanceScore", "LESS_THAN_EQUAL", 0.9),
+        ("memoryType", "CONTAINS_ANY", ["milestone"]),
+        ("tags", "CONTAINS_ANY", ["run"]),
+        ("tags", "CONTAINS_ALL", ["run", "park"]),
+        ("appId", "EQUAL", str(app_id)),
+        ("sourceConversationId", "EQUAL", str(conversation_id)),
+        ("occurredAt", "GREATER_THAN", after),
+        ("occurredAt", "LESS_THAN", before),
+        ("attributePairs", "CONTAINS_ALL", ["project=alpha", "client.tier=2"]),
+    ]
+
+
+def test_a_memory_items_filter_fields_map_to_properties_and_back() -> None:
+    item = an_item(
+        memory_type="milestone", app_id=uuid.uuid4(), source_conversation_id=uuid.uuid4(),
+        occurred_at=datetime(2026, 4, 30, 9, tzinfo=UTC), attribute_pairs=["project=alpha"],
+    )  # fmt: skip
+
+    properties = ukis.to_properties(item)
+
+    assert properties["appId"] == str(item.app_id)
+    assert properties["attributePairs"] == ["project=alpha"]
+    assert ukis.to_item(properties, [0.6, 0.8]) == item
 
 
 def test_source_and_stale_filters() -> None:
@@ -236,10 +289,20 @@ class FakeTenantCollection:
 
 
 class FakeClient:
-    def __init__(self, refuse: bool = False) -> None:
+    def __init__(self, refuse: bool = False, properties: list[str] | None = None) -> None:
         self.tenants: dict[str, dict[uuid.UUID, dict[str, Any]]] = {}
         self.refuse = refuse
         self.collections = self
+        self.properties = [p.name for p in ukis.properties()] if properties is None else properties
+        self.config = self
+
+    def get(self, name: str = "") -> Any:  # collections.get(name) and its config.get()
+        return SimpleNamespace(
+            config=self, properties=[SimpleNamespace(name=p) for p in self.properties]
+        )
+
+    def add_property(self, prop: Any) -> None:
+        self.properties.append(prop.name)
 
     def is_connected(self) -> bool:
         return True
@@ -293,3 +356,16 @@ def test_sdk_errors_become_service_unavailable() -> None:
 
     with pytest.raises(ServiceUnavailable):
         WeaviateVectors(Down()).upsert([an_item()])  # type: ignore[arg-type]
+
+
+def test_a_collection_made_before_the_memory_filter_properties_gets_them_once() -> None:
+    # given a collection with the seed's properties only
+    client = FakeClient(properties=[*SEED_PROPERTIES, "version"])
+    store = WeaviateVectors(client)  # type: ignore[arg-type]
+
+    # when the schema is applied twice
+    store.apply_schema()
+    store.apply_schema()
+
+    # then the missing properties were added, each once
+    assert client.properties == [*SEED_PROPERTIES, "version", *MEMORY_FILTER_PROPERTIES]

@@ -9,7 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
 from dotline.models.instants import Instant
-from dotline.models.search import SearchFilters, SearchResults, SearchType
+from dotline.models.memories import Kind, Tag
+from dotline.models.search import SearchFilters, SearchResults, SearchType, TagsMatch
 from dotline.services.search import search
 
 MAX_QUERY_CHARS = 500
@@ -18,6 +19,7 @@ MAX_LIMIT = 50
 app = resolver()
 
 InstantQuery = Annotated[Instant | None, Query()]
+Importance = Annotated[float | None, Query(ge=0, le=1)]
 
 
 @app.get(
@@ -28,7 +30,15 @@ InstantQuery = Annotated[Instant | None, Query()]
     "appear; decayed ones rank lower; a memory a newer one replaced ranks below that one, with "
     "`why.superseded_by` (`include_superseded=false` leaves such memories out). `types` "
     "repeats (`types=memory&types=concept`); `app_id` keeps that app's memories and knowledge. "
-    "Pages through at most 100 hits with `cursor`.",
+    "Pages through at most 100 hits with `cursor`. Memory filters: `tags` (repeats; "
+    "`tags_match=all` needs every one, default any), `memory_type` (repeats, any of), "
+    "`importance_min`/`importance_max` (0-1), `conversation_id` (the source conversation), "
+    "`occurred_after`/`occurred_before` (when the event happened), and `metadata=path:value` "
+    "(repeats, all must hold; a path is up to three dotted keys of the memory's attributes, "
+    "the value compared as text). Any memory filter keeps memories only: concepts, artifacts "
+    "and knowledge are left out (a concept the query names still leads, through the graph, to "
+    "the memories linked to it). A reversed range, an unknown memory type or a malformed "
+    "metadata pair is a 422.",
     security=BEARER,
     tags=["search"],
 )
@@ -43,11 +53,29 @@ def search_everything(
     include_superseded: Annotated[
         bool, Query(description="false leaves out memories a newer one replaced")
     ] = True,
+    tags: Annotated[list[Tag] | None, Query(description="Memories with these tags")] = None,
+    tags_match: Annotated[TagsMatch, Query(description="any (default) or all of `tags`")] = (
+        TagsMatch.any
+    ),
+    memory_type: Annotated[
+        list[Kind] | None, Query(description="Memories of any of these types")
+    ] = None,
+    importance_min: Importance = None,
+    importance_max: Importance = None,
+    conversation_id: Annotated[UUID | None, Query(description="Memories from it")] = None,
+    occurred_after: InstantQuery = None,
+    occurred_before: InstantQuery = None,
+    metadata: Annotated[
+        list[str] | None, Query(description="`path:value`: the memory's attribute at path has it")
+    ] = None,
 ) -> SearchResults:
     d = deps()
     filters = SearchFilters(
         types=types, app_id=app_id, created_after=created_after, created_before=created_before,
-        include_superseded=include_superseded,
+        include_superseded=include_superseded, tags=tags, tags_match=tags_match,
+        memory_types=memory_type, importance_min=importance_min, importance_max=importance_max,
+        conversation_id=conversation_id, occurred_after=occurred_after,
+        occurred_before=occurred_before, metadata=metadata,
     )  # fmt: skip
     return search.search(
         d.search_stores(), current_user(app), q, filters, limit=limit, cursor=cursor

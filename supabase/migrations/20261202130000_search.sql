@@ -204,7 +204,8 @@ create or replace function private.search_text_hits(
   app uuid,
   created_after timestamptz,
   created_before timestamptz,
-  max_hits integer
+  max_hits integer,
+  memory_filter jsonb default null  -- of the memories, those meeting it (private.memory_passes)
 )
 returns table (entity_type text, entity_id uuid, text_rank real, text_strength real, matched_terms text[])
 language plpgsql
@@ -274,6 +275,9 @@ begin
           and (app is null or d.app_id = app)
           and (created_after is null or d.created_at > created_after)
           and (created_before is null or d.created_at < created_before)
+          and (memory_filter is null or d.entity_type <> 'memory' or exists (
+                select from public.memories m
+                where m.memory_id = d.entity_id and private.memory_passes(memory_filter, m)))
         order by case when newest is not null then d.created_at end desc nulls last
         limit newest
       ) as d
@@ -291,11 +295,11 @@ begin
   end loop;
 end;
 $$;
-comment on function private.search_text_hits(text, text[], uuid, timestamptz, timestamptz, integer) is
-  'The caller''s (auth.uid()) full-text hits: ids, ts_rank_cd, idf strength (0-1) and matched words; rare words match, words in over 5% of the documents only weigh in (a query of common words only: documents with all of them, else any, the newest 4 x max_hits ranked). Security definer so the GIN index serves @@; ids only, api.search_candidates re-reads rows under RLS.';
-revoke all on function private.search_text_hits(text, text[], uuid, timestamptz, timestamptz, integer)
+comment on function private.search_text_hits(text, text[], uuid, timestamptz, timestamptz, integer, jsonb) is
+  'The caller''s (auth.uid()) full-text hits: ids, ts_rank_cd, idf strength (0-1) and matched words; rare words match, words in over 5% of the documents only weigh in (a query of common words only: documents with all of them, else any, the newest 4 x max_hits ranked); with memory_filter, only the memories meeting it (private.memory_passes). Security definer so the GIN index serves @@; ids only, api.search_candidates re-reads rows under RLS.';
+revoke all on function private.search_text_hits(text, text[], uuid, timestamptz, timestamptz, integer, jsonb)
   from public, anon;
-grant execute on function private.search_text_hits(text, text[], uuid, timestamptz, timestamptz, integer)
+grant execute on function private.search_text_hits(text, text[], uuid, timestamptz, timestamptz, integer, jsonb)
   to authenticated, service_role;
 
 -- private.search_text_hits plans each statement for its actual query words and caller. With the
@@ -303,7 +307,7 @@ grant execute on function private.search_text_hits(text, text[], uuid, timestamp
 -- tsquery parameter is and prefers the btree on user_id (20261202130000) for the word counts and
 -- the ranking, filtering every one of the caller's documents: 22 ms at 10k documents, against
 -- 3 ms with custom plans (planning costs well under a millisecond).
-alter function private.search_text_hits(text, text[], uuid, timestamptz, timestamptz, integer)
+alter function private.search_text_hits(text, text[], uuid, timestamptz, timestamptz, integer, jsonb)
   set plan_cache_mode = force_custom_plan;
 
 create or replace function api.search_candidates(
@@ -312,7 +316,8 @@ create or replace function api.search_candidates(
   app uuid default null,
   created_after timestamptz default null,
   created_before timestamptz default null,
-  max_text_hits integer default 50
+  max_text_hits integer default 50,
+  memory_filter jsonb default null
 )
 returns table (
   entity_type text,
@@ -352,7 +357,8 @@ begin
   return query
   with text_hits as (
     select h.entity_type, h.entity_id, h.text_rank, h.text_strength, h.matched_terms
-    from private.search_text_hits(query, wanted, app, created_after, created_before, cap) as h
+    from private.search_text_hits(query, wanted, app, created_after, created_before, cap,
+                                   memory_filter) as h
   ),
   wanted_ids as (
     select array(select distinct h.entity_id from text_hits h) as all_ids
@@ -361,7 +367,8 @@ begin
     select r.entity_type as kind, r.entity_id as id, r.title, r.body, r.app_id, r.importance,
            r.created_at, r.updated_at, r.superseded_by, r.invalid_at
     from wanted_ids w
-    cross join lateral api.search_rows(w.all_ids, wanted, app, created_after, created_before) as r
+    cross join lateral api.search_rows(w.all_ids, wanted, app, created_after, created_before,
+                                       memory_filter) as r
   ),
   apps as (
     select a.app_id from private.apps_of(me) as a (app_id) where app is null or a.app_id = app
@@ -373,7 +380,7 @@ begin
     from apps a
     cross join lateral private.knowledge_matches(any_word, a.app_id::text, cap) as k
     join public.knowledge_entries e on e.knowledge_entry_id = k.knowledge_entry_id
-    where 'knowledge' = any (wanted) and any_word <> ''
+    where 'knowledge' = any (wanted) and any_word <> '' and memory_filter is null
       and (created_after is null or e.created_at > created_after)
       and (created_before is null or e.created_at < created_before)
     order by k.knowledge_entry_id, k.relevance desc
@@ -396,11 +403,11 @@ begin
   ) as m;
 end;
 $$;
-comment on function api.search_candidates(text, text[], uuid, timestamptz, timestamptz, integer) is
-  'GET /v1/search''s Postgres half, read-only: full-text candidates (private.search_text_hits), the caller''s app knowledge (private.knowledge_matches; the service counts the shown hits with api.record_search_knowledge_access), and the live rows behind those hits (api.search_rows; the service re-reads what the vector index or the graph found with it directly); all filtered by types, app and created range; a memory a newer one replaced carries superseded_by and invalid_at (20261123110900). Security invoker.';
-revoke all on function api.search_candidates(text, text[], uuid, timestamptz, timestamptz, integer)
+comment on function api.search_candidates(text, text[], uuid, timestamptz, timestamptz, integer, jsonb) is
+  'GET /v1/search''s Postgres half, read-only: full-text candidates (private.search_text_hits), the caller''s app knowledge (private.knowledge_matches; the service counts the shown hits with api.record_search_knowledge_access), and the live rows behind those hits (api.search_rows; the service re-reads what the vector index or the graph found with it directly); all filtered by types, app, created range and memory_filter (private.memory_passes: memories meeting it; knowledge is left out; concepts and artifacts stay, as graph seeds the service then drops); a memory a newer one replaced carries superseded_by and invalid_at (20261123110900). Security invoker.';
+revoke all on function api.search_candidates(text, text[], uuid, timestamptz, timestamptz, integer, jsonb)
   from public, anon;
-grant execute on function api.search_candidates(text, text[], uuid, timestamptz, timestamptz, integer)
+grant execute on function api.search_candidates(text, text[], uuid, timestamptz, timestamptz, integer, jsonb)
   to authenticated, service_role;
 
 -- A plain btree on search_documents (user_id): private.search_text_hits counts the caller's
@@ -420,7 +427,8 @@ create or replace function api.search_rows(
   entity_types text[] default null,
   app uuid default null,
   created_after timestamptz default null,
-  created_before timestamptz default null
+  created_before timestamptz default null,
+  memory_filter jsonb default null
 )
 returns table (
   entity_type text,
@@ -456,6 +464,7 @@ begin
     and (app is null or m.app_id = app)
     and (created_after is null or m.created_at > created_after)
     and (created_before is null or m.created_at < created_before)
+    and private.memory_passes(memory_filter, m)
   union all
   select 'concept', c.concept_id, c.name, left(coalesce(c.description, c.name), 2000), null,
          c.salience::double precision, c.created_at, c.updated_at, null, null
@@ -474,10 +483,10 @@ begin
     and (created_before is null or a.created_at < created_before);
 end;
 $$;
-comment on function api.search_rows(uuid[], text[], uuid, timestamptz, timestamptz) is
-  'The caller''s live memories, active concepts and artifacts among entity_ids, within the filters (types, app, created range): search''s re-read of what the vector index and the graph found. Security invoker.';
-revoke all on function api.search_rows(uuid[], text[], uuid, timestamptz, timestamptz) from public, anon;
-grant execute on function api.search_rows(uuid[], text[], uuid, timestamptz, timestamptz)
+comment on function api.search_rows(uuid[], text[], uuid, timestamptz, timestamptz, jsonb) is
+  'The caller''s live memories, active concepts and artifacts among entity_ids, within the filters (types, app, created range; memory_filter applies to memories): search''s re-read of what the vector index and the graph found. Security invoker.';
+revoke all on function api.search_rows(uuid[], text[], uuid, timestamptz, timestamptz, jsonb) from public, anon;
+grant execute on function api.search_rows(uuid[], text[], uuid, timestamptz, timestamptz, jsonb)
   to authenticated, service_role;
 
 -- The full-text channel's cost at 10k documents (search p95 within 20 ms at 10k

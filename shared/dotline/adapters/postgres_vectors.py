@@ -35,25 +35,30 @@ on conflict (user_id) do update set version = excluded.version
 UPSERT_ITEM = """
 insert into vectors.items as stored (
   item_id, user_id, source_entity_type, source_entity_id, title, text, tags, importance,
-  created_at, model_version, version, vector
+  created_at, model_version, version, vector, memory_type, app_id, source_conversation_id,
+  occurred_at, attribute_pairs
 )
 values (
   %(item_id)s, %(user_id)s, %(source_entity_type)s, %(source_entity_id)s, %(title)s, %(text)s,
-  %(tags)s, %(importance)s, %(created_at)s, %(model_version)s, %(version)s, %(vector)s
+  %(tags)s, %(importance)s, %(created_at)s, %(model_version)s, %(version)s, %(vector)s,
+  %(memory_type)s, %(app_id)s, %(source_conversation_id)s, %(occurred_at)s, %(attribute_pairs)s
 )
 on conflict (item_id) do update
 set source_entity_type = excluded.source_entity_type,
     source_entity_id = excluded.source_entity_id, title = excluded.title, text = excluded.text,
     tags = excluded.tags, importance = excluded.importance, created_at = excluded.created_at,
     model_version = excluded.model_version, version = excluded.version,
-    vector = excluded.vector, updated_at = now()
+    vector = excluded.vector, memory_type = excluded.memory_type, app_id = excluded.app_id,
+    source_conversation_id = excluded.source_conversation_id, occurred_at = excluded.occurred_at,
+    attribute_pairs = excluded.attribute_pairs, updated_at = now()
 where stored.user_id = excluded.user_id and excluded.version >= stored.version
 """
 
 USER_VERSION = "select version from vectors.user_versions where user_id = %(user_id)s"
 
 USER_ROWS = """
-select item_id, source_entity_type, source_entity_id, title, text, importance, created_at, vector
+select item_id, source_entity_type, source_entity_id, title, text, importance, created_at, vector,
+       tags, memory_type, app_id, source_conversation_id, occurred_at, attribute_pairs
 from vectors.items where user_id = %(user_id)s
 """
 
@@ -80,7 +85,8 @@ where i.user_id = %(user_id)s and i.source_entity_type = %(source_entity_type)s
 # `<> v` cannot use an index; `< v or > v` is two range scans of items_model_version_idx.
 STALE = """
 select item_id, user_id, source_entity_type, source_entity_id, title, text, tags, importance,
-       created_at, model_version, version, vector
+       created_at, model_version, version, vector, memory_type, app_id, source_conversation_id,
+       occurred_at, attribute_pairs
 from vectors.items
 where (model_version < %(model_version)s or model_version > %(model_version)s)
   and (%(user_ids)s::uuid[] is null or user_id = any(%(user_ids)s::uuid[]))

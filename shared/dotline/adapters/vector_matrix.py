@@ -16,6 +16,7 @@ from uuid import UUID
 import numpy as np
 import numpy.typing as npt
 
+from dotline.adapters.vector_facets import MemoryFacets
 from dotline.ports.vectors import VectorFilter, VectorHit
 
 FLOAT32 = np.dtype("<f4")
@@ -54,6 +55,7 @@ class VectorMatrix:
     types: dict[str, npt.NDArray[np.bool_]]  # source entity type -> its rows
     created: npt.NDArray[np.float64]  # POSIX seconds
     importance: npt.NDArray[np.float64]  # NaN where unknown
+    facets: MemoryFacets  # the memory fields' masks (vector_facets)
 
     @classmethod
     def build(cls, version: int, records: list[dict[str, Any]]) -> VectorMatrix:
@@ -82,6 +84,7 @@ class VectorMatrix:
                 [np.nan if r["importance"] is None else r["importance"] for r in records],
                 dtype=np.float64,
             ),
+            facets=MemoryFacets.build(records),
         )
 
     @property
@@ -124,7 +127,8 @@ class VectorMatrix:
             keep &= self.created < where.created_before.timestamp()
         if where.min_importance is not None:
             keep &= self.importance >= where.min_importance  # NaN (unknown) never passes
-        return keep
+        memory_part = self.facets.mask(where, self.importance)
+        return keep if memory_part is None else keep & memory_part
 
     def _hit(self, row: int, cosine: float) -> VectorHit:
         record = self.rows[row]

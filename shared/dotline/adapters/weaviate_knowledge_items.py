@@ -38,6 +38,11 @@ def collection_config() -> dict[str, Any]:
     }
 
 
+def properties() -> list[Property]:
+    """The collection's properties (apply_schema adds those an older collection lacks)."""
+    return _properties()
+
+
 def _properties() -> list[Property]:
     field, word = Tokenization.FIELD, Tokenization.WORD
     return [
@@ -52,6 +57,12 @@ def _properties() -> list[Property]:
         Property(name="importanceScore", data_type=DataType.NUMBER),
         Property(name="tags", data_type=DataType.TEXT_ARRAY, tokenization=word),
         Property(name="version", data_type=DataType.INT),
+        # A memory's fields for the search filters (absent on other items).
+        Property(name="memoryType", data_type=DataType.TEXT, tokenization=field),
+        Property(name="appId", data_type=DataType.TEXT, tokenization=field),
+        Property(name="sourceConversationId", data_type=DataType.TEXT, tokenization=field),
+        Property(name="occurredAt", data_type=DataType.DATE),
+        Property(name="attributePairs", data_type=DataType.TEXT_ARRAY, tokenization=field),
     ]
 
 
@@ -79,7 +90,16 @@ def to_properties(item: KnowledgeItem) -> dict[str, Any]:
         "importanceScore": item.importance,
         "tags": item.tags,
         "version": item.version,
+        "memoryType": item.memory_type,
+        "appId": _text(item.app_id),
+        "sourceConversationId": _text(item.source_conversation_id),
+        "occurredAt": item.occurred_at,
+        "attributePairs": item.attribute_pairs,
     }
+
+
+def _text(value: UUID | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def to_item(properties: dict[str, Any], vector: list[float]) -> KnowledgeItem:
@@ -97,6 +117,11 @@ def to_item(properties: dict[str, Any], vector: list[float]) -> KnowledgeItem:
         model_version=properties["embeddingModelVersion"],
         version=int(properties.get("version") or 0),
         vector=vector,
+        memory_type=properties.get("memoryType"),
+        app_id=properties.get("appId"),
+        source_conversation_id=properties.get("sourceConversationId"),
+        occurred_at=properties.get("occurredAt"),
+        attribute_pairs=properties.get("attributePairs") or [],
     )
 
 
@@ -128,7 +153,33 @@ def search_filter(where: VectorFilter | None) -> _Filters | None:
         parts.append(Filter.by_property("createdAt").less_than(where.created_before))
     if where.min_importance is not None:
         parts.append(Filter.by_property("importanceScore").greater_or_equal(where.min_importance))
+    parts += _memory_parts(where)
     return Filter.all_of(parts) if parts else None
+
+
+def _memory_parts(where: VectorFilter) -> list[_Filters]:
+    """The filter's memory part: an object lacking a property never passes a condition on it."""
+    by = Filter.by_property
+    parts: list[_Filters] = []
+    if where.max_importance is not None:
+        parts.append(by("importanceScore").less_or_equal(where.max_importance))
+    if where.memory_types is not None:
+        parts.append(by("memoryType").contains_any(where.memory_types))
+    if where.tags_any is not None:
+        parts.append(by("tags").contains_any(where.tags_any))
+    if where.tags_all is not None:
+        parts.append(by("tags").contains_all(where.tags_all))
+    if where.app_id is not None:
+        parts.append(by("appId").equal(str(where.app_id)))
+    if where.source_conversation_id is not None:
+        parts.append(by("sourceConversationId").equal(str(where.source_conversation_id)))
+    if where.occurred_after is not None:
+        parts.append(by("occurredAt").greater_than(where.occurred_after))
+    if where.occurred_before is not None:
+        parts.append(by("occurredAt").less_than(where.occurred_before))
+    if where.attribute_pairs is not None:
+        parts.append(by("attributePairs").contains_all(where.attribute_pairs))
+    return parts
 
 
 def source_filter(source_entity_type: str, source_entity_id: UUID) -> _Filters:

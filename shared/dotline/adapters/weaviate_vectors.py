@@ -62,12 +62,18 @@ class WeaviateVectors:
         return cls(client)
 
     def apply_schema(self) -> None:
-        """Create the collection if it is missing (idempotent)."""
+        """Create the collection if it is missing, or add the properties it lacks (idempotent)."""
         with _translated():
             if not self._client.is_connected():
                 self._client.connect()
             if not self._client.collections.exists(ukis.COLLECTION):
                 self._client.collections.create(**ukis.collection_config())
+                return
+            config = self._client.collections.get(ukis.COLLECTION).config
+            have = {p.name for p in config.get().properties}
+            for prop in ukis.properties():
+                if prop.name not in have:  # a collection made before this property existed
+                    config.add_property(prop)
 
     def close(self) -> None:
         """Close the client's connections."""

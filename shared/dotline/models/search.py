@@ -19,14 +19,33 @@ class SearchType(StrEnum):
     knowledge = "knowledge"
 
 
+class TagsMatch(StrEnum):
+    """Whether a hit needs any or all of the tags asked for."""
+
+    any = "any"
+    all = "all"
+
+
 class SearchFilters(BaseModel):
-    """Restrictions every hit must meet (None: not restricted)."""
+    """Restrictions every hit must meet (None: not restricted). The memory fields (tags,
+    memory types, importance, conversation, occurred_at, metadata) restrict hits to memories."""
 
     types: list[SearchType] | None = None
     app_id: UUID | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
     include_superseded: bool = True
+    tags: list[str] | None = None
+    tags_match: TagsMatch = TagsMatch.any
+    memory_types: list[str] | None = None
+    importance_min: float | None = None
+    importance_max: float | None = None
+    conversation_id: UUID | None = None
+    occurred_after: datetime | None = None
+    occurred_before: datetime | None = None
+    metadata: list[str] | None = Field(
+        default=None, description="`path:value` pairs the memory's attributes must all have"
+    )
 
 
 class GraphLink(BaseModel):

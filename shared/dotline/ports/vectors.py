@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from pydantic import BaseModel, Field
+
+ATTRIBUTE_DEPTH = 3
+MAX_ATTRIBUTE_CHARS = 200
 
 
 class KnowledgeItem(BaseModel):
@@ -25,6 +28,14 @@ class KnowledgeItem(BaseModel):
     model_version: str
     vector: list[float]
     version: int = 0
+    # What search filters read of a memory (None / empty for other items).
+    memory_type: str | None = None
+    app_id: UUID | None = None
+    source_conversation_id: UUID | None = None
+    occurred_at: datetime | None = None
+    attribute_pairs: list[str] = Field(
+        default_factory=list, description="the memory's scalar attributes, see attribute_pairs"
+    )
 
 
 class VectorFilter(BaseModel):
@@ -34,6 +45,39 @@ class VectorFilter(BaseModel):
     created_after: datetime | None = None
     created_before: datetime | None = None
     min_importance: float | None = None
+    max_importance: float | None = None
+    # Memory fields: an item without them (not a memory) never passes a filter on them.
+    memory_types: list[str] | None = None
+    tags_any: list[str] | None = None
+    tags_all: list[str] | None = None
+    app_id: UUID | None = None
+    source_conversation_id: UUID | None = None
+    occurred_after: datetime | None = None
+    occurred_before: datetime | None = None
+    attribute_pairs: list[str] | None = Field(
+        default=None, description="pairs (attribute_pair) the item must all have"
+    )
+
+
+def attribute_pair(path: str, value: str) -> str:
+    """How an item holds one attribute: its dotted path and its value as text."""
+    return f"{path}={value}"
+
+
+def attribute_pairs(attributes: Mapping[str, Any], prefix: str = "", depth: int = 0) -> list[str]:
+    """The scalar attributes of a memory as pairs (nested objects by dotted path, at most
+    ATTRIBUTE_DEPTH deep; lists and long values are left out), valued as Postgres's `#>>`
+    renders them, so a vector filter matches what the SQL filter matches."""
+    pairs = []
+    for key, value in attributes.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and depth + 1 < ATTRIBUTE_DEPTH:
+            pairs += attribute_pairs(value, f"{path}.", depth + 1)
+        elif isinstance(value, bool):
+            pairs.append(attribute_pair(path, "true" if value else "false"))
+        elif isinstance(value, int | float | str) and len(str(value)) <= MAX_ATTRIBUTE_CHARS:
+            pairs.append(attribute_pair(path, str(value)))
+    return sorted(pairs)
 
 
 class VectorHit(BaseModel):

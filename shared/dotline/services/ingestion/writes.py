@@ -20,7 +20,6 @@ from uuid import UUID
 from dotline.db import Transaction, jsonb
 from dotline.ports.language_model import ExtractedMemory, Extraction
 from dotline.services.ingestion._concept_resolution import Resolution
-from dotline.services.memories.occurrence import occurred_at
 from dotline.services.ingestion._fact_supersession import (
     StatedFact,
     Supersession,
@@ -28,6 +27,7 @@ from dotline.services.ingestion._fact_supersession import (
     standing_facts,
     supersede,
 )
+from dotline.services.memories.occurrence import occurred_at
 
 MEMORY_NAMESPACE = UUID("a3c1e9d4-2f6b-4b8e-9d07-5e4f1c2b7a96")
 COACHING_MEMORY_TYPE = "conversation_context"  # Hugo's type for what a coaching chat yields

@@ -15,7 +15,7 @@ from uuid import UUID
 from dotline.models.db_events import KEY_COLUMNS, DbEvent
 from dotline.ports.embeddings import Embedder
 from dotline.ports.graph import GraphEdge, GraphNode, GraphStore, NodeLabel
-from dotline.ports.vectors import KnowledgeItem, VectorStore
+from dotline.ports.vectors import KnowledgeItem, VectorStore, attribute_pairs
 
 ITEM_NAMESPACE = uuid.UUID("5b0f6a52-7d1e-4c36-9a43-2f0b8c1d9e70")
 
@@ -99,7 +99,20 @@ def entity_item(
         model_version=model_version,
         vector=vector,
         version=version,
+        **(_memory_facets(row) if table == "memories" else {}),
     )
+
+
+def _memory_facets(row: dict[str, Any]) -> dict[str, Any]:
+    """What the search filters read of a memory, mirrored so the vector channel filters too."""
+    occurred = row.get("occurred_at")
+    return {
+        "memory_type": row.get("memory_type"),
+        "app_id": row.get("app_id"),
+        "source_conversation_id": row.get("source_conversation_id"),
+        "occurred_at": None if occurred is None else datetime.fromisoformat(str(occurred)),
+        "attribute_pairs": attribute_pairs(row.get("attributes") or {}),
+    }
 
 
 def remove_entity(event: DbEvent, *, graph: GraphStore, vectors: VectorStore) -> None:

@@ -12,7 +12,8 @@ from uuid import UUID
 from dotline.errors import ServiceUnavailable
 from dotline.models.search import SearchFilters, SearchType
 from dotline.ports.embeddings import Embedder
-from dotline.ports.vectors import VectorFilter, VectorStore
+from dotline.ports.vectors import VectorStore
+from dotline.services.search import _filters as search_filters
 from dotline.services.search import _ranking as ranking
 from dotline.services.search._graph import INDEXED_TYPES, Candidate, Key
 
@@ -55,15 +56,12 @@ def vector_channel(
 ) -> dict[Key, float]:
     """(type, id) -> similarity of the nearest indexed items ({} when the index is down)."""
     # Only memories belong to an app; concepts and artifacts are nobody's app's.
-    indexed = ("memory",) if filters.app_id else INDEXED_TYPES
+    memory_only = filters.app_id or search_filters.memory_restrictions(filters)
+    indexed = ("memory",) if memory_only else INDEXED_TYPES
     types = [t for t in wanted_types(filters) if t in indexed]
     if not types:
         return {}
-    where = VectorFilter(
-        source_entity_types=types,
-        created_after=filters.created_after,
-        created_before=filters.created_before,
-    )
+    where = search_filters.vector_filter(filters, types)
     try:
         vector = embedder.embed([query])[0]
         hits = vectors.search(user_id, vector, limit=VECTOR_CANDIDATES, where=where)

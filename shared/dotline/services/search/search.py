@@ -33,6 +33,7 @@ from dotline.models.search import (
     SearchResults,
 )
 from dotline.pagination import decode_cursor, encode_cursor
+from dotline.services.search import _filters as search_filters
 from dotline.services.search import _ranking as ranking
 from dotline.services.search._channels import channel_scores, vector_channel, without_entity_names
 from dotline.services.search._graph import INDEXED_TYPES, Candidate, Key, expand_through_graph
@@ -55,7 +56,7 @@ select entity_type, entity_id, title, body, app_id, importance, created_at, upda
        text_rank, text_strength, matched_terms, superseded_by, invalid_at
 from api.search_candidates(%(query)s, %(types)s::text[], %(app_id)s::uuid,
                            %(created_after)s::timestamptz, %(created_before)s::timestamptz,
-                           %(max_text)s)
+                           %(max_text)s, %(memory_filter)s::jsonb)
 """
 
 
@@ -64,7 +65,8 @@ select entity_type, entity_id, title, body, app_id, importance, created_at, upda
        null::real as text_rank, null::real as text_strength, null::text[] as matched_terms,
        superseded_by, invalid_at
 from api.search_rows(%(ids)s::uuid[], %(types)s::text[], %(app_id)s::uuid,
-                     %(created_after)s::timestamptz, %(created_before)s::timestamptz)
+                     %(created_after)s::timestamptz, %(created_before)s::timestamptz,
+                     %(memory_filter)s::jsonb)
 """
 
 _COUNT_KNOWLEDGE = "select api.record_search_knowledge_access(%(ids)s::uuid[]) as counted"
@@ -83,12 +85,7 @@ def search(
     query = query.strip()
     if not query:
         raise InvalidRequest("query.q: must not be blank", errors=[_error("query.q", _BLANK)])
-    after, before = filters.created_after, filters.created_before
-    if after is not None and before is not None and after >= before:
-        message = "must be later than created_after"
-        raise InvalidRequest(
-            f"query.created_before: {message}", errors=[_error("query.created_before", message)]
-        )
+    search_filters.check(stores.db, user, filters)
     fingerprint = _fingerprint(query, filters)
     offset = _offset(cursor, fingerprint)
     unavailable: list[Any] = []
@@ -144,6 +141,7 @@ def _gather(
     seeds = ranking.graph_seeds(fused, channels, INDEXED_TYPES)
     expand_through_graph(user.user_id, pool, fused, seeds, graph, unavailable)
     _reread(db, user, pool, filters)
+    search_filters.drop_non_memories(pool, filters)
     return pool, fused
 
 
@@ -241,6 +239,7 @@ def _params(query: str, ids: Sequence[UUID], filters: SearchFilters) -> dict[str
         "created_after": filters.created_after,
         "created_before": filters.created_before,
         "max_text": TEXT_CANDIDATES,
+        "memory_filter": search_filters.sql_restrictions(filters),
     }
 
 
