@@ -173,6 +173,50 @@ def test_filters_restrict_by_type_date_and_importance(
     assert found(VectorFilter(source_entity_types=[])) == set()
 
 
+MEMORY_FILTERS = {
+    "memory_types": (["milestone"], {"memory_type": "milestone"}, {"memory_type": "memory"}),
+    "tags_any": (["x", "lake"], {"tags": ["lake"]}, {"tags": ["work"]}),
+    "tags_all": (["hike", "lake"], {"tags": ["hike", "lake", "z"]}, {"tags": ["hike"]}),
+    "max_importance": (0.6, {"importance": 0.5}, {"importance": 0.9}),
+    "app_id": (uuid.UUID(int=1), {"app_id": uuid.UUID(int=1)}, {"app_id": uuid.UUID(int=2)}),
+    "source_conversation_id": (
+        uuid.UUID(int=3), {"source_conversation_id": uuid.UUID(int=3)}, {},
+    ),
+    "occurred_after": (
+        datetime(2026, 1, 1, tzinfo=UTC), {"occurred_at": datetime(2026, 2, 1, tzinfo=UTC)},
+        {"occurred_at": datetime(2025, 2, 1, tzinfo=UTC)},
+    ),
+    "occurred_before": (
+        datetime(2026, 1, 1, tzinfo=UTC), {"occurred_at": datetime(2025, 2, 1, tzinfo=UTC)}, {},
+    ),
+    "attribute_pairs": (
+        ["project=alpha", "client.tier=2"],
+        {"attribute_pairs": ["client.tier=2", "project=alpha", "x=y"]},
+        {"attribute_pairs": ["project=alpha"]},
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", MEMORY_FILTERS)
+def test_a_memory_field_filter_keeps_the_memories_meeting_it_before_ranking(
+    vectors: VectorStore, owner: uuid.UUID, name: str
+) -> None:
+    # given a far memory meeting the filter, a near one not meeting it, and a near concept
+    # (which has none of a memory's fields)
+    wanted, meets, misses = MEMORY_FILTERS[name]
+    query = random_unit()
+    far = item(owner, [-x for x in query], source_entity_type="memory", **meets)
+    near_miss = item(owner, query, source_entity_type="memory", **misses)
+    concept = item(owner, query, source_entity_type="concept", tags=[], importance=None)
+    vectors.upsert([far, near_miss, concept])
+
+    # when searched for one hit with the filter
+    hits = vectors.search(owner, query, limit=1, where=VectorFilter(**{name: wanted}))
+
+    # then only the memory meeting it comes back, however far
+    assert [h.item_id for h in hits] == [far.item_id]
+
+
 def test_filters_apply_before_ranking_so_far_matches_still_come_back(
     vectors: VectorStore, owner: uuid.UUID
 ) -> None:

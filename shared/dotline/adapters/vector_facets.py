@@ -31,27 +31,18 @@ class MemoryFacets:
     @classmethod
     def build(cls, rows: Sequence[dict[str, Any]]) -> MemoryFacets:
         """From the matrix's rows (item columns; missing fields count as unknown)."""
-        fields: dict[str, dict[str, list[int]]] = {name: {} for name in _FIELDS}
-        for i, row in enumerate(rows):
-            for name, column in _FIELDS.items():
-                for value in _values(row.get(column)):
-                    fields[name].setdefault(value, []).append(i)
         occurred = [row.get("occurred_at") for row in rows]
         return cls(
             size=len(rows),
-            values={
-                name: {v: np.asarray(ids, dtype=np.intp) for v, ids in index.items()}
-                for name, index in fields.items()
-            },
+            values={name: _inverted(rows, column) for name, column in _FIELDS.items()},
             occurred=np.asarray(
                 [np.nan if at is None else at.timestamp() for at in occurred], dtype=np.float64
             ),
         )
 
-    def mask(self, where: VectorFilter, importance: npt.NDArray[np.float64]) -> Mask | None:
-        """The rows passing the filter's memory part (None: it has none)."""
+    def mask(self, where: VectorFilter, importance: npt.NDArray[np.float64]) -> Mask:
+        """The rows passing the filter's memory part."""
         keep = np.ones(self.size, dtype=bool)
-        restricted = False
         for name, wanted, every in (
             ("memory_type", where.memory_types, False),
             ("tags", where.tags_any, False),
@@ -62,15 +53,12 @@ class MemoryFacets:
         ):
             if wanted is not None:
                 keep &= self._holding(name, wanted, every=every)
-                restricted = True
         if where.max_importance is not None:
             keep &= importance <= where.max_importance  # NaN (unknown) never passes
-            restricted = True
         for bound, passes in ((where.occurred_after, np.greater), (where.occurred_before, np.less)):
             if bound is not None:
                 keep &= passes(self.occurred, bound.timestamp())
-                restricted = True
-        return keep if restricted else None
+        return keep
 
     def _holding(self, name: str, wanted: Iterable[str], *, every: bool) -> Mask:
         """Rows holding any (or every) wanted value of the field."""
@@ -85,6 +73,15 @@ class MemoryFacets:
         return counts >= needed if every else counts > 0
 
 
+def filters_memory_fields(where: VectorFilter) -> bool:
+    """Whether the filter has a memory part (else the facets need not be built)."""
+    return any(getattr(where, name) is not None for name in MEMORY_FILTER_FIELDS)
+
+
+MEMORY_FILTER_FIELDS = (
+    "max_importance", "memory_types", "tags_any", "tags_all", "app_id",
+    "source_conversation_id", "occurred_after", "occurred_before", "attribute_pairs",
+)  # fmt: skip
 _FIELDS = {
     "memory_type": "memory_type",
     "tags": "tags",
@@ -94,12 +91,25 @@ _FIELDS = {
 }
 
 
-def _values(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    return [str(value)]
+def _inverted(rows: Sequence[dict[str, Any]], column: str) -> _Index:
+    """value -> the rows holding it, grouped by numpy (a sort), not a dict append per value."""
+    values: list[str] = []
+    owners: list[int] = []
+    for i, row in enumerate(rows):
+        held = row.get(column)
+        if held is None:
+            continue
+        held = [str(v) for v in held] if isinstance(held, list | tuple) else [str(held)]
+        values += held
+        owners += [i] * len(held)
+    if not values:
+        return {}
+    unique, inverse = np.unique(np.asarray(values), return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    groups = np.split(
+        np.asarray(owners, dtype=np.intp)[order], np.cumsum(np.bincount(inverse))[:-1]
+    )
+    return {str(value): group for value, group in zip(unique, groups, strict=True)}
 
 
 def _one(value: Any) -> list[str] | None:

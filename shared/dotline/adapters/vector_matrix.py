@@ -10,13 +10,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
 import numpy as np
 import numpy.typing as npt
 
-from dotline.adapters.vector_facets import MemoryFacets
+from dotline.adapters.vector_facets import MemoryFacets, filters_memory_fields
 from dotline.ports.vectors import VectorFilter, VectorHit
 
 FLOAT32 = np.dtype("<f4")
@@ -55,7 +56,6 @@ class VectorMatrix:
     types: dict[str, npt.NDArray[np.bool_]]  # source entity type -> its rows
     created: npt.NDArray[np.float64]  # POSIX seconds
     importance: npt.NDArray[np.float64]  # NaN where unknown
-    facets: MemoryFacets  # the memory fields' masks (vector_facets)
 
     @classmethod
     def build(cls, version: int, records: list[dict[str, Any]]) -> VectorMatrix:
@@ -84,8 +84,12 @@ class VectorMatrix:
                 [np.nan if r["importance"] is None else r["importance"] for r in records],
                 dtype=np.float64,
             ),
-            facets=MemoryFacets.build(records),
         )
+
+    @cached_property
+    def facets(self) -> MemoryFacets:
+        """The memory fields' masks, built on the first search filtering on them."""
+        return MemoryFacets.build(self.rows)
 
     @property
     def nbytes(self) -> int:
@@ -127,8 +131,9 @@ class VectorMatrix:
             keep &= self.created < where.created_before.timestamp()
         if where.min_importance is not None:
             keep &= self.importance >= where.min_importance  # NaN (unknown) never passes
-        memory_part = self.facets.mask(where, self.importance)
-        return keep if memory_part is None else keep & memory_part
+        if filters_memory_fields(where):
+            keep &= self.facets.mask(where, self.importance)
+        return keep
 
     def _hit(self, row: int, cosine: float) -> VectorHit:
         record = self.rows[row]

@@ -94,7 +94,11 @@ class _MemoryFields(BaseModel):
     creation_ts: Instant | None = Field(
         default=None, description="When it was authored at its source"
     )
-    occurred_at: Instant | None = None
+    occurred_at: Instant | None = Field(
+        default=None,
+        description="When the event happened; left out of a new memory: the date its content "
+        'states ("last Saturday"), resolved against creation_ts (or now), else creation_ts',
+    )
     location: dict[str, Any] | None = None
     people: JsonObjects | None = None
     emotions: JsonObjects | None = None

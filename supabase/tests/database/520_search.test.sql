@@ -128,7 +128,7 @@ reset role;
 select is((select access_count from public.knowledge_entries where knowledge_entry_id = '52000000-0000-4000-8000-0000000000d1'),
           0, 'search_candidates only reads: knowledge candidates are not counted');
 select is((select provolatile from pg_proc
-           where oid = 'api.search_candidates(text, text[], uuid, timestamptz, timestamptz, integer)'::regprocedure),
+           where oid = 'api.search_candidates(text, text[], uuid, timestamptz, timestamptz, integer, jsonb)'::regprocedure),
           's', 'search_candidates is stable');
 -- The shown hits are counted, only those of the caller's apps (d2 is another app's).
 select set_config('request.jwt.claims', json_build_object('sub', '52000000-0000-4000-8000-000000000001', 'role', 'authenticated')::text, true);
@@ -155,13 +155,13 @@ select throws_ok($$select * from private.search_text_hits('rowing', null, null, 
                  'anon cannot call the text helper');
 reset role;
 select is((select prosecdef from pg_proc
-           where oid = 'api.search_candidates(text, text[], uuid, timestamptz, timestamptz, integer)'::regprocedure),
+           where oid = 'api.search_candidates(text, text[], uuid, timestamptz, timestamptz, integer, jsonb)'::regprocedure),
           false, 'search runs with the caller''s rights (security invoker)');
 select set_config('request.jwt.claims', '', true);
 select is_empty($$select * from private.search_text_hits('rowing', null, null, null, null, 10)$$,
                 'without a signed-in caller the definer helper finds nothing');
 select is((select prosecdef and proconfig @> array['search_path=""', 'plan_cache_mode=force_custom_plan']
-           from pg_proc where oid = 'private.search_text_hits(text, text[], uuid, timestamptz, timestamptz, integer)'::regprocedure),
+           from pg_proc where oid = 'private.search_text_hits(text, text[], uuid, timestamptz, timestamptz, integer, jsonb)'::regprocedure),
           true, 'the text helper is a definer with an empty search_path, planned for its actual words');
 select policies_are('public', 'search_documents', array['Search documents are readable by their owner'],
                     'one policy: the owner reads');
