@@ -16,10 +16,10 @@ _COLUMNS = (
     " members.concept_count, members.top_concepts"
 )
 # Counted for the page only: the join runs once per community shown.
-_MEMBERS = f"""cross join lateral (
+_MEMBERS = """cross join lateral (
   select count(*)::integer as concept_count,
-         coalesce((array_agg(c.name order by c.salience desc nulls last, c.name))[1:{TOP_CONCEPTS}],
-                  '{{}}') as top_concepts
+         coalesce((array_agg(c.name order by c.salience desc nulls last, c.name))[1:%(top)s::integer],
+                  '{}') as top_concepts
   from public.concepts c where c.community_id = k.community_id and c.status <> 'merged'
 ) members"""
 _LIST = Keyset(
@@ -33,5 +33,5 @@ def list_communities(
 ) -> CommunityPage:
     """A page of the caller's communities, newest first."""
     with db.as_user(user) as tx:
-        items, next_cursor = _LIST.page(tx, [], {}, limit=limit, cursor=cursor)
+        items, next_cursor = _LIST.page(tx, [], {"top": TOP_CONCEPTS}, limit=limit, cursor=cursor)
     return CommunityPage(items=items, next_cursor=next_cursor)
