@@ -5006,6 +5006,57 @@ REVOKE ALL ON FUNCTION private.redrive_outbox(outbox_ids bigint[]) FROM PUBLIC;
 
 COMMENT ON FUNCTION private.redrive_outbox(outbox_ids bigint[]) IS 'Puts dead rows (the given ones, or all when null) back to pending with fresh attempts; returns how many.';
 
+-- Name: FUNCTION refresh_concept_salience(p_user_id uuid, p_degrees jsonb); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.refresh_concept_salience(p_user_id uuid, p_degrees jsonb) TO service_role;
+REVOKE ALL ON FUNCTION private.refresh_concept_salience(p_user_id uuid, p_degrees jsonb) FROM PUBLIC;
+
+-- Name: FUNCTION refresh_concept_salience(p_user_id uuid, p_degrees jsonb); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.refresh_concept_salience(p_user_id uuid, p_degrees jsonb) IS 'Sets the salience of the given concepts ({concept_id: graph degree}) from degree, mentions and recency; returns the changed rows.';
+
+-- Name: refresh_concept_salience(uuid, jsonb); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.refresh_concept_salience(p_user_id uuid, p_degrees jsonb) RETURNS SETOF jsonb
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with newest as (
+    select max(m.created_at) as at from public.memories m where m.user_id = p_user_id
+  ),
+  given as (
+    select d.key::uuid as concept_id, greatest(d.value::text::double precision, 0) as degree
+    from jsonb_each(p_degrees) as d
+  ),
+  measured as (
+    select g.concept_id, g.degree, mention.count as mentions,
+           extract(epoch from (select at from newest) - mention.last) / 86400.0 as days_behind
+    from given g
+    cross join lateral (
+      select count(*) as count, max(m.created_at) as last from public.memories m
+      where m.user_id = p_user_id and m.attributes -> 'concept_ids' ? g.concept_id::text
+    ) as mention
+  ),
+  scored as (
+    select concept_id, round((
+      0.4 * (1 - exp(-mentions / 3.0))
+      + 0.3 * (1 - exp(-degree / 6.0))
+      + 0.3 * coalesce(power(2.0, -greatest(days_behind, 0) / 30.0), 0)
+    )::numeric, 4)::double precision as salience
+    from measured
+  ),
+  changed as (
+    update public.concepts c set salience = least(greatest(s.salience, 0), 1)
+    from scored s
+    where c.user_id = p_user_id and c.concept_id = s.concept_id and c.status <> 'merged'
+      and c.salience is distinct from least(greatest(s.salience, 0), 1)
+    returning to_jsonb(c.*) as changed_row
+  )
+  select changed_row from changed;
+$$;
+
+
+ALTER FUNCTION private.refresh_concept_salience(p_user_id uuid, p_degrees jsonb) OWNER TO postgres;
+
 -- Name: FUNCTION refresh_engagement_summary(); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.refresh_engagement_summary() TO service_role;
 REVOKE ALL ON FUNCTION private.refresh_engagement_summary() FROM PUBLIC;
@@ -5053,6 +5104,74 @@ $$;
 
 
 ALTER FUNCTION private.refresh_entity_growth() OWNER TO postgres;
+
+-- Name: FUNCTION replace_communities(p_user_id uuid, p_groups jsonb, p_at timestamp with time zone); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.replace_communities(p_user_id uuid, p_groups jsonb, p_at timestamp with time zone) TO service_role;
+REVOKE ALL ON FUNCTION private.replace_communities(p_user_id uuid, p_groups jsonb, p_at timestamp with time zone) FROM PUBLIC;
+
+-- Name: FUNCTION replace_communities(p_user_id uuid, p_groups jsonb, p_at timestamp with time zone); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.replace_communities(p_user_id uuid, p_groups jsonb, p_at timestamp with time zone) IS 'Persists the person''s concept communities found now, keeping the id of each one that continues; returns them.';
+
+-- Name: replace_communities(uuid, jsonb, timestamp with time zone); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.replace_communities(p_user_id uuid, p_groups jsonb, p_at timestamp with time zone) RETURNS TABLE(community_id uuid, name text, concept_ids uuid[], is_new boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_match record;
+  v_ids uuid[] := '{}';
+  v_taken uuid[] := '{}';
+begin
+  create temporary table if not exists pg_temp.found_groups (
+    n integer primary key, name text, concept_ids uuid[], community_id uuid, is_new boolean
+  ) on commit drop;
+  truncate pg_temp.found_groups;
+  insert into pg_temp.found_groups (n, name, concept_ids)
+  select g.n, left(btrim(g.value ->> 'name'), 255),
+         array(select distinct x::uuid from jsonb_array_elements_text(g.value -> 'concept_ids') x)
+  from jsonb_array_elements(p_groups) with ordinality as g (value, n)
+  where btrim(coalesce(g.value ->> 'name', '')) <> '';
+  for v_match in
+    select f.n, c.community_id as old_id, count(*) as shared
+    from pg_temp.found_groups f
+    join public.concepts c on c.user_id = p_user_id and c.concept_id = any (f.concept_ids)
+    where c.community_id is not null
+    group by f.n, c.community_id
+    order by count(*) desc, f.n, c.community_id
+  loop
+    if v_match.old_id = any (v_taken)
+       or exists (select 1 from pg_temp.found_groups f where f.n = v_match.n and f.community_id is not null) then
+      continue;
+    end if;
+    update pg_temp.found_groups f set community_id = v_match.old_id, is_new = false where f.n = v_match.n;
+    v_taken := v_taken || v_match.old_id;
+  end loop;
+  update pg_temp.found_groups f set community_id = gen_random_uuid(), is_new = true
+  where f.community_id is null;
+  delete from public.communities c
+  where c.user_id = p_user_id and c.community_id not in (select f.community_id from pg_temp.found_groups f);
+  insert into public.communities as c (community_id, user_id, name, description, last_analyzed_ts)
+  select f.community_id, p_user_id, f.name, cardinality(f.concept_ids) || ' concepts', p_at
+  from pg_temp.found_groups f
+  on conflict on constraint communities_pkey do update
+    set name = excluded.name, description = excluded.description,
+        last_analyzed_ts = excluded.last_analyzed_ts
+    where c.user_id = excluded.user_id;
+  update public.concepts c set community_id = f.community_id
+  from pg_temp.found_groups f
+  where c.user_id = p_user_id and c.concept_id = any (f.concept_ids)
+    and c.community_id is distinct from f.community_id;
+  select coalesce(array_agg(x), '{}') into v_ids from pg_temp.found_groups f, unnest(f.concept_ids) x;
+  update public.concepts c set community_id = null
+  where c.user_id = p_user_id and c.community_id is not null and c.concept_id <> all (v_ids);
+  return query select f.community_id, f.name, f.concept_ids, f.is_new from pg_temp.found_groups f order by f.n;
+end;
+$$;
+
+
+ALTER FUNCTION private.replace_communities(p_user_id uuid, p_groups jsonb, p_at timestamp with time zone) OWNER TO postgres;
 
 -- Name: repointed_concept_ids(jsonb, uuid, uuid, uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -7606,6 +7725,14 @@ GRANT INSERT(user_id) ON TABLE public.memories TO authenticated;
 -- Name: memories_app_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX memories_app_idx ON public.memories USING btree (app_id) WHERE (app_id IS NOT NULL);
+
+-- Name: INDEX memories_concept_ids_idx; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON INDEX public.memories_concept_ids_idx IS 'Serves the memories naming a concept (salience mentions, co-occurrences).';
+
+-- Name: memories_concept_ids_idx; Type: INDEX; Schema: public; Owner: postgres
+
+CREATE INDEX memories_concept_ids_idx ON public.memories USING gin (((attributes -> 'concept_ids'::text)));
 
 -- Name: memories_expires_idx; Type: INDEX; Schema: public; Owner: postgres
 

@@ -1,5 +1,5 @@
 """The caller's concepts: /v1/concepts (list), /v1/concepts/{concept_id} (read, change), its merge
-into another, and its neighbourhood in the graph."""
+into another, and its neighbourhood in the graph; /v1/communities, the groups they form."""
 
 from typing import Annotated
 from uuid import UUID
@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
+from dotline.models.communities import CommunityPage
 from dotline.models.concepts import (
     Concept,
     ConceptMerge,
@@ -27,7 +28,7 @@ from dotline.models.graph_views import (
 )
 from dotline.pagination import DEFAULT_PAGE_SIZE
 from dotline.route_params import Cursor, Limit
-from dotline.services.concepts import concepts
+from dotline.services.concepts import communities, concepts
 from dotline.services.concepts import merge as concept_merge
 
 app = resolver()
@@ -101,6 +102,17 @@ def concept_neighbourhood(
     return concepts.concept_neighbourhood(
         deps().db, deps().graph, current_user(app), concept_id, depth=depth, limit=limit
     )
+
+
+@app.get(
+    "/v1/communities",
+    summary="List your concept communities (found by the insight cycle), newest first",
+    description="A community's concepts: GET /v1/concepts?community_id=.",
+    security=BEARER,
+    tags=["concepts"],
+)
+def list_communities(limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> CommunityPage:
+    return communities.list_communities(deps().db, current_user(app), limit=limit, cursor=cursor)
 
 
 handler = entry(app)

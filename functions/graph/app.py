@@ -1,5 +1,6 @@
-"""The caller's graph: /v1/graph/nodes/{node_id}/neighbourhood for any node of theirs, and
-/v1/graph/projection, the 3D cosmos layout. (/v1/graph/viewport is the orb function's.)"""
+"""The caller's graph: /v1/graph/nodes/{node_id}/neighbourhood for any node of theirs,
+/v1/graph/path between two of them, and /v1/graph/projection, the 3D cosmos layout.
+(/v1/graph/viewport is the orb function's.)"""
 
 from typing import Annotated
 from uuid import UUID
@@ -14,16 +15,21 @@ from dotline.models.graph_views import (
     DEFAULT_NEIGHBOURHOOD_NODES,
     MAX_NEIGHBOURHOOD_DEPTH,
     MAX_NEIGHBOURHOOD_NODES,
+    GraphPath,
     GraphProjection,
     Neighbourhood,
 )
+from dotline.ports.graph import MAX_TRAVERSAL_DEPTH
+from dotline.services.graph import paths, views
 from dotline.services.graph import projection as graph_projection
-from dotline.services.graph import views
 
 app = resolver()
 
 Depth = Annotated[int, Query(ge=0, le=MAX_NEIGHBOURHOOD_DEPTH, description="Hops, either way")]
 Nodes = Annotated[int, Query(ge=1, le=MAX_NEIGHBOURHOOD_NODES, description="Most nodes returned")]
+PathDepth = Annotated[
+    int, Query(ge=1, le=MAX_TRAVERSAL_DEPTH, description="Most links on the path")
+]
 IfNoneMatch = Annotated[
     str | None, Header(max_length=1024, description="The ETag of the projection you hold")
 ]
@@ -42,6 +48,24 @@ def node_neighbourhood(
 ) -> Neighbourhood:
     return views.node_neighbourhood(
         deps().db, deps().graph, current_user(app), node_id, depth=depth, limit=limit
+    )
+
+
+@app.get(
+    "/v1/graph/path",
+    summary="A shortest path of links between two nodes of your graph (walked either way)",
+    description="404 when either node is not in your graph; no path within max_depth: `nodes` "
+    "is empty and `hops` null.",
+    security=BEARER,
+    tags=["graph"],
+)
+def read_path(
+    from_: Annotated[UUID, Query(alias="from", description="The node to start from")],
+    to: Annotated[UUID, Query(description="The node to reach")],
+    max_depth: PathDepth = MAX_TRAVERSAL_DEPTH,
+) -> GraphPath:
+    return paths.shortest_path(
+        deps().db, deps().graph, current_user(app), from_, to, max_depth=max_depth
     )
 
 

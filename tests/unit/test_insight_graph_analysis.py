@@ -33,7 +33,8 @@ def two_clusters_and_a_bridge() -> Subgraph:
 
 
 def test_the_bridge_and_the_hubs_are_central_and_the_clusters_are_communities() -> None:
-    central, communities = analyse_graph(two_clusters_and_a_bridge())
+    shape = analyse_graph(two_clusters_and_a_bridge())
+    central, communities = shape.central, shape.communities
 
     assert {c.name for c in central[:2]} == {"Swimming", "Cooking"}  # the best-linked hubs
     assert central[2].name == "Mira"  # fewer links, but on every path between the two
@@ -55,7 +56,8 @@ def test_pagerank_agrees_with_networkx_reference_implementation() -> None:
 
 
 def test_a_graph_without_edges_has_nothing_central() -> None:
-    assert analyse_graph(Subgraph(nodes=[node("Alone")])) == ([], [])
+    shape = analyse_graph(Subgraph(nodes=[node("Alone")]))
+    assert (shape.central, shape.communities, shape.groups) == ([], [], [])
 
 
 def test_the_same_graph_gives_the_same_analysis() -> None:
@@ -63,6 +65,24 @@ def test_the_same_graph_gives_the_same_analysis() -> None:
 
     assert analyse_graph(graph) == analyse_graph(graph)
     assert nx.__version__  # the real library, not a stand-in
+
+
+def test_the_persisted_groups_hold_concepts_named_by_their_central_ones() -> None:
+    # given the two clusters, a memory in one, and the last cycle's community node over all
+    graph = two_clusters_and_a_bridge()
+    swim, *_ = graph.nodes
+    memory = node("Swam at dawn", "MemoryUnit")
+    earlier = node("Everything", "Community")
+    graph.nodes += [memory, earlier]
+    graph.edges += [edge(memory, swim), *(edge(n, earlier) for n in graph.nodes[:7])]
+    # when analysed
+    groups = analyse_graph(graph).groups
+    # then each group lists its concepts only (the old community node is not analysed)
+    concepts = {str(n.node_id): n.properties["name"] for n in graph.nodes if n.label == "Concept"}
+    assert len(groups) == 2
+    assert all(set(g.concept_ids) <= set(concepts) for g in groups)
+    assert sorted(g.name.split(", ")[0] for g in groups) == ["Cooking", "Swimming"]
+    assert str(earlier.node_id) not in {i for g in groups for i in g.concept_ids}
 
 
 def test_a_large_graph_is_analysed_on_its_best_linked_nodes() -> None:

@@ -121,3 +121,36 @@ def test_an_unreachable_server_is_service_unavailable() -> None:
 
     with pytest.raises(ServiceUnavailable):
         graph.subgraph(uuid.uuid4())
+
+
+def test_every_index_is_on_a_property_the_written_nodes_carry() -> None:
+    # given one node of each indexed label, as the mirror and the insight cycle write them
+    from dotline.adapters.neo4j_graph import _node_row
+    from dotline.services.insights._communities import community_node
+    from dotline.services.mirroring.entities import entity_node
+
+    user, now = str(uuid.uuid4()), "2026-12-01T10:00:00+00:00"
+    rows = {
+        "memories": {"memory_id": str(uuid.uuid4()), "user_id": user, "title": "t",
+                     "memory_type": "memory", "importance": 0.5, "tags": [], "created_at": now,
+                     "occurred_at": now},
+        "concepts": {"concept_id": str(uuid.uuid4()), "user_id": user, "name": "n",
+                     "type": "topic", "description": None, "status": "active",
+                     "salience": 0.5, "created_at": now},
+        "derived_artifacts": {"artifact_id": str(uuid.uuid4()), "user_id": user, "title": "t",
+                              "artifact_type": "insight_summary", "description": None,
+                              "created_at": now},
+    }  # fmt: skip
+    nodes = [entity_node(table, row, 1) for table, row in rows.items()]
+    nodes.append(community_node(uuid.UUID(user), uuid.uuid4(), "Swimming, Mira", 2, 1))
+    carried: dict[str, set[str]] = {cypher.BASE_LABEL: {"id", "userId"}}
+    for node in nodes:
+        row = _node_row(node)
+        carried[node.label] = {k for k, v in row["properties"].items() if v is not None}
+    # when the schema's indexes are read, then each names a property its label's nodes carry
+    missing = [(name, label, key) for name, label, key in cypher.INDEXES
+               if key not in carried[label]]  # fmt: skip
+    assert missing == []
+    assert any(
+        s.startswith("DROP INDEX memoryunit_creation_ts_idx") for s in cypher.schema_statements()
+    )

@@ -140,6 +140,26 @@ RETURN count(*) AS erased
 """
 
 
+# (name, label, property): each property is one the nodes of that label carry (the mirror's
+# `entities._NODE_PROPERTIES`, the adapter's own id and userId; tests/unit check it).
+INDEXES: tuple[tuple[str, str, str], ...] = (
+    ("node_userId_idx", BASE_LABEL, "userId"),
+    ("memoryunit_userId_idx", "MemoryUnit", "userId"),
+    ("concept_userId_idx", "Concept", "userId"),
+    ("derivedartifact_userId_idx", "DerivedArtifact", "userId"),
+    ("community_userId_idx", "Community", "userId"),
+    ("memoryunit_created_at_idx", "MemoryUnit", "created_at"),  # V9.7 creation_ts
+    ("memoryunit_occurred_at_idx", "MemoryUnit", "occurred_at"),  # V7
+    ("memoryunit_memory_type_idx", "MemoryUnit", "memory_type"),  # V7
+    ("concept_name_idx", "Concept", "name"),
+    ("concept_type_idx", "Concept", "type"),
+    ("concept_status_idx", "Concept", "status"),
+    ("derivedartifact_artifact_type_idx", "DerivedArtifact", "artifact_type"),  # V7
+)
+# Indexes once created on a property no node carries.
+RETIRED_INDEXES = ("memoryunit_creation_ts_idx",)
+
+
 def schema_statements() -> list[str]:
     """Constraints and indexes (idempotent): the adapter's own, then the seeds' (V9.7, V7)."""
     unique = [
@@ -151,20 +171,6 @@ def schema_statements() -> list[str]:
         ("community_id_unique", "Community"),  # V9.7 community_community_id_unique
         ("tag_id_unique", "Tag"),  # V7 tag_id
     ]
-    indexes = [
-        ("node_userId_idx", BASE_LABEL, "userId"),
-        ("memoryunit_userId_idx", "MemoryUnit", "userId"),
-        ("concept_userId_idx", "Concept", "userId"),
-        ("derivedartifact_userId_idx", "DerivedArtifact", "userId"),
-        ("community_userId_idx", "Community", "userId"),
-        ("memoryunit_creation_ts_idx", "MemoryUnit", "creation_ts"),
-        ("memoryunit_occurred_at_idx", "MemoryUnit", "occurred_at"),  # V7
-        ("memoryunit_memory_type_idx", "MemoryUnit", "memory_type"),  # V7
-        ("concept_name_idx", "Concept", "name"),
-        ("concept_type_idx", "Concept", "type"),
-        ("concept_status_idx", "Concept", "status"),
-        ("derivedartifact_artifact_type_idx", "DerivedArtifact", "artifact_type"),  # V7
-    ]
     return [
         *(
             f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
@@ -172,8 +178,9 @@ def schema_statements() -> list[str]:
         ),
         *(
             f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{key})"
-            for name, label, key in indexes
+            for name, label, key in INDEXES
         ),
+        *(f"DROP INDEX {name} IF EXISTS" for name in RETIRED_INDEXES),
     ]
 
 

@@ -82,3 +82,13 @@ class GraphProjection(BaseModel):
     truncated: bool = Field(description="True when only the best-linked nodes were placed")
     nodes: list[ProjectedNode]
     edges: list[ProjectedEdge]
+
+
+class GraphPath(BaseModel):
+    """A shortest chain of links between two nodes of the caller's graph (walked either way)."""
+
+    from_id: UUID
+    to_id: UUID
+    max_depth: int
+    hops: int | None = Field(description="Links on the path; null when none within max_depth")
+    nodes: list[GraphNodeView] = Field(description="From `from` to `to` in order; empty: no path")

@@ -56,6 +56,13 @@ class Profile(BaseModel):
     account_status: str
     growth_profile: dict[str, Any]
     persona_analysis: bool = Field(description="False: opted out of persona analysis")
+    knowledge_graph_schema: dict[str, list[str]] | None = Field(
+        description="The node labels and relationship types your graph uses (kept by ingestion "
+        "and the insight cycle); null until your first conversation is ingested"
+    )
+    concepts_created_in_cycle: int = Field(
+        description="Concepts you gained during the last insight cycle (counted when it ends)"
+    )
     created_at: datetime
     updated_at: datetime
     last_active_at: datetime | None = Field(

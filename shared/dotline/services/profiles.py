@@ -23,6 +23,7 @@ _PROFILE_COLUMNS = (
     "user_id, email, username, display_name, profile_picture_url, timezone, language_preference as language, preferences, "
     "data_retention_days, region, subscription_tier, account_status, growth_profile, "
     "persona_analysis_enabled as persona_analysis, "
+    "knowledge_graph_schema, concepts_created_in_cycle, "
     "created_at, updated_at, last_active_at"
 )
 

@@ -33,13 +33,15 @@ def tag_node_id(user_id: UUID, tag: str) -> UUID:
     return uuid.uuid5(TAG_NAMESPACE, f"{user_id}:{tag.casefold()}")
 
 
-def write_graph(user_id: UUID, written: Written, graph: GraphStore) -> tuple[int, int]:
-    """Upsert the nodes, then the edges between them; returns (nodes, edges) written."""
+def write_graph(
+    user_id: UUID, written: Written, graph: GraphStore
+) -> tuple[list[GraphNode], list[GraphEdge]]:
+    """Upsert the nodes, then the edges between them; returns what was written."""
     nodes = _nodes(user_id, written)
     edges = _edges(user_id, written)
     graph.upsert_nodes(nodes)
     graph.upsert_edges(edges)
-    return len(nodes), len(edges)
+    return nodes, edges
 
 
 def write_vectors(written: Written, vectors: VectorStore, embedder: Embedder) -> int:

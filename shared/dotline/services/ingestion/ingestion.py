@@ -29,9 +29,11 @@ from dotline.ports.embeddings import Embedder
 from dotline.ports.graph import GraphStore
 from dotline.ports.language_model import ExtractedMemory, Extraction, Extractor, Turn
 from dotline.ports.vectors import VectorStore
+from dotline.services.concepts.salience import refresh_salience
+from dotline.services.graph.schema import record_graph_schema
 from dotline.services.growth.ledger import GrowthAction, record_growth_events
 from dotline.services.ingestion._concept_resolution import resolve_concepts
-from dotline.services.ingestion._graph import write_graph, write_vectors
+from dotline.services.ingestion._graph import INGESTION_VERSION, write_graph, write_vectors
 from dotline.services.ingestion.writes import (
     Conversation,
     Written,
@@ -166,13 +168,20 @@ def ingest_conversation(
     # The memories are searchable by text from here; the graph and the vectors follow. The webhook
     # mirrors the same rows meanwhile (their outbox changes), and a clash is tried again at once.
     nodes, edges = _again_on_clash(lambda: write_graph(conversation.user_id, written, stores.graph))
+    _again_on_clash(lambda: refresh_salience(
+        stores.db, stores.graph, conversation.user_id, list(written.concepts),
+        version=INGESTION_VERSION,
+    ))  # fmt: skip
+    record_graph_schema(
+        stores.db, conversation.user_id, (n.label for n in nodes), (e.type for e in edges)
+    )
     items = _again_on_clash(lambda: write_vectors(written, stores.vectors, stores.embedder))
     result = ConversationIngested(
         conversation_id=conversation.conversation_id, attempt=attempt, outcome="processed",
         extractor=extraction.model, memories=len(written.memories),
         memories_created=written.memories_created, concepts=len(written.concepts),
         concepts_created=len(written.new_concept_ids),
-        memories_invalidated=written.memories_invalidated, nodes=nodes, edges=edges,
+        memories_invalidated=written.memories_invalidated, nodes=len(nodes), edges=len(edges),
         vector_items=items,
     )  # fmt: skip
     _finish(stores.db, growth, conversation, written, result)

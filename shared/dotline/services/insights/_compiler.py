@@ -4,6 +4,7 @@ computed with networkx over the subgraph the graph port returns)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -31,19 +32,44 @@ DAMPING = 0.85
 PAGERANK_MAX_ITERATIONS = 100
 PAGERANK_TOLERANCE = 1e-6
 SEED = 7  # Louvain and sampled betweenness are randomised: a fixed seed keeps cycles reproducible
+MAX_PERSISTED_COMMUNITIES = 100  # the largest; a smaller one is noise at the scale of a life
+MIN_COMMUNITY_CONCEPTS = 2
+NAMES_IN_COMMUNITY_NAME = 3
+UNANALYSED_LABELS = frozenset({"User", "Community"})  # the owner, and the cycle's own output
+
+
+@dataclass
+class ConceptGroup:
+    """A community as it is persisted: a name from its most central concepts, and its concepts."""
+
+    name: str
+    concept_ids: list[str]
+
+
+@dataclass
+class GraphShape:
+    """What the graph analysis found: for the brief, and the communities to persist."""
+
+    central: list[CentralConcept] = field(default_factory=list)
+    communities: list[ConceptCommunity] = field(default_factory=list)
+    groups: list[ConceptGroup] = field(default_factory=list)
+    concept_ids: list[UUID] = field(default_factory=list)  # every concept node, linked or not
 
 
 def compile_brief(
     user_id: UUID, since: datetime, *, db: Database, graph: GraphStore, config: GrowthConfig
-) -> InsightBrief:
-    """Everything the synthesis may draw on for the cycle that began after `since`."""
+) -> tuple[InsightBrief, GraphShape]:
+    """Everything the synthesis may draw on for the cycle that began after `since`, and the
+    graph's shape it was drawn from."""
     with db.as_service() as tx:
         tx.execute(
             "select private.insight_activity(%(user_id)s, %(since)s) as activity",
             {"user_id": user_id, "since": since},
         )
         activity: dict[str, Any] = (tx.fetchone() or {})["activity"]
-    central, communities = analyse_graph(graph.subgraph(user_id))
+    subgraph = graph.subgraph(user_id)
+    shape = analyse_graph(subgraph)
+    shape.concept_ids = [n.node_id for n in subgraph.nodes if n.label == "Concept"]
     growth = [
         DimensionMove(
             dim_key=row["dim_key"],
@@ -54,24 +80,26 @@ def compile_brief(
         for row in activity["growth"]
         if any(dim.key == row["dim_key"] for dim in config.dimensions)
     ]
-    return InsightBrief(
+    brief = InsightBrief(
         conversations=activity["conversations"],
         messages=activity["messages"],
         conversation_titles=activity["conversation_titles"],
         memories=activity["memories"],
         growth=growth,
-        central_concepts=central,
-        communities=communities,
+        central_concepts=shape.central,
+        communities=shape.communities,
     )
+    return brief, shape
 
 
-def analyse_graph(subgraph: Subgraph) -> tuple[list[CentralConcept], list[ConceptCommunity]]:
-    """The most central named nodes (concepts first) and the largest linked communities."""
+def analyse_graph(subgraph: Subgraph) -> GraphShape:
+    """The most central named nodes (concepts first), the largest linked communities, and the
+    communities of concepts to persist."""
     import networkx as nx  # only the insight cycle needs it
 
     g = _best_linked(_as_networkx(subgraph), MAX_ANALYSED_NODES)
     if g.number_of_edges() == 0:
-        return [], []
+        return GraphShape()
     pagerank = _pagerank(g)
     betweenness = _betweenness(g)
     # Centrality is how linked a node is (PageRank, scaled to the top node) plus how much it
@@ -100,14 +128,34 @@ def analyse_graph(subgraph: Subgraph) -> tuple[list[CentralConcept], list[Concep
         )
         for c in linked[:COMMUNITIES]
     ]
-    return central, communities
+    return GraphShape(central, communities, _concept_groups(g, linked, pagerank))
+
+
+def _concept_groups(
+    g: nx.Graph, linked: list[list[str]], pagerank: dict[str, float]
+) -> list[ConceptGroup]:
+    """The communities holding enough concepts, named by their most central concepts."""
+    groups = []
+    for members in linked:
+        concepts = sorted(
+            (n for n in members if g.nodes[n]["label"] == "Concept"),
+            key=lambda n: (-pagerank[n], n),
+        )
+        if len(concepts) >= MIN_COMMUNITY_CONCEPTS:
+            name = ", ".join(g.nodes[n]["name"] for n in concepts[:NAMES_IN_COMMUNITY_NAME])
+            groups.append(ConceptGroup(name=name, concept_ids=concepts))
+    return groups[:MAX_PERSISTED_COMMUNITIES]
 
 
 def _as_networkx(subgraph: Subgraph) -> nx.Graph:
     import networkx as nx
 
     g = nx.Graph()
-    named = {n.node_id: n for n in subgraph.nodes if n.label != "User" and _name(n.properties)}
+    named = {
+        n.node_id: n
+        for n in subgraph.nodes
+        if n.label not in UNANALYSED_LABELS and _name(n.properties)
+    }
     for node_id in sorted(named, key=str):
         node = named[node_id]
         g.add_node(str(node_id), label=node.label, name=_name(node.properties))

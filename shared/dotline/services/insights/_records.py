@@ -25,10 +25,15 @@ SOURCE_AGENT = "insight_engine"
 # Ids are uuid5(namespace, "user:previous cycle start:what"): the same cycle always names the same rows.
 CYCLE_NAMESPACE = uuid.UUID("b3c1f0d2-5a7e-4f8b-9c6d-2e1a0f9b8c7d")
 
-# Moves the cycle only if no other run moved it since this one read it (compare-and-set).
+# Moves the cycle only if no other run moved it since this one read it (compare-and-set), and
+# counts the concepts the person gained during the cycle now ending.
 _START_CYCLE = """
 update public.profiles
-set last_cycle_started_at = now(), concepts_created_in_cycle = 0,
+set last_cycle_started_at = now(),
+    concepts_created_in_cycle = (
+      select count(*) from public.concepts c
+      where c.user_id = %(user_id)s and c.created_at >= coalesce(%(previous)s::timestamptz, '-infinity')
+    ),
     memory_profile = %(memory_profile)s, next_conversation_context_package = %(package)s
 where user_id = %(user_id)s and last_cycle_started_at is not distinct from %(previous)s
 returning last_cycle_started_at

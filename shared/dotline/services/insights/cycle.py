@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from dotline.db import Database
 from dotline.errors import DotlineError, NotFound
 from dotline.models.insights import CycleRun, CycleSweep
+from dotline.services.concepts.salience import refresh_salience
+from dotline.services.graph.schema import record_graph_schema
 from dotline.services.insights import _records
-from dotline.services.insights._compiler import compile_brief
+from dotline.services.insights._communities import persist_communities
+from dotline.services.insights._compiler import GraphShape, compile_brief
 
 if TYPE_CHECKING:
     from dotline.bootstrap import InsightStores
@@ -66,10 +69,11 @@ def _run(due: dict[str, Any], stores: InsightStores) -> CycleRun:
     )
     user_id: UUID = due["user_id"]
     started = time.perf_counter()
-    brief = compile_brief(user_id, due["since"], db=db, graph=graph, config=config)
+    brief, shape = compile_brief(user_id, due["since"], db=db, graph=graph, config=config)
     synthesis = model.synthesize_insights(brief)
     run = _records.persist_cycle(db, user_id, due["last_cycle_started_at"], brief, synthesis)
     if run.status == "completed":
+        _reshape_graph(stores, user_id, shape, run.cycle_started_at or datetime.now(UTC))
         _records.publish_cycle(cache, run)
     logger.info(
         "insight cycle %s for user %s: %d artifact(s), %d prompt(s) in %.0f ms",
@@ -77,6 +81,14 @@ def _run(due: dict[str, Any], stores: InsightStores) -> CycleRun:
         (time.perf_counter() - started) * 1000,
     )  # fmt: skip
     return run
+
+
+def _reshape_graph(stores: InsightStores, user_id: UUID, shape: GraphShape, at: datetime) -> None:
+    """Persist the communities found and refresh every concept's salience."""
+    persist_communities(stores.db, stores.graph, user_id, shape.groups, at)
+    if shape.groups:
+        record_graph_schema(stores.db, user_id, ["Community"], ["OWNS", "PART_OF"])
+    refresh_salience(stores.db, stores.graph, user_id, shape.concept_ids, version=0)
 
 
 def _due(db: Database, period: timedelta, limit: int, user_id: UUID | None) -> list[dict[str, Any]]:
