@@ -396,6 +396,63 @@ $$;
 
 ALTER FUNCTION api.knowledge_hits(query text, app text, max_results integer) OWNER TO postgres;
 
+-- Name: FUNCTION knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) TO authenticated;
+GRANT ALL ON FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) TO service_role;
+REVOKE ALL ON FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) FROM PUBLIC;
+
+-- Name: FUNCTION knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) IS 'An app''s knowledge best matching a query by words (private.knowledge_matches) and by meaning (the vector index''s near_ids and their near_scores, re-read by private.knowledge_near): relevance is each channel''s score over its best, summed; at most max_results (100), best first, each with its channels; counts each returned entry''s access. Security invoker.';
+
+-- Name: knowledge_hits_by_meaning(text, text, integer, uuid[], real[]); Type: FUNCTION; Schema: api; Owner: postgres
+
+CREATE FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  hits jsonb;
+begin
+  with text_hits as (
+    select * from private.knowledge_matches(query, app, 100)
+  ),
+  vector_hits as (
+    select * from private.knowledge_near(app, near_ids, near_scores)
+  ),
+  scored as (
+    select coalesce(t.knowledge_entry_id, v.knowledge_entry_id) as knowledge_entry_id,
+           coalesce(t.knowledge_base_id, v.knowledge_base_id) as knowledge_base_id,
+           coalesce(t.knowledge_base_slug, v.knowledge_base_slug) as knowledge_base_slug,
+           coalesce(t.title, v.title) as title, coalesce(t.content, v.content) as content,
+           coalesce(t.category, v.category) as category, coalesce(t.tags, v.tags) as tags,
+           (coalesce(t.relevance / nullif(max(t.relevance) over (), 0), 0)
+            + coalesce(v.relevance / nullif(max(v.relevance) over (), 0), 0))::real as relevance,
+           array_remove(array[case when t.knowledge_entry_id is not null then 'text' end,
+                              case when v.knowledge_entry_id is not null then 'vector' end], null) as channels
+    from text_hits t
+    full join vector_hits v on v.knowledge_entry_id = t.knowledge_entry_id
+  ),
+  best as (
+    select * from scored order by relevance desc, title, knowledge_entry_id
+    limit greatest(least(max_results, 100), 0)
+  )
+  select coalesce(jsonb_agg(to_jsonb(best) order by best.relevance desc, best.title, best.knowledge_entry_id),
+                  '[]'::jsonb)
+  into hits
+  from best;
+  if jsonb_array_length(hits) > 0 then
+    perform private.record_knowledge_access(
+      array(select (h ->> 'knowledge_entry_id')::uuid from jsonb_array_elements(hits) h)
+    );
+  end if;
+  return hits;
+end;
+$$;
+
+
+ALTER FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) OWNER TO postgres;
+
 -- Name: FUNCTION record_search_knowledge_access(entry_ids uuid[]); Type: ACL; Schema: api; Owner: postgres
 GRANT ALL ON FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) TO authenticated;
 GRANT ALL ON FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) TO service_role;
@@ -1619,6 +1676,71 @@ $$;
 
 
 ALTER FUNCTION private.broadcast_insight() OWNER TO postgres;
+
+-- Name: FUNCTION bump_knowledge_entry_version(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.bump_knowledge_entry_version() FROM PUBLIC;
+
+-- Name: FUNCTION bump_knowledge_entry_version(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.bump_knowledge_entry_version() IS 'Trigger: knowledge_entries.version + 1 when the entry''s text, category, tags, section or metadata change; otherwise unchanged.';
+
+-- Name: bump_knowledge_entry_version(); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.bump_knowledge_entry_version() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if (new.title, new.content, new.category, new.tags, new.section_number, new.metadata)
+     is distinct from (old.title, old.content, old.category, old.tags, old.section_number, old.metadata) then
+    new.version := old.version + 1;
+  else
+    new.version := old.version;
+  end if;
+  return new;
+end;
+$$;
+
+
+ALTER FUNCTION private.bump_knowledge_entry_version() OWNER TO postgres;
+
+-- Name: FUNCTION card_display_for(p_entity_type text, p_record jsonb); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.card_display_for(p_entity_type text, p_record jsonb) FROM PUBLIC;
+
+-- Name: FUNCTION card_display_for(p_entity_type text, p_record jsonb); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.card_display_for(p_entity_type text, p_record jsonb) IS 'A card''s display_data from its entity row: title, snippet (280 characters), kind, and a memory''s tags.';
+
+-- Name: card_display_for(text, jsonb); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.card_display_for(p_entity_type text, p_record jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select jsonb_strip_nulls(case p_entity_type
+    when 'memory' then jsonb_build_object(
+      'title', coalesce(p_record ->> 'title', left(p_record ->> 'content', 60)),
+      'snippet', left(p_record ->> 'content', 280),
+      'kind', p_record ->> 'memory_type',
+      'tags', p_record -> 'tags')
+    when 'concept' then jsonb_build_object(
+      'title', p_record ->> 'name',
+      'snippet', left(p_record ->> 'description', 280),
+      'kind', p_record ->> 'type')
+    when 'artifact' then jsonb_build_object(
+      'title', p_record ->> 'title',
+      'snippet', left(p_record ->> 'description', 280),
+      'kind', p_record ->> 'artifact_type')
+    when 'prompt' then jsonb_build_object(
+      'title', left(p_record ->> 'prompt_text', 60),
+      'snippet', left(p_record ->> 'prompt_text', 280),
+      'kind', p_record ->> 'source_agent')
+    else '{}'::jsonb
+  end)
+$$;
+
+
+ALTER FUNCTION private.card_display_for(p_entity_type text, p_record jsonb) OWNER TO postgres;
 
 -- Name: TABLE card_evolution_announcements; Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON TABLE private.card_evolution_announcements TO service_role;
@@ -3333,7 +3455,7 @@ REVOKE ALL ON FUNCTION private.keep_entity_card() FROM PUBLIC;
 
 -- Name: FUNCTION keep_entity_card(); Type: COMMENT; Schema: private; Owner: postgres
 
-COMMENT ON FUNCTION private.keep_entity_card() IS 'Trigger: creates the one card of a new memory, concept, artifact or prompt; removes it with the entity.';
+COMMENT ON FUNCTION private.keep_entity_card() IS 'Trigger: creates the one card of a new memory, concept, artifact or prompt with its display_data (private.card_display_for), keeps that current when what it shows changes, removes the card with the entity.';
 
 -- Name: keep_entity_card(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -3351,9 +3473,17 @@ begin
     where user_id = old.user_id and source_entity_type = v_type and source_entity_id = v_id;
     return old;
   end if;
-  insert into public.cards (user_id, card_type, source_entity_id, source_entity_type)
-  values (new.user_id, private.card_type_for(v_type, v_row), v_id, v_type)
-  on conflict (user_id, source_entity_type, source_entity_id) do nothing;
+  if tg_op = 'INSERT' then
+    insert into public.cards (user_id, card_type, source_entity_id, source_entity_type, display_data)
+    values (new.user_id, private.card_type_for(v_type, v_row), v_id, v_type,
+            private.card_display_for(v_type, v_row))
+    on conflict (user_id, source_entity_type, source_entity_id) do nothing;
+    return new;
+  end if;
+  -- An update of what the card shows (the triggers name those columns): a write only when it moved.
+  update public.cards set display_data = private.card_display_for(v_type, v_row)
+  where user_id = new.user_id and source_entity_type = v_type and source_entity_id = v_id
+    and display_data is distinct from private.card_display_for(v_type, v_row);
   return new;
 end;
 $$;
@@ -3388,7 +3518,7 @@ begin
   from public.apps a
   join public.app_knowledge_bases akb on akb.app_id = a.app_id
   join public.knowledge_bases kb on kb.knowledge_base_id = akb.knowledge_base_id and kb.is_active
-  join public.knowledge_entries ke on ke.knowledge_base_id = kb.knowledge_base_id
+  join public.knowledge_entries ke on ke.knowledge_base_id = kb.knowledge_base_id and ke.is_active
   where (a.slug = app or a.app_id::text = lower(app))
     and a.is_active
     and ke.search_vector @@ tsq
@@ -3399,6 +3529,34 @@ $$;
 
 
 ALTER FUNCTION private.knowledge_matches(query text, app text, max_results integer) OWNER TO postgres;
+
+-- Name: FUNCTION knowledge_near(app text, near_ids uuid[], near_scores real[]); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) TO authenticated;
+GRANT ALL ON FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) TO service_role;
+REVOKE ALL ON FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) FROM PUBLIC;
+
+-- Name: FUNCTION knowledge_near(app text, near_ids uuid[], near_scores real[]); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) IS 'The entries the vector index found near a query (ids with their similarity), kept when they are active entries of the app''s active knowledge bases. Security invoker.';
+
+-- Name: knowledge_near(text, uuid[], real[]); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) RETURNS TABLE(knowledge_entry_id uuid, knowledge_base_id uuid, knowledge_base_slug text, title text, content text, category text, tags text[], relevance real)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select ke.knowledge_entry_id, ke.knowledge_base_id, kb.slug, ke.title, ke.content, ke.category,
+         ke.tags, near.score
+  from unnest(near_ids, near_scores) as near (entry_id, score)
+  join public.knowledge_entries ke on ke.knowledge_entry_id = near.entry_id and ke.is_active
+  join public.knowledge_bases kb on kb.knowledge_base_id = ke.knowledge_base_id and kb.is_active
+  join public.app_knowledge_bases akb on akb.knowledge_base_id = kb.knowledge_base_id
+  join public.apps a on a.app_id = akb.app_id
+  where (a.slug = app or a.app_id::text = lower(app)) and a.is_active
+$$;
+
+
+ALTER FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) OWNER TO postgres;
 
 -- Name: TABLE lifecycle_removals; Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON TABLE private.lifecycle_removals TO service_role;
@@ -5156,6 +5314,30 @@ $$;
 
 ALTER FUNCTION private.run_job(p_job_name text, p_statement text) OWNER TO postgres;
 
+-- Name: FUNCTION runs_challenge_of(p_template_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.runs_challenge_of(p_template_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.runs_challenge_of(p_template_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.runs_challenge_of(p_template_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION runs_challenge_of(p_template_id uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.runs_challenge_of(p_template_id uuid) IS 'Whether the caller has a challenge (any status) started from this template version.';
+
+-- Name: runs_challenge_of(uuid); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.runs_challenge_of(p_template_id uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select exists (
+    select 1 from public.user_challenges uc
+    where uc.challenge_template_id = p_template_id and uc.user_id = (select auth.uid())
+  )
+$$;
+
+
+ALTER FUNCTION private.runs_challenge_of(p_template_id uuid) OWNER TO postgres;
+
 -- Name: FUNCTION seal_behaviour_event_partition(p_partition regclass); Type: ACL; Schema: private; Owner: postgres
 REVOKE ALL ON FUNCTION private.seal_behaviour_event_partition(p_partition regclass) FROM PUBLIC;
 
@@ -6111,27 +6293,83 @@ CREATE TABLE public.challenge_templates (
     is_active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    previous_version_id uuid,
     CONSTRAINT challenge_templates_difficulty_valid CHECK ((difficulty = ANY (ARRAY['easy'::text, 'medium'::text, 'hard'::text]))),
     CONSTRAINT challenge_templates_dim_keys_valid CHECK ((dim_keys <@ ARRAY['self_know'::text, 'self_act'::text, 'self_show'::text, 'world_know'::text, 'world_act'::text, 'world_show'::text])),
     CONSTRAINT challenge_templates_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 255))),
-    CONSTRAINT challenge_templates_payload_object CHECK ((jsonb_typeof(payload) = 'object'::text))
+    CONSTRAINT challenge_templates_payload_object CHECK ((jsonb_typeof(payload) = 'object'::text)),
+    CONSTRAINT challenge_templates_version_positive CHECK ((version >= 1))
 );
 
 
 ALTER TABLE public.challenge_templates OWNER TO postgres;
 
--- Name: challenge_templates Active challenge templates are readable by signed-in users; Type: POLICY; Schema: public; Owner: postgres
+-- Name: challenge_templates Challenge templates are created by admins; Type: POLICY; Schema: public; Owner: postgres
 
-CREATE POLICY "Active challenge templates are readable by signed-in users" ON public.challenge_templates FOR SELECT TO authenticated USING (is_active);
+CREATE POLICY "Challenge templates are created by admins" ON public.challenge_templates FOR INSERT TO authenticated WITH CHECK (( SELECT private.has_admin_claim() AS has_admin_claim));
+
+-- Name: challenge_templates Challenge templates are readable when active, by admins, or by ; Type: POLICY; Schema: public; Owner: postgres
+
+CREATE POLICY "Challenge templates are readable when active, by admins, or by " ON public.challenge_templates FOR SELECT TO authenticated USING ((is_active OR ( SELECT private.has_admin_claim() AS has_admin_claim) OR private.runs_challenge_of(challenge_template_id)));
+
+-- Name: challenge_templates Challenge templates are retired by admins; Type: POLICY; Schema: public; Owner: postgres
+
+CREATE POLICY "Challenge templates are retired by admins" ON public.challenge_templates FOR UPDATE TO authenticated USING (( SELECT private.has_admin_claim() AS has_admin_claim)) WITH CHECK (( SELECT private.has_admin_claim() AS has_admin_claim));
 
 -- Name: challenge_templates challenge_templates_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 
 ALTER TABLE ONLY public.challenge_templates
     ADD CONSTRAINT challenge_templates_pkey PRIMARY KEY (challenge_template_id);
 
+-- Name: challenge_templates challenge_templates_previous_version_fk; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+
+ALTER TABLE ONLY public.challenge_templates
+    ADD CONSTRAINT challenge_templates_previous_version_fk FOREIGN KEY (previous_version_id) REFERENCES public.challenge_templates(challenge_template_id) ON DELETE RESTRICT;
+
+-- Name: challenge_templates challenge_templates_replaced_once; Type: CONSTRAINT; Schema: public; Owner: postgres
+
+ALTER TABLE ONLY public.challenge_templates
+    ADD CONSTRAINT challenge_templates_replaced_once UNIQUE (previous_version_id);
+
 -- Name: challenge_templates challenge_templates_set_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
 
 CREATE TRIGGER challenge_templates_set_updated_at BEFORE UPDATE ON public.challenge_templates FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+
+-- Name: COLUMN challenge_templates.challenge_template_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(challenge_template_id) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.description; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(description) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.difficulty; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(difficulty) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.dim_keys; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(dim_keys) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.is_active; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(is_active),UPDATE(is_active) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.name; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(name) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.payload; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(payload) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.previous_version_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(previous_version_id) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.previous_version_id; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.challenge_templates.previous_version_id IS 'The version this row replaced (retired when it was written); unique, so a version is replaced once.';
+
+-- Name: COLUMN challenge_templates.version; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(version) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.version; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.challenge_templates.version IS 'Counts the template''s versions from 1; an admin''s change writes version + 1 as a new row.';
 
 -- Name: challenge_templates_active_idx; Type: INDEX; Schema: public; Owner: postgres
 
@@ -6288,7 +6526,7 @@ ALTER TABLE ONLY public.concepts
 
 -- Name: concepts concepts_with_card; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER concepts_with_card AFTER INSERT OR DELETE ON public.concepts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('concept', 'concept_id');
+CREATE TRIGGER concepts_with_card AFTER INSERT OR DELETE OR UPDATE OF name, description, type ON public.concepts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('concept', 'concept_id');
 
 -- Name: COLUMN concepts.attributes; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(attributes),UPDATE(attributes) ON TABLE public.concepts TO authenticated;
@@ -6605,7 +6843,7 @@ ALTER TABLE ONLY public.derived_artifacts
 
 -- Name: derived_artifacts derived_artifacts_with_card; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER derived_artifacts_with_card AFTER INSERT OR DELETE ON public.derived_artifacts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('artifact', 'artifact_id');
+CREATE TRIGGER derived_artifacts_with_card AFTER INSERT OR DELETE OR UPDATE OF title, description, artifact_type ON public.derived_artifacts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('artifact', 'artifact_id');
 
 -- Name: derived_artifacts_source_concept_idx; Type: INDEX; Schema: public; Owner: postgres
 
@@ -6998,12 +7236,15 @@ CREATE TABLE public.knowledge_entries (
     last_accessed_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    is_active boolean DEFAULT true NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
     CONSTRAINT knowledge_entries_access_count_nonnegative CHECK ((access_count >= 0)),
     CONSTRAINT knowledge_entries_category_not_blank CHECK (((category IS NULL) OR (btrim(category) <> ''::text))),
     CONSTRAINT knowledge_entries_content_not_blank CHECK ((btrim(content) <> ''::text)),
     CONSTRAINT knowledge_entries_metadata_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT knowledge_entries_section_number_nonnegative CHECK (((section_number IS NULL) OR (section_number >= 0))),
-    CONSTRAINT knowledge_entries_title_not_blank CHECK ((btrim(title) <> ''::text))
+    CONSTRAINT knowledge_entries_title_not_blank CHECK ((btrim(title) <> ''::text)),
+    CONSTRAINT knowledge_entries_version_positive CHECK ((version >= 1))
 );
 
 
@@ -7011,9 +7252,9 @@ ALTER TABLE public.knowledge_entries OWNER TO postgres;
 
 -- Name: knowledge_entries Active knowledge entries are readable by signed-in users; Type: POLICY; Schema: public; Owner: postgres
 
-CREATE POLICY "Active knowledge entries are readable by signed-in users" ON public.knowledge_entries FOR SELECT TO authenticated USING ((( SELECT private.has_admin_claim() AS has_admin_claim) OR (EXISTS ( SELECT
+CREATE POLICY "Active knowledge entries are readable by signed-in users" ON public.knowledge_entries FOR SELECT TO authenticated USING ((( SELECT private.has_admin_claim() AS has_admin_claim) OR (is_active AND (EXISTS ( SELECT
    FROM public.knowledge_bases kb
-  WHERE ((kb.knowledge_base_id = knowledge_entries.knowledge_base_id) AND kb.is_active)))));
+  WHERE ((kb.knowledge_base_id = knowledge_entries.knowledge_base_id) AND kb.is_active))))));
 
 -- Name: knowledge_entries Knowledge entries are created by admins; Type: POLICY; Schema: public; Owner: postgres
 
@@ -7026,6 +7267,10 @@ CREATE POLICY "Knowledge entries are deleted by admins" ON public.knowledge_entr
 -- Name: knowledge_entries Knowledge entries are edited by admins; Type: POLICY; Schema: public; Owner: postgres
 
 CREATE POLICY "Knowledge entries are edited by admins" ON public.knowledge_entries FOR UPDATE TO authenticated USING (( SELECT private.has_admin_claim() AS has_admin_claim)) WITH CHECK (( SELECT private.has_admin_claim() AS has_admin_claim));
+
+-- Name: knowledge_entries knowledge_entries_bump_version; Type: TRIGGER; Schema: public; Owner: postgres
+
+CREATE TRIGGER knowledge_entries_bump_version BEFORE UPDATE ON public.knowledge_entries FOR EACH ROW EXECUTE FUNCTION private.bump_knowledge_entry_version();
 
 -- Name: knowledge_entries knowledge_entries_count; Type: TRIGGER; Schema: public; Owner: postgres
 
@@ -7047,7 +7292,7 @@ CREATE TRIGGER knowledge_entries_set_updated_at BEFORE UPDATE OF knowledge_base_
 
 -- Name: knowledge_entries knowledge_entries_to_outbox; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER knowledge_entries_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.knowledge_entries FOR EACH ROW EXECUTE FUNCTION private.enqueue_change('knowledge_entry_id', 'updated_at', 'access_count', 'last_accessed_at');
+CREATE TRIGGER knowledge_entries_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.knowledge_entries FOR EACH ROW EXECUTE FUNCTION private.enqueue_change('knowledge_entry_id', 'updated_at', 'access_count', 'last_accessed_at', 'vector_store_id');
 
 -- Name: COLUMN knowledge_entries.access_count; Type: COMMENT; Schema: public; Owner: postgres
 
@@ -7058,6 +7303,13 @@ GRANT INSERT(category),UPDATE(category) ON TABLE public.knowledge_entries TO aut
 
 -- Name: COLUMN knowledge_entries.content; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(content),UPDATE(content) ON TABLE public.knowledge_entries TO authenticated;
+
+-- Name: COLUMN knowledge_entries.is_active; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(is_active) ON TABLE public.knowledge_entries TO authenticated;
+
+-- Name: COLUMN knowledge_entries.is_active; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.knowledge_entries.is_active IS 'False once an admin deactivated the entry: no search returns it; admins still read it.';
 
 -- Name: COLUMN knowledge_entries.knowledge_base_id; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(knowledge_base_id),UPDATE(knowledge_base_id) ON TABLE public.knowledge_entries TO authenticated;
@@ -7079,6 +7331,14 @@ GRANT INSERT(title),UPDATE(title) ON TABLE public.knowledge_entries TO authentic
 
 -- Name: COLUMN knowledge_entries.vector_store_id; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(vector_store_id),UPDATE(vector_store_id) ON TABLE public.knowledge_entries TO authenticated;
+
+-- Name: COLUMN knowledge_entries.vector_store_id; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.knowledge_entries.vector_store_id IS 'The entry''s item in the vector store (the catalogue tenant), set by the mirror once it is embedded; null until then.';
+
+-- Name: COLUMN knowledge_entries.version; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.knowledge_entries.version IS 'Starts at 1 and moves by one with each change of title, content, category, tags, section or metadata (private.bump_knowledge_entry_version).';
 
 -- Name: knowledge_entries_category_idx; Type: INDEX; Schema: public; Owner: postgres
 
@@ -7477,7 +7737,7 @@ ALTER TABLE ONLY public.memories
 
 -- Name: memories memories_with_card; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER memories_with_card AFTER INSERT OR DELETE ON public.memories FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('memory', 'memory_id');
+CREATE TRIGGER memories_with_card AFTER INSERT OR DELETE OR UPDATE OF title, content, memory_type, tags ON public.memories FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('memory', 'memory_id');
 
 -- Name: COLUMN memories.app_id; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(app_id),UPDATE(app_id) ON TABLE public.memories TO authenticated;
@@ -8030,7 +8290,7 @@ ALTER TABLE ONLY public.proactive_prompts
 
 -- Name: proactive_prompts proactive_prompts_with_card; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER proactive_prompts_with_card AFTER INSERT OR DELETE ON public.proactive_prompts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('prompt', 'prompt_id');
+CREATE TRIGGER proactive_prompts_with_card AFTER INSERT OR DELETE OR UPDATE OF prompt_text, source_agent ON public.proactive_prompts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('prompt', 'prompt_id');
 
 -- Name: COLUMN proactive_prompts.status; Type: ACL; Schema: public; Owner: postgres
 GRANT UPDATE(status) ON TABLE public.proactive_prompts TO authenticated;
@@ -9002,6 +9262,7 @@ CREATE TABLE vectors.items (
     version bigint DEFAULT 0 NOT NULL,
     vector bytea NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    owner_id uuid GENERATED ALWAYS AS (NULLIF(user_id, 'c47a1091-0e5c-5d2b-9c61-6b0d3f1a2e84'::uuid)) STORED,
     CONSTRAINT items_model_version_not_blank CHECK ((btrim(model_version) <> ''::text)),
     CONSTRAINT items_source_entity_type_not_blank CHECK ((btrim(source_entity_type) <> ''::text)),
     CONSTRAINT items_vector_is_float32s CHECK (((octet_length(vector) > 0) AND ((octet_length(vector) % 4) = 0)))
@@ -9010,19 +9271,23 @@ CREATE TABLE vectors.items (
 
 ALTER TABLE vectors.items OWNER TO postgres;
 
+-- Name: items items_owner_fk; Type: FK CONSTRAINT; Schema: vectors; Owner: postgres
+
+ALTER TABLE ONLY vectors.items
+    ADD CONSTRAINT items_owner_fk FOREIGN KEY (owner_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
 -- Name: items items_pkey; Type: CONSTRAINT; Schema: vectors; Owner: postgres
 
 ALTER TABLE ONLY vectors.items
     ADD CONSTRAINT items_pkey PRIMARY KEY (item_id);
 
--- Name: items items_user_fk; Type: FK CONSTRAINT; Schema: vectors; Owner: postgres
-
-ALTER TABLE ONLY vectors.items
-    ADD CONSTRAINT items_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
-
 -- Name: COLUMN items.model_version; Type: COMMENT; Schema: vectors; Owner: postgres
 
 COMMENT ON COLUMN vectors.items.model_version IS 'The embedder that made the vector; others are re-embedded.';
+
+-- Name: COLUMN items.owner_id; Type: COMMENT; Schema: vectors; Owner: postgres
+
+COMMENT ON COLUMN vectors.items.owner_id IS 'The person the item belongs to (user_id), null for the catalogue tenant; cascades from auth.users.';
 
 -- Name: COLUMN items.vector; Type: COMMENT; Schema: vectors; Owner: postgres
 
@@ -9031,6 +9296,10 @@ COMMENT ON COLUMN vectors.items.vector IS 'The embedding as little-endian float3
 -- Name: items_model_version_idx; Type: INDEX; Schema: vectors; Owner: postgres
 
 CREATE INDEX items_model_version_idx ON vectors.items USING btree (model_version);
+
+-- Name: items_owner_id_idx; Type: INDEX; Schema: vectors; Owner: postgres
+
+CREATE INDEX items_owner_id_idx ON vectors.items USING btree (owner_id);
 
 -- Name: items_user_id_source_idx; Type: INDEX; Schema: vectors; Owner: postgres
 
@@ -9070,18 +9339,27 @@ ALTER TABLE vectors.user_versions ENABLE ROW LEVEL SECURITY;
 
 CREATE TABLE vectors.user_versions (
     user_id uuid NOT NULL,
-    version bigint NOT NULL
+    version bigint NOT NULL,
+    owner_id uuid GENERATED ALWAYS AS (NULLIF(user_id, 'c47a1091-0e5c-5d2b-9c61-6b0d3f1a2e84'::uuid)) STORED
 );
 
 
 ALTER TABLE vectors.user_versions OWNER TO postgres;
+
+-- Name: user_versions user_versions_owner_fk; Type: FK CONSTRAINT; Schema: vectors; Owner: postgres
+
+ALTER TABLE ONLY vectors.user_versions
+    ADD CONSTRAINT user_versions_owner_fk FOREIGN KEY (owner_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 -- Name: user_versions user_versions_pkey; Type: CONSTRAINT; Schema: vectors; Owner: postgres
 
 ALTER TABLE ONLY vectors.user_versions
     ADD CONSTRAINT user_versions_pkey PRIMARY KEY (user_id);
 
--- Name: user_versions user_versions_user_fk; Type: FK CONSTRAINT; Schema: vectors; Owner: postgres
+-- Name: COLUMN user_versions.owner_id; Type: COMMENT; Schema: vectors; Owner: postgres
 
-ALTER TABLE ONLY vectors.user_versions
-    ADD CONSTRAINT user_versions_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+COMMENT ON COLUMN vectors.user_versions.owner_id IS 'The person the version belongs to (user_id), null for the catalogue tenant; cascades from auth.users.';
+
+-- Name: user_versions_owner_id_idx; Type: INDEX; Schema: vectors; Owner: postgres
+
+CREATE INDEX user_versions_owner_id_idx ON vectors.user_versions USING btree (owner_id);
