@@ -252,27 +252,6 @@ REVOKE ALL ON FUNCTION api.card_evolution(p_rules jsonb, p_default_state text, p
 
 COMMENT ON FUNCTION api.card_evolution(p_rules jsonb, p_default_state text, p_card_id uuid) IS 'Evolution state of the caller''s cards (or one card) from configured thresholds; computed, never stored.';
 
--- Name: FUNCTION entity_growth(p_entity_type text, p_entity_id uuid); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION entity_growth(p_entity_type text, p_entity_id uuid); Type: COMMENT; Schema: api; Owner: postgres
-
-COMMENT ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) IS 'The caller''s growth scores per entity and dimension (V7 "card growth dimensions"), from the materialized view.';
-
--- Name: entity_growth(text, uuid); Type: FUNCTION; Schema: api; Owner: postgres
-
-CREATE FUNCTION api.entity_growth(p_entity_type text DEFAULT NULL::text, p_entity_id uuid DEFAULT NULL::uuid) RETURNS TABLE(entity_type text, entity_id uuid, dim_key text, score double precision, event_count bigint, last_event_at timestamp with time zone)
-    LANGUAGE sql STABLE
-    SET search_path TO ''
-    AS $$
-  select * from private.entity_growth_for_caller(p_entity_type, p_entity_id)
-$$;
-
-
-ALTER FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) OWNER TO postgres;
-
 -- Name: FUNCTION get_chat_context(app text, for_user uuid, conversation uuid); Type: ACL; Schema: api; Owner: postgres
 GRANT ALL ON FUNCTION api.get_chat_context(app text, for_user uuid, conversation uuid) TO authenticated;
 GRANT ALL ON FUNCTION api.get_chat_context(app text, for_user uuid, conversation uuid) TO service_role;
@@ -1173,10 +1152,6 @@ ALTER TABLE ONLY graph.user_versions
 
 ALTER TABLE ONLY graph.user_versions
     ADD CONSTRAINT user_versions_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
-
--- Name: MATERIALIZED VIEW mv_entity_growth; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON MATERIALIZED VIEW private.mv_entity_growth IS 'Per-entity, per-dimension growth score (sum of deltas); refreshed by cron, served by api.entity_growth().';
 
 -- Name: MATERIALIZED VIEW mv_user_engagement_summary; Type: COMMENT; Schema: private; Owner: postgres
 
@@ -2622,32 +2597,6 @@ REVOKE ALL ON FUNCTION private.ensure_behaviour_event_partitions(p_months_ahead 
 
 COMMENT ON FUNCTION private.ensure_behaviour_event_partitions(p_months_ahead integer, p_from date) IS 'Partition upkeep: creates monthly behaviour_events partitions through p_months_ahead months ahead.';
 
--- Name: FUNCTION entity_growth_for_caller(p_entity_type text, p_entity_id uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION entity_growth_for_caller(p_entity_type text, p_entity_id uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) IS 'Definer helper: the caller''s rows of private.mv_entity_growth, optionally one entity type or entity.';
-
--- Name: entity_growth_for_caller(text, uuid); Type: FUNCTION; Schema: private; Owner: postgres
-
-CREATE FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) RETURNS TABLE(entity_type text, entity_id uuid, dim_key text, score double precision, event_count bigint, last_event_at timestamp with time zone)
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-  select g.entity_type, g.entity_id, g.dim_key, g.score, g.event_count, g.last_event_at
-  from private.mv_entity_growth g
-  where g.user_id = (select auth.uid())
-    and (p_entity_type is null or g.entity_type = p_entity_type)
-    and (p_entity_id is null or g.entity_id = p_entity_id)
-  order by g.entity_type, g.entity_id, g.dim_key
-$$;
-
-
-ALTER FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) OWNER TO postgres;
-
 -- Name: TABLE erasures; Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON TABLE private.erasures TO service_role;
 
@@ -3823,30 +3772,6 @@ ALTER TABLE ONLY private.mirrored_rows
 -- Name: mirrored_rows_tombstone_applied_at_idx; Type: INDEX; Schema: private; Owner: postgres
 
 CREATE INDEX mirrored_rows_tombstone_applied_at_idx ON private.mirrored_rows USING btree (applied_at) WHERE deleted;
-
--- Name: TABLE mv_entity_growth; Type: ACL; Schema: private; Owner: postgres
-GRANT SELECT ON TABLE private.mv_entity_growth TO service_role;
-
--- Name: mv_entity_growth; Type: MATERIALIZED VIEW; Schema: private; Owner: postgres
-
-CREATE MATERIALIZED VIEW private.mv_entity_growth AS
- SELECT e.user_id,
-    e.entity_type,
-    e.entity_id,
-    e.dim_key,
-    sum(e.delta) AS score,
-    count(*) AS event_count,
-    max(e.created_at) AS last_event_at
-   FROM public.growth_events e
-  GROUP BY e.user_id, e.entity_type, e.entity_id, e.dim_key
-  WITH NO DATA;
-
-
-ALTER TABLE private.mv_entity_growth OWNER TO postgres;
-
--- Name: mv_entity_growth_key; Type: INDEX; Schema: private; Owner: postgres
-
-CREATE UNIQUE INDEX mv_entity_growth_key ON private.mv_entity_growth USING btree (user_id, entity_type, entity_id, dim_key);
 
 -- Name: TABLE mv_user_engagement_summary; Type: ACL; Schema: private; Owner: postgres
 GRANT SELECT ON TABLE private.mv_user_engagement_summary TO service_role;
@@ -5142,30 +5067,6 @@ $$;
 
 
 ALTER FUNCTION private.refresh_engagement_summary() OWNER TO postgres;
-
--- Name: FUNCTION refresh_entity_growth(); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.refresh_entity_growth() TO service_role;
-REVOKE ALL ON FUNCTION private.refresh_entity_growth() FROM PUBLIC;
-
--- Name: FUNCTION refresh_entity_growth(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.refresh_entity_growth() IS 'Job: refreshes private.mv_entity_growth concurrently; returns its row count.';
-
--- Name: refresh_entity_growth(); Type: FUNCTION; Schema: private; Owner: postgres
-
-CREATE FUNCTION private.refresh_entity_growth() RETURNS jsonb
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    SET lock_timeout TO '5s'
-    AS $$
-begin
-  refresh materialized view concurrently private.mv_entity_growth;
-  return jsonb_build_object('rows', (select count(*) from private.mv_entity_growth));
-end;
-$$;
-
-
-ALTER FUNCTION private.refresh_entity_growth() OWNER TO postgres;
 
 -- Name: repointed_concept_ids(jsonb, uuid, uuid, uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
