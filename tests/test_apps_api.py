@@ -208,6 +208,32 @@ def test_admin_creates_an_app_and_steps_a_schema_through_its_lifecycle(
     assert detail.json()["personality"]["definition"] == {"tone": "warm"}
 
 
+def test_admin_changes_an_app_and_the_catalogue_shows_it(
+    api: httpx.Client, make_user: Any, pg: psycopg.Connection[Any]
+) -> None:
+    # given
+    admin, member = make_user(app_metadata=ADMIN), make_user()
+    app_id, app_slug = add_app(pg, display_name="Before")
+    # when
+    changed = api.patch(
+        f"/v1/admin/apps/{app_id}",
+        json={"display_name": "After", "requires_subscription": True},
+        headers=admin.headers,
+    )
+    empty = api.patch(f"/v1/admin/apps/{app_id}", json={}, headers=admin.headers)
+    missing = api.patch(
+        f"/v1/admin/apps/{uuid.uuid4()}", json={"display_name": "X"}, headers=admin.headers
+    )
+    # then
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["display_name"] == "After"
+    assert changed.json()["requires_subscription"] is True
+    assert empty.status_code == 422
+    assert missing.status_code == 404
+    detail = api.get(f"/v1/apps/{app_slug}", headers=member.headers)
+    assert detail.json()["display_name"] == "After"
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

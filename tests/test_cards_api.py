@@ -171,3 +171,61 @@ def test_bad_changes_and_filters_are_422_naming_the_field(
     assert extra.status_code == 422 and "card_type" in extra.text
     assert bad_filter.status_code == 422 and "status" in bad_filter.text
     assert bad_cursor.status_code == 400 and "cursor" in bad_cursor.text
+
+
+def test_unfavourite_clears_the_flag_and_is_repeatable(
+    client: httpx.Client, make_user: Any, make_card: Any
+) -> None:
+    # given a favourite card
+    user, other = make_user(), make_user()
+    card_id = make_card(user)
+    client.post(f"/v1/cards/{card_id}/favourite", headers=user.headers)
+    # when
+    first = client.post(f"/v1/cards/{card_id}/unfavourite", headers=user.headers)
+    again = client.post(f"/v1/cards/{card_id}/unfavourite", headers=user.headers)
+    stranger = client.post(f"/v1/cards/{card_id}/unfavourite", headers=other.headers)
+    # then
+    assert first.status_code == 200, first.text
+    assert first.json()["is_favorited"] is False
+    assert again.status_code == 200 and again.json()["is_favorited"] is False
+    assert stranger.status_code == 404
+    favourites = client.get("/v1/cards", params={"is_favorited": "true"}, headers=user.headers)
+    assert favourites.json()["items"] == []
+
+
+def test_a_cards_display_data_is_written_from_its_memory_and_follows_its_edits(
+    client: httpx.Client, make_user: Any
+) -> None:
+    # given a memory made through the API
+    user = make_user()
+    memory = client.post(
+        "/v1/memories",
+        json={
+            "title": "Lisbon move",
+            "content": "Moved to Lisbon for a robotics job.",
+            "tags": ["move"],
+        },
+        headers=user.headers,
+    )
+    assert memory.status_code == 201, memory.text
+    memory_id = memory.json()["memory_id"]
+
+    def shown() -> dict[str, Any]:
+        cards = client.get("/v1/cards", headers=user.headers).json()["items"]
+        (card,) = [c for c in cards if c["source_entity_id"] == memory_id]
+        return dict(card["display_data"])
+
+    first = shown()
+    # when the memory's title changes
+    edited = client.patch(
+        f"/v1/memories/{memory_id}", json={"title": "New city"}, headers=user.headers
+    )
+    # then
+    assert edited.status_code == 200, edited.text
+    assert first == {
+        "title": "Lisbon move",
+        "snippet": "Moved to Lisbon for a robotics job.",
+        "kind": "memory",
+        "tags": ["move"],
+    }
+    assert shown()["title"] == "New city"

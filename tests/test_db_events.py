@@ -340,7 +340,9 @@ def test_concurrent_deliveries_are_each_answered_for_their_own_event(
     def deliver(n: int) -> tuple[str, str, int]:
         key = str(uuid.uuid4())
         body = json.dumps({"type": "INSERT", "table": "knowledge_entries", "schema": "public",
-                           "record": {"knowledge_entry_id": key}, "old_record": None,
+                           "record": {"knowledge_entry_id": key, "title": "T", "content": "C",
+                                      "created_at": "2026-01-01T00:00:00+00:00"},
+                           "old_record": None,
                            "outbox_id": n}).encode()  # fmt: skip
         response = httpx.post(
             gateway + WEBHOOK, content=body, headers=signed_headers(secret, body), timeout=30

@@ -17,7 +17,7 @@ import pytest
 import redis
 from psycopg.types.json import Jsonb
 
-from dotline.growth_rules import OVERRIDE_KEY, packaged_config
+from dotline.growth_rules import OVERRIDE_KEY, cohort_bucket, packaged_config
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 DIMS = ["self_know", "self_act", "self_show", "world_know", "world_act", "world_show"]
@@ -307,6 +307,55 @@ def complete_new_challenge(
             "delete from public.challenge_templates where challenge_template_id = %s",
             (template_id,),
         )
+
+
+def completed_growth(
+    client: httpx.Client, pg: psycopg.Connection[Any], user: Any
+) -> list[dict[str, Any]]:
+    """The growth events of completing a new self_act challenge, through the API."""
+    template_id = uuid.uuid4()
+    pg.execute(
+        "insert into public.challenge_templates (challenge_template_id, name, dim_keys)"
+        " values (%s, %s, %s)",
+        (template_id, f"variant {template_id.hex[:8]}", ["self_act"]),
+    )
+    started = client.post(
+        "/v1/challenges", json={"challenge_template_id": str(template_id)}, headers=user.headers
+    ).json()
+    done = client.post(
+        f"/v1/challenges/{started['user_challenge_id']}/complete", headers=user.headers
+    )
+    assert done.status_code == 200, done.text
+    return list(done.json()["growth"])
+
+
+def test_each_cohort_earns_by_its_variants_rules_and_the_event_names_it(
+    client: httpx.Client, make_user: Any, pg: psycopg.Connection[Any], growth_override: Any
+) -> None:
+    # given an experiment giving half the people a bolder challenge rule
+    packaged = json.loads(packaged_config().model_dump_json())
+    experiment = {**packaged, "version": packaged["version"] + 1}
+    experiment["variants"] = [
+        {"name": "bold", "share_percent": 50, "rules": {"challenge_completed": {"self_act": 0.5}}}
+    ]
+    growth_override(experiment)
+    base = packaged_config().deltas("challenge_completed", ["self_act"])
+    seen: dict[str, int] = {}
+    for _ in range(40):
+        # when people of either cohort complete a challenge
+        user = make_user()
+        cohort = "bold" if cohort_bucket(uuid.UUID(str(user.user_id))) < 50 else "control"
+        if seen.get(cohort, 0) >= 2:
+            continue
+        seen[cohort] = seen.get(cohort, 0) + 1
+        growth = completed_growth(client, pg, user)
+        # then each earns by its cohort's rule, and every event says which cohort that was
+        expected = {"self_act": 0.5} if cohort == "bold" else base
+        assert {e["dim_key"]: e["delta"] for e in growth} == expected
+        assert {e["details"]["variant"] for e in growth} == {cohort}
+        if seen == {"bold": 2, "control": 2}:
+            break
+    assert seen == {"bold": 2, "control": 2}
 
 
 def test_a_higher_version_in_redis_changes_the_deltas_without_a_migration(

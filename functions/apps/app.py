@@ -16,8 +16,10 @@ from dotline.models.coaching_apps import (
     CatalogueApps,
     KnowledgeBase,
     KnowledgeBaseCreate,
+    KnowledgeBaseUpdate,
     KnowledgeEntry,
     KnowledgeEntryCreate,
+    KnowledgeEntryUpdate,
     PersonalitySchema,
     PersonalitySchemaCreate,
     PersonalitySchemaUpdate,
@@ -111,6 +113,26 @@ def create_knowledge_base(body: KnowledgeBaseCreate) -> KnowledgeBase:
 )
 def add_knowledge_entry(base_id: UUID, body: KnowledgeEntryCreate) -> KnowledgeEntry:
     return coaching_admin.add_knowledge_entry(deps().db, current_user(app), base_id, body)
+
+
+@app.patch(
+    "/v1/admin/knowledge-bases/<base_id>",
+    summary="Change a knowledge base: title, description, version, or deactivate it",
+    security=BEARER,
+    tags=ADMIN,
+)
+def change_knowledge_base(base_id: UUID, body: KnowledgeBaseUpdate) -> KnowledgeBase:
+    return coaching_admin.update_knowledge_base(deps().db, current_user(app), base_id, body)
+
+
+@app.patch(
+    "/v1/admin/knowledge-entries/<entry_id>",
+    summary="Change a knowledge entry (a new version) or deactivate it",
+    security=BEARER,
+    tags=ADMIN,
+)
+def change_knowledge_entry(entry_id: UUID, body: KnowledgeEntryUpdate) -> KnowledgeEntry:
+    return coaching_admin.update_knowledge_entry(deps().db, current_user(app), entry_id, body)
 
 
 handler = entry(app)

@@ -13,9 +13,12 @@ from dotline.models.challenges import (
     ChallengeStart,
     ChallengeStatus,
     ChallengeTemplate,
+    ChallengeTemplateCreate,
+    ChallengeTemplateUpdate,
+    ChallengeTemplateVersion,
     ProgressUpdate,
 )
-from dotline.services.challenges import challenges
+from dotline.services.challenges import challenges, templates
 
 app = resolver()
 
@@ -90,6 +93,30 @@ def complete_challenge(challenge_id: UUID) -> ChallengeCompletion:
 )
 def abandon_challenge(challenge_id: UUID) -> Challenge:
     return challenges.abandon_challenge(deps().db, deps().cache, current_user(app), challenge_id)
+
+
+@app.post(
+    "/v1/admin/challenge-templates",
+    summary="Create a challenge template (admins), active as version 1",
+    security=BEARER,
+    tags=["admin"],
+    status_code=201,
+)
+def create_template(body: ChallengeTemplateCreate) -> ChallengeTemplateVersion:
+    return templates.create_template(deps().db, current_user(app), body)
+
+
+@app.patch(
+    "/v1/admin/challenge-templates/<template_id>",
+    summary="Change a challenge template (admins): a new version replaces it",
+    description="Any of name, description, dim_keys, difficulty or payload writes a new version "
+    "(a new id, version + 1) and retires this one; challenges already started keep theirs. "
+    "`is_active` alone retires or restores this version in place. A replaced version is a 409.",
+    security=BEARER,
+    tags=["admin"],
+)
+def change_template(template_id: UUID, body: ChallengeTemplateUpdate) -> ChallengeTemplateVersion:
+    return templates.update_template(deps().db, current_user(app), template_id, body)
 
 
 handler = entry(app)

@@ -19,7 +19,8 @@ app = resolver()
     "/v1/apps/<app_ref>/knowledge",
     summary="Search an app's knowledge, best match first",
     description="`app_ref` is the app's slug or id. `q` uses web-search syntax (quotes, `or`, "
-    "`-word`); a title match ranks above a content match. Each hit counts as an access.",
+    "`-word`); a title match ranks above a content match. Entries are also found by meaning (the "
+    "vector index): an entry sharing no word with `q` can match. Each hit counts as an access.",
     security=BEARER,
     tags=["knowledge"],
 )
@@ -28,7 +29,10 @@ def search_knowledge(
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)],
     limit: Annotated[int, Query(ge=1, le=MAX_RESULTS)] = 10,
 ) -> KnowledgeResults:
-    return knowledge.search_knowledge(deps().db, current_user(app), app_ref, q, limit=limit)
+    stores = deps()
+    return knowledge.search_knowledge(
+        stores.db, stores.vectors, stores.embedder, current_user(app), app_ref, q, limit=limit
+    )
 
 
 handler = entry(app)

@@ -1,19 +1,23 @@
 """The growth model as configuration: dimensions, deltas per action, card evolution thresholds.
 
-The packaged `growth_config.json` is read once per container. Redis may hold a newer version under
+The packaged `growth_config.json` is read once per container. A configuration may carry A/B
+variants of the rules (seed 000, Design Principles 1): each person falls in one cohort by a hash
+of their id, stable across versions, and a variant's cohort earns by the variant's rules. Redis may hold a newer version under
 `config:growth` (V7: dimensions live in a seed file or Redis, never in a migration); the higher
 version wins, and when Redis is down or holds something invalid the packaged file serves.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from functools import lru_cache
 from importlib import resources
 from typing import Annotated, Any
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from dotline.errors import ServiceUnavailable
 from dotline.ports.cache import Cache
@@ -22,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 OVERRIDE_KEY = "config:growth"
 GREY = "#808080"
+CONTROL = "control"  # the cohort no variant takes: the base rules
+COHORT_BUCKETS = 100
+_COHORT_SALT = b"dotline-growth-cohort:"
 
 DimKey = Annotated[str, StringConstraints(pattern=r"^(self|world)_(know|act|show)$")]
 Action = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
@@ -58,6 +65,23 @@ class Evolution(BaseModel):
     default: str = "seed"
 
 
+class RuleVariant(BaseModel):
+    """An A/B variant of the rules: its share of people earn by its rules (an action it names
+    replaces the base rule for that action; the others keep the base)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    share_percent: int = Field(ge=0, le=100)
+    rules: dict[Action, dict[DimKey, Delta]] = Field(default_factory=dict)
+
+
+def cohort_bucket(user_id: UUID) -> int:
+    """A person's bucket in [0, 100): a hash of their id alone, so it never moves."""
+    digest = hashlib.sha256(_COHORT_SALT + user_id.bytes).digest()
+    return int.from_bytes(digest[:8], "big") % COHORT_BUCKETS
+
+
 class GrowthConfig(BaseModel):
     """A versioned growth configuration; a higher version supersedes a lower one."""
 
@@ -67,10 +91,37 @@ class GrowthConfig(BaseModel):
     dimensions: list[Dimension] = Field(min_length=1)
     rules: dict[Action, dict[DimKey, Delta]]
     evolution: Evolution
+    variants: list[RuleVariant] = Field(
+        default_factory=list, description="Cohorts in order, each taking its share of buckets"
+    )
 
-    def deltas(self, action: str, dim_keys: list[str] | None = None) -> dict[str, float]:
-        """The delta per dimension an action earns (only `dim_keys` when given); {} if unknown."""
-        rule = self.rules.get(action, {})
+    @model_validator(mode="after")
+    def _variants_fit(self) -> GrowthConfig:
+        names = [v.name for v in self.variants]
+        if sum(v.share_percent for v in self.variants) > COHORT_BUCKETS:
+            raise ValueError("variants: shares add up to more than 100 percent")
+        if len(set(names)) != len(names) or CONTROL in names:
+            raise ValueError(f"variants: names must be unique and not {CONTROL!r}")
+        return self
+
+    def variant_for(self, user_id: UUID) -> RuleVariant | None:
+        """The variant whose share holds the person's bucket; None: the base rules (control)."""
+        bucket, start = cohort_bucket(user_id), 0
+        for variant in self.variants:
+            if start <= bucket < start + variant.share_percent:
+                return variant
+            start += variant.share_percent
+        return None
+
+    def deltas(
+        self, action: str, dim_keys: list[str] | None = None, variant: RuleVariant | None = None
+    ) -> dict[str, float]:
+        """The delta per dimension an action earns (only `dim_keys` when given; by the variant's
+        rule when it has one for the action); {} if unknown."""
+        if variant is not None and action in variant.rules:
+            rule = variant.rules[action]
+        else:
+            rule = self.rules.get(action, {})
         if dim_keys is not None:
             return {dim: rule[dim] for dim in dim_keys if dim in rule}
         return dict(rule)

@@ -141,62 +141,9 @@ comment on function private.recompute_growth_profile(uuid) is
 revoke all on function private.recompute_growth_profile(uuid) from public, anon, authenticated;
 grant execute on function private.recompute_growth_profile(uuid) to service_role;
 
--- Per-entity scores for the card UI (V7 mv_entity_growth), precomputed. It lives in the private
--- schema: clients reach it only through api.entity_growth(), which filters to the caller.
-create materialized view if not exists private.mv_entity_growth as
-select
-  e.user_id,
-  e.entity_type,
-  e.entity_id,
-  e.dim_key,
-  sum(e.delta) as score,
-  count(*) as event_count,
-  max(e.created_at) as last_event_at
-from public.growth_events e
-group by e.user_id, e.entity_type, e.entity_id, e.dim_key;
-comment on materialized view private.mv_entity_growth is
-  'Per-entity, per-dimension growth score (sum of deltas); refreshed by cron, served by api.entity_growth().';
-create unique index if not exists mv_entity_growth_key
-  on private.mv_entity_growth (user_id, entity_type, entity_id, dim_key);
-revoke all on private.mv_entity_growth from public, anon, authenticated;
-grant select on private.mv_entity_growth to service_role;
-
--- Reads the materialized view for the calling user only.
-create or replace function private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid)
-returns table (entity_type text, entity_id uuid, dim_key text, score double precision,
-               event_count bigint, last_event_at timestamptz)
-language sql
-stable
-security definer
-set search_path = ''
-as $$
-  select g.entity_type, g.entity_id, g.dim_key, g.score, g.event_count, g.last_event_at
-  from private.mv_entity_growth g
-  where g.user_id = (select auth.uid())
-    and (p_entity_type is null or g.entity_type = p_entity_type)
-    and (p_entity_id is null or g.entity_id = p_entity_id)
-  order by g.entity_type, g.entity_id, g.dim_key
-$$;
-comment on function private.entity_growth_for_caller(text, uuid) is
-  'Definer helper: the caller''s rows of private.mv_entity_growth, optionally one entity type or entity.';
-revoke all on function private.entity_growth_for_caller(text, uuid) from public, anon;
-grant execute on function private.entity_growth_for_caller(text, uuid) to authenticated, service_role;
-
--- The API face of mv_entity_growth: the caller's per-entity scores (as of the last refresh).
-create or replace function api.entity_growth(p_entity_type text default null, p_entity_id uuid default null)
-returns table (entity_type text, entity_id uuid, dim_key text, score double precision,
-               event_count bigint, last_event_at timestamptz)
-language sql
-stable
-security invoker
-set search_path = ''
-as $$
-  select * from private.entity_growth_for_caller(p_entity_type, p_entity_id)
-$$;
-comment on function api.entity_growth(text, uuid) is
-  'The caller''s growth scores per entity and dimension (V7 "card growth dimensions"), from the materialized view.';
-revoke all on function api.entity_growth(text, uuid) from public, anon;
-grant execute on function api.entity_growth(text, uuid) to authenticated, service_role;
+-- No materialized per-entity scores (V7 mv_entity_growth): GET /v1/cards/{id}/dimensions sums
+-- the entity's events live (growth_events_user_id_entity_idx), exact at once, where a copy refreshed
+-- every 15 minutes would lag and cost a job. docs/schema-map.md says so.
 
 create or replace function api.growth_summary(p_user_id uuid)
 returns table (dim_key text, total_score double precision, entity_count bigint, last_activity timestamptz)

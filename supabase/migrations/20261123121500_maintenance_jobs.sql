@@ -9,21 +9,6 @@
 
 create extension if not exists pg_cron;
 
--- Refreshes the per-entity growth scores without blocking readers.
-create or replace function private.refresh_entity_growth() returns jsonb
-language plpgsql
-security definer
-set search_path = ''
-set lock_timeout = '5s'
-as $$
-begin
-  refresh materialized view concurrently private.mv_entity_growth;
-  return jsonb_build_object('rows', (select count(*) from private.mv_entity_growth));
-end;
-$$;
-comment on function private.refresh_entity_growth() is
-  'Job: refreshes private.mv_entity_growth concurrently; returns its row count.';
-
 -- Refreshes the materialized 90-day engagement summary without blocking readers.
 create or replace function private.refresh_engagement_summary() returns jsonb
 language plpgsql
@@ -228,7 +213,6 @@ declare
   v_function text;
 begin
   foreach v_function in array array[
-    'private.refresh_entity_growth()',
     'private.refresh_engagement_summary()',
     'private.purge_behaviour_events(interval, integer, integer)',
     'private.purge_closed_suggestions(interval, integer, integer)',
@@ -251,7 +235,6 @@ declare
 begin
   for v_job in
     select * from (values
-      ('refresh-entity-growth', '*/15 * * * *', 'select private.refresh_entity_growth()'),
       ('refresh-engagement-summary', '7 * * * *', 'select private.refresh_engagement_summary()'),
       ('purge-behaviour-events', '30 3 * * *', 'select private.purge_behaviour_events()'),
       ('purge-closed-suggestions', '40 3 * * *', 'select private.purge_closed_suggestions()'),

@@ -135,8 +135,8 @@ $$;
 --                  last_decayed_at (the decay clock). Not importance: the graph node and the
 --                  vector item's importance mirror it, so a decay still enqueues.
 --   knowledge_entries  access_count, last_accessed_at (private.record_knowledge_access, called by
---                  every api.search_knowledge). Neither the graph, the vectors nor the cache
---                  hold knowledge entries today; their content changes still enqueue.
+--                  every api.search_knowledge) and vector_store_id (written by the mirror once
+--                  the entry is embedded: its own echo). Content and activation still enqueue.
 --   conversations  message_count, last_message_at (private.count_conversation_messages).
 --                  Conversations are no graph or vector entity and publish on no channel; the
 --                  cache drops only the owner's daily stats, and the message insert or delete
@@ -158,7 +158,7 @@ begin
       ('cards', 'card_id', array['updated_at']),
       ('growth_events', 'event_id', array['updated_at']),
       ('derived_artifacts', 'artifact_id', array['updated_at']),
-      ('knowledge_entries', 'knowledge_entry_id', array['updated_at', 'access_count', 'last_accessed_at']),
+      ('knowledge_entries', 'knowledge_entry_id', array['updated_at', 'access_count', 'last_accessed_at', 'vector_store_id']),
       ('profiles', 'user_id', array['updated_at', 'last_active_at'])
     ) as t (table_name, key_column, ignored)
   loop

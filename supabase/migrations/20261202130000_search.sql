@@ -639,7 +639,7 @@ begin
   from public.apps a
   join public.app_knowledge_bases akb on akb.app_id = a.app_id
   join public.knowledge_bases kb on kb.knowledge_base_id = akb.knowledge_base_id and kb.is_active
-  join public.knowledge_entries ke on ke.knowledge_base_id = kb.knowledge_base_id
+  join public.knowledge_entries ke on ke.knowledge_base_id = kb.knowledge_base_id and ke.is_active
   where (a.slug = app or a.app_id::text = lower(app))
     and a.is_active
     and ke.search_vector @@ tsq

@@ -44,14 +44,22 @@ begin
     where user_id = old.user_id and source_entity_type = v_type and source_entity_id = v_id;
     return old;
   end if;
-  insert into public.cards (user_id, card_type, source_entity_id, source_entity_type)
-  values (new.user_id, private.card_type_for(v_type, v_row), v_id, v_type)
-  on conflict (user_id, source_entity_type, source_entity_id) do nothing;
+  if tg_op = 'INSERT' then
+    insert into public.cards (user_id, card_type, source_entity_id, source_entity_type, display_data)
+    values (new.user_id, private.card_type_for(v_type, v_row), v_id, v_type,
+            private.card_display_for(v_type, v_row))
+    on conflict (user_id, source_entity_type, source_entity_id) do nothing;
+    return new;
+  end if;
+  -- An update of what the card shows (the triggers name those columns): a write only when it moved.
+  update public.cards set display_data = private.card_display_for(v_type, v_row)
+  where user_id = new.user_id and source_entity_type = v_type and source_entity_id = v_id
+    and display_data is distinct from private.card_display_for(v_type, v_row);
   return new;
 end;
 $$;
 comment on function private.keep_entity_card() is
-  'Trigger: creates the one card of a new memory, concept, artifact or prompt; removes it with the entity.';
+  'Trigger: creates the one card of a new memory, concept, artifact or prompt with its display_data (private.card_display_for), keeps that current when what it shows changes, removes the card with the entity.';
 revoke all on function private.keep_entity_card() from public, anon, authenticated;
 
 -- Named `<table>_with_card` so they fire after `<table>_to_outbox` (same-event triggers fire in
@@ -59,22 +67,22 @@ revoke all on function private.keep_entity_card() from public, anon, authenticat
 
 drop trigger if exists memories_with_card on public.memories;
 create trigger memories_with_card
-  after insert or delete on public.memories
+  after insert or delete or update of title, content, memory_type, tags on public.memories
   for each row execute function private.keep_entity_card('memory', 'memory_id');
 
 drop trigger if exists concepts_with_card on public.concepts;
 create trigger concepts_with_card
-  after insert or delete on public.concepts
+  after insert or delete or update of name, description, type on public.concepts
   for each row execute function private.keep_entity_card('concept', 'concept_id');
 
 drop trigger if exists derived_artifacts_with_card on public.derived_artifacts;
 create trigger derived_artifacts_with_card
-  after insert or delete on public.derived_artifacts
+  after insert or delete or update of title, description, artifact_type on public.derived_artifacts
   for each row execute function private.keep_entity_card('artifact', 'artifact_id');
 
 drop trigger if exists proactive_prompts_with_card on public.proactive_prompts;
 create trigger proactive_prompts_with_card
-  after insert or delete on public.proactive_prompts
+  after insert or delete or update of prompt_text, source_agent on public.proactive_prompts
   for each row execute function private.keep_entity_card('prompt', 'prompt_id');
 
 -- Entities that existed before this migration get their cards now (safe to re-run).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -82,3 +82,45 @@ class ChallengeCompletion(BaseModel):
     challenge: Challenge
     trophy: Trophy
     growth: list[GrowthEvent]
+
+
+DimKey = Literal["self_know", "self_act", "self_show", "world_know", "world_act", "world_show"]
+Difficulty = Literal["easy", "medium", "hard"]
+TemplateName = Annotated[str, Field(min_length=1, max_length=255, pattern=r"\S")]
+TemplateDescription = Annotated[str, Field(min_length=1, max_length=20_000, pattern=r"\S")]
+DimKeys = Annotated[list[DimKey], Field(max_length=6)]
+
+
+class ChallengeTemplateVersion(ChallengeTemplate):
+    """A template version as admins see it: active or retired, and the version it replaced."""
+
+    is_active: bool
+    version: int = Field(description="1 for a new template, one more for each change")
+    previous_version_id: UUID | None = Field(description="The version this one replaced")
+
+
+class ChallengeTemplateCreate(BaseModel):
+    """A new challenge template (admins only), active at once as version 1."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: TemplateName
+    description: TemplateDescription | None = None
+    dim_keys: DimKeys = []
+    difficulty: Difficulty = "medium"
+    payload: dict[str, Any] = {}
+
+
+class ChallengeTemplateUpdate(BaseModel):
+    """A change to a template (admins only): any of name, description, dim_keys, difficulty or
+    payload writes a new version that replaces this one; `is_active` alone retires or restores
+    this version in place. Fields left out are carried over."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: TemplateName | None = None
+    description: TemplateDescription | None = None
+    dim_keys: DimKeys | None = None
+    difficulty: Difficulty | None = None
+    payload: dict[str, Any] | None = None
+    is_active: bool | None = None

@@ -187,6 +187,18 @@ class KnowledgeBaseCreate(BaseModel):
     app_ids: Annotated[list[UUID], Field(max_length=50)] = []
 
 
+class KnowledgeBaseUpdate(BaseModel):
+    """Changes to a knowledge base (admins only): a new version string, or deactivation
+    (`is_active: false` leaves every search); fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text | None = None
+    description: LongText | None = None
+    version: SemVer | None = None
+    is_active: bool | None = None
+
+
 class KnowledgeEntry(BaseModel):
     """One knowledge entry as stored."""
 
@@ -198,6 +210,13 @@ class KnowledgeEntry(BaseModel):
     tags: list[str]
     section_number: int | None
     metadata: dict[str, Any]
+    is_active: bool = True
+    version: int = Field(
+        default=1, description="Moves by one with each change of what the entry says"
+    )
+    vector_store_id: str | None = Field(
+        default=None, description="Its item in the vector index, once embedded"
+    )
 
 
 class KnowledgeEntryCreate(BaseModel):
@@ -213,3 +232,21 @@ class KnowledgeEntryCreate(BaseModel):
     ] = []
     section_number: Annotated[int, Field(ge=0)] | None = None
     metadata: dict[str, Any] = {}
+
+
+class KnowledgeEntryUpdate(BaseModel):
+    """Changes to an entry (admins only): a change of what it says is a new version;
+    `is_active: false` deactivates it. Fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text | None = None
+    content: LongText | None = None
+    category: Text | None = None
+    tags: (
+        Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=50)]
+        | None
+    ) = None
+    section_number: Annotated[int, Field(ge=0)] | None = None
+    metadata: dict[str, Any] | None = None
+    is_active: bool | None = None

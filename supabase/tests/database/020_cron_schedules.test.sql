@@ -24,8 +24,7 @@ select results_eq(
     ('purge-idempotency-keys', '20 * * * *'),
     ('purge-job-runs', '55 4 * * *'),
     ('purge-mirror-tombstones', '45 4 * * *'),
-    ('refresh-engagement-summary', '7 * * * *'),
-    ('refresh-entity-growth', '*/15 * * * *')$$,
+    ('refresh-engagement-summary', '7 * * * *')$$,
   'cron.job lists exactly the schedules the migrations create');
 
 select is(

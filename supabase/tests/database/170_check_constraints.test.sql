@@ -3,7 +3,7 @@
 -- The last assertion fails when a part-A check constraint has no case here.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(105);
+select plan(106);
 
 create function pg_temp.violated(statement text) returns text
 language plpgsql
@@ -90,6 +90,7 @@ insert into cases values
   ('knowledge_entries_section_number_nonnegative', $$update public.knowledge_entries set section_number = -1 where knowledge_entry_id = '17000000-0000-4000-8000-0000000000c2'$$),
   ('knowledge_entries_metadata_object', $$update public.knowledge_entries set metadata = '[]' where knowledge_entry_id = '17000000-0000-4000-8000-0000000000c2'$$),
   ('knowledge_entries_access_count_nonnegative', $$update public.knowledge_entries set access_count = -1 where knowledge_entry_id = '17000000-0000-4000-8000-0000000000c2'$$),
+  ('knowledge_entries_version_positive', $$insert into public.knowledge_entries (knowledge_base_id, title, content, version) values ('17000000-0000-4000-8000-0000000000c1', 't', 'c', 0)$$),
   -- user_progress
   ('user_progress_progress_data_object', $$update public.user_progress set progress_data = '[]' where user_progress_id = '17000000-0000-4000-8000-0000000000c3'$$),
   ('user_progress_milestones_distinct', $$update public.user_progress set milestones_reached = '{a,a}' where user_progress_id = '17000000-0000-4000-8000-0000000000c3'$$),

@@ -1,7 +1,7 @@
 -- Challenges: template and instance checks; people start and abandon, the server completes.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(15);
+select plan(21);
 
 insert into auth.users (id, email) values
   ('20200000-0000-0000-0000-0000000000a1', 'ch-a@example.com'),
@@ -35,7 +35,9 @@ set local role authenticated;
 select set_config('request.jwt.claims',
   json_build_object('sub', '20200000-0000-0000-0000-0000000000a1', 'role', 'authenticated')::text, true);
 
-select is((select count(*)::integer from public.challenge_templates), 1, 'only active templates are listed');
+select is((select count(*)::integer from public.challenge_templates
+           where challenge_template_id in ('20200000-0000-0000-0000-00000000f001', '20200000-0000-0000-0000-00000000f002')),
+          1, 'only active templates are listed');
 select lives_ok(
   $$insert into public.user_challenges (user_challenge_id, user_id, challenge_template_id, due_at)
     values ('20200000-0000-0000-0000-00000000aa01', '20200000-0000-0000-0000-0000000000a1',
@@ -69,6 +71,37 @@ select is_empty(
 select throws_ok(
   $$update public.challenge_templates set difficulty = 'easy'$$,
   '42501', null, 'templates are not editable by clients');
+select throws_ok(
+  $$insert into public.challenge_templates (name) values ('mine')$$,
+  '42501', null, 'a non-admin cannot create a template');
+select is_empty(
+  $$update public.challenge_templates set is_active = false returning 1$$,
+  'a non-admin cannot retire a template');
+
+-- Versions (20261209160000): a retired version stays readable by whoever runs a challenge of it.
+reset role;
+update public.challenge_templates set is_active = false
+where challenge_template_id = '20200000-0000-0000-0000-00000000f001';
+set local role authenticated;
+select is((select count(*)::integer from public.challenge_templates
+           where challenge_template_id = '20200000-0000-0000-0000-00000000f001'),
+          1, 'a retired version stays readable by whoever has a challenge of it');
+select set_config('request.jwt.claims',
+  json_build_object('sub', '20200000-0000-0000-0000-0000000000b1', 'role', 'authenticated')::text, true);
+select is((select count(*)::integer from public.challenge_templates
+           where challenge_template_id = '20200000-0000-0000-0000-00000000f001'),
+          0, 'nobody else reads a retired version');
+select set_config('request.jwt.claims',
+  json_build_object('sub', '20200000-0000-0000-0000-0000000000b1', 'role', 'authenticated',
+                    'app_metadata', json_build_object('role', 'admin'))::text, true);
+select lives_ok(
+  $$insert into public.challenge_templates (name, version, previous_version_id)
+    values ('30-day journal', 2, '20200000-0000-0000-0000-00000000f001')$$,
+  'an admin writes a new version');
+select throws_ok(
+  $$insert into public.challenge_templates (name, version, previous_version_id)
+    values ('30-day journal again', 2, '20200000-0000-0000-0000-00000000f001')$$,
+  '23505', null, 'a version is replaced once');
 
 reset role;
 select * from finish();

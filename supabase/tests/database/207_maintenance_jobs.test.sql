@@ -7,7 +7,7 @@ select plan(18);
 select is(
   (select array_agg(format('%s|%s|%s', jobname, schedule, database) order by jobname)
    from cron.job where jobname in (
-      'refresh-entity-growth', 'refresh-engagement-summary', 'purge-behaviour-events',
+      'refresh-engagement-summary', 'purge-behaviour-events',
       'purge-closed-suggestions', 'purge-idempotency-keys', 'purge-cron-history',
       'behaviour-event-partitions')),
   array['behaviour-event-partitions|5 0 * * *|postgres',
@@ -15,12 +15,11 @@ select is(
         'purge-closed-suggestions|40 3 * * *|postgres',
         'purge-cron-history|50 3 * * *|postgres',
         'purge-idempotency-keys|20 * * * *|postgres',
-        'refresh-engagement-summary|7 * * * *|postgres',
-        'refresh-entity-growth|*/15 * * * *|postgres'],
+        'refresh-engagement-summary|7 * * * *|postgres'],
   'cron.job lists every part-B schedule, in the postgres database');
 select is(
   (select count(*)::integer from cron.job
-   where jobname in ('refresh-entity-growth', 'refresh-engagement-summary', 'purge-behaviour-events',
+   where jobname in ('refresh-engagement-summary', 'purge-behaviour-events',
                      'purge-closed-suggestions', 'purge-idempotency-keys', 'purge-cron-history',
                      'behaviour-event-partitions')
      and command not like format('select private.run_job(%L, ''select private.%%()'')', jobname)),

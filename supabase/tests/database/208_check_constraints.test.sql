@@ -3,7 +3,7 @@
 -- The last assertion fails when a part-B check constraint has no case here.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(88);
+select plan(89);
 
 create function pg_temp.violated(statement text) returns text
 language plpgsql
@@ -87,6 +87,7 @@ insert into cases values
   ('challenge_templates_dim_keys_valid', $$update public.challenge_templates set dim_keys = '{self_feel}' where challenge_template_id = '20800000-0000-0000-0000-0000000000d1'$$),
   ('challenge_templates_difficulty_valid', $$update public.challenge_templates set difficulty = 'epic' where challenge_template_id = '20800000-0000-0000-0000-0000000000d1'$$),
   ('challenge_templates_payload_object', $$update public.challenge_templates set payload = '[]' where challenge_template_id = '20800000-0000-0000-0000-0000000000d1'$$),
+  ('challenge_templates_version_positive', $$update public.challenge_templates set version = 0 where challenge_template_id = '20800000-0000-0000-0000-0000000000d1'$$),
   -- user_challenges
   ('user_challenges_status_valid', $$update public.user_challenges set status = 'paused' where user_challenge_id = '20800000-0000-0000-0000-0000000000d2'$$),
   ('user_challenges_due_after_start', $$update public.user_challenges set due_at = started_at where user_challenge_id = '20800000-0000-0000-0000-0000000000d2'$$),

@@ -18,8 +18,10 @@ from dotline.models.coaching_apps import (
     AppUpdate,
     KnowledgeBase,
     KnowledgeBaseCreate,
+    KnowledgeBaseUpdate,
     KnowledgeEntry,
     KnowledgeEntryCreate,
+    KnowledgeEntryUpdate,
     PersonalitySchema,
     PersonalitySchemaCreate,
     PersonalitySchemaUpdate,
@@ -115,6 +117,32 @@ def add_knowledge_entry(
             {**body.model_dump(), "knowledge_base_id": base_id},
             "*",
         )
+    return KnowledgeEntry.model_validate(row)
+
+
+def update_knowledge_base(
+    db: Database, user: Principal, base_id: UUID, body: KnowledgeBaseUpdate
+) -> KnowledgeBase:
+    """The knowledge base with the given fields changed; NotFound for an unknown id."""
+    changes = _changes(body.model_dump(exclude_unset=True))
+    with _as_admin(db, user) as tx:
+        row = _update(tx, "knowledge_bases", "knowledge_base_id", base_id, changes, "*")
+        links = tx.execute(
+            "select app_id from public.app_knowledge_bases where knowledge_base_id = %(id)s "
+            "order by app_id",
+            {"id": base_id},
+        ).fetchall()
+    return KnowledgeBase.model_validate({**row, "app_ids": [link["app_id"] for link in links]})
+
+
+def update_knowledge_entry(
+    db: Database, user: Principal, entry_id: UUID, body: KnowledgeEntryUpdate
+) -> KnowledgeEntry:
+    """The entry with the given fields changed (a new version when what it says changed);
+    NotFound for an unknown id."""
+    changes = _changes(body.model_dump(exclude_unset=True))
+    with _as_admin(db, user) as tx:
+        row = _update(tx, "knowledge_entries", "knowledge_entry_id", entry_id, changes, "*")
     return KnowledgeEntry.model_validate(row)
 
 

@@ -63,9 +63,6 @@ def backfill_growth(
             )
             row = tx.fetchone()
             recomputed += int(row["n"]) if row else 0
-    if users:
-        with db.as_service() as tx:
-            tx.execute("select private.refresh_entity_growth()")
     return BackfillResult(users=len(users), events_added=added, profiles_recomputed=recomputed)
 
 

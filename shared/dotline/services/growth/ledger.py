@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from dotline.db import Transaction, jsonb
-from dotline.growth_rules import GrowthConfig
+from dotline.growth_rules import CONTROL, GrowthConfig
 from dotline.models.growth import GrowthEvent
 
 # Event ids are uuid5(namespace, "user:dedupe key:dimension"): replaying an action for an entity
@@ -66,7 +66,10 @@ def events_earned(config: GrowthConfig, done: GrowthAction) -> list[NewEvent]:
     """The events an action on an entity earns under `config`: one per dimension its rule names
     (within dim_keys when given), by dimension, each with the id that makes a replay a no-op."""
     key = done.dedupe_key or f"{done.action}:{done.entity_type}:{done.entity_id}"
-    details = {"action": done.action, "config_version": config.version}
+    details: dict[str, Any] = {"action": done.action, "config_version": config.version}
+    variant = config.variant_for(done.user_id)
+    if config.variants:  # an experiment runs: every event says which cohort earned it
+        details["variant"] = variant.name if variant is not None else CONTROL
     return [
         NewEvent(
             event_id_for(done.user_id, key, dim),
@@ -78,7 +81,7 @@ def events_earned(config: GrowthConfig, done: GrowthAction) -> list[NewEvent]:
             done.source,
             details,
         )
-        for dim, delta in sorted(config.deltas(done.action, done.dim_keys).items())
+        for dim, delta in sorted(config.deltas(done.action, done.dim_keys, variant).items())
     ]
 
 

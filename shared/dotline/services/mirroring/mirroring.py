@@ -35,6 +35,13 @@ from dotline.services.cards import pipeline
 from dotline.services.growth.earned import earn_growth
 from dotline.services.mirroring._cache import refresh_cache
 from dotline.services.mirroring.entities import ENTITIES, mirror_entity, remove_entity
+from dotline.services.mirroring.knowledge_entries import (
+    TABLE as KNOWLEDGE_TABLE,
+)
+from dotline.services.mirroring.knowledge_entries import (
+    mirror_knowledge_entry,
+    remove_knowledge_entry,
+)
 
 
 def apply_db_event(
@@ -81,6 +88,8 @@ def _apply(event: DbEvent, outcome: DbEventOutcome, stores: _Stores) -> DbEventO
     touched = pipeline.before_change(event, graph=graph)
     if event.table in ENTITIES:
         mirror_entity(event, graph=graph, vectors=vectors, embedder=stores.embedder)
+    elif event.table == KNOWLEDGE_TABLE:
+        mirror_knowledge_entry(event, db=db, vectors=vectors, embedder=stores.embedder)
     refresh_cache(event, cache=cache)
     config = current_config(cache)
     earn_growth(event, db=db, config=config)
@@ -91,6 +100,8 @@ def _apply(event: DbEvent, outcome: DbEventOutcome, stores: _Stores) -> DbEventO
         # recorded may have written after the delete did: removing again, once the tombstone
         # is recorded, leaves nothing behind whichever finished last.
         remove_entity(event, graph=graph, vectors=vectors)
+    elif deleted and event.table == KNOWLEDGE_TABLE:
+        remove_knowledge_entry(event, vectors=vectors)
     return outcome
 
 
