@@ -23,8 +23,8 @@ from dotline.models.lifecycle import RetentionReport
 from dotline.ports.cache import Cache
 from dotline.ports.graph import GraphStore
 from dotline.ports.vectors import VectorStore
-from dotline.services.dialogue import session as dialogue_session
 from dotline.services import job_runs
+from dotline.services.dialogue import session as dialogue_session
 from dotline.services.lifecycle._importance_sync import sync_importance
 from dotline.services.lifecycle._removals import drain_removals
 
