@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from aws_lambda_powertools.logging import correlation_paths
 
@@ -21,6 +21,7 @@ from dotline.errors import Misconfigured
 from dotline.observability import logger, publish, with_lambda_context
 from dotline.services import job_runs
 
+T = TypeVar("T")
 Summary = dict[str, Any]
 Run = Callable[[dict[str, Any], Any], Summary]
 # How a job's runs reach private.job_runs: `run` records the start at once (a killed run stays
@@ -80,7 +81,7 @@ class _RunRecord:
         self._started = time.monotonic()
         self.run_id: int | None = None
         if recording == "run":
-            self._safely(lambda: setattr(self, "run_id", job_runs.start_run(deps().db, name)))
+            self.run_id = self._safely(lambda: job_runs.start_run(deps().db, name))
 
     def elapsed_ms(self) -> float:
         return (time.monotonic() - self._started) * 1000
@@ -99,8 +100,9 @@ class _RunRecord:
                 lambda: job_runs.record_finished(db, self.name, self.started_at, counts, error)
             )
 
-    def _safely(self, write: Callable[[], None]) -> None:
+    def _safely(self, write: Callable[[], T]) -> T | None:
         try:
-            write()
+            return write()
         except Exception:
             logger.warning("job run not recorded", extra={"job": self.name}, exc_info=True)
+            return None
