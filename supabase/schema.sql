@@ -2075,6 +2075,47 @@ $$;
 
 ALTER FUNCTION private.count_added_search_documents() OWNER TO postgres;
 
+-- Name: FUNCTION count_app_growth(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.count_app_growth() FROM PUBLIC;
+
+-- Name: FUNCTION count_app_growth(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.count_app_growth() IS 'Trigger: adds new growth events of an app''s memories to user_progress.progress_data.dimensions.';
+
+-- Name: count_app_growth(); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.count_app_growth() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  with per_dimension as (
+    select e.user_id, m.app_id, e.dim_key, sum(e.delta) as delta
+    from added e
+    join public.memories m on m.memory_id = e.entity_id and m.user_id = e.user_id
+    where e.entity_type = 'memory' and m.app_id is not null
+    group by e.user_id, m.app_id, e.dim_key
+  ),
+  per_app as (
+    select user_id, app_id, jsonb_object_agg(dim_key, delta) as deltas
+    from per_dimension
+    group by user_id, app_id
+  )
+  update public.user_progress up
+  set progress_data = up.progress_data || jsonb_build_object('dimensions', (
+        select jsonb_object_agg(d.key, round((
+                 coalesce((up.progress_data -> 'dimensions' ->> d.key)::numeric, 0)
+                 + coalesce((p.deltas ->> d.key)::numeric, 0)), 4))
+        from unnest(array['self_know', 'self_act', 'self_show', 'world_know', 'world_act', 'world_show']) as d(key)))
+  from per_app p
+  where up.user_id = p.user_id and up.app_id = p.app_id;
+  return null;
+end;
+$$;
+
+
+ALTER FUNCTION private.count_app_growth() OWNER TO postgres;
+
 -- Name: FUNCTION count_app_progress(p_user_id uuid, p_app_id uuid, p_conversations integer, p_messages integer, p_memories integer); Type: ACL; Schema: private; Owner: postgres
 REVOKE ALL ON FUNCTION private.count_app_progress(p_user_id uuid, p_app_id uuid, p_conversations integer, p_messages integer, p_memories integer) FROM PUBLIC;
 
@@ -6919,6 +6960,10 @@ CREATE TRIGGER growth_events_apply_to_profile_on_delete AFTER DELETE ON public.g
 -- Name: growth_events growth_events_apply_to_profile_on_insert; Type: TRIGGER; Schema: public; Owner: postgres
 
 CREATE TRIGGER growth_events_apply_to_profile_on_insert AFTER INSERT ON public.growth_events REFERENCING NEW TABLE AS changed_events FOR EACH STATEMENT EXECUTE FUNCTION private.apply_growth_events_to_profile();
+
+-- Name: growth_events growth_events_count_app_growth; Type: TRIGGER; Schema: public; Owner: postgres
+
+CREATE TRIGGER growth_events_count_app_growth AFTER INSERT ON public.growth_events REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION private.count_app_growth();
 
 -- Name: growth_events growth_events_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 

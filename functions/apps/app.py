@@ -24,6 +24,7 @@ from dotline.models.coaching_apps import (
     PersonalitySchemaCreate,
     PersonalitySchemaUpdate,
     Progress,
+    ProgressChange,
 )
 from dotline.services.coaching import admin as coaching_admin
 from dotline.services.coaching import apps as coaching_apps
@@ -58,6 +59,16 @@ def read_app(app_ref: AppRef) -> AppDetail:
 )
 def read_progress(app_ref: AppRef) -> Progress:
     return coaching_apps.get_progress(deps().db, current_user(app), app_ref)
+
+
+@app.patch(
+    "/v1/apps/<app_ref>/progress",
+    summary="Set your focus area in an app (the coach works on it)",
+    security=BEARER,
+    tags=["apps"],
+)
+def change_progress(app_ref: AppRef, body: ProgressChange) -> Progress:
+    return coaching_apps.change_progress(deps().db, current_user(app), app_ref, body)
 
 
 @app.post(

@@ -37,4 +37,5 @@ handler = job(
     "ingestion",
     ingest,
     counts={"processed": "ConversationsIngested", "failed": "IngestionFailures"},
+    recording="busy",
 )

@@ -26,4 +26,4 @@ def settle_objects(event: S3Event, context: Any) -> dict[str, Any]:
     return {"outcomes": [o.model_dump(mode="json") for o in outcomes]}
 
 
-handler = job("media_events", settle_objects, correlation_id_path=S3_EVENT)
+handler = job("media_events", settle_objects, correlation_id_path=S3_EVENT, recording="off")

@@ -96,7 +96,9 @@ def delete_annotation(annotation_id: UUID) -> Response[None]:
     responses=_created(Reflection),
 )
 def create_reflection(body: ReflectionCreate) -> Response[Reflection]:
-    reflection = reflections.write_reflection(deps().db, current_user(app), body)
+    reflection = reflections.write_reflection(
+        deps().db, deps().language_model, current_user(app), body
+    )
     return Response(201, "application/json", reflection)
 
 
@@ -118,7 +120,9 @@ def list_reflections(
     tags=["reflections"],
 )
 def change_reflection(reflection_id: UUID, body: ReflectionUpdate) -> Reflection:
-    return reflections.update_reflection(deps().db, current_user(app), reflection_id, body)
+    return reflections.update_reflection(
+        deps().db, deps().language_model, current_user(app), reflection_id, body
+    )
 
 
 @app.delete(

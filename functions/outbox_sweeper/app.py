@@ -35,4 +35,5 @@ handler = job(
     "outbox_sweeper",
     sweep,
     counts={"delivered": "OutboxDelivered", "retried": "OutboxRetried", "dead": "OutboxDead"},
+    recording="busy",
 )

@@ -44,8 +44,10 @@ def publish(
     dimensions: Mapping[str, str],
     counts: Mapping[str, float],
     milliseconds: Mapping[str, float] | None = None,
+    *,
+    percents: Mapping[str, float] | None = None,
 ) -> None:
-    """Print one EMF document with these counts and durations under these dimensions."""
+    """Print one EMF document with these counts, durations and shares under these dimensions."""
     from aws_lambda_powertools.metrics import MetricUnit
     from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
@@ -59,6 +61,8 @@ def publish(
             metrics.add_metric(name, MetricUnit.Count, count)
         for name, ms in (milliseconds or {}).items():
             metrics.add_metric(name, MetricUnit.Milliseconds, ms)
+        for name, share in (percents or {}).items():
+            metrics.add_metric(name, MetricUnit.Percent, share)
         metrics.flush_metrics()
 
 

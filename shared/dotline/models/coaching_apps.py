@@ -79,6 +79,16 @@ class Progress(BaseModel):
     updated_at: datetime
 
 
+class ProgressChange(BaseModel):
+    """What a person sets in their own progress: the focus area their coach works on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_focus_area: Text | None = Field(
+        description="what to work on now, e.g. 'pacing long runs' (null clears it)"
+    )
+
+
 class AppCreate(BaseModel):
     """A new coaching app (admins only)."""
 

@@ -7,7 +7,7 @@ from typing import Any
 from dotline.auth import Principal
 from dotline.db import Database, Transaction
 from dotline.errors import NotFound
-from dotline.models.coaching_apps import AppDetail, CatalogueApps, Progress
+from dotline.models.coaching_apps import AppDetail, CatalogueApps, Progress, ProgressChange
 
 # Paid tiers open every app; a free profile (or none) opens only apps without the requirement.
 _LIST = """
@@ -57,6 +57,26 @@ def get_progress(db: Database, user: Principal, app: str) -> Progress:
         row = _one_app_row(tx, _PROGRESS, app)
     if row["user_progress_id"] is None:
         raise NotFound("No progress in this app yet.")
+    return Progress.model_validate(row)
+
+
+# A person may start tracking an app by picking a focus; the pipeline keeps the rest.
+_FOCUS = """
+insert into public.user_progress as up (user_id, app_id, current_focus_area)
+select (select auth.uid()), a.app_id, %(focus)s
+from public.apps a
+where (a.slug = %(app)s or a.app_id::text = lower(%(app)s)) and a.is_active
+on conflict (user_id, app_id) do update set current_focus_area = excluded.current_focus_area
+returning up.*
+"""
+
+
+def change_progress(db: Database, user: Principal, app: str, change: ProgressChange) -> Progress:
+    """Set the caller's focus area in an active app (starting their progress there if need be)."""
+    with db.as_user(user) as tx:
+        row = tx.execute(_FOCUS, {"app": app, "focus": change.current_focus_area}).fetchone()
+    if row is None:
+        raise NotFound("No such app.")
     return Progress.model_validate(row)
 
 

@@ -227,6 +227,7 @@ def _call_record(completion: Completion, prompt: Prompt, context: ChatContext) -
         "latency_ms": round(completion.latency_ms, 3),
         "app_id": str(context.app["app_id"]) if context.app else None,
         "personality": {k: personality.get(k) for k in _VARIANT_KEYS} if personality else None,
+        "focus_area": (context.progress or {}).get("current_focus_area"),
         "prompt_messages": len(prompt.messages),
         "history_message_ids": [str(m["message_id"]) for m in context.recent_messages],
         "sources": [s.reference() for s in prompt.sources],

@@ -2,11 +2,14 @@
 
 Concepts with graph connections earn `concept_backfill` (V7: 0.1 on every dimension), memories
 earn `memory_created`, both with source `migration`. Event ids are deterministic, so a second run
-adds nothing; each user's profile is then recomputed from the ledger. One transaction per user.
+adds nothing; each user's profile is then recomputed from the ledger. One transaction per user,
+users in id order: a run stopped by its time budget names the last user it finished
+(`resume_after`), and a run given that id goes on from the next one.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -40,22 +43,43 @@ class BackfillResult:
     users: int
     events_added: int
     profiles_recomputed: int
+    remaining: int = 0  # users left when the budget ran out
+    resume_after: UUID | None = None  # the last user finished (or the `after` given)
+
+    @property
+    def complete(self) -> bool:
+        """True when every user was done."""
+        return self.remaining == 0
+
+
+_USERS = (
+    "select user_id from ("
+    " select user_id from public.concepts where %(user_id)s::uuid is null or user_id = %(user_id)s"
+    " union select user_id from public.memories"
+    " where %(user_id)s::uuid is null or user_id = %(user_id)s) u"
+    " where %(after)s::uuid is null or user_id > %(after)s order by 1"
+)
 
 
 def backfill_growth(
-    db: Database, config: GrowthConfig, user_id: UUID | None = None
+    db: Database,
+    config: GrowthConfig,
+    user_id: UUID | None = None,
+    *,
+    after: UUID | None = None,
+    budget_s: float | None = None,
 ) -> BackfillResult:
-    """Create the missing backfill events for every user (or one) and recompute their profiles."""
+    """Create the missing backfill events for every user (or one) whose id sorts after `after`
+    and recompute their profiles, starting no user once `budget_s` has passed."""
+    deadline = None if budget_s is None else time.monotonic() + budget_s
     with db.as_service() as tx:
-        tx.execute(
-            "select user_id from public.concepts where %(user_id)s::uuid is null or user_id = %(user_id)s"
-            " union select user_id from public.memories"
-            " where %(user_id)s::uuid is null or user_id = %(user_id)s order by 1",
-            {"user_id": user_id},
-        )
+        tx.execute(_USERS, {"user_id": user_id, "after": after})
         users = [UUID(str(row["user_id"])) for row in tx.fetchall()]
-    added = recomputed = 0
+    added = recomputed = done = 0
     for user in users:
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        done += 1
         with db.as_service() as tx:
             added += _backfill_user(tx, config, user)
             tx.execute(
@@ -63,7 +87,13 @@ def backfill_growth(
             )
             row = tx.fetchone()
             recomputed += int(row["n"]) if row else 0
-    return BackfillResult(users=len(users), events_added=added, profiles_recomputed=recomputed)
+    return BackfillResult(
+        users=done,
+        events_added=added,
+        profiles_recomputed=recomputed,
+        remaining=len(users) - done,
+        resume_after=users[done - 1] if done else after,
+    )
 
 
 def _backfill_user(tx: Transaction, config: GrowthConfig, user_id: UUID) -> int:

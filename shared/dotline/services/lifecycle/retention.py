@@ -23,8 +23,8 @@ from dotline.models.lifecycle import RetentionReport
 from dotline.ports.cache import Cache
 from dotline.ports.graph import GraphStore
 from dotline.ports.vectors import VectorStore
+from dotline.services import job_runs
 from dotline.services.dialogue import session as dialogue_session
-from dotline.services.lifecycle import _job_runs
 from dotline.services.lifecycle._importance_sync import sync_importance
 from dotline.services.lifecycle._removals import drain_removals
 
@@ -69,7 +69,7 @@ def run_retention(
 ) -> RetentionReport:
     """Apply every retention rule (to one person with user_id) and mirror it in the stores."""
     report: Progress = progress or _quiet
-    run_id = _job_runs.start_run(db, JOB_NAME)
+    run_id = job_runs.start_run(db, JOB_NAME)
     counts: dict[str, int] = {}
     try:
         for table in PER_PERSON_TABLES:
@@ -98,9 +98,9 @@ def run_retention(
             counts["erasures_retried"], counts["erasures_verified"] = retry_erasures()
     except BaseException as exc:
         logger.exception("retention run %s stopped after %s", run_id, counts)
-        _job_runs.fail_run(db, run_id, counts, f"{type(exc).__name__}: {exc}")
+        job_runs.fail_run(db, run_id, counts, f"{type(exc).__name__}: {exc}")
         raise
-    _job_runs.finish_run(db, run_id, counts)
+    job_runs.finish_run(db, run_id, counts)
     logger.info("retention run %s done: %s", run_id, counts)
     return RetentionReport(job_run_id=run_id, dry_run=False, user_id=user_id, counts=counts)
 

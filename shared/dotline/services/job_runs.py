@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 from dotline.db import Database
 
@@ -29,6 +32,38 @@ set status = 'failed', finished_at = clock_timestamp(), counts = %(counts)s::jso
     error = %(error)s
 where job_run_id = %(id)s
 """
+
+
+_FINISHED = """
+insert into private.job_runs (job_name, status, started_at, finished_at, counts, error)
+values (%(name)s, %(status)s, %(started_at)s, clock_timestamp(), %(counts)s::jsonb, %(error)s)
+"""
+
+
+def counts_of(summary: Mapping[str, Any]) -> dict[str, int]:
+    """A run summary's counts: its integers, and the length of each list it holds."""
+    counts: dict[str, int] = {}
+    for key, value in summary.items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            counts[key] = value
+        elif isinstance(value, list):
+            counts[key] = len(value)
+    return counts
+
+
+def record_finished(
+    db: Database, job_name: str, started_at: datetime, counts: dict[str, int], error: str | None
+) -> None:
+    """Record a run that has ended (failed when `error` is given), in one statement."""
+    params = {
+        "name": job_name,
+        "status": "failed" if error is not None else "succeeded",
+        "started_at": started_at,
+        "counts": json.dumps(counts),
+        "error": error[:2000] if error is not None else None,
+    }
+    with db.as_service() as tx:
+        tx.execute(_FINISHED, params)
 
 
 def start_run(db: Database, job_name: str) -> int:
