@@ -23,7 +23,7 @@ _PROFILE_COLUMNS = (
     "user_id, email, username, display_name, profile_picture_url, timezone, language_preference as language, preferences, "
     "data_retention_days, region, subscription_tier, account_status, growth_profile, "
     "persona_analysis_enabled as persona_analysis, "
-    "created_at, updated_at, last_active_at"
+    "created_at, updated_at, last_active_at, last_login_at"
 )
 
 
