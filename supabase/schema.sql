@@ -761,6 +761,10 @@ ALTER TABLE auth.users OWNER TO postgres;
 
 CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION private.create_profile_for_new_user();
 
+-- Name: users on_auth_user_signed_in; Type: TRIGGER; Schema: auth; Owner: postgres
+
+CREATE TRIGGER on_auth_user_signed_in AFTER INSERT OR UPDATE OF last_sign_in_at ON auth.users FOR EACH ROW WHEN ((new.last_sign_in_at IS NOT NULL)) EXECUTE FUNCTION private.record_sign_in();
+
 -- Name: users users_phone_key; Type: CONSTRAINT; Schema: auth; Owner: postgres
 
 ALTER TABLE ONLY auth.users
@@ -5059,6 +5063,31 @@ $$;
 
 ALTER FUNCTION private.record_mirrored_change(table_name text, row_key text, version bigint, deleted boolean) OWNER TO postgres;
 
+-- Name: FUNCTION record_sign_in(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.record_sign_in() FROM PUBLIC;
+
+-- Name: FUNCTION record_sign_in(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.record_sign_in() IS 'Trigger on auth.users: a sign-in (last_sign_in_at moved) is the profile''s last_login_at.';
+
+-- Name: record_sign_in(); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.record_sign_in() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.profiles
+     set last_login_at = new.last_sign_in_at
+   where user_id = new.id
+     and last_login_at is distinct from new.last_sign_in_at;
+  return new;
+end;
+$$;
+
+
+ALTER FUNCTION private.record_sign_in() OWNER TO postgres;
+
 -- Name: redrive_outbox(bigint[]); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.redrive_outbox(outbox_ids bigint[] DEFAULT NULL::bigint[]) RETURNS integer
@@ -5665,6 +5694,50 @@ $$;
 
 
 ALTER FUNCTION private.tags_as_text(tags text[]) OWNER TO postgres;
+
+-- Name: FUNCTION take_context_package(p_conversation_id uuid, p_first_turn boolean); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) TO authenticated;
+GRANT ALL ON FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) TO service_role;
+REVOKE ALL ON FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) FROM PUBLIC;
+
+-- Name: FUNCTION take_context_package(p_conversation_id uuid, p_first_turn boolean); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) IS 'The caller''s next-conversation context package for this conversation of theirs: taken on its first turn (stamped with the conversation), its own again on a rebuild, else null.';
+
+-- Name: take_context_package(uuid, boolean); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_package jsonb;
+begin
+  if not exists (select 1 from public.conversations
+                  where conversation_id = p_conversation_id and user_id = (select auth.uid())) then
+    return null;
+  end if;
+  select next_conversation_context_package into v_package
+    from public.profiles where user_id = (select auth.uid());
+  if v_package is null then
+    return null;
+  end if;
+  if v_package ->> 'taken_by_conversation_id' = p_conversation_id::text then
+    return v_package;  -- this conversation's own, its session rebuilt
+  end if;
+  if v_package ? 'taken_by_conversation_id' or not p_first_turn then
+    return null;  -- handed to another conversation, or this one began without it
+  end if;
+  v_package := v_package || jsonb_build_object('taken_by_conversation_id', p_conversation_id,
+                                               'taken_at', now());
+  update public.profiles set next_conversation_context_package = v_package
+   where user_id = (select auth.uid());
+  return v_package;
+end;
+$$;
+
+
+ALTER FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) OWNER TO postgres;
 
 -- Name: FUNCTION user_owned_tables(); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.user_owned_tables() TO service_role;
@@ -6554,9 +6627,11 @@ CREATE TABLE public.conversations (
     ended_at timestamp with time zone,
     closed_at timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    intimacy_code_reference text,
     CONSTRAINT conversations_closed_after_created CHECK (((closed_at IS NULL) OR (closed_at >= created_at))),
     CONSTRAINT conversations_closed_has_closed_at CHECK (((status <> 'closed'::text) OR (closed_at IS NOT NULL))),
     CONSTRAINT conversations_ended_after_started CHECK (((ended_at IS NULL) OR (ended_at >= started_at))),
+    CONSTRAINT conversations_intimacy_code_reference_length CHECK (((intimacy_code_reference IS NULL) OR ((char_length(btrim(intimacy_code_reference)) >= 1) AND (char_length(btrim(intimacy_code_reference)) <= 200)))),
     CONSTRAINT conversations_last_message_after_created CHECK (((last_message_at IS NULL) OR (last_message_at >= created_at))),
     CONSTRAINT conversations_message_count_nonnegative CHECK ((message_count >= 0)),
     CONSTRAINT conversations_metadata_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
@@ -6637,6 +6712,13 @@ GRANT INSERT(conversation_id) ON TABLE public.conversations TO authenticated;
 
 -- Name: COLUMN conversations.ended_at; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(ended_at),UPDATE(ended_at) ON TABLE public.conversations TO authenticated;
+
+-- Name: COLUMN conversations.intimacy_code_reference; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(intimacy_code_reference) ON TABLE public.conversations TO authenticated;
+
+-- Name: COLUMN conversations.intimacy_code_reference; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.conversations.intimacy_code_reference IS 'The Intimacy Code principle the person opened this conversation about (Hugo), as sent.';
 
 -- Name: COLUMN conversations.message_count; Type: COMMENT; Schema: public; Owner: postgres
 
@@ -8324,11 +8406,11 @@ ALTER TABLE ONLY public.profiles
 
 -- Name: profiles profiles_set_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER profiles_set_updated_at BEFORE UPDATE ON public.profiles FOR EACH ROW WHEN ((((to_jsonb(old.*) - 'last_active_at'::text) - 'updated_at'::text) IS DISTINCT FROM ((to_jsonb(new.*) - 'last_active_at'::text) - 'updated_at'::text))) EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER profiles_set_updated_at BEFORE UPDATE ON public.profiles FOR EACH ROW WHEN (((((to_jsonb(old.*) - 'last_active_at'::text) - 'last_login_at'::text) - 'updated_at'::text) IS DISTINCT FROM (((to_jsonb(new.*) - 'last_active_at'::text) - 'last_login_at'::text) - 'updated_at'::text))) EXECUTE FUNCTION private.set_updated_at();
 
 -- Name: profiles profiles_to_outbox; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER profiles_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.enqueue_change('user_id', 'updated_at', 'last_active_at');
+CREATE TRIGGER profiles_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.enqueue_change('user_id', 'updated_at', 'last_active_at', 'last_login_at', 'next_conversation_context_package');
 
 -- Name: profiles profiles_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
 

@@ -7,6 +7,7 @@ does (`apply_db_event`), so each store holds what production would.
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 from uuid import UUID
@@ -17,6 +18,7 @@ from psycopg.types.json import Jsonb
 from dotline import cache_keys
 from dotline.bootstrap import Deps
 from dotline.models.db_events import DbEvent
+from dotline.ports.cache import Tally
 from dotline.services.mirroring.mirroring import apply_db_event
 
 _PENDING_OF = """
@@ -82,15 +84,16 @@ def add_behaviour_event(pg: psycopg.Connection[Any], user_id: UUID, *, age_days:
 
 
 def cache_state(deps: Deps, user_id: UUID) -> dict[str, Any]:
-    """Put the person's live state in Redis (orb, daily stats, viewport); returns it by key."""
-    state = {
+    """Put the person's live state in Redis (orb, viewport, the day's counts); returns it by key."""
+    state: dict[str, Any] = {
         cache_keys.orb_state(user_id): {"state": "calm"},
-        cache_keys.daily_stats(user_id): {"memories": 3},
         cache_keys.graph_viewport(user_id): {"zoom": 2},
     }
     for key, value in state.items():
         deps.cache.set_json(key, value, ttl_s=600)
-    return state
+    day = cache_keys.daily_stats(user_id)
+    deps.cache.tally(Tally(key=day, counts={"events.view": 3}, expire_at_s=int(time.time()) + 600))
+    return {**state, day: {"events.view": 3}}
 
 
 def mirror(pg: psycopg.Connection[Any], deps: Deps, user_id: UUID) -> int:

@@ -93,6 +93,7 @@ def test_invalid_change_is_422_naming_the_field_and_changes_nothing(
     api: httpx.Client, make_user: Any, change: dict[str, Any], field: str
 ) -> None:
     user = make_user()
+    api.get("/v1/me", headers=user.headers)  # marks them active (after its own answer)
     before = api.get("/v1/me", headers=user.headers).json()
 
     response = api.patch("/v1/me", json=change, headers=user.headers)

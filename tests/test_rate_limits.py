@@ -244,3 +244,34 @@ def test_a_read_refused_while_it_ran_commits_nothing(
     assert int(refused.headers["Retry-After"]) >= 1
     name = pg.execute("select display_name from profiles where user_id = %s", (user.user_id,))
     assert name.fetchone()[0] == "third"  # the refused read's write was rolled back
+
+
+def test_the_activity_gate_and_the_days_tally_ride_in_the_same_round_trip(
+    counted_limits: tuple[Any, CountingClient], settings: Settings
+) -> None:
+    import uuid
+
+    import redis
+
+    from dotline import activity, daily_stats
+    from dotline.ports.cache import RatePolicy
+
+    limits, transport = counted_limits
+    per_user = RatePolicy(name="test-gate-user", max_requests=5, window_s=60)
+    person = uuid.uuid4()
+    gate, tally = activity.gate(person), daily_stats.request_tally(person)
+
+    first = limits.admit([(per_user, str(person))], ["erased:nobody"], gate, tally)
+    second = limits.admit([(per_user, str(person))], ["erased:nobody"], gate, tally)
+
+    assert transport.requests == 2  # one HTTP request per admission, gate and tally included
+    assert (first.gate_opened, second.gate_opened) == (True, False)  # once a minute
+    assert [d.remaining for d in (*first.decisions, *second.decisions)] == [4, 3]
+    raw = redis.Redis.from_url("redis://127.0.0.1:6379/0", decode_responses=True)
+    try:
+        assert 0 < raw.ttl(gate.key) <= 60
+        assert raw.hgetall(tally.key) == {"requests": "2"}
+        assert raw.ttl(tally.key) > 0
+    finally:
+        raw.delete(gate.key, tally.key)
+        raw.close()

@@ -110,8 +110,8 @@ def test_a_30_day_person_loses_exactly_the_older_items_in_every_store(
     assert state["nodes"] == made["new_memories"]
     assert state["vectors"] == made["new_memories"]
     assert state["queued"] == (0,)
-    # the cache keys the removals made stale are gone; live state is kept
-    assert deps.cache.get_json(cache_keys.daily_stats(user.user_id)) is None
+    # the cache keys the removals made stale are gone; live state and the day's counts are kept
+    assert deps.cache.tallies(cache_keys.daily_stats(user.user_id)) == {"events.view": 3}
     assert deps.cache.get_json(cache_keys.graph_viewport(user.user_id)) is None
     assert deps.cache.get_json(cache_keys.orb_state(user.user_id)) == {"state": "calm"}
     assert report.counts["memories_past_retention"] == 3

@@ -45,7 +45,8 @@ app = resolver()
 )
 def log_events() -> Response[BatchReceipt]:
     upload = EventUpload.from_json(app.current_event.decoded_body)
-    receipt = behaviour_events.record_batch(deps().db, current_user(app), upload)
+    d = deps()
+    receipt = behaviour_events.record_batch(d.db, d.cache, current_user(app), upload)
     return Response(202, "application/json", receipt)
 
 

@@ -1,4 +1,5 @@
-"""The card gallery: GET /v1/cards, GET and PATCH /v1/cards/{card_id}, favourite and unfavourite."""
+"""The card gallery: GET /v1/cards, GET /v1/cards/recent, GET and PATCH /v1/cards/{card_id},
+favourite and unfavourite."""
 
 from typing import Annotated
 from uuid import UUID
@@ -13,6 +14,7 @@ from dotline.models.cards import (
     CardPage,
     CardStatus,
     CardUpdate,
+    RecentCards,
     SourceEntityType,
 )
 from dotline.pagination import DEFAULT_PAGE_SIZE
@@ -42,6 +44,18 @@ def list_cards(
         evolution_state=evolution_state,
     )
     return cards.list_cards(deps().growth_stores(), current_user(app), where, cursor, limit)
+
+
+@app.get(
+    "/v1/cards/recent",
+    summary="The cards you viewed lately, most recent first",
+    description="Each read of one card (GET /v1/cards/{card_id}) puts it first; the 20 latest "
+    "are kept, and the list is forgotten after 24 hours without a view.",
+    security=BEARER,
+    tags=["cards"],
+)
+def recent_cards() -> RecentCards:
+    return RecentCards(items=cards.recent_cards(deps().growth_stores(), current_user(app)))
 
 
 @app.get("/v1/cards/<card_id>", summary="One of your cards", security=BEARER, tags=["cards"])

@@ -57,9 +57,18 @@ def list_conversations(
     cursor: Cursor = None,
     app_id: Annotated[UUID | None, Query()] = None,
     status: Annotated[ConversationStatus | None, Query()] = None,
+    source_card_id: Annotated[
+        UUID | None, Query(description="Only those started from this card of yours")
+    ] = None,
 ) -> ConversationPage:
     return conversations.list_conversations(
-        deps().db, current_user(app), limit=limit, cursor=cursor, app_id=app_id, status=status
+        deps().db,
+        current_user(app),
+        limit=limit,
+        cursor=cursor,
+        app_id=app_id,
+        status=status,
+        source_card_id=source_card_id,
     )
 
 

@@ -1,11 +1,13 @@
-"""The caller's own profile and data: GET, PATCH and DELETE /v1/me, GET /v1/me/export."""
+"""The caller's own profile and data: GET, PATCH and DELETE /v1/me, GET /v1/me/stats/daily and
+/v1/me/export."""
 
 from aws_lambda_powertools.event_handler import Response
 
+from dotline import daily_stats
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
 from dotline.models.lifecycle import ErasureReport, ExportDownload, UserExport
-from dotline.models.profiles import Profile, ProfileUpdate
+from dotline.models.profiles import DailyStats, Profile, ProfileUpdate
 from dotline.services import profiles
 from dotline.services.lifecycle import erasure, export
 
@@ -15,6 +17,18 @@ app = resolver()
 @app.get("/v1/me", summary="Read your profile", security=BEARER, tags=["me"])
 def read_me() -> Profile:
     return profiles.get_profile(deps().db, current_user(app))
+
+
+@app.get(
+    "/v1/me/stats/daily",
+    summary="Your counts so far today (UTC)",
+    description="Authenticated requests you made and behaviour events recorded since midnight "
+    "UTC; the counts start again from zero each day.",
+    security=BEARER,
+    tags=["me"],
+)
+def read_daily_stats() -> DailyStats:
+    return daily_stats.read(deps().cache, current_user(app).user_id)
 
 
 @app.patch("/v1/me", summary="Change your profile", security=BEARER, tags=["me"])

@@ -46,6 +46,15 @@ def sign_up(
     return uuid.UUID(str(row[0]))
 
 
+def sign_in(conn: psycopg.Connection[Any], user_id: uuid.UUID) -> None:
+    """Stamp a sign-in as GoTrue does on every password, OTP or OAuth grant (not on a refresh):
+    `auth.users.last_sign_in_at`, which a trigger copies to `profiles.last_login_at`."""
+    conn.execute(
+        "update auth.users set last_sign_in_at = now(), updated_at = now() where id = %(id)s",
+        {"id": user_id},
+    )
+
+
 def mint_token(
     user_id: uuid.UUID,
     email: str,
@@ -81,8 +90,9 @@ def mint_token(
 
 
 def issue_token(email: str, settings: Settings | None = None) -> str:
-    """Create the local user if needed and return an access token for them."""
+    """Create the local user if needed, sign them in and return an access token for them."""
     settings = settings or get_settings()
     with psycopg.connect(settings.database_url.get_secret_value(), autocommit=True) as conn:
         user_id = sign_up(conn, email)
+        sign_in(conn, user_id)
     return mint_token(user_id, email, settings=settings)

@@ -152,31 +152,27 @@ def _serve(
                 raise
             app.append_context(principal=principal)
             user_id = principal.user_id
-        # Both limits in one round trip; a read runs while it is in flight (its commits wait
-        # for the verdict, see dotline.commit_gate), anything else after it.
+        # Both limits, the activity gate and the day's tally in one round trip; a read runs
+        # while it is in flight (its commits wait for the verdict, see dotline.commit_gate),
+        # anything else after it.
         if http.get("method") == "GET":
-            marked = False
-            try:
-                with commit_gate.in_flight(lambda: quota.admit(source_ip, user_id)):
-                    check_request(event, max_depth=max_json_depth)
-                    marked = _mark_active(user_id)  # its write commits only once admitted
-                    return app.resolve(event, context)
-            except DotlineError:
-                if marked and user_id is not None:  # refused (limited, erased): no gate left
-                    activity.unmark(user_id)
-                raise
+            with commit_gate.in_flight(lambda: quota.admit(source_ip, user_id)):
+                check_request(event, max_depth=max_json_depth)
+                answer = app.resolve(event, context)
+            _mark_if_opened(quota, user_id)  # admitted: on this thread's connection, after
+            return answer
         quota.admit(source_ip, user_id)
-        # Before the route: the answer shows this request's activity, and an erasure leaves no
-        # gate key behind.
-        _mark_active(user_id)
+        _mark_if_opened(quota, user_id)  # before the route: its answer shows this activity
         check_request(event, max_depth=max_json_depth)
         return app.resolve(event, context)
     except DotlineError as exc:  # refused before any route ran
         return _as_lambda_result(_problem(event.get("rawPath"), exc))
 
 
-def _mark_active(user_id: UUID | None) -> bool:
-    return user_id is not None and activity.mark(user_id)
+def _mark_if_opened(quota: Quota, user_id: UUID | None) -> None:
+    """Mark the admitted caller active when their request opened the once-a-minute gate."""
+    if quota.opened_gate and user_id is not None:
+        activity.mark(user_id)
 
 
 def _record(event: dict[str, Any], response: dict[str, Any], started: float) -> None:

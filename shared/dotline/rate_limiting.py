@@ -18,10 +18,10 @@ import time
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from dotline import erasure_tombstones
+from dotline import activity, daily_stats, erasure_tombstones
 from dotline.bootstrap import deps
 from dotline.errors import RateLimited, ServiceUnavailable, Unauthenticated
-from dotline.ports.cache import Admission, RateDecision, RatePolicy
+from dotline.ports.cache import Admission, Gate, RateDecision, RatePolicy, Tally
 
 USER_DEFAULT = RatePolicy(name="user", max_requests=120, window_s=60)
 IP_DEFAULT = RatePolicy(name="api", max_requests=300, window_s=60)  # seed: rate_limit:api:{ip}
@@ -47,13 +47,19 @@ class RequestLimits:
         """A fresh tally for one request."""
         return Quota(self)
 
-    def check(self, checks: list[tuple[RatePolicy, str]], flags: list[str]) -> Admission | None:
-        """The decisions for one request and which flag keys exist (one round trip), or None
-        while limits are paused by an outage."""
+    def check(
+        self,
+        checks: list[tuple[RatePolicy, str]],
+        flags: list[str],
+        gate: Gate | None = None,
+        tally: Tally | None = None,
+    ) -> Admission | None:
+        """The decisions for one request, which flag keys exist, whether the gate opened and
+        the tally added (one round trip), or None while limits are paused by an outage."""
         if not (checks or flags) or time.monotonic() < self._paused_until:
             return None
         try:
-            return deps().rate_limits.admit(checks, flags)
+            return deps().rate_limits.admit(checks, flags, gate, tally)
         except ServiceUnavailable:
             self._paused_until = time.monotonic() + OUTAGE_PAUSE_S
             logger.warning(
@@ -72,20 +78,40 @@ class Quota:
 
     limits: RequestLimits
     tightest: RateDecision | None = None
+    opened_gate: bool = False  # this request opened its caller's activity gate
 
     def admit(self, source_ip: str | None, user_id: UUID | None = None) -> None:
         """Count the request against its client address and, once authenticated, its caller,
         both in one round trip (RateLimited past either limit; both are counted), and refuse an
-        erased caller (Unauthenticated)."""
+        erased caller (Unauthenticated). The same round trip tries the caller's activity gate
+        (`opened_gate`; a refused request drops the gate it opened) and adds the request to
+        their day (`dotline.daily_stats`)."""
         checks = []
         if self.limits.per_ip and source_ip and source_ip not in LOCAL_SOURCES:
             checks.append((self.limits.per_ip, source_ip))
         if self.limits.per_user and user_id is not None:
             checks.append((self.limits.per_user, str(user_id)))
-        tombstone = [erasure_tombstones.key(user_id)] if user_id is not None else []
-        admission = self.limits.check(checks, tombstone)
+        if user_id is None:
+            admission = self.limits.check(checks, [])
+        else:
+            gate, tally = activity.gate(user_id), daily_stats.request_tally(user_id)
+            admission = self.limits.check(checks, [erasure_tombstones.key(user_id)], gate, tally)
         for decision in admission.decisions if admission else []:
             self._note(decision)
+        self.opened_gate = admission is not None and admission.gate_opened
+        try:
+            self._refuse_if_spent(admission, user_id)
+        except Unauthenticated:  # erased: the round trip's writes must not outlive the erasure
+            _forget([gate.key, tally.key])
+            self.opened_gate = False
+            raise
+        except RateLimited:  # counted, but no mark: the next admitted request marks them
+            if self.opened_gate:
+                _forget([gate.key])
+                self.opened_gate = False
+            raise
+
+    def _refuse_if_spent(self, admission: Admission | None, user_id: UUID | None) -> None:
         if user_id is not None and (
             bool(admission.flagged)
             if admission is not None
@@ -122,6 +148,15 @@ class Quota:
             or (current.allowed == decision.allowed and _tighter(decision, current))
         ):
             self.tightest = decision
+
+
+def _forget(keys: list[str]) -> None:
+    """Drop keys a refused request's round trip wrote (best effort: the gate expires within a
+    minute, and erasure's retries sweep every `user:{uid}:*` key)."""
+    try:
+        deps().cache.delete(keys)
+    except Exception:
+        logger.warning("could not drop a refused request's keys", exc_info=True)
 
 
 def _tighter(a: RateDecision, b: RateDecision) -> bool:

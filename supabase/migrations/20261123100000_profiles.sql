@@ -80,14 +80,15 @@ alter table public.profiles enable row level security;
 create index if not exists profiles_email_idx on public.profiles (email);
 create index if not exists profiles_last_active_at_idx on public.profiles (last_active_at desc);
 
--- last_active_at is activity, not a change to the profile (dotline.activity marks it at most
--- once a minute): an update that moves only it leaves updated_at alone.
+-- last_active_at and last_login_at are activity, not a change to the profile (dotline.activity
+-- marks the first at most once a minute, a sign-in the second): an update that moves only them
+-- leaves updated_at alone.
 drop trigger if exists profiles_set_updated_at on public.profiles;
 create trigger profiles_set_updated_at
   before update on public.profiles
   for each row
-  when ((to_jsonb(old) - 'last_active_at' - 'updated_at')
-        is distinct from (to_jsonb(new) - 'last_active_at' - 'updated_at'))
+  when ((to_jsonb(old) - 'last_active_at' - 'last_login_at' - 'updated_at')
+        is distinct from (to_jsonb(new) - 'last_active_at' - 'last_login_at' - 'updated_at'))
   execute function private.set_updated_at();
 
 -- Clients read their own row and edit only the columns a person may set; everything else

@@ -159,7 +159,7 @@ begin
       ('growth_events', 'event_id', array['updated_at']),
       ('derived_artifacts', 'artifact_id', array['updated_at']),
       ('knowledge_entries', 'knowledge_entry_id', array['updated_at', 'access_count', 'last_accessed_at', 'vector_store_id']),
-      ('profiles', 'user_id', array['updated_at', 'last_active_at'])
+      ('profiles', 'user_id', array['updated_at', 'last_active_at', 'last_login_at', 'next_conversation_context_package', 'knowledge_graph_schema'])
     ) as t (table_name, key_column, ignored)
   loop
     execute format('drop trigger if exists %I on public.%I', v_table.table_name || '_to_outbox', v_table.table_name);

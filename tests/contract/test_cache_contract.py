@@ -16,7 +16,7 @@ from dotline import cache_keys, channels
 from dotline.adapters.upstash_cache import UpstashCache
 from dotline.adapters.upstash_redis import redis_from_settings
 from dotline.channels import Channel
-from dotline.ports.cache import Cache
+from dotline.ports.cache import Cache, Tally
 from dotline.settings import Settings
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -130,6 +130,59 @@ def test_publish_reaches_a_subscriber(cache: Cache, raw_redis: redis.Redis) -> N
     assert received is not None
     assert received["channel"] == channel
     assert json.loads(received["data"]) == message
+
+
+def test_a_recent_list_puts_the_latest_first_once_trims_and_renews_its_ttl(
+    cache: Cache, raw_redis: redis.Redis
+) -> None:
+    k = key("recent")
+
+    for member in ("a", "b", "c", "a", "d"):
+        cache.push_recent(k, member, keep=3, ttl_s=cache_keys.RECENT_CARDS_TTL_S)
+
+    assert cache.recent(k, 10) == ["d", "a", "c"]  # "a" moved up, "b" trimmed away
+    assert cache.recent(k, 2) == ["d", "a"]
+    assert 0 < raw_redis.ttl(k) <= cache_keys.RECENT_CARDS_TTL_S
+    assert cache.recent(key("absent"), 5) == []
+    cache.delete([k])
+
+
+def test_a_recent_list_is_gone_once_its_ttl_passes(cache: Cache) -> None:
+    k = key("recent-short")
+    cache.push_recent(k, "a", keep=3, ttl_s=1)
+    deadline = time.monotonic() + DEADLINE_S
+    while cache.recent(k, 3) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert cache.recent(k, 3) == []
+
+
+def test_a_tally_adds_per_field_and_expires_when_told(cache: Cache, raw_redis: redis.Redis) -> None:
+    k = key("tally")
+    ends_at_s = int(time.time()) + cache_keys.DAILY_STATS_TTL_S
+
+    cache.tally(Tally(key=k, counts={"requests": 1, "events.view": 2}, expire_at_s=ends_at_s))
+    cache.tally(Tally(key=k, counts={"requests": 1}, expire_at_s=ends_at_s))
+
+    assert cache.tallies(k) == {"requests": 2, "events.view": 2}
+    assert cache_keys.DAILY_STATS_TTL_S - 5 < raw_redis.ttl(k) <= cache_keys.DAILY_STATS_TTL_S
+    assert cache.tallies(key("absent")) == {}
+    past = Tally(key=k, counts={"requests": 1}, expire_at_s=int(time.time()) - 1)
+    cache.tally(past)
+    assert cache.tallies(k) == {}  # an end already passed drops it at once
+    cache.delete([k])
+
+
+def test_erasure_patterns_remove_a_persons_recent_cards_and_day(cache: Cache) -> None:
+    user = uuid.uuid4()
+    cache.push_recent(cache_keys.recent_cards(user), "c1", keep=20, ttl_s=60)
+    day = cache_keys.daily_stats(user)
+    cache.tally(Tally(key=day, counts={"requests": 1}, expire_at_s=int(time.time()) + 60))
+
+    removed = sum(cache.delete_matching(p) for p in cache_keys.user_key_patterns(user))
+
+    assert removed == 2
+    assert cache.recent(cache_keys.recent_cards(user), 20) == []
+    assert cache.tallies(day) == {}
 
 
 def test_delete_matching_removes_only_that_users_keys(cache: Cache) -> None:

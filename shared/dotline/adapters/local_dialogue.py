@@ -2,6 +2,8 @@
 
 A reply is composed from what the prompt holds and nothing else (no invented facts):
 
+0. On a conversation's first turn, say in one line what the last insight cycle left for it (the
+   context package's themes, else its summary), when the prompt holds that note.
 1. Acknowledge the person's last turn in their own words: the sentence that names the most (the
    people, places and feelings the extractor finds, a fact they state) said back with the
    pronouns turned ("I just moved" -> "you just moved"), after an opener for how it feels
@@ -28,7 +30,7 @@ from uuid import UUID
 
 from dotline.adapters import extraction_lexicon as lex
 from dotline.adapters.local_extraction import extract_conversation
-from dotline.ports.language_model import ChatMessage, ExtractedMemory, Turn
+from dotline.ports.language_model import CONTEXT_NOTE_PREFIX, ChatMessage, ExtractedMemory, Turn
 
 TONES = ("warm", "collaborative", "professional", "casual")
 MAX_REFLECTION_CHARS = 160
@@ -161,6 +163,8 @@ def compose_reply(
     seed = zlib.crc32(now.text.encode())
     question = _asks(now.text)
     parts: list[str | None] = [_GREETING[tone]] if _greets(now.text) else []
+    if not earlier:  # a conversation's first turn: what the last insight cycle noted
+        parts.append(_since_last_time(messages))
     links, linked = _link_back(now, earlier)
     # Each wording once a conversation: the same link made again is said another way, or not.
     link = next((line for line in links if line not in replied), None)
@@ -181,6 +185,18 @@ def compose_reply(
 
 
 # --- acknowledging ---------------------------------------------------------------------------
+
+
+def _since_last_time(messages: Sequence[ChatMessage]) -> str | None:
+    """One line on the context package's themes (else its summary), when the prompt holds one."""
+    for message in messages:
+        if message.role == "system" and message.content.startswith(CONTEXT_NOTE_PREFIX):
+            note = message.content.removeprefix(CONTEXT_NOTE_PREFIX).strip()
+            summary, _, themes = note.partition(" Themes: ")
+            if themes.strip(" ."):
+                return f"Since we last talked, {themes.strip(' .')} kept coming up for you."
+            return f'Looking back on our last talks: "{_shorten(summary)}"' if summary else None
+    return None
 
 
 def _acknowledge(now: TurnReading, tone: str) -> str:

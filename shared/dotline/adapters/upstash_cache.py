@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from dotline.adapters.upstash_redis import TRANSPORT_ERRORS
 from dotline.errors import ServiceUnavailable
+from dotline.ports.cache import Tally
 
 if TYPE_CHECKING:
     from upstash_redis import Redis
@@ -70,6 +71,32 @@ class UpstashCache:
         SCAN with MATCH walks the keyspace in pages and never blocks the server as KEYS would.
         """
         return sum(self.delete(page) for page in self._scan(pattern))
+
+    def push_recent(self, key: str, member: str, keep: int, ttl_s: int) -> None:
+        """LREM, LPUSH, LTRIM and EXPIRE in one pipelined round trip."""
+        pipe = self._redis.pipeline()
+        pipe.lrem(key, 0, member)
+        pipe.lpush(key, member)
+        pipe.ltrim(key, 0, keep - 1)
+        pipe.expire(key, ttl_s)
+        self._call(pipe.exec)
+
+    def recent(self, key: str, count: int) -> list[str]:
+        """The first `count` members of the list under key (LRANGE)."""
+        return [str(m) for m in self._call(lambda: self._redis.lrange(key, 0, count - 1))]
+
+    def tally(self, tally: Tally) -> None:
+        """HINCRBY each field and EXPIREAT, in one pipelined round trip."""
+        pipe = self._redis.pipeline()
+        for name, count in tally.counts.items():
+            pipe.hincrby(tally.key, name, count)
+        pipe.expireat(tally.key, tally.expire_at_s)
+        self._call(pipe.exec)
+
+    def tallies(self, key: str) -> dict[str, int]:
+        """Every field of the hash under key with its count (HGETALL)."""
+        found = self._call(lambda: self._redis.hgetall(key)) or {}
+        return {str(name): int(value) for name, value in found.items()}
 
     def _scan(self, pattern: str) -> Iterator[list[str]]:
         cursor = 0

@@ -1,8 +1,8 @@
 """Rate limits on Upstash Redis: upstash-ratelimit's sliding window, one per policy.
 
-`admit` sends the windows of several limits (a request's client address and its user), and any
-flag keys to look up beside them (an erased person's tombstone), in one Upstash pipeline: one
-HTTP round trip instead of one each. It drives the library's own limiter
+`admit` sends the windows of several limits (a request's client address and its user), any flag
+keys to look up beside them (an erased person's tombstone), the caller's activity gate and the
+day's tally, in one Upstash pipeline: one HTTP round trip instead of one each. It drives the library's own limiter
 steps (`_limit`: the command to send, then the decision from its reply; the same steps its
 `Ratelimit.limit` drives), so keys, script and decisions stay exactly the library's.
 """
@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from dotline.adapters.upstash_cache import redis_errors
 from dotline.cache_keys import rate_limit_prefix
-from dotline.ports.cache import Admission, RateDecision, RatePolicy
+from dotline.ports.cache import Admission, Gate, RateDecision, RatePolicy, Tally
 
 if TYPE_CHECKING:
     from upstash_ratelimit import SlidingWindow
     from upstash_redis import Redis
+
+# A Redis command as sent: its name, positional arguments and keyword options.
+Command = tuple[str, list[Any], dict[str, Any]]
 
 
 class UpstashRateLimits:
@@ -36,9 +39,16 @@ class UpstashRateLimits:
         """`check` for each (policy, identifier), in order, in one round trip."""
         return self.admit(checks, ()).decisions
 
-    def admit(self, checks: Sequence[tuple[RatePolicy, str]], flags: Sequence[str]) -> Admission:
-        """`check_many`, and which of the `flags` keys exist, all in one round trip."""
-        if not checks and not flags:
+    def admit(
+        self,
+        checks: Sequence[tuple[RatePolicy, str]],
+        flags: Sequence[str],
+        gate: Gate | None = None,
+        tally: Tally | None = None,
+    ) -> Admission:
+        """`check_many`, which of the `flags` keys exist, whether `gate` opened (SET NX EX) and
+        `tally` added, all in one round trip."""
+        if not checks and not flags and gate is None and tally is None:
             return Admission(decisions=[])
         steps = [
             self._limiter(policy)._limit(f"{rate_limit_prefix(policy.name)}:{identifier}")
@@ -46,24 +56,23 @@ class UpstashRateLimits:
         ]
         # Each step yields the command it needs, or a falsy name when it needs none.
         commands: list[tuple[str | None, Any]] = [next(step) for step in steps]
-        sent = [(name, args) for name, args in commands if name]
-        sent += [("exists", [flag]) for flag in flags]
+        sent: list[Command] = [(name, args, {}) for name, args in commands if name]
+        sent += [("exists", [flag], {}) for flag in flags]
+        if gate is not None:
+            sent.append(("set", [gate.key, "1"], {"nx": True, "ex": gate.ttl_s}))
+        if tally is not None:
+            sent += [("hincrby", [tally.key, name, n], {}) for name, n in tally.counts.items()]
+            sent.append(("expireat", [tally.key, tally.expire_at_s], {}))
         with redis_errors():
             replies = self._send(sent)
         answers = iter(replies)
-        decisions = []
-        for step, (needed, _) in zip(steps, commands, strict=True):
-            response = step.send(next(answers)) if needed else next(step)
-            decisions.append(
-                RateDecision(
-                    allowed=response.allowed,
-                    limit=response.limit,
-                    remaining=response.remaining,
-                    reset_at_s=response.reset,
-                )
-            )
+        decisions = [
+            _decision(step.send(next(answers)) if needed else next(step))
+            for step, (needed, _) in zip(steps, commands, strict=True)
+        ]
         flagged = [flag for flag in flags if int(next(answers) or 0)]
-        return Admission(decisions=decisions, flagged=flagged)
+        opened = gate is not None and bool(next(answers))
+        return Admission(decisions=decisions, flagged=flagged, gate_opened=opened)
 
     def remaining(self, policy: RatePolicy, identifier: str) -> int:
         """Requests identifier may still make in policy's window (counts nothing)."""
@@ -71,16 +80,16 @@ class UpstashRateLimits:
         with redis_errors():
             return int(self._limiter(policy).get_remaining(self._redis, key))
 
-    def _send(self, commands: list[tuple[str, Any]]) -> list[Any]:
+    def _send(self, commands: list[Command]) -> list[Any]:
         """The replies to `commands`: one plain request for one, one pipeline for several."""
         if not commands:
             return []
         if len(commands) == 1:
-            name, args = commands[0]
-            return [getattr(self._redis, name)(*args)]
+            name, args, options = commands[0]
+            return [getattr(self._redis, name)(*args, **options)]
         pipeline = self._redis.pipeline()
-        for name, args in commands:
-            getattr(pipeline, name)(*args)
+        for name, args, options in commands:
+            getattr(pipeline, name)(*args, **options)
         return list(pipeline.exec())
 
     def _limiter(self, policy: RatePolicy) -> SlidingWindow:
@@ -91,3 +100,12 @@ class UpstashRateLimits:
             limiter = SlidingWindow(max_requests=policy.max_requests, window=policy.window_s)
             self._limiters[policy] = limiter
         return limiter
+
+
+def _decision(response: Any) -> RateDecision:
+    return RateDecision(
+        allowed=response.allowed,
+        limit=response.limit,
+        remaining=response.remaining,
+        reset_at_s=response.reset,
+    )

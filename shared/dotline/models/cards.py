@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 CardStatus = Literal["active_canvas", "active_archive", "completed"]
 SourceEntityType = Literal["memory", "concept", "artifact", "prompt"]
@@ -27,6 +27,10 @@ class Card(BaseModel):
     evolution_state: str
     connection_count: int
     dimension_count: int
+    initiated_conversation_count: int = Field(
+        description="Conversations started from this card: list them with"
+        " GET /v1/conversations?source_card_id="
+    )
 
 
 class CardPage(BaseModel):
@@ -34,6 +38,12 @@ class CardPage(BaseModel):
 
     items: list[Card]
     next_cursor: str | None
+
+
+class RecentCards(BaseModel):
+    """The cards you viewed in the last 24 hours, most recent first (at most 20)."""
+
+    items: list[Card]
 
 
 class CardFilter(BaseModel):

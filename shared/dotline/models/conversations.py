@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import UUID4, BaseModel, ConfigDict, Field
+from pydantic import UUID4, BaseModel, ConfigDict, Field, StringConstraints
 
 from dotline.models.memories import Title
+
+# A principle's name as the person's app shows it: one line, trimmed, never blank.
+IntimacyCodeReference = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\n\r]+$"),
+]
 
 
 class ConversationStatus(StrEnum):
@@ -41,6 +47,11 @@ class ConversationCreate(BaseModel):
     source_card_id: UUID | None = Field(
         default=None, description="The card (one of yours) this conversation was started from"
     )
+    intimacy_code_reference: IntimacyCodeReference | None = Field(
+        default=None,
+        description="The Intimacy Code principle this conversation is about, kept as sent",
+        examples=["Principle 3: Authentic Vulnerability"],
+    )
     metadata: dict[str, Any] = Field(default_factory=dict, max_length=100)
 
 
@@ -56,6 +67,7 @@ class Conversation(BaseModel):
     importance_score: float | None
     context_summary: str | None
     source_card_id: UUID | None
+    intimacy_code_reference: str | None
     message_count: int
     metadata: dict[str, Any]
     created_at: datetime

@@ -86,6 +86,7 @@ class EventUpload:
     batch_id: UUID
     event_count: int
     document: str
+    action_types: tuple[str, ...] = ()  # each event's, in order
 
     @classmethod
     def from_json(cls, body: str | None) -> EventUpload:
@@ -97,12 +98,14 @@ class EventUpload:
             except ValidationError:
                 shape = None
             if shape is not None and _within_limits(shape["events"]):
-                return cls(shape["batch_id"], len(shape["events"]), body)
+                actions = tuple(event["action_type"] for event in shape["events"])
+                return cls(shape["batch_id"], len(shape["events"]), body, actions)
         try:
             batch = EventBatch.model_validate_json(body or "")
         except ValidationError as exc:
             raise invalid_body(exc) from None
-        return cls(batch.batch_id, len(batch.events), batch.model_dump_json())
+        actions = tuple(str(event.action_type) for event in batch.events)
+        return cls(batch.batch_id, len(batch.events), batch.model_dump_json(), actions)
 
 
 def _within_limits(events: list[_EventShape]) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -68,6 +68,17 @@ class Profile(BaseModel):
     last_active_at: datetime | None = Field(
         description="When you last made an authenticated request (kept to the minute)"
     )
+    last_login_at: datetime | None = Field(
+        description="When you last signed in (Supabase Auth's last sign-in; not a token refresh)"
+    )
+
+
+class DailyStats(BaseModel):
+    """Your counts so far today (UTC): requests made and behaviour events recorded."""
+
+    day: date = Field(description="The UTC day counted; the counts start from zero at midnight")
+    requests: int = Field(description="Authenticated requests you made today")
+    events: dict[str, int] = Field(description="Behaviour events recorded today, by action type")
 
 
 class ProfileUpdate(BaseModel):

@@ -25,11 +25,28 @@ class RateDecision(BaseModel):
     reset_at_s: float
 
 
+class Gate(BaseModel, frozen=True):
+    """A key set only when absent, expiring after ttl_s: open at most once per ttl_s."""
+
+    key: str
+    ttl_s: int = Field(gt=0)
+
+
+class Tally(BaseModel, frozen=True):
+    """Counts added to fields of a hash that expires at expire_at_s (Unix seconds)."""
+
+    key: str
+    counts: dict[str, int]
+    expire_at_s: int
+
+
 class Admission(BaseModel):
-    """One request's rate-limit decisions, and which of the flag keys asked about exist."""
+    """One request's rate-limit decisions, which of the flag keys asked about exist, and whether
+    this request opened the gate asked for."""
 
     decisions: list[RateDecision]
     flagged: list[str] = Field(default_factory=list)
+    gate_opened: bool = False
 
 
 class Cache(Protocol):
@@ -59,6 +76,19 @@ class Cache(Protocol):
     def delete_matching(self, pattern: str) -> int:
         """Remove every key matching a glob pattern (erasure); returns how many."""
 
+    def push_recent(self, key: str, member: str, keep: int, ttl_s: int) -> None:
+        """Put member first in the list under key (once: an earlier place is dropped), keep the
+        first `keep` members and expire the list ttl_s after this push; one round trip."""
+
+    def recent(self, key: str, count: int) -> list[str]:
+        """The first `count` members of the list under key, most recent first ([] when absent)."""
+
+    def tally(self, tally: Tally) -> None:
+        """Add each count to its field of the hash and set when it expires; one round trip."""
+
+    def tallies(self, key: str) -> dict[str, int]:
+        """Every field of the hash under key with its count ({} when absent)."""
+
 
 class RateLimits(Protocol):
     """Sliding-window limits, one window per policy and identifier."""
@@ -69,8 +99,15 @@ class RateLimits(Protocol):
     def check_many(self, checks: Sequence[tuple[RatePolicy, str]]) -> list[RateDecision]:
         """`check` for each (policy, identifier), in order, in one round trip."""
 
-    def admit(self, checks: Sequence[tuple[RatePolicy, str]], flags: Sequence[str]) -> Admission:
-        """`check_many`, and which of the `flags` keys exist, all in one round trip."""
+    def admit(
+        self,
+        checks: Sequence[tuple[RatePolicy, str]],
+        flags: Sequence[str],
+        gate: Gate | None = None,
+        tally: Tally | None = None,
+    ) -> Admission:
+        """`check_many`, which of the `flags` keys exist, whether `gate` opened (set only when
+        absent) and `tally` added, all in one round trip."""
 
     def remaining(self, policy: RatePolicy, identifier: str) -> int:
         """Requests identifier may still make in policy's window (counts nothing)."""

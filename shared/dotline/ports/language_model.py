@@ -12,6 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from dotline.ports.insight_synthesis import InsightSynthesizer
 
+# How a system note carrying the person's context package begins (`services.dialogue.session`
+# writes it; an engine may speak to it on a conversation's first turn, never cite it).
+CONTEXT_NOTE_PREFIX = "Since their last conversations, the insight cycle noted:"
+
 
 class ChatMessage(BaseModel):
     """One turn of the prompt."""

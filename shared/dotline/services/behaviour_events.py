@@ -6,6 +6,7 @@ admits only the caller's own rows, and the summary reads only theirs.
 
 from __future__ import annotations
 
+from dotline import daily_stats
 from dotline.auth import Principal
 from dotline.db import Database
 from dotline.errors import Conflict
@@ -16,6 +17,7 @@ from dotline.models.behaviour_events import (
     Engagement,
 )
 from dotline.models.event_upload import EventUpload
+from dotline.ports.cache import Cache
 
 # One statement claims the batch id and inserts every event as the caller, under row-level
 # security (not COPY: Postgres refuses COPY FROM into a table whose RLS applies to the caller).
@@ -37,9 +39,10 @@ _ENGAGEMENT = (
 )
 
 
-def record_batch(db: Database, user: Principal, upload: EventUpload) -> BatchReceipt:
-    """Store every event of the batch or none; a batch id seen before stores nothing and returns
-    the first receipt (Conflict if the same id came with different events)."""
+def record_batch(db: Database, cache: Cache, user: Principal, upload: EventUpload) -> BatchReceipt:
+    """Store every event of the batch or none, and count the stored ones in the person's day
+    (`dotline.daily_stats`); a batch id seen before stores nothing and returns the first receipt
+    (Conflict if the same id came with different events)."""
     # One round trip, begin to commit. A replay (also the resend after a dropped connection)
     # stores nothing, so the statement is safe to send twice.
     params = {"batch_id": upload.batch_id, "document": upload.document}
@@ -49,6 +52,8 @@ def record_batch(db: Database, user: Principal, upload: EventUpload) -> BatchRec
             "This batch_id was already used for different events; use a new batch_id.",
             batch_id=str(upload.batch_id),
         )
+    if not claim["replayed"]:
+        daily_stats.count_events(cache, user.user_id, upload.action_types)
     return BatchReceipt(
         batch_id=upload.batch_id,
         accepted=claim["batch_event_count"],

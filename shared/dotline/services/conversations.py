@@ -28,13 +28,15 @@ if TYPE_CHECKING:
 # SQL text composed with psycopg.sql where it is used, which imports psycopg with the first query.
 _COLUMNS = (
     "conversation_id, user_id, app_id, session_id, title, status, importance_score, "
-    "context_summary, source_card_id, message_count, metadata, created_at, started_at, last_message_at, "
-    "ended_at, closed_at, updated_at"
+    "context_summary, source_card_id, intimacy_code_reference, message_count, metadata, created_at, "
+    "started_at, last_message_at, ended_at, closed_at, updated_at"
 )
 
 _INSERT = (
-    "insert into public.conversations (session_id, app_id, title, source_card_id, metadata) "
-    "values (%(session_id)s, %(app_id)s, %(title)s, %(source_card_id)s, %(metadata)s) "
+    "insert into public.conversations "
+    "(session_id, app_id, title, source_card_id, intimacy_code_reference, metadata) values "
+    "(%(session_id)s, %(app_id)s, %(title)s, %(source_card_id)s, %(intimacy_code_reference)s, "
+    "%(metadata)s) "
     "on conflict (user_id, session_id) do nothing returning {}"
 )
 
@@ -87,14 +89,22 @@ def list_conversations(
     cursor: str | None = None,
     app_id: UUID | None = None,
     status: ConversationStatus | None = None,
+    source_card_id: UUID | None = None,
 ) -> ConversationPage:
-    """A page of the caller's conversations, newest first."""
+    """A page of the caller's conversations, newest first; with `source_card_id`, those started
+    from that card (its initiated conversations)."""
     where = []
     if app_id is not None:
         where.append("app_id = %(app_id)s")
     if status is not None:
         where.append("status = %(status)s")
-    params = {"app_id": app_id, "status": status.value if status is not None else None}
+    if source_card_id is not None:
+        where.append("source_card_id = %(source_card_id)s")
+    params = {
+        "app_id": app_id,
+        "status": status.value if status is not None else None,
+        "source_card_id": source_card_id,
+    }
     with db.as_user(user) as tx:
         items, next_cursor = _NEWEST.page(tx, where, params, limit=limit, cursor=cursor)
     return ConversationPage(items=items, next_cursor=next_cursor)

@@ -24,7 +24,7 @@ _PROFILE_COLUMNS = (
     "data_retention_days, region, subscription_tier, account_status, growth_profile, "
     "persona_analysis_enabled as persona_analysis, "
     "knowledge_graph_schema, concepts_created_in_cycle, "
-    "created_at, updated_at, last_active_at"
+    "created_at, updated_at, last_active_at, last_login_at"
 )
 
 

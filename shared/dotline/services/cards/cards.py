@@ -1,4 +1,5 @@
-"""The card gallery: list with filters and cursor pages, read one, favourite, move.
+"""The card gallery: list with filters and cursor pages, read one (remembered as viewed: `recent`),
+the recently viewed, favourite, move.
 
 Evolution comes from api.card_evolution() with the configured rules, for a whole page in one
 query; one card's evolution is read through its cache entry. People change only status and
@@ -15,22 +16,28 @@ from dotline.db import Transaction, jsonb
 from dotline.errors import NotFound
 from dotline.growth_rules import GrowthConfig
 from dotline.models.cards import Card, CardFilter, CardPage, CardUpdate
-from dotline.services.cards import growth_cache
+from dotline.services.cards import growth_cache, recent
 from dotline.tables import Keyset
 
 if TYPE_CHECKING:
     from dotline.bootstrap import GrowthStores
 
 CURSOR_KIND = "cards_recent"
+# Each card carries how many conversations were started from it (`conversations.source_card_id`,
+# indexed), counted under the caller's row-level security.
 _CARD_ONLY = (
     "select c.card_id, c.card_type, c.source_entity_type, c.source_entity_id, c.status,"
-    " c.is_favorited, c.display_data, c.created_at, c.updated_at"
+    " c.is_favorited, c.display_data, c.created_at, c.updated_at,"
+    " (select count(*) from public.conversations v where v.source_card_id = c.card_id)"
+    " as initiated_conversation_count"
     " from public.cards c where c.card_id = %(id)s"
 )
 _CARD_COLUMNS = (
     "c.card_id, c.card_type, c.source_entity_type, c.source_entity_id, c.status,"
     " c.is_favorited, c.display_data, c.created_at, c.updated_at,"
-    " e.evolution_state, e.connection_count, e.dimension_count"
+    " e.evolution_state, e.connection_count, e.dimension_count,"
+    " (select count(*) from public.conversations v where v.source_card_id = c.card_id)"
+    " as initiated_conversation_count"
 )
 _EVOLVED = (
     "public.cards c"
@@ -39,9 +46,21 @@ _EVOLVED = (
 _WITH_EVOLUTION = (
     "select c.card_id, c.card_type, c.source_entity_type, c.source_entity_id, c.status,"
     " c.is_favorited, c.display_data, c.created_at, c.updated_at,"
-    " e.evolution_state, e.connection_count, e.dimension_count"
+    " e.evolution_state, e.connection_count, e.dimension_count,"
+    " (select count(*) from public.conversations v where v.source_card_id = c.card_id)"
+    " as initiated_conversation_count"
     " from public.cards c"
     " join api.card_evolution(%(rules)s, %(default)s, %(card_id)s) e on e.card_id = c.card_id"
+)
+_BY_IDS = (
+    "select c.card_id, c.card_type, c.source_entity_type, c.source_entity_id, c.status,"
+    " c.is_favorited, c.display_data, c.created_at, c.updated_at,"
+    " e.evolution_state, e.connection_count, e.dimension_count,"
+    " (select count(*) from public.conversations v where v.source_card_id = c.card_id)"
+    " as initiated_conversation_count"
+    " from public.cards c"
+    " cross join lateral api.card_evolution(%(rules)s, %(default)s, c.card_id) e"
+    " where c.card_id = any(%(ids)s)"
 )
 # Without an evolution filter the page is cut first and only its cards are evaluated;
 # filtering by state evaluates them all (docs/measurements.md, bench/bench_growth.py).
@@ -90,22 +109,33 @@ def list_cards(
 
 
 def get_card(stores: GrowthStores, user: Principal, card_id: UUID) -> Card:
-    """One of the caller's cards; its evolution from the cache when fresh, else computed and cached."""
+    """One of the caller's cards, remembered as viewed; its evolution from the cache when fresh,
+    else computed and cached."""
     growth = growth_cache.cached(stores.cache, user.user_id, card_id)
     with stores.db.as_user(user) as tx:
         if growth is None:
             card = _fetch(tx, stores.config, card_id)
         else:
-            tx.execute(
-                _CARD_ONLY,
-                {"id": card_id},
-            )
-            row = tx.fetchone()
+            row = tx.execute(_CARD_ONLY, {"id": card_id}).fetchone()
             if row is None:
                 raise NotFound("No such card.")
-            return Card.model_validate({**row, **growth})
-    growth_cache.remember(stores.cache, user.user_id, [card])
+            card = Card.model_validate({**row, **growth})
+    if growth is None:
+        growth_cache.remember(stores.cache, user.user_id, [card])
+    recent.viewed(stores.cache, user.user_id, card_id)
     return card
+
+
+def recent_cards(stores: GrowthStores, user: Principal) -> list[Card]:
+    """The cards the caller viewed lately, most recent first (those since deleted left out)."""
+    ids = recent.card_ids(stores.cache, user.user_id)
+    if not ids:
+        return []
+    params = {**_rules(stores.config, None), "ids": ids}
+    with stores.db.as_user(user) as tx:
+        rows = tx.execute(_BY_IDS, params).fetchall()
+    found = {row["card_id"]: Card.model_validate(row) for row in rows}
+    return [found[card_id] for card_id in ids if card_id in found]
 
 
 def update_card(stores: GrowthStores, user: Principal, card_id: UUID, change: CardUpdate) -> Card:

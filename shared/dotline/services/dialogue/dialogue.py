@@ -104,7 +104,7 @@ def post_message(
                 recent_messages=[
                     m for m in context.recent_messages if m["message_id"] != str(said.message_id)
                 ],
-                context_package=dialogue_session.context_package(tx, user.user_id),
+                context_package=dialogue_session.context_package(tx, conversation_id, count == 0),
             )
         prompt = dialogue_session.with_context_package(
             build_prompt(context, live), session.context_package

@@ -3,8 +3,8 @@
 `user:{uid}:session:{sid}` (TTL `cache_keys.SESSION_TTL_S`, 3 days, renewed by every turn) holds
 what the next turn needs from the last: the conversation's last ten messages, the memories
 recalled so far, and the person's context package (the insight cycle's
-`profiles.next_conversation_context_package`, read once when the session is built and handed to
-every turn's prompt as a note). The session
+`profiles.next_conversation_context_package`, taken by the conversation's first turn and handed
+to every turn's prompt as a note: `private.take_context_package`). The session
 id is the conversation's id: the messages route has it in its path, so the key is read before any
 transaction opens. This module is the key's only reader and writer.
 
@@ -28,7 +28,7 @@ from dotline import cache_keys
 from dotline.db import Transaction
 from dotline.errors import ServiceUnavailable
 from dotline.ports.cache import Cache
-from dotline.ports.language_model import ChatMessage
+from dotline.ports.language_model import CONTEXT_NOTE_PREFIX, ChatMessage
 
 if TYPE_CHECKING:
     from dotline.services.dialogue._prompt import Prompt
@@ -40,10 +40,9 @@ RECENT_MESSAGES = 10
 MAX_RECALLED = 50
 MAX_PACKAGE_CHARS = 1_200
 
-_PACKAGE = """
-select next_conversation_context_package as package from public.profiles
-where user_id = %(user_id)s
-"""
+_TAKE_PACKAGE = (
+    "select private.take_context_package(%(conversation_id)s, %(first_turn)s) as package"
+)
 
 
 @dataclass(frozen=True)
@@ -116,9 +115,14 @@ def forget_all(cache: Cache, user_id: UUID | None = None) -> int:
     return cache.delete_matching(cache_keys.session("*" if user_id is None else user_id, "*"))
 
 
-def context_package(tx: Transaction, user_id: UUID) -> dict[str, Any] | None:
-    """The person's next-conversation context package, for a session being built."""
-    row = tx.execute(_PACKAGE, {"user_id": user_id}).fetchone()
+def context_package(
+    tx: Transaction, conversation_id: UUID, first_turn: bool
+) -> dict[str, Any] | None:
+    """The person's next-conversation context package for a session being built: taken by the
+    conversation's first turn (later conversations get none until the insight cycle writes a
+    new one), its own again when its session is rebuilt."""
+    params = {"conversation_id": conversation_id, "first_turn": first_turn}
+    row = tx.execute(_TAKE_PACKAGE, params).fetchone()
     return row["package"] if row else None
 
 
@@ -130,7 +134,7 @@ def with_context_package(prompt: Prompt, package: dict[str, Any] | None) -> Prom
     if not summary:
         return prompt
     themes = [" ".join(str(t).split()) for t in (package or {}).get("themes") or []]
-    note = f"Since their last conversations, the insight cycle noted: {summary}"
+    note = f"{CONTEXT_NOTE_PREFIX} {summary}"
     if themes:
         note += f" Themes: {', '.join(themes)}."
     note = note[:MAX_PACKAGE_CHARS]

@@ -17,12 +17,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from dotline import daily_stats
 from dotline.db import Database
 from dotline.models.lifecycle import ExportDownload, UserExport
 from dotline.ports.cache import Cache
 from dotline.ports.graph import GraphStore
 from dotline.ports.objects import ObjectStore
-from dotline.services import artifacts, orb, stale_views
+from dotline.services import artifacts, orb
+from dotline.services.cards import recent
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +114,7 @@ def _postgres_rows(db: Database, user_id: UUID) -> dict[str, list[dict[str, Any]
 def _cached_state(cache: Cache, user_id: UUID) -> dict[str, Any]:
     return {
         **orb.exported(cache, user_id),
-        **stale_views.exported(cache, user_id),
+        **daily_stats.exported(cache, user_id),
+        **recent.exported(cache, user_id),
         **artifacts.exported_unread(cache, user_id),
     }
