@@ -29,7 +29,9 @@ def public_columns(schema: str) -> dict[str, list[str]]:
     for match in _TABLE.finditer(schema):
         lines = (line.strip() for line in match.group(2).splitlines())
         tables[match.group(1)] = [
-            line.split()[0].strip('"') for line in lines if line and not line.startswith("CONSTRAINT")
+            line.split()[0].strip('"')
+            for line in lines
+            if line and not line.startswith("CONSTRAINT")
         ]
     return tables
 
