@@ -4103,6 +4103,55 @@ $$;
 
 ALTER FUNCTION private.personality_for(app_personality_schema_id uuid, for_user uuid) OWNER TO postgres;
 
+-- Name: FUNCTION place_statement(p_user_id uuid, p_memory_id uuid, p_memory_type text, p_conversation_id uuid, p_message_id uuid, p_said_at timestamp with time zone, p_title text, p_content text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.place_statement(p_user_id uuid, p_memory_id uuid, p_memory_type text, p_conversation_id uuid, p_message_id uuid, p_said_at timestamp with time zone, p_title text, p_content text) TO service_role;
+REVOKE ALL ON FUNCTION private.place_statement(p_user_id uuid, p_memory_id uuid, p_memory_type text, p_conversation_id uuid, p_message_id uuid, p_said_at timestamp with time zone, p_title text, p_content text) FROM PUBLIC;
+
+-- Name: FUNCTION place_statement(p_user_id uuid, p_memory_id uuid, p_memory_type text, p_conversation_id uuid, p_message_id uuid, p_said_at timestamp with time zone, p_title text, p_content text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.place_statement(p_user_id uuid, p_memory_id uuid, p_memory_type text, p_conversation_id uuid, p_message_id uuid, p_said_at timestamp with time zone, p_title text, p_content text) IS 'Ingestion: the memory a statement joins as one more source (recorded as a MERGE), or null for a new one.';
+
+-- Name: place_statement(uuid, uuid, text, uuid, uuid, timestamp with time zone, text, text); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.place_statement(p_user_id uuid, p_memory_id uuid, p_memory_type text, p_conversation_id uuid, p_message_id uuid, p_said_at timestamp with time zone, p_title text, p_content text) RETURNS uuid
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_key text := private.statement_key(p_content);
+  v_target uuid;
+  v_source public.memory_sources;
+begin
+  perform pg_advisory_xact_lock(hashtextextended('memory_statements:' || p_user_id::text, 0));
+  select s.memory_id into v_target from public.memory_sources s
+  where s.user_id = p_user_id and s.message_id = p_message_id;
+  if found then
+    return v_target;
+  end if;
+  select m.memory_id into v_target
+  from public.memory_sources s
+  join public.memories m on m.memory_id = s.memory_id and m.user_id = s.user_id
+  where s.user_id = p_user_id and s.statement_key = v_key and m.memory_id <> p_memory_id
+    and m.memory_type = p_memory_type and m.invalid_at is null
+    and (m.expires_at is null or m.expires_at > now())
+  order by m.creation_ts, m.memory_id
+  limit 1;
+  if v_target is null then
+    return null;
+  end if;
+  insert into public.memory_sources
+    (memory_id, user_id, conversation_id, message_id, said_at, title, content, statement_key, merged_at)
+  values (v_target, p_user_id, p_conversation_id, p_message_id, p_said_at, p_title, p_content, v_key, now())
+  returning * into v_source;
+  insert into public.memory_history (memory_id, user_id, operation, old_values, changed_columns, changed_by)
+  values (v_target, p_user_id, 'MERGE', to_jsonb(v_source), '{evidence}', auth.uid());
+  return v_target;
+end;
+$$;
+
+
+ALTER FUNCTION private.place_statement(p_user_id uuid, p_memory_id uuid, p_memory_type text, p_conversation_id uuid, p_message_id uuid, p_said_at timestamp with time zone, p_title text, p_content text) OWNER TO postgres;
+
 -- Name: FUNCTION preview_retention(p_user_id uuid); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.preview_retention(p_user_id uuid) TO service_role;
 REVOKE ALL ON FUNCTION private.preview_retention(p_user_id uuid) FROM PUBLIC;
@@ -5521,6 +5570,27 @@ $$;
 
 ALTER FUNCTION private.stamp_personality_schema_status() OWNER TO postgres;
 
+-- Name: FUNCTION statement_key(statement text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.statement_key(statement text) TO service_role;
+REVOKE ALL ON FUNCTION private.statement_key(statement text) FROM PUBLIC;
+
+-- Name: FUNCTION statement_key(statement text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.statement_key(statement text) IS 'A statement''s dedup key: sha256 of it lower-cased, NFKC-normalised, punctuation and spacing collapsed.';
+
+-- Name: statement_key(text); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.statement_key(statement text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+  select encode(sha256(convert_to(
+    btrim(regexp_replace(lower(normalize(statement, NFKC)), '[^[:alnum:]]+', ' ', 'g')), 'UTF8')), 'hex')
+$$;
+
+
+ALTER FUNCTION private.statement_key(statement text) OWNER TO postgres;
+
 -- Name: FUNCTION tags_as_text(tags text[]); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.tags_as_text(tags text[]) TO authenticated;
 GRANT ALL ON FUNCTION private.tags_as_text(tags text[]) TO service_role;
@@ -5541,6 +5611,63 @@ $$;
 
 
 ALTER FUNCTION private.tags_as_text(tags text[]) OWNER TO postgres;
+
+-- Name: FUNCTION unmerge_memory_source(p_memory_id uuid, p_source_id bigint); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.unmerge_memory_source(p_memory_id uuid, p_source_id bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.unmerge_memory_source(p_memory_id uuid, p_source_id bigint) TO service_role;
+REVOKE ALL ON FUNCTION private.unmerge_memory_source(p_memory_id uuid, p_source_id bigint) FROM PUBLIC;
+
+-- Name: FUNCTION unmerge_memory_source(p_memory_id uuid, p_source_id bigint); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.unmerge_memory_source(p_memory_id uuid, p_source_id bigint) IS 'Splits a merged statement (a source) of the caller''s memory back out into its own memory; records UNMERGE.';
+
+-- Name: unmerge_memory_source(uuid, bigint); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.unmerge_memory_source(p_memory_id uuid, p_source_id bigint) RETURNS TABLE(outcome text, memory_id uuid)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_source public.memory_sources;
+  v_new uuid := gen_random_uuid();
+begin
+  select s.* into v_source from public.memory_sources s
+  join public.memories m on m.memory_id = s.memory_id and m.user_id = s.user_id
+  where s.memory_source_id = p_source_id and s.memory_id = p_memory_id and s.user_id = auth.uid()
+    and (m.expires_at is null or m.expires_at > now())
+  for update of s;
+  if not found then
+    return query select 'not_found'::text, null::uuid;
+    return;
+  end if;
+  if v_source.merged_at is null then
+    return query select 'original'::text, null::uuid;
+    return;
+  end if;
+  insert into public.memories
+    (memory_id, user_id, app_id, source_conversation_id, memory_type, title, content, importance,
+     decay_rate, sentiment_score, creation_ts, occurred_at, location, people, emotions, tags, attributes,
+     expires_at)
+  select v_new, m.user_id, m.app_id, v_source.conversation_id, m.memory_type,
+         coalesce(v_source.title, m.title), v_source.content, m.importance, m.decay_rate,
+         m.sentiment_score, v_source.said_at, v_source.said_at, m.location, m.people, m.emotions,
+         m.tags,
+         m.attributes - 'contradicts' || jsonb_build_object('ingestion', jsonb_build_object(
+           'conversation_id', v_source.conversation_id, 'message_id', v_source.message_id),
+           'unmerged_from', m.memory_id),
+         m.expires_at
+  from public.memories m where m.memory_id = p_memory_id;
+  update public.memory_sources s set memory_id = v_new, merged_at = null
+  where s.memory_source_id = p_source_id;
+  insert into public.memory_history (memory_id, user_id, operation, old_values, changed_columns, changed_by)
+  values (p_memory_id, v_source.user_id, 'UNMERGE',
+          to_jsonb(v_source) || jsonb_build_object('split_into', v_new), '{evidence}', auth.uid());
+  return query select 'split'::text, v_new;
+end;
+$$;
+
+
+ALTER FUNCTION private.unmerge_memory_source(p_memory_id uuid, p_source_id bigint) OWNER TO postgres;
 
 -- Name: FUNCTION user_owned_tables(); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.user_owned_tables() TO service_role;
@@ -7615,7 +7742,7 @@ CREATE TABLE public.memory_history (
     changed_by uuid,
     changed_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT memory_history_old_values_object CHECK ((jsonb_typeof(old_values) = 'object'::text)),
-    CONSTRAINT memory_history_operation_valid CHECK ((operation = ANY (ARRAY['UPDATE'::text, 'DELETE'::text])))
+    CONSTRAINT memory_history_operation_valid CHECK ((operation = ANY (ARRAY['UPDATE'::text, 'DELETE'::text, 'MERGE'::text, 'UNMERGE'::text])))
 );
 
 
@@ -7656,6 +7783,101 @@ CREATE INDEX memory_history_memory_idx ON public.memory_history USING btree (mem
 -- Name: memory_history_user_memory_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX memory_history_user_memory_idx ON public.memory_history USING btree (user_id, memory_id, changed_at DESC);
+
+-- Name: TABLE memory_sources; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.memory_sources TO service_role;
+GRANT SELECT ON TABLE public.memory_sources TO authenticated;
+
+-- Name: TABLE memory_sources; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.memory_sources IS 'The statements (conversation turns) each ingested memory stands for: its evidence; written by ingestion only.';
+
+-- Name: memory_sources; Type: ROW SECURITY; Schema: public; Owner: postgres
+
+ALTER TABLE public.memory_sources ENABLE ROW LEVEL SECURITY;
+
+-- Name: memory_sources; Type: TABLE; Schema: public; Owner: postgres
+
+CREATE TABLE public.memory_sources (
+    memory_source_id bigint NOT NULL,
+    memory_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    conversation_id uuid,
+    message_id uuid NOT NULL,
+    said_at timestamp with time zone NOT NULL,
+    title text,
+    content text NOT NULL,
+    statement_key text NOT NULL,
+    merged_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT memory_sources_content_not_blank CHECK ((btrim(content) <> ''::text))
+);
+
+
+ALTER TABLE public.memory_sources OWNER TO postgres;
+
+-- Name: memory_sources Memory sources are readable by their owner; Type: POLICY; Schema: public; Owner: postgres
+
+CREATE POLICY "Memory sources are readable by their owner" ON public.memory_sources FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+-- Name: memory_sources memory_sources_conversation_fk; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+
+ALTER TABLE ONLY public.memory_sources
+    ADD CONSTRAINT memory_sources_conversation_fk FOREIGN KEY (conversation_id, user_id) REFERENCES public.conversations(conversation_id, user_id) ON DELETE SET NULL (conversation_id);
+
+-- Name: memory_sources memory_sources_memory_fk; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+
+ALTER TABLE ONLY public.memory_sources
+    ADD CONSTRAINT memory_sources_memory_fk FOREIGN KEY (memory_id, user_id) REFERENCES public.memories(memory_id, user_id) ON DELETE CASCADE;
+
+-- Name: memory_sources memory_sources_one_per_message; Type: CONSTRAINT; Schema: public; Owner: postgres
+
+ALTER TABLE ONLY public.memory_sources
+    ADD CONSTRAINT memory_sources_one_per_message UNIQUE (user_id, message_id);
+
+-- Name: memory_sources memory_sources_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+
+ALTER TABLE ONLY public.memory_sources
+    ADD CONSTRAINT memory_sources_pkey PRIMARY KEY (memory_source_id);
+
+-- Name: memory_sources memory_sources_user_fk; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+
+ALTER TABLE ONLY public.memory_sources
+    ADD CONSTRAINT memory_sources_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+-- Name: COLUMN memory_sources.merged_at; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.memory_sources.merged_at IS 'When this statement was merged into an existing memory; null for the statement the memory was written from.';
+
+-- Name: COLUMN memory_sources.statement_key; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.memory_sources.statement_key IS 'private.statement_key(content): the dedup lookup key.';
+
+-- Name: memory_sources_conversation_idx; Type: INDEX; Schema: public; Owner: postgres
+
+CREATE INDEX memory_sources_conversation_idx ON public.memory_sources USING btree (conversation_id) WHERE (conversation_id IS NOT NULL);
+
+-- Name: memory_sources_memory_idx; Type: INDEX; Schema: public; Owner: postgres
+
+CREATE INDEX memory_sources_memory_idx ON public.memory_sources USING btree (memory_id, said_at);
+
+-- Name: SEQUENCE memory_sources_memory_source_id_seq; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON SEQUENCE public.memory_sources_memory_source_id_seq TO service_role;
+
+-- Name: memory_sources_memory_source_id_seq; Type: SEQUENCE; Schema: public; Owner: postgres
+
+ALTER TABLE public.memory_sources ALTER COLUMN memory_source_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.memory_sources_memory_source_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+-- Name: memory_sources_statement_idx; Type: INDEX; Schema: public; Owner: postgres
+
+CREATE INDEX memory_sources_statement_idx ON public.memory_sources USING btree (user_id, statement_key);
 
 -- Name: TABLE messages; Type: ACL; Schema: public; Owner: postgres
 GRANT ALL ON TABLE public.messages TO service_role;
