@@ -252,6 +252,27 @@ REVOKE ALL ON FUNCTION api.card_evolution(p_rules jsonb, p_default_state text, p
 
 COMMENT ON FUNCTION api.card_evolution(p_rules jsonb, p_default_state text, p_card_id uuid) IS 'Evolution state of the caller''s cards (or one card) from configured thresholds; computed, never stored.';
 
+-- Name: FUNCTION entity_growth(p_entity_type text, p_entity_id uuid); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION entity_growth(p_entity_type text, p_entity_id uuid); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) IS 'The caller''s growth scores per entity and dimension (V7 "card growth dimensions"), from the materialized view.';
+
+-- Name: entity_growth(text, uuid); Type: FUNCTION; Schema: api; Owner: postgres
+
+CREATE FUNCTION api.entity_growth(p_entity_type text DEFAULT NULL::text, p_entity_id uuid DEFAULT NULL::uuid) RETURNS TABLE(entity_type text, entity_id uuid, dim_key text, score double precision, event_count bigint, last_event_at timestamp with time zone)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select * from private.entity_growth_for_caller(p_entity_type, p_entity_id)
+$$;
+
+
+ALTER FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) OWNER TO postgres;
+
 -- Name: FUNCTION get_chat_context(app text, for_user uuid, conversation uuid); Type: ACL; Schema: api; Owner: postgres
 GRANT ALL ON FUNCTION api.get_chat_context(app text, for_user uuid, conversation uuid) TO authenticated;
 GRANT ALL ON FUNCTION api.get_chat_context(app text, for_user uuid, conversation uuid) TO service_role;
@@ -374,63 +395,6 @@ $$;
 
 
 ALTER FUNCTION api.knowledge_hits(query text, app text, max_results integer) OWNER TO postgres;
-
--- Name: FUNCTION knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) TO authenticated;
-GRANT ALL ON FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) TO service_role;
-REVOKE ALL ON FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) FROM PUBLIC;
-
--- Name: FUNCTION knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]); Type: COMMENT; Schema: api; Owner: postgres
-
-COMMENT ON FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) IS 'An app''s knowledge best matching a query by words (private.knowledge_matches) and by meaning (the vector index''s near_ids and their near_scores, re-read by private.knowledge_near): relevance is each channel''s score over its best, summed; at most max_results (100), best first, each with its channels; counts each returned entry''s access. Security invoker.';
-
--- Name: knowledge_hits_by_meaning(text, text, integer, uuid[], real[]); Type: FUNCTION; Schema: api; Owner: postgres
-
-CREATE FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) RETURNS jsonb
-    LANGUAGE plpgsql
-    SET search_path TO ''
-    AS $$
-declare
-  hits jsonb;
-begin
-  with text_hits as (
-    select * from private.knowledge_matches(query, app, 100)
-  ),
-  vector_hits as (
-    select * from private.knowledge_near(app, near_ids, near_scores)
-  ),
-  scored as (
-    select coalesce(t.knowledge_entry_id, v.knowledge_entry_id) as knowledge_entry_id,
-           coalesce(t.knowledge_base_id, v.knowledge_base_id) as knowledge_base_id,
-           coalesce(t.knowledge_base_slug, v.knowledge_base_slug) as knowledge_base_slug,
-           coalesce(t.title, v.title) as title, coalesce(t.content, v.content) as content,
-           coalesce(t.category, v.category) as category, coalesce(t.tags, v.tags) as tags,
-           (coalesce(t.relevance / nullif(max(t.relevance) over (), 0), 0)
-            + coalesce(v.relevance / nullif(max(v.relevance) over (), 0), 0))::real as relevance,
-           array_remove(array[case when t.knowledge_entry_id is not null then 'text' end,
-                              case when v.knowledge_entry_id is not null then 'vector' end], null) as channels
-    from text_hits t
-    full join vector_hits v on v.knowledge_entry_id = t.knowledge_entry_id
-  ),
-  best as (
-    select * from scored order by relevance desc, title, knowledge_entry_id
-    limit greatest(least(max_results, 100), 0)
-  )
-  select coalesce(jsonb_agg(to_jsonb(best) order by best.relevance desc, best.title, best.knowledge_entry_id),
-                  '[]'::jsonb)
-  into hits
-  from best;
-  if jsonb_array_length(hits) > 0 then
-    perform private.record_knowledge_access(
-      array(select (h ->> 'knowledge_entry_id')::uuid from jsonb_array_elements(hits) h)
-    );
-  end if;
-  return hits;
-end;
-$$;
-
-
-ALTER FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) OWNER TO postgres;
 
 -- Name: FUNCTION record_search_knowledge_access(entry_ids uuid[]); Type: ACL; Schema: api; Owner: postgres
 GRANT ALL ON FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) TO authenticated;
@@ -760,10 +724,6 @@ ALTER TABLE auth.users OWNER TO postgres;
 -- Name: users on_auth_user_created; Type: TRIGGER; Schema: auth; Owner: postgres
 
 CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION private.create_profile_for_new_user();
-
--- Name: users on_auth_user_signed_in; Type: TRIGGER; Schema: auth; Owner: postgres
-
-CREATE TRIGGER on_auth_user_signed_in AFTER INSERT OR UPDATE OF last_sign_in_at ON auth.users FOR EACH ROW WHEN ((new.last_sign_in_at IS NOT NULL)) EXECUTE FUNCTION private.record_sign_in();
 
 -- Name: users users_phone_key; Type: CONSTRAINT; Schema: auth; Owner: postgres
 
@@ -1156,6 +1116,10 @@ ALTER TABLE ONLY graph.user_versions
 
 ALTER TABLE ONLY graph.user_versions
     ADD CONSTRAINT user_versions_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+-- Name: MATERIALIZED VIEW mv_entity_growth; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON MATERIALIZED VIEW private.mv_entity_growth IS 'Per-entity, per-dimension growth score (sum of deltas); refreshed by cron, served by api.entity_growth().';
 
 -- Name: MATERIALIZED VIEW mv_user_engagement_summary; Type: COMMENT; Schema: private; Owner: postgres
 
@@ -1656,71 +1620,6 @@ $$;
 
 ALTER FUNCTION private.broadcast_insight() OWNER TO postgres;
 
--- Name: FUNCTION bump_knowledge_entry_version(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.bump_knowledge_entry_version() FROM PUBLIC;
-
--- Name: FUNCTION bump_knowledge_entry_version(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.bump_knowledge_entry_version() IS 'Trigger: knowledge_entries.version + 1 when the entry''s text, category, tags, section or metadata change; otherwise unchanged.';
-
--- Name: bump_knowledge_entry_version(); Type: FUNCTION; Schema: private; Owner: postgres
-
-CREATE FUNCTION private.bump_knowledge_entry_version() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO ''
-    AS $$
-begin
-  if (new.title, new.content, new.category, new.tags, new.section_number, new.metadata)
-     is distinct from (old.title, old.content, old.category, old.tags, old.section_number, old.metadata) then
-    new.version := old.version + 1;
-  else
-    new.version := old.version;
-  end if;
-  return new;
-end;
-$$;
-
-
-ALTER FUNCTION private.bump_knowledge_entry_version() OWNER TO postgres;
-
--- Name: FUNCTION card_display_for(p_entity_type text, p_record jsonb); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.card_display_for(p_entity_type text, p_record jsonb) FROM PUBLIC;
-
--- Name: FUNCTION card_display_for(p_entity_type text, p_record jsonb); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.card_display_for(p_entity_type text, p_record jsonb) IS 'A card''s display_data from its entity row: title, snippet (280 characters), kind, and a memory''s tags.';
-
--- Name: card_display_for(text, jsonb); Type: FUNCTION; Schema: private; Owner: postgres
-
-CREATE FUNCTION private.card_display_for(p_entity_type text, p_record jsonb) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
-    AS $$
-  select jsonb_strip_nulls(case p_entity_type
-    when 'memory' then jsonb_build_object(
-      'title', coalesce(p_record ->> 'title', left(p_record ->> 'content', 60)),
-      'snippet', left(p_record ->> 'content', 280),
-      'kind', p_record ->> 'memory_type',
-      'tags', p_record -> 'tags')
-    when 'concept' then jsonb_build_object(
-      'title', p_record ->> 'name',
-      'snippet', left(p_record ->> 'description', 280),
-      'kind', p_record ->> 'type')
-    when 'artifact' then jsonb_build_object(
-      'title', p_record ->> 'title',
-      'snippet', left(p_record ->> 'description', 280),
-      'kind', p_record ->> 'artifact_type')
-    when 'prompt' then jsonb_build_object(
-      'title', left(p_record ->> 'prompt_text', 60),
-      'snippet', left(p_record ->> 'prompt_text', 280),
-      'kind', p_record ->> 'source_agent')
-    else '{}'::jsonb
-  end)
-$$;
-
-
-ALTER FUNCTION private.card_display_for(p_entity_type text, p_record jsonb) OWNER TO postgres;
-
 -- Name: TABLE card_evolution_announcements; Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON TABLE private.card_evolution_announcements TO service_role;
 
@@ -2078,47 +1977,6 @@ $$;
 
 
 ALTER FUNCTION private.count_added_search_documents() OWNER TO postgres;
-
--- Name: FUNCTION count_app_growth(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.count_app_growth() FROM PUBLIC;
-
--- Name: FUNCTION count_app_growth(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.count_app_growth() IS 'Trigger: adds new growth events of an app''s memories to user_progress.progress_data.dimensions.';
-
--- Name: count_app_growth(); Type: FUNCTION; Schema: private; Owner: postgres
-
-CREATE FUNCTION private.count_app_growth() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-begin
-  with per_dimension as (
-    select e.user_id, m.app_id, e.dim_key, sum(e.delta) as delta
-    from added e
-    join public.memories m on m.memory_id = e.entity_id and m.user_id = e.user_id
-    where e.entity_type = 'memory' and m.app_id is not null
-    group by e.user_id, m.app_id, e.dim_key
-  ),
-  per_app as (
-    select user_id, app_id, jsonb_object_agg(dim_key, delta) as deltas
-    from per_dimension
-    group by user_id, app_id
-  )
-  update public.user_progress up
-  set progress_data = up.progress_data || jsonb_build_object('dimensions', (
-        select jsonb_object_agg(d.key, round((
-                 coalesce((up.progress_data -> 'dimensions' ->> d.key)::numeric, 0)
-                 + coalesce((p.deltas ->> d.key)::numeric, 0)), 4))
-        from unnest(array['self_know', 'self_act', 'self_show', 'world_know', 'world_act', 'world_show']) as d(key)))
-  from per_app p
-  where up.user_id = p.user_id and up.app_id = p.app_id;
-  return null;
-end;
-$$;
-
-
-ALTER FUNCTION private.count_app_growth() OWNER TO postgres;
 
 -- Name: FUNCTION count_app_progress(p_user_id uuid, p_app_id uuid, p_conversations integer, p_messages integer, p_memories integer); Type: ACL; Schema: private; Owner: postgres
 REVOKE ALL ON FUNCTION private.count_app_progress(p_user_id uuid, p_app_id uuid, p_conversations integer, p_messages integer, p_memories integer) FROM PUBLIC;
@@ -2641,6 +2499,32 @@ REVOKE ALL ON FUNCTION private.ensure_behaviour_event_partitions(p_months_ahead 
 -- Name: FUNCTION ensure_behaviour_event_partitions(p_months_ahead integer, p_from date); Type: COMMENT; Schema: private; Owner: postgres
 
 COMMENT ON FUNCTION private.ensure_behaviour_event_partitions(p_months_ahead integer, p_from date) IS 'Partition upkeep: creates monthly behaviour_events partitions through p_months_ahead months ahead.';
+
+-- Name: FUNCTION entity_growth_for_caller(p_entity_type text, p_entity_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION entity_growth_for_caller(p_entity_type text, p_entity_id uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) IS 'Definer helper: the caller''s rows of private.mv_entity_growth, optionally one entity type or entity.';
+
+-- Name: entity_growth_for_caller(text, uuid); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) RETURNS TABLE(entity_type text, entity_id uuid, dim_key text, score double precision, event_count bigint, last_event_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select g.entity_type, g.entity_id, g.dim_key, g.score, g.event_count, g.last_event_at
+  from private.mv_entity_growth g
+  where g.user_id = (select auth.uid())
+    and (p_entity_type is null or g.entity_type = p_entity_type)
+    and (p_entity_id is null or g.entity_id = p_entity_id)
+  order by g.entity_type, g.entity_id, g.dim_key
+$$;
+
+
+ALTER FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) OWNER TO postgres;
 
 -- Name: TABLE erasures; Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON TABLE private.erasures TO service_role;
@@ -3449,7 +3333,7 @@ REVOKE ALL ON FUNCTION private.keep_entity_card() FROM PUBLIC;
 
 -- Name: FUNCTION keep_entity_card(); Type: COMMENT; Schema: private; Owner: postgres
 
-COMMENT ON FUNCTION private.keep_entity_card() IS 'Trigger: creates the one card of a new memory, concept, artifact or prompt with its display_data (private.card_display_for), keeps that current when what it shows changes, removes the card with the entity.';
+COMMENT ON FUNCTION private.keep_entity_card() IS 'Trigger: creates the one card of a new memory, concept, artifact or prompt; removes it with the entity.';
 
 -- Name: keep_entity_card(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -3467,17 +3351,9 @@ begin
     where user_id = old.user_id and source_entity_type = v_type and source_entity_id = v_id;
     return old;
   end if;
-  if tg_op = 'INSERT' then
-    insert into public.cards (user_id, card_type, source_entity_id, source_entity_type, display_data)
-    values (new.user_id, private.card_type_for(v_type, v_row), v_id, v_type,
-            private.card_display_for(v_type, v_row))
-    on conflict (user_id, source_entity_type, source_entity_id) do nothing;
-    return new;
-  end if;
-  -- An update of what the card shows (the triggers name those columns): a write only when it moved.
-  update public.cards set display_data = private.card_display_for(v_type, v_row)
-  where user_id = new.user_id and source_entity_type = v_type and source_entity_id = v_id
-    and display_data is distinct from private.card_display_for(v_type, v_row);
+  insert into public.cards (user_id, card_type, source_entity_id, source_entity_type)
+  values (new.user_id, private.card_type_for(v_type, v_row), v_id, v_type)
+  on conflict (user_id, source_entity_type, source_entity_id) do nothing;
   return new;
 end;
 $$;
@@ -3512,7 +3388,7 @@ begin
   from public.apps a
   join public.app_knowledge_bases akb on akb.app_id = a.app_id
   join public.knowledge_bases kb on kb.knowledge_base_id = akb.knowledge_base_id and kb.is_active
-  join public.knowledge_entries ke on ke.knowledge_base_id = kb.knowledge_base_id and ke.is_active
+  join public.knowledge_entries ke on ke.knowledge_base_id = kb.knowledge_base_id
   where (a.slug = app or a.app_id::text = lower(app))
     and a.is_active
     and ke.search_vector @@ tsq
@@ -3523,34 +3399,6 @@ $$;
 
 
 ALTER FUNCTION private.knowledge_matches(query text, app text, max_results integer) OWNER TO postgres;
-
--- Name: FUNCTION knowledge_near(app text, near_ids uuid[], near_scores real[]); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) TO authenticated;
-GRANT ALL ON FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) TO service_role;
-REVOKE ALL ON FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) FROM PUBLIC;
-
--- Name: FUNCTION knowledge_near(app text, near_ids uuid[], near_scores real[]); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) IS 'The entries the vector index found near a query (ids with their similarity), kept when they are active entries of the app''s active knowledge bases. Security invoker.';
-
--- Name: knowledge_near(text, uuid[], real[]); Type: FUNCTION; Schema: private; Owner: postgres
-
-CREATE FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) RETURNS TABLE(knowledge_entry_id uuid, knowledge_base_id uuid, knowledge_base_slug text, title text, content text, category text, tags text[], relevance real)
-    LANGUAGE sql STABLE
-    SET search_path TO ''
-    AS $$
-  select ke.knowledge_entry_id, ke.knowledge_base_id, kb.slug, ke.title, ke.content, ke.category,
-         ke.tags, near.score
-  from unnest(near_ids, near_scores) as near (entry_id, score)
-  join public.knowledge_entries ke on ke.knowledge_entry_id = near.entry_id and ke.is_active
-  join public.knowledge_bases kb on kb.knowledge_base_id = ke.knowledge_base_id and kb.is_active
-  join public.app_knowledge_bases akb on akb.knowledge_base_id = kb.knowledge_base_id
-  join public.apps a on a.app_id = akb.app_id
-  where (a.slug = app or a.app_id::text = lower(app)) and a.is_active
-$$;
-
-
-ALTER FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) OWNER TO postgres;
 
 -- Name: TABLE lifecycle_removals; Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON TABLE private.lifecycle_removals TO service_role;
@@ -3817,6 +3665,30 @@ ALTER TABLE ONLY private.mirrored_rows
 -- Name: mirrored_rows_tombstone_applied_at_idx; Type: INDEX; Schema: private; Owner: postgres
 
 CREATE INDEX mirrored_rows_tombstone_applied_at_idx ON private.mirrored_rows USING btree (applied_at) WHERE deleted;
+
+-- Name: TABLE mv_entity_growth; Type: ACL; Schema: private; Owner: postgres
+GRANT SELECT ON TABLE private.mv_entity_growth TO service_role;
+
+-- Name: mv_entity_growth; Type: MATERIALIZED VIEW; Schema: private; Owner: postgres
+
+CREATE MATERIALIZED VIEW private.mv_entity_growth AS
+ SELECT e.user_id,
+    e.entity_type,
+    e.entity_id,
+    e.dim_key,
+    sum(e.delta) AS score,
+    count(*) AS event_count,
+    max(e.created_at) AS last_event_at
+   FROM public.growth_events e
+  GROUP BY e.user_id, e.entity_type, e.entity_id, e.dim_key
+  WITH NO DATA;
+
+
+ALTER TABLE private.mv_entity_growth OWNER TO postgres;
+
+-- Name: mv_entity_growth_key; Type: INDEX; Schema: private; Owner: postgres
+
+CREATE UNIQUE INDEX mv_entity_growth_key ON private.mv_entity_growth USING btree (user_id, entity_type, entity_id, dim_key);
 
 -- Name: TABLE mv_user_engagement_summary; Type: ACL; Schema: private; Owner: postgres
 GRANT SELECT ON TABLE private.mv_user_engagement_summary TO service_role;
@@ -4230,6 +4102,55 @@ $$;
 
 
 ALTER FUNCTION private.personality_for(app_personality_schema_id uuid, for_user uuid) OWNER TO postgres;
+
+-- Name: FUNCTION place_statement(p_user_id uuid, p_memory_id uuid, p_memory_type text, p_conversation_id uuid, p_message_id uuid, p_said_at timestamp with time zone, p_title text, p_content text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.place_statement(p_user_id uuid, p_memory_id uuid, p_memory_type text, p_conversation_id uuid, p_message_id uuid, p_said_at timestamp with time zone, p_title text, p_content text) TO service_role;
+REVOKE ALL ON FUNCTION private.place_statement(p_user_id uuid, p_memory_id uuid, p_memory_type text, p_conversation_id uuid, p_message_id uuid, p_said_at timestamp with time zone, p_title text, p_content text) FROM PUBLIC;
+
+-- Name: FUNCTION place_statement(p_user_id uuid, p_memory_id uuid, p_memory_type text, p_conversation_id uuid, p_message_id uuid, p_said_at timestamp with time zone, p_title text, p_content text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.place_statement(p_user_id uuid, p_memory_id uuid, p_memory_type text, p_conversation_id uuid, p_message_id uuid, p_said_at timestamp with time zone, p_title text, p_content text) IS 'Ingestion: the memory a statement joins as one more source (recorded as a MERGE), or null for a new one.';
+
+-- Name: place_statement(uuid, uuid, text, uuid, uuid, timestamp with time zone, text, text); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.place_statement(p_user_id uuid, p_memory_id uuid, p_memory_type text, p_conversation_id uuid, p_message_id uuid, p_said_at timestamp with time zone, p_title text, p_content text) RETURNS uuid
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_key text := private.statement_key(p_content);
+  v_target uuid;
+  v_source public.memory_sources;
+begin
+  perform pg_advisory_xact_lock(hashtextextended('memory_statements:' || p_user_id::text, 0));
+  select s.memory_id into v_target from public.memory_sources s
+  where s.user_id = p_user_id and s.message_id = p_message_id;
+  if found then
+    return v_target;
+  end if;
+  select m.memory_id into v_target
+  from public.memory_sources s
+  join public.memories m on m.memory_id = s.memory_id and m.user_id = s.user_id
+  where s.user_id = p_user_id and s.statement_key = v_key and m.memory_id <> p_memory_id
+    and m.memory_type = p_memory_type and m.invalid_at is null
+    and (m.expires_at is null or m.expires_at > now())
+  order by m.creation_ts, m.memory_id
+  limit 1;
+  if v_target is null then
+    return null;
+  end if;
+  insert into public.memory_sources
+    (memory_id, user_id, conversation_id, message_id, said_at, title, content, statement_key, merged_at)
+  values (v_target, p_user_id, p_conversation_id, p_message_id, p_said_at, p_title, p_content, v_key, now())
+  returning * into v_source;
+  insert into public.memory_history (memory_id, user_id, operation, old_values, changed_columns, changed_by)
+  values (v_target, p_user_id, 'MERGE', to_jsonb(v_source), '{evidence}', auth.uid());
+  return v_target;
+end;
+$$;
+
+
+ALTER FUNCTION private.place_statement(p_user_id uuid, p_memory_id uuid, p_memory_type text, p_conversation_id uuid, p_message_id uuid, p_said_at timestamp with time zone, p_title text, p_content text) OWNER TO postgres;
 
 -- Name: FUNCTION preview_retention(p_user_id uuid); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.preview_retention(p_user_id uuid) TO service_role;
@@ -5063,31 +4984,6 @@ $$;
 
 ALTER FUNCTION private.record_mirrored_change(table_name text, row_key text, version bigint, deleted boolean) OWNER TO postgres;
 
--- Name: FUNCTION record_sign_in(); Type: ACL; Schema: private; Owner: postgres
-REVOKE ALL ON FUNCTION private.record_sign_in() FROM PUBLIC;
-
--- Name: FUNCTION record_sign_in(); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.record_sign_in() IS 'Trigger on auth.users: a sign-in (last_sign_in_at moved) is the profile''s last_login_at.';
-
--- Name: record_sign_in(); Type: FUNCTION; Schema: private; Owner: postgres
-
-CREATE FUNCTION private.record_sign_in() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-begin
-  update public.profiles
-     set last_login_at = new.last_sign_in_at
-   where user_id = new.id
-     and last_login_at is distinct from new.last_sign_in_at;
-  return new;
-end;
-$$;
-
-
-ALTER FUNCTION private.record_sign_in() OWNER TO postgres;
-
 -- Name: redrive_outbox(bigint[]); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.redrive_outbox(outbox_ids bigint[] DEFAULT NULL::bigint[]) RETURNS integer
@@ -5137,6 +5033,30 @@ $$;
 
 
 ALTER FUNCTION private.refresh_engagement_summary() OWNER TO postgres;
+
+-- Name: FUNCTION refresh_entity_growth(); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.refresh_entity_growth() TO service_role;
+REVOKE ALL ON FUNCTION private.refresh_entity_growth() FROM PUBLIC;
+
+-- Name: FUNCTION refresh_entity_growth(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.refresh_entity_growth() IS 'Job: refreshes private.mv_entity_growth concurrently; returns its row count.';
+
+-- Name: refresh_entity_growth(); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.refresh_entity_growth() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET lock_timeout TO '5s'
+    AS $$
+begin
+  refresh materialized view concurrently private.mv_entity_growth;
+  return jsonb_build_object('rows', (select count(*) from private.mv_entity_growth));
+end;
+$$;
+
+
+ALTER FUNCTION private.refresh_entity_growth() OWNER TO postgres;
 
 -- Name: repointed_concept_ids(jsonb, uuid, uuid, uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -5284,30 +5204,6 @@ $$;
 
 
 ALTER FUNCTION private.run_job(p_job_name text, p_statement text) OWNER TO postgres;
-
--- Name: FUNCTION runs_challenge_of(p_template_id uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.runs_challenge_of(p_template_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION private.runs_challenge_of(p_template_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.runs_challenge_of(p_template_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION runs_challenge_of(p_template_id uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.runs_challenge_of(p_template_id uuid) IS 'Whether the caller has a challenge (any status) started from this template version.';
-
--- Name: runs_challenge_of(uuid); Type: FUNCTION; Schema: private; Owner: postgres
-
-CREATE FUNCTION private.runs_challenge_of(p_template_id uuid) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-  select exists (
-    select 1 from public.user_challenges uc
-    where uc.challenge_template_id = p_template_id and uc.user_id = (select auth.uid())
-  )
-$$;
-
-
-ALTER FUNCTION private.runs_challenge_of(p_template_id uuid) OWNER TO postgres;
 
 -- Name: FUNCTION seal_behaviour_event_partition(p_partition regclass); Type: ACL; Schema: private; Owner: postgres
 REVOKE ALL ON FUNCTION private.seal_behaviour_event_partition(p_partition regclass) FROM PUBLIC;
@@ -5674,6 +5570,27 @@ $$;
 
 ALTER FUNCTION private.stamp_personality_schema_status() OWNER TO postgres;
 
+-- Name: FUNCTION statement_key(statement text); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.statement_key(statement text) TO service_role;
+REVOKE ALL ON FUNCTION private.statement_key(statement text) FROM PUBLIC;
+
+-- Name: FUNCTION statement_key(statement text); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.statement_key(statement text) IS 'A statement''s dedup key: sha256 of it lower-cased, NFKC-normalised, punctuation and spacing collapsed.';
+
+-- Name: statement_key(text); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.statement_key(statement text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+  select encode(sha256(convert_to(
+    btrim(regexp_replace(lower(normalize(statement, NFKC)), '[^[:alnum:]]+', ' ', 'g')), 'UTF8')), 'hex')
+$$;
+
+
+ALTER FUNCTION private.statement_key(statement text) OWNER TO postgres;
+
 -- Name: FUNCTION tags_as_text(tags text[]); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.tags_as_text(tags text[]) TO authenticated;
 GRANT ALL ON FUNCTION private.tags_as_text(tags text[]) TO service_role;
@@ -5695,49 +5612,62 @@ $$;
 
 ALTER FUNCTION private.tags_as_text(tags text[]) OWNER TO postgres;
 
--- Name: FUNCTION take_context_package(p_conversation_id uuid, p_first_turn boolean); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) TO authenticated;
-GRANT ALL ON FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) TO service_role;
-REVOKE ALL ON FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) FROM PUBLIC;
+-- Name: FUNCTION unmerge_memory_source(p_memory_id uuid, p_source_id bigint); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.unmerge_memory_source(p_memory_id uuid, p_source_id bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.unmerge_memory_source(p_memory_id uuid, p_source_id bigint) TO service_role;
+REVOKE ALL ON FUNCTION private.unmerge_memory_source(p_memory_id uuid, p_source_id bigint) FROM PUBLIC;
 
--- Name: FUNCTION take_context_package(p_conversation_id uuid, p_first_turn boolean); Type: COMMENT; Schema: private; Owner: postgres
+-- Name: FUNCTION unmerge_memory_source(p_memory_id uuid, p_source_id bigint); Type: COMMENT; Schema: private; Owner: postgres
 
-COMMENT ON FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) IS 'The caller''s next-conversation context package for this conversation of theirs: taken on its first turn (stamped with the conversation), its own again on a rebuild, else null.';
+COMMENT ON FUNCTION private.unmerge_memory_source(p_memory_id uuid, p_source_id bigint) IS 'Splits a merged statement (a source) of the caller''s memory back out into its own memory; records UNMERGE.';
 
--- Name: take_context_package(uuid, boolean); Type: FUNCTION; Schema: private; Owner: postgres
+-- Name: unmerge_memory_source(uuid, bigint); Type: FUNCTION; Schema: private; Owner: postgres
 
-CREATE FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) RETURNS jsonb
+CREATE FUNCTION private.unmerge_memory_source(p_memory_id uuid, p_source_id bigint) RETURNS TABLE(outcome text, memory_id uuid)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
-  v_package jsonb;
+  v_source public.memory_sources;
+  v_new uuid := gen_random_uuid();
 begin
-  if not exists (select 1 from public.conversations
-                  where conversation_id = p_conversation_id and user_id = (select auth.uid())) then
-    return null;
+  select s.* into v_source from public.memory_sources s
+  join public.memories m on m.memory_id = s.memory_id and m.user_id = s.user_id
+  where s.memory_source_id = p_source_id and s.memory_id = p_memory_id and s.user_id = auth.uid()
+    and (m.expires_at is null or m.expires_at > now())
+  for update of s;
+  if not found then
+    return query select 'not_found'::text, null::uuid;
+    return;
   end if;
-  select next_conversation_context_package into v_package
-    from public.profiles where user_id = (select auth.uid());
-  if v_package is null then
-    return null;
+  if v_source.merged_at is null then
+    return query select 'original'::text, null::uuid;
+    return;
   end if;
-  if v_package ->> 'taken_by_conversation_id' = p_conversation_id::text then
-    return v_package;  -- this conversation's own, its session rebuilt
-  end if;
-  if v_package ? 'taken_by_conversation_id' or not p_first_turn then
-    return null;  -- handed to another conversation, or this one began without it
-  end if;
-  v_package := v_package || jsonb_build_object('taken_by_conversation_id', p_conversation_id,
-                                               'taken_at', now());
-  update public.profiles set next_conversation_context_package = v_package
-   where user_id = (select auth.uid());
-  return v_package;
+  insert into public.memories
+    (memory_id, user_id, app_id, source_conversation_id, memory_type, title, content, importance,
+     decay_rate, sentiment_score, creation_ts, occurred_at, location, people, emotions, tags, attributes,
+     expires_at)
+  select v_new, m.user_id, m.app_id, v_source.conversation_id, m.memory_type,
+         coalesce(v_source.title, m.title), v_source.content, m.importance, m.decay_rate,
+         m.sentiment_score, v_source.said_at, v_source.said_at, m.location, m.people, m.emotions,
+         m.tags,
+         m.attributes - 'contradicts' || jsonb_build_object('ingestion', jsonb_build_object(
+           'conversation_id', v_source.conversation_id, 'message_id', v_source.message_id),
+           'unmerged_from', m.memory_id),
+         m.expires_at
+  from public.memories m where m.memory_id = p_memory_id;
+  update public.memory_sources s set memory_id = v_new, merged_at = null
+  where s.memory_source_id = p_source_id;
+  insert into public.memory_history (memory_id, user_id, operation, old_values, changed_columns, changed_by)
+  values (p_memory_id, v_source.user_id, 'UNMERGE',
+          to_jsonb(v_source) || jsonb_build_object('split_into', v_new), '{evidence}', auth.uid());
+  return query select 'split'::text, v_new;
 end;
 $$;
 
 
-ALTER FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) OWNER TO postgres;
+ALTER FUNCTION private.unmerge_memory_source(p_memory_id uuid, p_source_id bigint) OWNER TO postgres;
 
 -- Name: FUNCTION user_owned_tables(); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.user_owned_tables() TO service_role;
@@ -6308,83 +6238,27 @@ CREATE TABLE public.challenge_templates (
     is_active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    version integer DEFAULT 1 NOT NULL,
-    previous_version_id uuid,
     CONSTRAINT challenge_templates_difficulty_valid CHECK ((difficulty = ANY (ARRAY['easy'::text, 'medium'::text, 'hard'::text]))),
     CONSTRAINT challenge_templates_dim_keys_valid CHECK ((dim_keys <@ ARRAY['self_know'::text, 'self_act'::text, 'self_show'::text, 'world_know'::text, 'world_act'::text, 'world_show'::text])),
     CONSTRAINT challenge_templates_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 255))),
-    CONSTRAINT challenge_templates_payload_object CHECK ((jsonb_typeof(payload) = 'object'::text)),
-    CONSTRAINT challenge_templates_version_positive CHECK ((version >= 1))
+    CONSTRAINT challenge_templates_payload_object CHECK ((jsonb_typeof(payload) = 'object'::text))
 );
 
 
 ALTER TABLE public.challenge_templates OWNER TO postgres;
 
--- Name: challenge_templates Challenge templates are created by admins; Type: POLICY; Schema: public; Owner: postgres
+-- Name: challenge_templates Active challenge templates are readable by signed-in users; Type: POLICY; Schema: public; Owner: postgres
 
-CREATE POLICY "Challenge templates are created by admins" ON public.challenge_templates FOR INSERT TO authenticated WITH CHECK (( SELECT private.has_admin_claim() AS has_admin_claim));
-
--- Name: challenge_templates Challenge templates are readable when active, by admins, or by ; Type: POLICY; Schema: public; Owner: postgres
-
-CREATE POLICY "Challenge templates are readable when active, by admins, or by " ON public.challenge_templates FOR SELECT TO authenticated USING ((is_active OR ( SELECT private.has_admin_claim() AS has_admin_claim) OR private.runs_challenge_of(challenge_template_id)));
-
--- Name: challenge_templates Challenge templates are retired by admins; Type: POLICY; Schema: public; Owner: postgres
-
-CREATE POLICY "Challenge templates are retired by admins" ON public.challenge_templates FOR UPDATE TO authenticated USING (( SELECT private.has_admin_claim() AS has_admin_claim)) WITH CHECK (( SELECT private.has_admin_claim() AS has_admin_claim));
+CREATE POLICY "Active challenge templates are readable by signed-in users" ON public.challenge_templates FOR SELECT TO authenticated USING (is_active);
 
 -- Name: challenge_templates challenge_templates_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 
 ALTER TABLE ONLY public.challenge_templates
     ADD CONSTRAINT challenge_templates_pkey PRIMARY KEY (challenge_template_id);
 
--- Name: challenge_templates challenge_templates_previous_version_fk; Type: FK CONSTRAINT; Schema: public; Owner: postgres
-
-ALTER TABLE ONLY public.challenge_templates
-    ADD CONSTRAINT challenge_templates_previous_version_fk FOREIGN KEY (previous_version_id) REFERENCES public.challenge_templates(challenge_template_id) ON DELETE RESTRICT;
-
--- Name: challenge_templates challenge_templates_replaced_once; Type: CONSTRAINT; Schema: public; Owner: postgres
-
-ALTER TABLE ONLY public.challenge_templates
-    ADD CONSTRAINT challenge_templates_replaced_once UNIQUE (previous_version_id);
-
 -- Name: challenge_templates challenge_templates_set_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
 
 CREATE TRIGGER challenge_templates_set_updated_at BEFORE UPDATE ON public.challenge_templates FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
-
--- Name: COLUMN challenge_templates.challenge_template_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(challenge_template_id) ON TABLE public.challenge_templates TO authenticated;
-
--- Name: COLUMN challenge_templates.description; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(description) ON TABLE public.challenge_templates TO authenticated;
-
--- Name: COLUMN challenge_templates.difficulty; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(difficulty) ON TABLE public.challenge_templates TO authenticated;
-
--- Name: COLUMN challenge_templates.dim_keys; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(dim_keys) ON TABLE public.challenge_templates TO authenticated;
-
--- Name: COLUMN challenge_templates.is_active; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(is_active),UPDATE(is_active) ON TABLE public.challenge_templates TO authenticated;
-
--- Name: COLUMN challenge_templates.name; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(name) ON TABLE public.challenge_templates TO authenticated;
-
--- Name: COLUMN challenge_templates.payload; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(payload) ON TABLE public.challenge_templates TO authenticated;
-
--- Name: COLUMN challenge_templates.previous_version_id; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(previous_version_id) ON TABLE public.challenge_templates TO authenticated;
-
--- Name: COLUMN challenge_templates.previous_version_id; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.challenge_templates.previous_version_id IS 'The version this row replaced (retired when it was written); unique, so a version is replaced once.';
-
--- Name: COLUMN challenge_templates.version; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(version) ON TABLE public.challenge_templates TO authenticated;
-
--- Name: COLUMN challenge_templates.version; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.challenge_templates.version IS 'Counts the template''s versions from 1; an admin''s change writes version + 1 as a new row.';
 
 -- Name: challenge_templates_active_idx; Type: INDEX; Schema: public; Owner: postgres
 
@@ -6541,7 +6415,7 @@ ALTER TABLE ONLY public.concepts
 
 -- Name: concepts concepts_with_card; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER concepts_with_card AFTER INSERT OR DELETE OR UPDATE OF name, description, type ON public.concepts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('concept', 'concept_id');
+CREATE TRIGGER concepts_with_card AFTER INSERT OR DELETE ON public.concepts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('concept', 'concept_id');
 
 -- Name: COLUMN concepts.attributes; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(attributes),UPDATE(attributes) ON TABLE public.concepts TO authenticated;
@@ -6627,11 +6501,9 @@ CREATE TABLE public.conversations (
     ended_at timestamp with time zone,
     closed_at timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    intimacy_code_reference text,
     CONSTRAINT conversations_closed_after_created CHECK (((closed_at IS NULL) OR (closed_at >= created_at))),
     CONSTRAINT conversations_closed_has_closed_at CHECK (((status <> 'closed'::text) OR (closed_at IS NOT NULL))),
     CONSTRAINT conversations_ended_after_started CHECK (((ended_at IS NULL) OR (ended_at >= started_at))),
-    CONSTRAINT conversations_intimacy_code_reference_length CHECK (((intimacy_code_reference IS NULL) OR ((char_length(btrim(intimacy_code_reference)) >= 1) AND (char_length(btrim(intimacy_code_reference)) <= 200)))),
     CONSTRAINT conversations_last_message_after_created CHECK (((last_message_at IS NULL) OR (last_message_at >= created_at))),
     CONSTRAINT conversations_message_count_nonnegative CHECK ((message_count >= 0)),
     CONSTRAINT conversations_metadata_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
@@ -6712,13 +6584,6 @@ GRANT INSERT(conversation_id) ON TABLE public.conversations TO authenticated;
 
 -- Name: COLUMN conversations.ended_at; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(ended_at),UPDATE(ended_at) ON TABLE public.conversations TO authenticated;
-
--- Name: COLUMN conversations.intimacy_code_reference; Type: ACL; Schema: public; Owner: postgres
-GRANT INSERT(intimacy_code_reference) ON TABLE public.conversations TO authenticated;
-
--- Name: COLUMN conversations.intimacy_code_reference; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.conversations.intimacy_code_reference IS 'The Intimacy Code principle the person opened this conversation about (Hugo), as sent.';
 
 -- Name: COLUMN conversations.message_count; Type: COMMENT; Schema: public; Owner: postgres
 
@@ -6867,7 +6732,7 @@ ALTER TABLE ONLY public.derived_artifacts
 
 -- Name: derived_artifacts derived_artifacts_with_card; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER derived_artifacts_with_card AFTER INSERT OR DELETE OR UPDATE OF title, description, artifact_type ON public.derived_artifacts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('artifact', 'artifact_id');
+CREATE TRIGGER derived_artifacts_with_card AFTER INSERT OR DELETE ON public.derived_artifacts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('artifact', 'artifact_id');
 
 -- Name: derived_artifacts_source_concept_idx; Type: INDEX; Schema: public; Owner: postgres
 
@@ -7042,10 +6907,6 @@ CREATE TRIGGER growth_events_apply_to_profile_on_delete AFTER DELETE ON public.g
 -- Name: growth_events growth_events_apply_to_profile_on_insert; Type: TRIGGER; Schema: public; Owner: postgres
 
 CREATE TRIGGER growth_events_apply_to_profile_on_insert AFTER INSERT ON public.growth_events REFERENCING NEW TABLE AS changed_events FOR EACH STATEMENT EXECUTE FUNCTION private.apply_growth_events_to_profile();
-
--- Name: growth_events growth_events_count_app_growth; Type: TRIGGER; Schema: public; Owner: postgres
-
-CREATE TRIGGER growth_events_count_app_growth AFTER INSERT ON public.growth_events REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION private.count_app_growth();
 
 -- Name: growth_events growth_events_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 
@@ -7264,15 +7125,12 @@ CREATE TABLE public.knowledge_entries (
     last_accessed_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    is_active boolean DEFAULT true NOT NULL,
-    version integer DEFAULT 1 NOT NULL,
     CONSTRAINT knowledge_entries_access_count_nonnegative CHECK ((access_count >= 0)),
     CONSTRAINT knowledge_entries_category_not_blank CHECK (((category IS NULL) OR (btrim(category) <> ''::text))),
     CONSTRAINT knowledge_entries_content_not_blank CHECK ((btrim(content) <> ''::text)),
     CONSTRAINT knowledge_entries_metadata_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT knowledge_entries_section_number_nonnegative CHECK (((section_number IS NULL) OR (section_number >= 0))),
-    CONSTRAINT knowledge_entries_title_not_blank CHECK ((btrim(title) <> ''::text)),
-    CONSTRAINT knowledge_entries_version_positive CHECK ((version >= 1))
+    CONSTRAINT knowledge_entries_title_not_blank CHECK ((btrim(title) <> ''::text))
 );
 
 
@@ -7280,9 +7138,9 @@ ALTER TABLE public.knowledge_entries OWNER TO postgres;
 
 -- Name: knowledge_entries Active knowledge entries are readable by signed-in users; Type: POLICY; Schema: public; Owner: postgres
 
-CREATE POLICY "Active knowledge entries are readable by signed-in users" ON public.knowledge_entries FOR SELECT TO authenticated USING ((( SELECT private.has_admin_claim() AS has_admin_claim) OR (is_active AND (EXISTS ( SELECT
+CREATE POLICY "Active knowledge entries are readable by signed-in users" ON public.knowledge_entries FOR SELECT TO authenticated USING ((( SELECT private.has_admin_claim() AS has_admin_claim) OR (EXISTS ( SELECT
    FROM public.knowledge_bases kb
-  WHERE ((kb.knowledge_base_id = knowledge_entries.knowledge_base_id) AND kb.is_active))))));
+  WHERE ((kb.knowledge_base_id = knowledge_entries.knowledge_base_id) AND kb.is_active)))));
 
 -- Name: knowledge_entries Knowledge entries are created by admins; Type: POLICY; Schema: public; Owner: postgres
 
@@ -7295,10 +7153,6 @@ CREATE POLICY "Knowledge entries are deleted by admins" ON public.knowledge_entr
 -- Name: knowledge_entries Knowledge entries are edited by admins; Type: POLICY; Schema: public; Owner: postgres
 
 CREATE POLICY "Knowledge entries are edited by admins" ON public.knowledge_entries FOR UPDATE TO authenticated USING (( SELECT private.has_admin_claim() AS has_admin_claim)) WITH CHECK (( SELECT private.has_admin_claim() AS has_admin_claim));
-
--- Name: knowledge_entries knowledge_entries_bump_version; Type: TRIGGER; Schema: public; Owner: postgres
-
-CREATE TRIGGER knowledge_entries_bump_version BEFORE UPDATE ON public.knowledge_entries FOR EACH ROW EXECUTE FUNCTION private.bump_knowledge_entry_version();
 
 -- Name: knowledge_entries knowledge_entries_count; Type: TRIGGER; Schema: public; Owner: postgres
 
@@ -7320,7 +7174,7 @@ CREATE TRIGGER knowledge_entries_set_updated_at BEFORE UPDATE OF knowledge_base_
 
 -- Name: knowledge_entries knowledge_entries_to_outbox; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER knowledge_entries_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.knowledge_entries FOR EACH ROW EXECUTE FUNCTION private.enqueue_change('knowledge_entry_id', 'updated_at', 'access_count', 'last_accessed_at', 'vector_store_id');
+CREATE TRIGGER knowledge_entries_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.knowledge_entries FOR EACH ROW EXECUTE FUNCTION private.enqueue_change('knowledge_entry_id', 'updated_at', 'access_count', 'last_accessed_at');
 
 -- Name: COLUMN knowledge_entries.access_count; Type: COMMENT; Schema: public; Owner: postgres
 
@@ -7331,13 +7185,6 @@ GRANT INSERT(category),UPDATE(category) ON TABLE public.knowledge_entries TO aut
 
 -- Name: COLUMN knowledge_entries.content; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(content),UPDATE(content) ON TABLE public.knowledge_entries TO authenticated;
-
--- Name: COLUMN knowledge_entries.is_active; Type: ACL; Schema: public; Owner: postgres
-GRANT UPDATE(is_active) ON TABLE public.knowledge_entries TO authenticated;
-
--- Name: COLUMN knowledge_entries.is_active; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.knowledge_entries.is_active IS 'False once an admin deactivated the entry: no search returns it; admins still read it.';
 
 -- Name: COLUMN knowledge_entries.knowledge_base_id; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(knowledge_base_id),UPDATE(knowledge_base_id) ON TABLE public.knowledge_entries TO authenticated;
@@ -7359,14 +7206,6 @@ GRANT INSERT(title),UPDATE(title) ON TABLE public.knowledge_entries TO authentic
 
 -- Name: COLUMN knowledge_entries.vector_store_id; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(vector_store_id),UPDATE(vector_store_id) ON TABLE public.knowledge_entries TO authenticated;
-
--- Name: COLUMN knowledge_entries.vector_store_id; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.knowledge_entries.vector_store_id IS 'The entry''s item in the vector store (the catalogue tenant), set by the mirror once it is embedded; null until then.';
-
--- Name: COLUMN knowledge_entries.version; Type: COMMENT; Schema: public; Owner: postgres
-
-COMMENT ON COLUMN public.knowledge_entries.version IS 'Starts at 1 and moves by one with each change of title, content, category, tags, section or metadata (private.bump_knowledge_entry_version).';
 
 -- Name: knowledge_entries_category_idx; Type: INDEX; Schema: public; Owner: postgres
 
@@ -7765,7 +7604,7 @@ ALTER TABLE ONLY public.memories
 
 -- Name: memories memories_with_card; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER memories_with_card AFTER INSERT OR DELETE OR UPDATE OF title, content, memory_type, tags ON public.memories FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('memory', 'memory_id');
+CREATE TRIGGER memories_with_card AFTER INSERT OR DELETE ON public.memories FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('memory', 'memory_id');
 
 -- Name: COLUMN memories.app_id; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(app_id),UPDATE(app_id) ON TABLE public.memories TO authenticated;
@@ -7903,7 +7742,7 @@ CREATE TABLE public.memory_history (
     changed_by uuid,
     changed_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT memory_history_old_values_object CHECK ((jsonb_typeof(old_values) = 'object'::text)),
-    CONSTRAINT memory_history_operation_valid CHECK ((operation = ANY (ARRAY['UPDATE'::text, 'DELETE'::text])))
+    CONSTRAINT memory_history_operation_valid CHECK ((operation = ANY (ARRAY['UPDATE'::text, 'DELETE'::text, 'MERGE'::text, 'UNMERGE'::text])))
 );
 
 
@@ -7944,6 +7783,101 @@ CREATE INDEX memory_history_memory_idx ON public.memory_history USING btree (mem
 -- Name: memory_history_user_memory_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX memory_history_user_memory_idx ON public.memory_history USING btree (user_id, memory_id, changed_at DESC);
+
+-- Name: TABLE memory_sources; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON TABLE public.memory_sources TO service_role;
+GRANT SELECT ON TABLE public.memory_sources TO authenticated;
+
+-- Name: TABLE memory_sources; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON TABLE public.memory_sources IS 'The statements (conversation turns) each ingested memory stands for: its evidence; written by ingestion only.';
+
+-- Name: memory_sources; Type: ROW SECURITY; Schema: public; Owner: postgres
+
+ALTER TABLE public.memory_sources ENABLE ROW LEVEL SECURITY;
+
+-- Name: memory_sources; Type: TABLE; Schema: public; Owner: postgres
+
+CREATE TABLE public.memory_sources (
+    memory_source_id bigint NOT NULL,
+    memory_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    conversation_id uuid,
+    message_id uuid NOT NULL,
+    said_at timestamp with time zone NOT NULL,
+    title text,
+    content text NOT NULL,
+    statement_key text NOT NULL,
+    merged_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT memory_sources_content_not_blank CHECK ((btrim(content) <> ''::text))
+);
+
+
+ALTER TABLE public.memory_sources OWNER TO postgres;
+
+-- Name: memory_sources Memory sources are readable by their owner; Type: POLICY; Schema: public; Owner: postgres
+
+CREATE POLICY "Memory sources are readable by their owner" ON public.memory_sources FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+-- Name: memory_sources memory_sources_conversation_fk; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+
+ALTER TABLE ONLY public.memory_sources
+    ADD CONSTRAINT memory_sources_conversation_fk FOREIGN KEY (conversation_id, user_id) REFERENCES public.conversations(conversation_id, user_id) ON DELETE SET NULL (conversation_id);
+
+-- Name: memory_sources memory_sources_memory_fk; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+
+ALTER TABLE ONLY public.memory_sources
+    ADD CONSTRAINT memory_sources_memory_fk FOREIGN KEY (memory_id, user_id) REFERENCES public.memories(memory_id, user_id) ON DELETE CASCADE;
+
+-- Name: memory_sources memory_sources_one_per_message; Type: CONSTRAINT; Schema: public; Owner: postgres
+
+ALTER TABLE ONLY public.memory_sources
+    ADD CONSTRAINT memory_sources_one_per_message UNIQUE (user_id, message_id);
+
+-- Name: memory_sources memory_sources_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+
+ALTER TABLE ONLY public.memory_sources
+    ADD CONSTRAINT memory_sources_pkey PRIMARY KEY (memory_source_id);
+
+-- Name: memory_sources memory_sources_user_fk; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+
+ALTER TABLE ONLY public.memory_sources
+    ADD CONSTRAINT memory_sources_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+-- Name: COLUMN memory_sources.merged_at; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.memory_sources.merged_at IS 'When this statement was merged into an existing memory; null for the statement the memory was written from.';
+
+-- Name: COLUMN memory_sources.statement_key; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.memory_sources.statement_key IS 'private.statement_key(content): the dedup lookup key.';
+
+-- Name: memory_sources_conversation_idx; Type: INDEX; Schema: public; Owner: postgres
+
+CREATE INDEX memory_sources_conversation_idx ON public.memory_sources USING btree (conversation_id) WHERE (conversation_id IS NOT NULL);
+
+-- Name: memory_sources_memory_idx; Type: INDEX; Schema: public; Owner: postgres
+
+CREATE INDEX memory_sources_memory_idx ON public.memory_sources USING btree (memory_id, said_at);
+
+-- Name: SEQUENCE memory_sources_memory_source_id_seq; Type: ACL; Schema: public; Owner: postgres
+GRANT ALL ON SEQUENCE public.memory_sources_memory_source_id_seq TO service_role;
+
+-- Name: memory_sources_memory_source_id_seq; Type: SEQUENCE; Schema: public; Owner: postgres
+
+ALTER TABLE public.memory_sources ALTER COLUMN memory_source_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.memory_sources_memory_source_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+-- Name: memory_sources_statement_idx; Type: INDEX; Schema: public; Owner: postgres
+
+CREATE INDEX memory_sources_statement_idx ON public.memory_sources USING btree (user_id, statement_key);
 
 -- Name: TABLE messages; Type: ACL; Schema: public; Owner: postgres
 GRANT ALL ON TABLE public.messages TO service_role;
@@ -8318,7 +8252,7 @@ ALTER TABLE ONLY public.proactive_prompts
 
 -- Name: proactive_prompts proactive_prompts_with_card; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER proactive_prompts_with_card AFTER INSERT OR DELETE OR UPDATE OF prompt_text, source_agent ON public.proactive_prompts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('prompt', 'prompt_id');
+CREATE TRIGGER proactive_prompts_with_card AFTER INSERT OR DELETE ON public.proactive_prompts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('prompt', 'prompt_id');
 
 -- Name: COLUMN proactive_prompts.status; Type: ACL; Schema: public; Owner: postgres
 GRANT UPDATE(status) ON TABLE public.proactive_prompts TO authenticated;
@@ -8406,11 +8340,11 @@ ALTER TABLE ONLY public.profiles
 
 -- Name: profiles profiles_set_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER profiles_set_updated_at BEFORE UPDATE ON public.profiles FOR EACH ROW WHEN (((((to_jsonb(old.*) - 'last_active_at'::text) - 'last_login_at'::text) - 'updated_at'::text) IS DISTINCT FROM (((to_jsonb(new.*) - 'last_active_at'::text) - 'last_login_at'::text) - 'updated_at'::text))) EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER profiles_set_updated_at BEFORE UPDATE ON public.profiles FOR EACH ROW WHEN ((((to_jsonb(old.*) - 'last_active_at'::text) - 'updated_at'::text) IS DISTINCT FROM ((to_jsonb(new.*) - 'last_active_at'::text) - 'updated_at'::text))) EXECUTE FUNCTION private.set_updated_at();
 
 -- Name: profiles profiles_to_outbox; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER profiles_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.enqueue_change('user_id', 'updated_at', 'last_active_at', 'last_login_at', 'next_conversation_context_package');
+CREATE TRIGGER profiles_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.enqueue_change('user_id', 'updated_at', 'last_active_at');
 
 -- Name: profiles profiles_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
 
@@ -9290,7 +9224,6 @@ CREATE TABLE vectors.items (
     version bigint DEFAULT 0 NOT NULL,
     vector bytea NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    owner_id uuid GENERATED ALWAYS AS (NULLIF(user_id, 'c47a1091-0e5c-5d2b-9c61-6b0d3f1a2e84'::uuid)) STORED,
     CONSTRAINT items_model_version_not_blank CHECK ((btrim(model_version) <> ''::text)),
     CONSTRAINT items_source_entity_type_not_blank CHECK ((btrim(source_entity_type) <> ''::text)),
     CONSTRAINT items_vector_is_float32s CHECK (((octet_length(vector) > 0) AND ((octet_length(vector) % 4) = 0)))
@@ -9299,23 +9232,19 @@ CREATE TABLE vectors.items (
 
 ALTER TABLE vectors.items OWNER TO postgres;
 
--- Name: items items_owner_fk; Type: FK CONSTRAINT; Schema: vectors; Owner: postgres
-
-ALTER TABLE ONLY vectors.items
-    ADD CONSTRAINT items_owner_fk FOREIGN KEY (owner_id) REFERENCES auth.users(id) ON DELETE CASCADE;
-
 -- Name: items items_pkey; Type: CONSTRAINT; Schema: vectors; Owner: postgres
 
 ALTER TABLE ONLY vectors.items
     ADD CONSTRAINT items_pkey PRIMARY KEY (item_id);
 
+-- Name: items items_user_fk; Type: FK CONSTRAINT; Schema: vectors; Owner: postgres
+
+ALTER TABLE ONLY vectors.items
+    ADD CONSTRAINT items_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
 -- Name: COLUMN items.model_version; Type: COMMENT; Schema: vectors; Owner: postgres
 
 COMMENT ON COLUMN vectors.items.model_version IS 'The embedder that made the vector; others are re-embedded.';
-
--- Name: COLUMN items.owner_id; Type: COMMENT; Schema: vectors; Owner: postgres
-
-COMMENT ON COLUMN vectors.items.owner_id IS 'The person the item belongs to (user_id), null for the catalogue tenant; cascades from auth.users.';
 
 -- Name: COLUMN items.vector; Type: COMMENT; Schema: vectors; Owner: postgres
 
@@ -9324,10 +9253,6 @@ COMMENT ON COLUMN vectors.items.vector IS 'The embedding as little-endian float3
 -- Name: items_model_version_idx; Type: INDEX; Schema: vectors; Owner: postgres
 
 CREATE INDEX items_model_version_idx ON vectors.items USING btree (model_version);
-
--- Name: items_owner_id_idx; Type: INDEX; Schema: vectors; Owner: postgres
-
-CREATE INDEX items_owner_id_idx ON vectors.items USING btree (owner_id);
 
 -- Name: items_user_id_source_idx; Type: INDEX; Schema: vectors; Owner: postgres
 
@@ -9367,27 +9292,18 @@ ALTER TABLE vectors.user_versions ENABLE ROW LEVEL SECURITY;
 
 CREATE TABLE vectors.user_versions (
     user_id uuid NOT NULL,
-    version bigint NOT NULL,
-    owner_id uuid GENERATED ALWAYS AS (NULLIF(user_id, 'c47a1091-0e5c-5d2b-9c61-6b0d3f1a2e84'::uuid)) STORED
+    version bigint NOT NULL
 );
 
 
 ALTER TABLE vectors.user_versions OWNER TO postgres;
-
--- Name: user_versions user_versions_owner_fk; Type: FK CONSTRAINT; Schema: vectors; Owner: postgres
-
-ALTER TABLE ONLY vectors.user_versions
-    ADD CONSTRAINT user_versions_owner_fk FOREIGN KEY (owner_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 -- Name: user_versions user_versions_pkey; Type: CONSTRAINT; Schema: vectors; Owner: postgres
 
 ALTER TABLE ONLY vectors.user_versions
     ADD CONSTRAINT user_versions_pkey PRIMARY KEY (user_id);
 
--- Name: COLUMN user_versions.owner_id; Type: COMMENT; Schema: vectors; Owner: postgres
+-- Name: user_versions user_versions_user_fk; Type: FK CONSTRAINT; Schema: vectors; Owner: postgres
 
-COMMENT ON COLUMN vectors.user_versions.owner_id IS 'The person the version belongs to (user_id), null for the catalogue tenant; cascades from auth.users.';
-
--- Name: user_versions_owner_id_idx; Type: INDEX; Schema: vectors; Owner: postgres
-
-CREATE INDEX user_versions_owner_id_idx ON vectors.user_versions USING btree (owner_id);
+ALTER TABLE ONLY vectors.user_versions
+    ADD CONSTRAINT user_versions_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;

@@ -384,6 +384,9 @@ def test_routes_are_in_the_openapi_spec(api: httpx.Client) -> None:
     assert {"get", "post"} <= set(paths["/v1/memories"])
     assert {"get", "patch", "delete"} <= set(paths["/v1/memories/{memory_id}"])
     assert "get" in paths["/v1/memories/{memory_id}/history"]
+    assert "get" in paths["/v1/memories/{memory_id}/sources"]
+    unmerge = paths["/v1/memories/{memory_id}/unmerge"]["post"]
+    assert {"201", "404", "409", "422"} <= set(unmerge["responses"])
 
 
 def test_clearing_the_title_of_a_companion_memory_is_422_naming_the_rule(

@@ -1,5 +1,5 @@
 """The caller's memories: /v1/memories (create, list), /v1/memories/{memory_id} (read, change,
-delete) and its history."""
+delete), its history, its sources and splitting a merged one back out."""
 
 from typing import Annotated
 from uuid import UUID
@@ -17,12 +17,14 @@ from dotline.models.memories import (
     MemoryHistoryPage,
     MemoryPage,
     MemorySort,
+    MemorySourcePage,
+    MemoryUnmerge,
     MemoryUpdate,
     Tag,
 )
 from dotline.pagination import DEFAULT_PAGE_SIZE
 from dotline.route_params import Cursor, IdempotencyKey, Limit
-from dotline.services.memories import memories
+from dotline.services.memories import evidence, memories
 
 app = resolver()
 
@@ -109,6 +111,33 @@ def memory_history(
     return memories.memory_history(
         deps().db, current_user(app), memory_id, limit=limit, cursor=cursor
     )
+
+
+@app.get(
+    "/v1/memories/<memory_id>/sources",
+    summary="The statements a memory stands for (its evidence), in the order recorded",
+    security=BEARER,
+    tags=["memories"],
+)
+def memory_sources(
+    memory_id: UUID, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None
+) -> MemorySourcePage:
+    return evidence.memory_sources(
+        deps().db, current_user(app), memory_id, limit=limit, cursor=cursor
+    )
+
+
+@app.post(
+    "/v1/memories/<memory_id>/unmerge",
+    summary="Split a merged statement back out into a memory of its own",
+    security=BEARER,
+    tags=["memories"],
+    responses={201: {"description": "Split", "content": {"application/json": {"model": Memory}}}},
+)
+def unmerge_memory(memory_id: UUID, body: MemoryUnmerge) -> Response[Memory]:
+    user = current_user(app)
+    split = evidence.unmerge(deps().db, user, memory_id, body.source_id)
+    return Response(201, "application/json", memories.get_memory(deps().db, user, split))
 
 
 handler = entry(app)

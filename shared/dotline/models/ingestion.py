@@ -20,6 +20,9 @@ class ConversationIngested(BaseModel):
     concepts: int = 0
     concepts_created: int = 0
     memories_invalidated: int = 0
+    memories_merged: int = Field(
+        default=0, description="Statements made before: one more source of that memory, not a copy"
+    )
     nodes: int = 0
     edges: int = 0
     vector_items: int = 0

@@ -44,6 +44,14 @@ class MemorySort(StrEnum):
     importance = "importance"
 
 
+class Evidence(BaseModel):
+    """How often the person said what a memory says: a memory written by hand is its own one."""
+
+    count: int = Field(description="Statements (sources) this memory stands for; at least 1")
+    first_seen_at: datetime
+    last_seen_at: datetime = Field(description="When the newest of its statements was said")
+
+
 class Memory(BaseModel):
     """One of the caller's memories."""
 
@@ -75,6 +83,7 @@ class Memory(BaseModel):
     superseded_by: UUID | None = Field(
         default=None, description="The newer memory that contradicts this one"
     )
+    evidence: Evidence = Field(description="The statements it stands for (GET .../sources)")
 
 
 class MemoryPage(BaseModel):
@@ -167,7 +176,10 @@ class MemoryChange(BaseModel):
 
     memory_history_id: int
     memory_id: UUID
-    operation: str = Field(description="UPDATE or DELETE")
+    operation: str = Field(
+        description="UPDATE or DELETE (old_values: the memory before), MERGE or UNMERGE "
+        "(old_values: the statement merged in or split out, into `split_into`)"
+    )
     old_values: dict[str, Any]
     changed_columns: list[str]
     changed_by: UUID | None
@@ -179,3 +191,33 @@ class MemoryHistoryPage(BaseModel):
 
     items: list[MemoryChange]
     next_cursor: str | None
+
+
+class MemorySource(BaseModel):
+    """A statement a memory stands for: the turn it was said in, and when it was merged in."""
+
+    memory_source_id: int
+    memory_id: UUID
+    conversation_id: UUID | None
+    message_id: UUID
+    said_at: datetime
+    title: str | None
+    content: str
+    merged_at: datetime | None = Field(
+        description="When it joined an existing memory; null for the one it was written from"
+    )
+
+
+class MemorySourcePage(BaseModel):
+    """A page of a memory's sources, oldest said first."""
+
+    items: list[MemorySource]
+    next_cursor: str | None
+
+
+class MemoryUnmerge(BaseModel):
+    """Which merged statement to split back out into a memory of its own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source_id: int = Field(ge=1, description="memory_source_id of one of the memory's sources")

@@ -157,7 +157,9 @@ def ingest_conversation(
     # resolution, no graph write) delays them. They are committed here, searchable by text; their
     # concepts, links, graph edges and vectors follow below, or on the retry if that part fails.
     with stores.db.as_service() as tx:
-        write_memories(tx, conversation, extraction, said_at)
+        _, merged = write_memories(tx, conversation, extraction, said_at)
+    # A statement made before is one more source of that memory: nothing of it to enrich.
+    extraction.memories = [m for m in extraction.memories if m.message_id not in merged]
     concepts = [c for m in extraction.memories for c in m.concepts]
     resolution = resolve_concepts(
         concepts, user_id=conversation.user_id, db=stores.db,
@@ -181,7 +183,8 @@ def ingest_conversation(
         extractor=extraction.model, memories=len(written.memories),
         memories_created=written.memories_created, concepts=len(written.concepts),
         concepts_created=len(written.new_concept_ids),
-        memories_invalidated=written.memories_invalidated, nodes=len(nodes), edges=len(edges),
+        memories_invalidated=written.memories_invalidated, memories_merged=len(merged),
+        nodes=len(nodes), edges=len(edges),
         vector_items=items,
     )  # fmt: skip
     _finish(stores.db, growth, conversation, written, result)
@@ -192,7 +195,7 @@ def ingest_conversation(
 
 
 _COUNTS = {"memories", "memories_created", "concepts", "concepts_created", "memories_invalidated",
-           "nodes", "edges", "vector_items", "growth_events"}  # fmt: skip
+           "memories_merged", "nodes", "edges", "vector_items", "growth_events"}  # fmt: skip
 
 
 def _finish(

@@ -20,6 +20,7 @@ from uuid import UUID
 from dotline.db import Transaction, jsonb
 from dotline.ports.language_model import ExtractedMemory, Extraction
 from dotline.services.ingestion._concept_resolution import Resolution
+from dotline.services.ingestion._evidence import place_statements
 from dotline.services.ingestion._fact_supersession import (
     StatedFact,
     Supersession,
@@ -123,23 +124,22 @@ def write_memories(
     conversation: Conversation,
     extraction: Extraction,
     said_at: dict[UUID, datetime],
-) -> int:
+) -> tuple[int, dict[UUID, UUID]]:
     """The memories alone, before their concepts are resolved: searchable by text at once.
 
     Each is marked `enrichment_pending`; `write_conversation` then fills in its concepts, people
-    and place (and clears the mark) in the same run or a retry. Returns how many were new.
+    and place (and clears the mark) in the same run or a retry. A statement the person made
+    before joins that memory as a source instead (`_evidence`). Returns how many memories are
+    new, and each merged statement's message id with the memory it joined.
     """
-    params = [
-        _memory_params(
+    statements = [
+        (m.message_id, _memory_params(
             conversation, memory_id_for(conversation.conversation_id, m.message_id), m,
             said_at[m.message_id], None, [],
-        )
+        ))
         for m in extraction.memories
     ]  # fmt: skip
-    if not params:
-        return 0
-    tx.executemany(_INSERT_MEMORY, params)
-    return max(0, tx.rowcount)
+    return place_statements(tx, statements, _INSERT_MEMORY)
 
 
 def write_conversation(

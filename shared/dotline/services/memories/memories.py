@@ -24,6 +24,7 @@ from dotline.models.memories import (
     MemoryUpdate,
 )
 from dotline.pagination import decode_cursor, encode_cursor
+from dotline.services.memories.evidence import EVIDENCE
 from dotline.services.memories.occurrence import occurred_at
 from dotline.tables import Keyset
 
@@ -35,7 +36,7 @@ _COLUMNS = (
     "memory_id, user_id, app_id, source_conversation_id, memory_type, title, content, "
     "importance::float8 as importance, sentiment_score, creation_ts, occurred_at, location, people, "
     "emotions, media_urls, attributes, tags, access_count, last_accessed_at, expires_at, "
-    "created_at, updated_at, invalid_at, superseded_by"
+    "created_at, updated_at, invalid_at, superseded_by, " + EVIDENCE
 )
 _LIVE = "(expires_at is null or expires_at > now())"
 _BY_ID = "select {} from public.memories where memory_id = %(id)s"
