@@ -252,27 +252,6 @@ REVOKE ALL ON FUNCTION api.card_evolution(p_rules jsonb, p_default_state text, p
 
 COMMENT ON FUNCTION api.card_evolution(p_rules jsonb, p_default_state text, p_card_id uuid) IS 'Evolution state of the caller''s cards (or one card) from configured thresholds; computed, never stored.';
 
--- Name: FUNCTION entity_growth(p_entity_type text, p_entity_id uuid); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION entity_growth(p_entity_type text, p_entity_id uuid); Type: COMMENT; Schema: api; Owner: postgres
-
-COMMENT ON FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) IS 'The caller''s growth scores per entity and dimension (V7 "card growth dimensions"), from the materialized view.';
-
--- Name: entity_growth(text, uuid); Type: FUNCTION; Schema: api; Owner: postgres
-
-CREATE FUNCTION api.entity_growth(p_entity_type text DEFAULT NULL::text, p_entity_id uuid DEFAULT NULL::uuid) RETURNS TABLE(entity_type text, entity_id uuid, dim_key text, score double precision, event_count bigint, last_event_at timestamp with time zone)
-    LANGUAGE sql STABLE
-    SET search_path TO ''
-    AS $$
-  select * from private.entity_growth_for_caller(p_entity_type, p_entity_id)
-$$;
-
-
-ALTER FUNCTION api.entity_growth(p_entity_type text, p_entity_id uuid) OWNER TO postgres;
-
 -- Name: FUNCTION get_chat_context(app text, for_user uuid, conversation uuid); Type: ACL; Schema: api; Owner: postgres
 GRANT ALL ON FUNCTION api.get_chat_context(app text, for_user uuid, conversation uuid) TO authenticated;
 GRANT ALL ON FUNCTION api.get_chat_context(app text, for_user uuid, conversation uuid) TO service_role;
@@ -396,6 +375,63 @@ $$;
 
 ALTER FUNCTION api.knowledge_hits(query text, app text, max_results integer) OWNER TO postgres;
 
+-- Name: FUNCTION knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) TO authenticated;
+GRANT ALL ON FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) TO service_role;
+REVOKE ALL ON FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) FROM PUBLIC;
+
+-- Name: FUNCTION knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) IS 'An app''s knowledge best matching a query by words (private.knowledge_matches) and by meaning (the vector index''s near_ids and their near_scores, re-read by private.knowledge_near): relevance is each channel''s score over its best, summed; at most max_results (100), best first, each with its channels; counts each returned entry''s access. Security invoker.';
+
+-- Name: knowledge_hits_by_meaning(text, text, integer, uuid[], real[]); Type: FUNCTION; Schema: api; Owner: postgres
+
+CREATE FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  hits jsonb;
+begin
+  with text_hits as (
+    select * from private.knowledge_matches(query, app, 100)
+  ),
+  vector_hits as (
+    select * from private.knowledge_near(app, near_ids, near_scores)
+  ),
+  scored as (
+    select coalesce(t.knowledge_entry_id, v.knowledge_entry_id) as knowledge_entry_id,
+           coalesce(t.knowledge_base_id, v.knowledge_base_id) as knowledge_base_id,
+           coalesce(t.knowledge_base_slug, v.knowledge_base_slug) as knowledge_base_slug,
+           coalesce(t.title, v.title) as title, coalesce(t.content, v.content) as content,
+           coalesce(t.category, v.category) as category, coalesce(t.tags, v.tags) as tags,
+           (coalesce(t.relevance / nullif(max(t.relevance) over (), 0), 0)
+            + coalesce(v.relevance / nullif(max(v.relevance) over (), 0), 0))::real as relevance,
+           array_remove(array[case when t.knowledge_entry_id is not null then 'text' end,
+                              case when v.knowledge_entry_id is not null then 'vector' end], null) as channels
+    from text_hits t
+    full join vector_hits v on v.knowledge_entry_id = t.knowledge_entry_id
+  ),
+  best as (
+    select * from scored order by relevance desc, title, knowledge_entry_id
+    limit greatest(least(max_results, 100), 0)
+  )
+  select coalesce(jsonb_agg(to_jsonb(best) order by best.relevance desc, best.title, best.knowledge_entry_id),
+                  '[]'::jsonb)
+  into hits
+  from best;
+  if jsonb_array_length(hits) > 0 then
+    perform private.record_knowledge_access(
+      array(select (h ->> 'knowledge_entry_id')::uuid from jsonb_array_elements(hits) h)
+    );
+  end if;
+  return hits;
+end;
+$$;
+
+
+ALTER FUNCTION api.knowledge_hits_by_meaning(query text, app text, max_results integer, near_ids uuid[], near_scores real[]) OWNER TO postgres;
+
 -- Name: FUNCTION record_search_knowledge_access(entry_ids uuid[]); Type: ACL; Schema: api; Owner: postgres
 GRANT ALL ON FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) TO authenticated;
 GRANT ALL ON FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) TO service_role;
@@ -435,18 +471,18 @@ $$;
 
 ALTER FUNCTION api.record_search_knowledge_access(entry_ids uuid[]) OWNER TO postgres;
 
--- Name: FUNCTION search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) TO authenticated;
-GRANT ALL ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) TO service_role;
-REVOKE ALL ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) FROM PUBLIC;
+-- Name: FUNCTION search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer, memory_filter jsonb); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer, memory_filter jsonb) TO authenticated;
+GRANT ALL ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer, memory_filter jsonb) TO service_role;
+REVOKE ALL ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer, memory_filter jsonb) FROM PUBLIC;
 
--- Name: FUNCTION search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer); Type: COMMENT; Schema: api; Owner: postgres
+-- Name: FUNCTION search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer, memory_filter jsonb); Type: COMMENT; Schema: api; Owner: postgres
 
-COMMENT ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) IS 'GET /v1/search''s Postgres half, read-only: full-text candidates (private.search_text_hits), the caller''s app knowledge (private.knowledge_matches; the service counts the shown hits with api.record_search_knowledge_access), and the live rows behind those hits (api.search_rows; the service re-reads what the vector index or the graph found with it directly); all filtered by types, app and created range; a memory a newer one replaced carries superseded_by and invalid_at (20261123110900). Security invoker.';
+COMMENT ON FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer, memory_filter jsonb) IS 'GET /v1/search''s Postgres half, read-only: full-text candidates (private.search_text_hits), the caller''s app knowledge (private.knowledge_matches; the service counts the shown hits with api.record_search_knowledge_access), and the live rows behind those hits (api.search_rows; the service re-reads what the vector index or the graph found with it directly); all filtered by types, app, created range and memory_filter (private.memory_passes: memories meeting it; knowledge is left out; concepts and artifacts stay, as graph seeds the service then drops); a memory a newer one replaced carries superseded_by and invalid_at (20261123110900). Security invoker.';
 
--- Name: search_candidates(text, text[], uuid, timestamp with time zone, timestamp with time zone, integer); Type: FUNCTION; Schema: api; Owner: postgres
+-- Name: search_candidates(text, text[], uuid, timestamp with time zone, timestamp with time zone, integer, jsonb); Type: FUNCTION; Schema: api; Owner: postgres
 
-CREATE FUNCTION api.search_candidates(query text, entity_types text[] DEFAULT NULL::text[], app uuid DEFAULT NULL::uuid, created_after timestamp with time zone DEFAULT NULL::timestamp with time zone, created_before timestamp with time zone DEFAULT NULL::timestamp with time zone, max_text_hits integer DEFAULT 50) RETURNS TABLE(entity_type text, entity_id uuid, title text, body text, app_id uuid, importance double precision, created_at timestamp with time zone, updated_at timestamp with time zone, text_rank real, text_strength real, matched_terms text[], superseded_by uuid, invalid_at timestamp with time zone)
+CREATE FUNCTION api.search_candidates(query text, entity_types text[] DEFAULT NULL::text[], app uuid DEFAULT NULL::uuid, created_after timestamp with time zone DEFAULT NULL::timestamp with time zone, created_before timestamp with time zone DEFAULT NULL::timestamp with time zone, max_text_hits integer DEFAULT 50, memory_filter jsonb DEFAULT NULL::jsonb) RETURNS TABLE(entity_type text, entity_id uuid, title text, body text, app_id uuid, importance double precision, created_at timestamp with time zone, updated_at timestamp with time zone, text_rank real, text_strength real, matched_terms text[], superseded_by uuid, invalid_at timestamp with time zone)
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
@@ -468,7 +504,8 @@ begin
   return query
   with text_hits as (
     select h.entity_type, h.entity_id, h.text_rank, h.text_strength, h.matched_terms
-    from private.search_text_hits(query, wanted, app, created_after, created_before, cap) as h
+    from private.search_text_hits(query, wanted, app, created_after, created_before, cap,
+                                   memory_filter) as h
   ),
   wanted_ids as (
     select array(select distinct h.entity_id from text_hits h) as all_ids
@@ -477,7 +514,8 @@ begin
     select r.entity_type as kind, r.entity_id as id, r.title, r.body, r.app_id, r.importance,
            r.created_at, r.updated_at, r.superseded_by, r.invalid_at
     from wanted_ids w
-    cross join lateral api.search_rows(w.all_ids, wanted, app, created_after, created_before) as r
+    cross join lateral api.search_rows(w.all_ids, wanted, app, created_after, created_before,
+                                       memory_filter) as r
   ),
   apps as (
     select a.app_id from private.apps_of(me) as a (app_id) where app is null or a.app_id = app
@@ -489,7 +527,7 @@ begin
     from apps a
     cross join lateral private.knowledge_matches(any_word, a.app_id::text, cap) as k
     join public.knowledge_entries e on e.knowledge_entry_id = k.knowledge_entry_id
-    where 'knowledge' = any (wanted) and any_word <> ''
+    where 'knowledge' = any (wanted) and any_word <> '' and memory_filter is null
       and (created_after is null or e.created_at > created_after)
       and (created_before is null or e.created_at < created_before)
     order by k.knowledge_entry_id, k.relevance desc
@@ -514,7 +552,7 @@ end;
 $$;
 
 
-ALTER FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer) OWNER TO postgres;
+ALTER FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer, memory_filter jsonb) OWNER TO postgres;
 
 -- Name: FUNCTION search_knowledge(query text, app text, max_results integer); Type: ACL; Schema: api; Owner: postgres
 GRANT ALL ON FUNCTION api.search_knowledge(query text, app text, max_results integer) TO authenticated;
@@ -556,18 +594,18 @@ $$;
 
 ALTER FUNCTION api.search_knowledge(query text, app text, max_results integer) OWNER TO postgres;
 
--- Name: FUNCTION search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone); Type: ACL; Schema: api; Owner: postgres
-GRANT ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) TO authenticated;
-GRANT ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) TO service_role;
-REVOKE ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) FROM PUBLIC;
+-- Name: FUNCTION search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, memory_filter jsonb); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, memory_filter jsonb) TO authenticated;
+GRANT ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, memory_filter jsonb) TO service_role;
+REVOKE ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, memory_filter jsonb) FROM PUBLIC;
 
--- Name: FUNCTION search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone); Type: COMMENT; Schema: api; Owner: postgres
+-- Name: FUNCTION search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, memory_filter jsonb); Type: COMMENT; Schema: api; Owner: postgres
 
-COMMENT ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) IS 'The caller''s live memories, active concepts and artifacts among entity_ids, within the filters (types, app, created range): search''s re-read of what the vector index and the graph found. Security invoker.';
+COMMENT ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, memory_filter jsonb) IS 'The caller''s live memories, active concepts and artifacts among entity_ids, within the filters (types, app, created range; memory_filter applies to memories): search''s re-read of what the vector index and the graph found. Security invoker.';
 
--- Name: search_rows(uuid[], text[], uuid, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: api; Owner: postgres
+-- Name: search_rows(uuid[], text[], uuid, timestamp with time zone, timestamp with time zone, jsonb); Type: FUNCTION; Schema: api; Owner: postgres
 
-CREATE FUNCTION api.search_rows(entity_ids uuid[], entity_types text[] DEFAULT NULL::text[], app uuid DEFAULT NULL::uuid, created_after timestamp with time zone DEFAULT NULL::timestamp with time zone, created_before timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS TABLE(entity_type text, entity_id uuid, title text, body text, app_id uuid, importance double precision, created_at timestamp with time zone, updated_at timestamp with time zone, superseded_by uuid, invalid_at timestamp with time zone)
+CREATE FUNCTION api.search_rows(entity_ids uuid[], entity_types text[] DEFAULT NULL::text[], app uuid DEFAULT NULL::uuid, created_after timestamp with time zone DEFAULT NULL::timestamp with time zone, created_before timestamp with time zone DEFAULT NULL::timestamp with time zone, memory_filter jsonb DEFAULT NULL::jsonb) RETURNS TABLE(entity_type text, entity_id uuid, title text, body text, app_id uuid, importance double precision, created_at timestamp with time zone, updated_at timestamp with time zone, superseded_by uuid, invalid_at timestamp with time zone)
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
@@ -588,6 +626,7 @@ begin
     and (app is null or m.app_id = app)
     and (created_after is null or m.created_at > created_after)
     and (created_before is null or m.created_at < created_before)
+    and private.memory_passes(memory_filter, m)
   union all
   select 'concept', c.concept_id, c.name, left(coalesce(c.description, c.name), 2000), null,
          c.salience::double precision, c.created_at, c.updated_at, null, null
@@ -608,7 +647,7 @@ end;
 $$;
 
 
-ALTER FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) OWNER TO postgres;
+ALTER FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, memory_filter jsonb) OWNER TO postgres;
 
 -- Name: FUNCTION email(); Type: ACL; Schema: auth; Owner: postgres
 GRANT ALL ON FUNCTION auth.email() TO anon;
@@ -724,6 +763,10 @@ ALTER TABLE auth.users OWNER TO postgres;
 -- Name: users on_auth_user_created; Type: TRIGGER; Schema: auth; Owner: postgres
 
 CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION private.create_profile_for_new_user();
+
+-- Name: users on_auth_user_signed_in; Type: TRIGGER; Schema: auth; Owner: postgres
+
+CREATE TRIGGER on_auth_user_signed_in AFTER INSERT OR UPDATE OF last_sign_in_at ON auth.users FOR EACH ROW WHEN ((new.last_sign_in_at IS NOT NULL)) EXECUTE FUNCTION private.record_sign_in();
 
 -- Name: users users_phone_key; Type: CONSTRAINT; Schema: auth; Owner: postgres
 
@@ -1116,10 +1159,6 @@ ALTER TABLE ONLY graph.user_versions
 
 ALTER TABLE ONLY graph.user_versions
     ADD CONSTRAINT user_versions_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
-
--- Name: MATERIALIZED VIEW mv_entity_growth; Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON MATERIALIZED VIEW private.mv_entity_growth IS 'Per-entity, per-dimension growth score (sum of deltas); refreshed by cron, served by api.entity_growth().';
 
 -- Name: MATERIALIZED VIEW mv_user_engagement_summary; Type: COMMENT; Schema: private; Owner: postgres
 
@@ -1620,6 +1659,71 @@ $$;
 
 ALTER FUNCTION private.broadcast_insight() OWNER TO postgres;
 
+-- Name: FUNCTION bump_knowledge_entry_version(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.bump_knowledge_entry_version() FROM PUBLIC;
+
+-- Name: FUNCTION bump_knowledge_entry_version(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.bump_knowledge_entry_version() IS 'Trigger: knowledge_entries.version + 1 when the entry''s text, category, tags, section or metadata change; otherwise unchanged.';
+
+-- Name: bump_knowledge_entry_version(); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.bump_knowledge_entry_version() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if (new.title, new.content, new.category, new.tags, new.section_number, new.metadata)
+     is distinct from (old.title, old.content, old.category, old.tags, old.section_number, old.metadata) then
+    new.version := old.version + 1;
+  else
+    new.version := old.version;
+  end if;
+  return new;
+end;
+$$;
+
+
+ALTER FUNCTION private.bump_knowledge_entry_version() OWNER TO postgres;
+
+-- Name: FUNCTION card_display_for(p_entity_type text, p_record jsonb); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.card_display_for(p_entity_type text, p_record jsonb) FROM PUBLIC;
+
+-- Name: FUNCTION card_display_for(p_entity_type text, p_record jsonb); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.card_display_for(p_entity_type text, p_record jsonb) IS 'A card''s display_data from its entity row: title, snippet (280 characters), kind, and a memory''s tags.';
+
+-- Name: card_display_for(text, jsonb); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.card_display_for(p_entity_type text, p_record jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select jsonb_strip_nulls(case p_entity_type
+    when 'memory' then jsonb_build_object(
+      'title', coalesce(p_record ->> 'title', left(p_record ->> 'content', 60)),
+      'snippet', left(p_record ->> 'content', 280),
+      'kind', p_record ->> 'memory_type',
+      'tags', p_record -> 'tags')
+    when 'concept' then jsonb_build_object(
+      'title', p_record ->> 'name',
+      'snippet', left(p_record ->> 'description', 280),
+      'kind', p_record ->> 'type')
+    when 'artifact' then jsonb_build_object(
+      'title', p_record ->> 'title',
+      'snippet', left(p_record ->> 'description', 280),
+      'kind', p_record ->> 'artifact_type')
+    when 'prompt' then jsonb_build_object(
+      'title', left(p_record ->> 'prompt_text', 60),
+      'snippet', left(p_record ->> 'prompt_text', 280),
+      'kind', p_record ->> 'source_agent')
+    else '{}'::jsonb
+  end)
+$$;
+
+
+ALTER FUNCTION private.card_display_for(p_entity_type text, p_record jsonb) OWNER TO postgres;
+
 -- Name: TABLE card_evolution_announcements; Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON TABLE private.card_evolution_announcements TO service_role;
 
@@ -1977,6 +2081,47 @@ $$;
 
 
 ALTER FUNCTION private.count_added_search_documents() OWNER TO postgres;
+
+-- Name: FUNCTION count_app_growth(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.count_app_growth() FROM PUBLIC;
+
+-- Name: FUNCTION count_app_growth(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.count_app_growth() IS 'Trigger: adds new growth events of an app''s memories to user_progress.progress_data.dimensions.';
+
+-- Name: count_app_growth(); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.count_app_growth() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  with per_dimension as (
+    select e.user_id, m.app_id, e.dim_key, sum(e.delta) as delta
+    from added e
+    join public.memories m on m.memory_id = e.entity_id and m.user_id = e.user_id
+    where e.entity_type = 'memory' and m.app_id is not null
+    group by e.user_id, m.app_id, e.dim_key
+  ),
+  per_app as (
+    select user_id, app_id, jsonb_object_agg(dim_key, delta) as deltas
+    from per_dimension
+    group by user_id, app_id
+  )
+  update public.user_progress up
+  set progress_data = up.progress_data || jsonb_build_object('dimensions', (
+        select jsonb_object_agg(d.key, round((
+                 coalesce((up.progress_data -> 'dimensions' ->> d.key)::numeric, 0)
+                 + coalesce((p.deltas ->> d.key)::numeric, 0)), 4))
+        from unnest(array['self_know', 'self_act', 'self_show', 'world_know', 'world_act', 'world_show']) as d(key)))
+  from per_app p
+  where up.user_id = p.user_id and up.app_id = p.app_id;
+  return null;
+end;
+$$;
+
+
+ALTER FUNCTION private.count_app_growth() OWNER TO postgres;
 
 -- Name: FUNCTION count_app_progress(p_user_id uuid, p_app_id uuid, p_conversations integer, p_messages integer, p_memories integer); Type: ACL; Schema: private; Owner: postgres
 REVOKE ALL ON FUNCTION private.count_app_progress(p_user_id uuid, p_app_id uuid, p_conversations integer, p_messages integer, p_memories integer) FROM PUBLIC;
@@ -2499,32 +2644,6 @@ REVOKE ALL ON FUNCTION private.ensure_behaviour_event_partitions(p_months_ahead 
 -- Name: FUNCTION ensure_behaviour_event_partitions(p_months_ahead integer, p_from date); Type: COMMENT; Schema: private; Owner: postgres
 
 COMMENT ON FUNCTION private.ensure_behaviour_event_partitions(p_months_ahead integer, p_from date) IS 'Partition upkeep: creates monthly behaviour_events partitions through p_months_ahead months ahead.';
-
--- Name: FUNCTION entity_growth_for_caller(p_entity_type text, p_entity_id uuid); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) TO service_role;
-REVOKE ALL ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) FROM PUBLIC;
-
--- Name: FUNCTION entity_growth_for_caller(p_entity_type text, p_entity_id uuid); Type: COMMENT; Schema: private; Owner: postgres
-
-COMMENT ON FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) IS 'Definer helper: the caller''s rows of private.mv_entity_growth, optionally one entity type or entity.';
-
--- Name: entity_growth_for_caller(text, uuid); Type: FUNCTION; Schema: private; Owner: postgres
-
-CREATE FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) RETURNS TABLE(entity_type text, entity_id uuid, dim_key text, score double precision, event_count bigint, last_event_at timestamp with time zone)
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-  select g.entity_type, g.entity_id, g.dim_key, g.score, g.event_count, g.last_event_at
-  from private.mv_entity_growth g
-  where g.user_id = (select auth.uid())
-    and (p_entity_type is null or g.entity_type = p_entity_type)
-    and (p_entity_id is null or g.entity_id = p_entity_id)
-  order by g.entity_type, g.entity_id, g.dim_key
-$$;
-
-
-ALTER FUNCTION private.entity_growth_for_caller(p_entity_type text, p_entity_id uuid) OWNER TO postgres;
 
 -- Name: TABLE erasures; Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON TABLE private.erasures TO service_role;
@@ -3333,7 +3452,7 @@ REVOKE ALL ON FUNCTION private.keep_entity_card() FROM PUBLIC;
 
 -- Name: FUNCTION keep_entity_card(); Type: COMMENT; Schema: private; Owner: postgres
 
-COMMENT ON FUNCTION private.keep_entity_card() IS 'Trigger: creates the one card of a new memory, concept, artifact or prompt; removes it with the entity.';
+COMMENT ON FUNCTION private.keep_entity_card() IS 'Trigger: creates the one card of a new memory, concept, artifact or prompt with its display_data (private.card_display_for), keeps that current when what it shows changes, removes the card with the entity.';
 
 -- Name: keep_entity_card(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -3351,9 +3470,17 @@ begin
     where user_id = old.user_id and source_entity_type = v_type and source_entity_id = v_id;
     return old;
   end if;
-  insert into public.cards (user_id, card_type, source_entity_id, source_entity_type)
-  values (new.user_id, private.card_type_for(v_type, v_row), v_id, v_type)
-  on conflict (user_id, source_entity_type, source_entity_id) do nothing;
+  if tg_op = 'INSERT' then
+    insert into public.cards (user_id, card_type, source_entity_id, source_entity_type, display_data)
+    values (new.user_id, private.card_type_for(v_type, v_row), v_id, v_type,
+            private.card_display_for(v_type, v_row))
+    on conflict (user_id, source_entity_type, source_entity_id) do nothing;
+    return new;
+  end if;
+  -- An update of what the card shows (the triggers name those columns): a write only when it moved.
+  update public.cards set display_data = private.card_display_for(v_type, v_row)
+  where user_id = new.user_id and source_entity_type = v_type and source_entity_id = v_id
+    and display_data is distinct from private.card_display_for(v_type, v_row);
   return new;
 end;
 $$;
@@ -3388,7 +3515,7 @@ begin
   from public.apps a
   join public.app_knowledge_bases akb on akb.app_id = a.app_id
   join public.knowledge_bases kb on kb.knowledge_base_id = akb.knowledge_base_id and kb.is_active
-  join public.knowledge_entries ke on ke.knowledge_base_id = kb.knowledge_base_id
+  join public.knowledge_entries ke on ke.knowledge_base_id = kb.knowledge_base_id and ke.is_active
   where (a.slug = app or a.app_id::text = lower(app))
     and a.is_active
     and ke.search_vector @@ tsq
@@ -3399,6 +3526,34 @@ $$;
 
 
 ALTER FUNCTION private.knowledge_matches(query text, app text, max_results integer) OWNER TO postgres;
+
+-- Name: FUNCTION knowledge_near(app text, near_ids uuid[], near_scores real[]); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) TO authenticated;
+GRANT ALL ON FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) TO service_role;
+REVOKE ALL ON FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) FROM PUBLIC;
+
+-- Name: FUNCTION knowledge_near(app text, near_ids uuid[], near_scores real[]); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) IS 'The entries the vector index found near a query (ids with their similarity), kept when they are active entries of the app''s active knowledge bases. Security invoker.';
+
+-- Name: knowledge_near(text, uuid[], real[]); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) RETURNS TABLE(knowledge_entry_id uuid, knowledge_base_id uuid, knowledge_base_slug text, title text, content text, category text, tags text[], relevance real)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select ke.knowledge_entry_id, ke.knowledge_base_id, kb.slug, ke.title, ke.content, ke.category,
+         ke.tags, near.score
+  from unnest(near_ids, near_scores) as near (entry_id, score)
+  join public.knowledge_entries ke on ke.knowledge_entry_id = near.entry_id and ke.is_active
+  join public.knowledge_bases kb on kb.knowledge_base_id = ke.knowledge_base_id and kb.is_active
+  join public.app_knowledge_bases akb on akb.knowledge_base_id = kb.knowledge_base_id
+  join public.apps a on a.app_id = akb.app_id
+  where (a.slug = app or a.app_id::text = lower(app)) and a.is_active
+$$;
+
+
+ALTER FUNCTION private.knowledge_near(app text, near_ids uuid[], near_scores real[]) OWNER TO postgres;
 
 -- Name: TABLE lifecycle_removals; Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON TABLE private.lifecycle_removals TO service_role;
@@ -3470,6 +3625,48 @@ REVOKE ALL ON FUNCTION private.maintain_behaviour_event_partitions(p_months_ahea
 -- Name: FUNCTION maintain_behaviour_event_partitions(p_months_ahead integer); Type: COMMENT; Schema: private; Owner: postgres
 
 COMMENT ON FUNCTION private.maintain_behaviour_event_partitions(p_months_ahead integer) IS 'Job: creates missing behaviour_events partitions up to p_months_ahead months ahead.';
+
+-- Name: memory_passes(jsonb, public.memories); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.memory_passes(restrictions jsonb, m public.memories) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select restrictions is null or coalesce(
+    (restrictions -> 'memory_types' is null or restrictions -> 'memory_types' ? m.memory_type)
+    and (restrictions -> 'tags_any' is null
+         or m.tags && array(select jsonb_array_elements_text(restrictions -> 'tags_any')))
+    and (restrictions -> 'tags_all' is null
+         or m.tags @> array(select jsonb_array_elements_text(restrictions -> 'tags_all')))
+    and (restrictions ->> 'importance_min' is null
+         or m.importance >= (restrictions ->> 'importance_min')::numeric)
+    and (restrictions ->> 'importance_max' is null
+         or m.importance <= (restrictions ->> 'importance_max')::numeric)
+    and (restrictions ->> 'conversation_id' is null
+         or m.source_conversation_id = (restrictions ->> 'conversation_id')::uuid)
+    and (restrictions ->> 'occurred_after' is null
+         or m.occurred_at > (restrictions ->> 'occurred_after')::timestamptz)
+    and (restrictions ->> 'occurred_before' is null
+         or m.occurred_at < (restrictions ->> 'occurred_before')::timestamptz)
+    and (restrictions -> 'metadata' is null or not exists (
+      select from jsonb_each_text(restrictions -> 'metadata') as w (path, value)
+      where not coalesce(
+        jsonb_typeof(m.attributes #> string_to_array(w.path, '.')) in ('string', 'number', 'boolean')
+        and m.attributes #>> string_to_array(w.path, '.') = w.value, false))),
+    false)
+$$;
+
+
+ALTER FUNCTION private.memory_passes(restrictions jsonb, m public.memories) OWNER TO postgres;
+
+-- Name: FUNCTION memory_passes(restrictions jsonb, m public.memories); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.memory_passes(restrictions jsonb, m public.memories) TO authenticated;
+GRANT ALL ON FUNCTION private.memory_passes(restrictions jsonb, m public.memories) TO service_role;
+REVOKE ALL ON FUNCTION private.memory_passes(restrictions jsonb, m public.memories) FROM PUBLIC;
+
+-- Name: FUNCTION memory_passes(restrictions jsonb, m public.memories); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.memory_passes(restrictions jsonb, m public.memories) IS 'Whether a memory meets a search''s memory-field restrictions (tags any/all, memory types, importance range, source conversation, occurred_at range, attribute values); null restrictions: every memory does.';
 
 -- Name: FUNCTION merge_concept(p_source_id uuid, p_target_id uuid); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.merge_concept(p_source_id uuid, p_target_id uuid) TO authenticated;
@@ -3665,30 +3862,6 @@ ALTER TABLE ONLY private.mirrored_rows
 -- Name: mirrored_rows_tombstone_applied_at_idx; Type: INDEX; Schema: private; Owner: postgres
 
 CREATE INDEX mirrored_rows_tombstone_applied_at_idx ON private.mirrored_rows USING btree (applied_at) WHERE deleted;
-
--- Name: TABLE mv_entity_growth; Type: ACL; Schema: private; Owner: postgres
-GRANT SELECT ON TABLE private.mv_entity_growth TO service_role;
-
--- Name: mv_entity_growth; Type: MATERIALIZED VIEW; Schema: private; Owner: postgres
-
-CREATE MATERIALIZED VIEW private.mv_entity_growth AS
- SELECT e.user_id,
-    e.entity_type,
-    e.entity_id,
-    e.dim_key,
-    sum(e.delta) AS score,
-    count(*) AS event_count,
-    max(e.created_at) AS last_event_at
-   FROM public.growth_events e
-  GROUP BY e.user_id, e.entity_type, e.entity_id, e.dim_key
-  WITH NO DATA;
-
-
-ALTER TABLE private.mv_entity_growth OWNER TO postgres;
-
--- Name: mv_entity_growth_key; Type: INDEX; Schema: private; Owner: postgres
-
-CREATE UNIQUE INDEX mv_entity_growth_key ON private.mv_entity_growth USING btree (user_id, entity_type, entity_id, dim_key);
 
 -- Name: TABLE mv_user_engagement_summary; Type: ACL; Schema: private; Owner: postgres
 GRANT SELECT ON TABLE private.mv_user_engagement_summary TO service_role;
@@ -4984,6 +5157,31 @@ $$;
 
 ALTER FUNCTION private.record_mirrored_change(table_name text, row_key text, version bigint, deleted boolean) OWNER TO postgres;
 
+-- Name: FUNCTION record_sign_in(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.record_sign_in() FROM PUBLIC;
+
+-- Name: FUNCTION record_sign_in(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.record_sign_in() IS 'Trigger on auth.users: a sign-in (last_sign_in_at moved) is the profile''s last_login_at.';
+
+-- Name: record_sign_in(); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.record_sign_in() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.profiles
+     set last_login_at = new.last_sign_in_at
+   where user_id = new.id
+     and last_login_at is distinct from new.last_sign_in_at;
+  return new;
+end;
+$$;
+
+
+ALTER FUNCTION private.record_sign_in() OWNER TO postgres;
+
 -- Name: redrive_outbox(bigint[]); Type: FUNCTION; Schema: private; Owner: postgres
 
 CREATE FUNCTION private.redrive_outbox(outbox_ids bigint[] DEFAULT NULL::bigint[]) RETURNS integer
@@ -5010,6 +5208,57 @@ REVOKE ALL ON FUNCTION private.redrive_outbox(outbox_ids bigint[]) FROM PUBLIC;
 
 COMMENT ON FUNCTION private.redrive_outbox(outbox_ids bigint[]) IS 'Puts dead rows (the given ones, or all when null) back to pending with fresh attempts; returns how many.';
 
+-- Name: FUNCTION refresh_concept_salience(p_user_id uuid, p_degrees jsonb); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.refresh_concept_salience(p_user_id uuid, p_degrees jsonb) TO service_role;
+REVOKE ALL ON FUNCTION private.refresh_concept_salience(p_user_id uuid, p_degrees jsonb) FROM PUBLIC;
+
+-- Name: FUNCTION refresh_concept_salience(p_user_id uuid, p_degrees jsonb); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.refresh_concept_salience(p_user_id uuid, p_degrees jsonb) IS 'Sets the salience of the given concepts ({concept_id: graph degree}) from degree, mentions and recency; returns the changed rows.';
+
+-- Name: refresh_concept_salience(uuid, jsonb); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.refresh_concept_salience(p_user_id uuid, p_degrees jsonb) RETURNS SETOF jsonb
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with newest as (
+    select max(m.created_at) as at from public.memories m where m.user_id = p_user_id
+  ),
+  given as (
+    select d.key::uuid as concept_id, greatest(d.value::text::double precision, 0) as degree
+    from jsonb_each(p_degrees) as d
+  ),
+  measured as (
+    select g.concept_id, g.degree, mention.count as mentions,
+           extract(epoch from (select at from newest) - mention.last) / 86400.0 as days_behind
+    from given g
+    cross join lateral (
+      select count(*) as count, max(m.created_at) as last from public.memories m
+      where m.user_id = p_user_id and m.attributes -> 'concept_ids' ? g.concept_id::text
+    ) as mention
+  ),
+  scored as (
+    select concept_id, round((
+      0.4 * (1 - exp(-mentions / 3.0))
+      + 0.3 * (1 - exp(-degree / 6.0))
+      + 0.3 * coalesce(power(2.0, -greatest(days_behind, 0) / 30.0), 0)
+    )::numeric, 4)::double precision as salience
+    from measured
+  ),
+  changed as (
+    update public.concepts c set salience = least(greatest(s.salience, 0), 1)
+    from scored s
+    where c.user_id = p_user_id and c.concept_id = s.concept_id and c.status <> 'merged'
+      and c.salience is distinct from least(greatest(s.salience, 0), 1)
+    returning to_jsonb(c.*) as changed_row
+  )
+  select changed_row from changed;
+$$;
+
+
+ALTER FUNCTION private.refresh_concept_salience(p_user_id uuid, p_degrees jsonb) OWNER TO postgres;
+
 -- Name: FUNCTION refresh_engagement_summary(); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.refresh_engagement_summary() TO service_role;
 REVOKE ALL ON FUNCTION private.refresh_engagement_summary() FROM PUBLIC;
@@ -5034,29 +5283,73 @@ $$;
 
 ALTER FUNCTION private.refresh_engagement_summary() OWNER TO postgres;
 
--- Name: FUNCTION refresh_entity_growth(); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.refresh_entity_growth() TO service_role;
-REVOKE ALL ON FUNCTION private.refresh_entity_growth() FROM PUBLIC;
+-- Name: FUNCTION replace_communities(p_user_id uuid, p_groups jsonb, p_at timestamp with time zone); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.replace_communities(p_user_id uuid, p_groups jsonb, p_at timestamp with time zone) TO service_role;
+REVOKE ALL ON FUNCTION private.replace_communities(p_user_id uuid, p_groups jsonb, p_at timestamp with time zone) FROM PUBLIC;
 
--- Name: FUNCTION refresh_entity_growth(); Type: COMMENT; Schema: private; Owner: postgres
+-- Name: FUNCTION replace_communities(p_user_id uuid, p_groups jsonb, p_at timestamp with time zone); Type: COMMENT; Schema: private; Owner: postgres
 
-COMMENT ON FUNCTION private.refresh_entity_growth() IS 'Job: refreshes private.mv_entity_growth concurrently; returns its row count.';
+COMMENT ON FUNCTION private.replace_communities(p_user_id uuid, p_groups jsonb, p_at timestamp with time zone) IS 'Persists the person''s concept communities found now, keeping the id of each one that continues; returns them.';
 
--- Name: refresh_entity_growth(); Type: FUNCTION; Schema: private; Owner: postgres
+-- Name: replace_communities(uuid, jsonb, timestamp with time zone); Type: FUNCTION; Schema: private; Owner: postgres
 
-CREATE FUNCTION private.refresh_entity_growth() RETURNS jsonb
+CREATE FUNCTION private.replace_communities(p_user_id uuid, p_groups jsonb, p_at timestamp with time zone) RETURNS TABLE(community_id uuid, name text, concept_ids uuid[], is_new boolean)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
-    SET lock_timeout TO '5s'
     AS $$
+declare
+  v_match record;
+  v_ids uuid[] := '{}';
+  v_taken uuid[] := '{}';
 begin
-  refresh materialized view concurrently private.mv_entity_growth;
-  return jsonb_build_object('rows', (select count(*) from private.mv_entity_growth));
+  create temporary table if not exists pg_temp.found_groups (
+    n integer primary key, name text, concept_ids uuid[], community_id uuid, is_new boolean
+  ) on commit drop;
+  truncate pg_temp.found_groups;
+  insert into pg_temp.found_groups (n, name, concept_ids)
+  select g.n, left(btrim(g.value ->> 'name'), 255),
+         array(select distinct x::uuid from jsonb_array_elements_text(g.value -> 'concept_ids') x)
+  from jsonb_array_elements(p_groups) with ordinality as g (value, n)
+  where btrim(coalesce(g.value ->> 'name', '')) <> '';
+  for v_match in
+    select f.n, c.community_id as old_id, count(*) as shared
+    from pg_temp.found_groups f
+    join public.concepts c on c.user_id = p_user_id and c.concept_id = any (f.concept_ids)
+    where c.community_id is not null
+    group by f.n, c.community_id
+    order by count(*) desc, f.n, c.community_id
+  loop
+    if v_match.old_id = any (v_taken)
+       or exists (select 1 from pg_temp.found_groups f where f.n = v_match.n and f.community_id is not null) then
+      continue;
+    end if;
+    update pg_temp.found_groups f set community_id = v_match.old_id, is_new = false where f.n = v_match.n;
+    v_taken := v_taken || v_match.old_id;
+  end loop;
+  update pg_temp.found_groups f set community_id = gen_random_uuid(), is_new = true
+  where f.community_id is null;
+  delete from public.communities c
+  where c.user_id = p_user_id and c.community_id not in (select f.community_id from pg_temp.found_groups f);
+  insert into public.communities as c (community_id, user_id, name, description, last_analyzed_ts)
+  select f.community_id, p_user_id, f.name, cardinality(f.concept_ids) || ' concepts', p_at
+  from pg_temp.found_groups f
+  on conflict on constraint communities_pkey do update
+    set name = excluded.name, description = excluded.description,
+        last_analyzed_ts = excluded.last_analyzed_ts
+    where c.user_id = excluded.user_id;
+  update public.concepts c set community_id = f.community_id
+  from pg_temp.found_groups f
+  where c.user_id = p_user_id and c.concept_id = any (f.concept_ids)
+    and c.community_id is distinct from f.community_id;
+  select coalesce(array_agg(x), '{}') into v_ids from pg_temp.found_groups f, unnest(f.concept_ids) x;
+  update public.concepts c set community_id = null
+  where c.user_id = p_user_id and c.community_id is not null and c.concept_id <> all (v_ids);
+  return query select f.community_id, f.name, f.concept_ids, f.is_new from pg_temp.found_groups f order by f.n;
 end;
 $$;
 
 
-ALTER FUNCTION private.refresh_entity_growth() OWNER TO postgres;
+ALTER FUNCTION private.replace_communities(p_user_id uuid, p_groups jsonb, p_at timestamp with time zone) OWNER TO postgres;
 
 -- Name: repointed_concept_ids(jsonb, uuid, uuid, uuid); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -5205,6 +5498,30 @@ $$;
 
 ALTER FUNCTION private.run_job(p_job_name text, p_statement text) OWNER TO postgres;
 
+-- Name: FUNCTION runs_challenge_of(p_template_id uuid); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.runs_challenge_of(p_template_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.runs_challenge_of(p_template_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.runs_challenge_of(p_template_id uuid) FROM PUBLIC;
+
+-- Name: FUNCTION runs_challenge_of(p_template_id uuid); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.runs_challenge_of(p_template_id uuid) IS 'Whether the caller has a challenge (any status) started from this template version.';
+
+-- Name: runs_challenge_of(uuid); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.runs_challenge_of(p_template_id uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select exists (
+    select 1 from public.user_challenges uc
+    where uc.challenge_template_id = p_template_id and uc.user_id = (select auth.uid())
+  )
+$$;
+
+
+ALTER FUNCTION private.runs_challenge_of(p_template_id uuid) OWNER TO postgres;
+
 -- Name: FUNCTION seal_behaviour_event_partition(p_partition regclass); Type: ACL; Schema: private; Owner: postgres
 REVOKE ALL ON FUNCTION private.seal_behaviour_event_partition(p_partition regclass) FROM PUBLIC;
 
@@ -5286,18 +5603,18 @@ $$;
 
 ALTER FUNCTION private.search_terms(query text, OUT words text[], OUT lexemes text[]) OWNER TO postgres;
 
--- Name: FUNCTION search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer); Type: ACL; Schema: private; Owner: postgres
-GRANT ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) TO authenticated;
-GRANT ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) TO service_role;
-REVOKE ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) FROM PUBLIC;
+-- Name: FUNCTION search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb) TO authenticated;
+GRANT ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb) TO service_role;
+REVOKE ALL ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb) FROM PUBLIC;
 
--- Name: FUNCTION search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer); Type: COMMENT; Schema: private; Owner: postgres
+-- Name: FUNCTION search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb); Type: COMMENT; Schema: private; Owner: postgres
 
-COMMENT ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) IS 'The caller''s (auth.uid()) full-text hits: ids, ts_rank_cd, idf strength (0-1) and matched words; rare words match, words in over 5% of the documents only weigh in (a query of common words only: documents with all of them, else any, the newest 4 x max_hits ranked). Security definer so the GIN index serves @@; ids only, api.search_candidates re-reads rows under RLS.';
+COMMENT ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb) IS 'The caller''s (auth.uid()) full-text hits: ids, ts_rank_cd, idf strength (0-1) and matched words; rare words match, words in over 5% of the documents only weigh in (a query of common words only: documents with all of them, else any, the newest 4 x max_hits ranked); with memory_filter, only the memories meeting it (private.memory_passes). Security definer so the GIN index serves @@; ids only, api.search_candidates re-reads rows under RLS.';
 
--- Name: search_text_hits(text, text[], uuid, timestamp with time zone, timestamp with time zone, integer); Type: FUNCTION; Schema: private; Owner: postgres
+-- Name: search_text_hits(text, text[], uuid, timestamp with time zone, timestamp with time zone, integer, jsonb); Type: FUNCTION; Schema: private; Owner: postgres
 
-CREATE FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) RETURNS TABLE(entity_type text, entity_id uuid, text_rank real, text_strength real, matched_terms text[])
+CREATE FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb DEFAULT NULL::jsonb) RETURNS TABLE(entity_type text, entity_id uuid, text_rank real, text_strength real, matched_terms text[])
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_custom_plan'
@@ -5363,6 +5680,9 @@ begin
           and (app is null or d.app_id = app)
           and (created_after is null or d.created_at > created_after)
           and (created_before is null or d.created_at < created_before)
+          and (memory_filter is null or d.entity_type <> 'memory' or exists (
+                select from public.memories m
+                where m.memory_id = d.entity_id and private.memory_passes(memory_filter, m)))
         order by case when newest is not null then d.created_at end desc nulls last
         limit newest
       ) as d
@@ -5382,7 +5702,7 @@ end;
 $$;
 
 
-ALTER FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer) OWNER TO postgres;
+ALTER FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb) OWNER TO postgres;
 
 -- Name: FUNCTION search_vector(named text, said text, other text); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.search_vector(named text, said text, other text) TO authenticated;
@@ -5611,6 +5931,50 @@ $$;
 
 
 ALTER FUNCTION private.tags_as_text(tags text[]) OWNER TO postgres;
+
+-- Name: FUNCTION take_context_package(p_conversation_id uuid, p_first_turn boolean); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) TO authenticated;
+GRANT ALL ON FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) TO service_role;
+REVOKE ALL ON FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) FROM PUBLIC;
+
+-- Name: FUNCTION take_context_package(p_conversation_id uuid, p_first_turn boolean); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) IS 'The caller''s next-conversation context package for this conversation of theirs: taken on its first turn (stamped with the conversation), its own again on a rebuild, else null.';
+
+-- Name: take_context_package(uuid, boolean); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_package jsonb;
+begin
+  if not exists (select 1 from public.conversations
+                  where conversation_id = p_conversation_id and user_id = (select auth.uid())) then
+    return null;
+  end if;
+  select next_conversation_context_package into v_package
+    from public.profiles where user_id = (select auth.uid());
+  if v_package is null then
+    return null;
+  end if;
+  if v_package ->> 'taken_by_conversation_id' = p_conversation_id::text then
+    return v_package;  -- this conversation's own, its session rebuilt
+  end if;
+  if v_package ? 'taken_by_conversation_id' or not p_first_turn then
+    return null;  -- handed to another conversation, or this one began without it
+  end if;
+  v_package := v_package || jsonb_build_object('taken_by_conversation_id', p_conversation_id,
+                                               'taken_at', now());
+  update public.profiles set next_conversation_context_package = v_package
+   where user_id = (select auth.uid());
+  return v_package;
+end;
+$$;
+
+
+ALTER FUNCTION private.take_context_package(p_conversation_id uuid, p_first_turn boolean) OWNER TO postgres;
 
 -- Name: FUNCTION unmerge_memory_source(p_memory_id uuid, p_source_id bigint); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.unmerge_memory_source(p_memory_id uuid, p_source_id bigint) TO authenticated;
@@ -6238,27 +6602,83 @@ CREATE TABLE public.challenge_templates (
     is_active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    previous_version_id uuid,
     CONSTRAINT challenge_templates_difficulty_valid CHECK ((difficulty = ANY (ARRAY['easy'::text, 'medium'::text, 'hard'::text]))),
     CONSTRAINT challenge_templates_dim_keys_valid CHECK ((dim_keys <@ ARRAY['self_know'::text, 'self_act'::text, 'self_show'::text, 'world_know'::text, 'world_act'::text, 'world_show'::text])),
     CONSTRAINT challenge_templates_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 255))),
-    CONSTRAINT challenge_templates_payload_object CHECK ((jsonb_typeof(payload) = 'object'::text))
+    CONSTRAINT challenge_templates_payload_object CHECK ((jsonb_typeof(payload) = 'object'::text)),
+    CONSTRAINT challenge_templates_version_positive CHECK ((version >= 1))
 );
 
 
 ALTER TABLE public.challenge_templates OWNER TO postgres;
 
--- Name: challenge_templates Active challenge templates are readable by signed-in users; Type: POLICY; Schema: public; Owner: postgres
+-- Name: challenge_templates Challenge templates are created by admins; Type: POLICY; Schema: public; Owner: postgres
 
-CREATE POLICY "Active challenge templates are readable by signed-in users" ON public.challenge_templates FOR SELECT TO authenticated USING (is_active);
+CREATE POLICY "Challenge templates are created by admins" ON public.challenge_templates FOR INSERT TO authenticated WITH CHECK (( SELECT private.has_admin_claim() AS has_admin_claim));
+
+-- Name: challenge_templates Challenge templates are readable when active, by admins, or by ; Type: POLICY; Schema: public; Owner: postgres
+
+CREATE POLICY "Challenge templates are readable when active, by admins, or by " ON public.challenge_templates FOR SELECT TO authenticated USING ((is_active OR ( SELECT private.has_admin_claim() AS has_admin_claim) OR private.runs_challenge_of(challenge_template_id)));
+
+-- Name: challenge_templates Challenge templates are retired by admins; Type: POLICY; Schema: public; Owner: postgres
+
+CREATE POLICY "Challenge templates are retired by admins" ON public.challenge_templates FOR UPDATE TO authenticated USING (( SELECT private.has_admin_claim() AS has_admin_claim)) WITH CHECK (( SELECT private.has_admin_claim() AS has_admin_claim));
 
 -- Name: challenge_templates challenge_templates_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 
 ALTER TABLE ONLY public.challenge_templates
     ADD CONSTRAINT challenge_templates_pkey PRIMARY KEY (challenge_template_id);
 
+-- Name: challenge_templates challenge_templates_previous_version_fk; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+
+ALTER TABLE ONLY public.challenge_templates
+    ADD CONSTRAINT challenge_templates_previous_version_fk FOREIGN KEY (previous_version_id) REFERENCES public.challenge_templates(challenge_template_id) ON DELETE RESTRICT;
+
+-- Name: challenge_templates challenge_templates_replaced_once; Type: CONSTRAINT; Schema: public; Owner: postgres
+
+ALTER TABLE ONLY public.challenge_templates
+    ADD CONSTRAINT challenge_templates_replaced_once UNIQUE (previous_version_id);
+
 -- Name: challenge_templates challenge_templates_set_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
 
 CREATE TRIGGER challenge_templates_set_updated_at BEFORE UPDATE ON public.challenge_templates FOR EACH ROW EXECUTE FUNCTION private.set_updated_at();
+
+-- Name: COLUMN challenge_templates.challenge_template_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(challenge_template_id) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.description; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(description) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.difficulty; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(difficulty) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.dim_keys; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(dim_keys) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.is_active; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(is_active),UPDATE(is_active) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.name; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(name) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.payload; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(payload) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.previous_version_id; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(previous_version_id) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.previous_version_id; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.challenge_templates.previous_version_id IS 'The version this row replaced (retired when it was written); unique, so a version is replaced once.';
+
+-- Name: COLUMN challenge_templates.version; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(version) ON TABLE public.challenge_templates TO authenticated;
+
+-- Name: COLUMN challenge_templates.version; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.challenge_templates.version IS 'Counts the template''s versions from 1; an admin''s change writes version + 1 as a new row.';
 
 -- Name: challenge_templates_active_idx; Type: INDEX; Schema: public; Owner: postgres
 
@@ -6415,7 +6835,7 @@ ALTER TABLE ONLY public.concepts
 
 -- Name: concepts concepts_with_card; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER concepts_with_card AFTER INSERT OR DELETE ON public.concepts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('concept', 'concept_id');
+CREATE TRIGGER concepts_with_card AFTER INSERT OR DELETE OR UPDATE OF name, description, type ON public.concepts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('concept', 'concept_id');
 
 -- Name: COLUMN concepts.attributes; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(attributes),UPDATE(attributes) ON TABLE public.concepts TO authenticated;
@@ -6501,9 +6921,11 @@ CREATE TABLE public.conversations (
     ended_at timestamp with time zone,
     closed_at timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    intimacy_code_reference text,
     CONSTRAINT conversations_closed_after_created CHECK (((closed_at IS NULL) OR (closed_at >= created_at))),
     CONSTRAINT conversations_closed_has_closed_at CHECK (((status <> 'closed'::text) OR (closed_at IS NOT NULL))),
     CONSTRAINT conversations_ended_after_started CHECK (((ended_at IS NULL) OR (ended_at >= started_at))),
+    CONSTRAINT conversations_intimacy_code_reference_length CHECK (((intimacy_code_reference IS NULL) OR ((char_length(btrim(intimacy_code_reference)) >= 1) AND (char_length(btrim(intimacy_code_reference)) <= 200)))),
     CONSTRAINT conversations_last_message_after_created CHECK (((last_message_at IS NULL) OR (last_message_at >= created_at))),
     CONSTRAINT conversations_message_count_nonnegative CHECK ((message_count >= 0)),
     CONSTRAINT conversations_metadata_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
@@ -6584,6 +7006,13 @@ GRANT INSERT(conversation_id) ON TABLE public.conversations TO authenticated;
 
 -- Name: COLUMN conversations.ended_at; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(ended_at),UPDATE(ended_at) ON TABLE public.conversations TO authenticated;
+
+-- Name: COLUMN conversations.intimacy_code_reference; Type: ACL; Schema: public; Owner: postgres
+GRANT INSERT(intimacy_code_reference) ON TABLE public.conversations TO authenticated;
+
+-- Name: COLUMN conversations.intimacy_code_reference; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.conversations.intimacy_code_reference IS 'The Intimacy Code principle the person opened this conversation about (Hugo), as sent.';
 
 -- Name: COLUMN conversations.message_count; Type: COMMENT; Schema: public; Owner: postgres
 
@@ -6732,7 +7161,7 @@ ALTER TABLE ONLY public.derived_artifacts
 
 -- Name: derived_artifacts derived_artifacts_with_card; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER derived_artifacts_with_card AFTER INSERT OR DELETE ON public.derived_artifacts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('artifact', 'artifact_id');
+CREATE TRIGGER derived_artifacts_with_card AFTER INSERT OR DELETE OR UPDATE OF title, description, artifact_type ON public.derived_artifacts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('artifact', 'artifact_id');
 
 -- Name: derived_artifacts_source_concept_idx; Type: INDEX; Schema: public; Owner: postgres
 
@@ -6907,6 +7336,10 @@ CREATE TRIGGER growth_events_apply_to_profile_on_delete AFTER DELETE ON public.g
 -- Name: growth_events growth_events_apply_to_profile_on_insert; Type: TRIGGER; Schema: public; Owner: postgres
 
 CREATE TRIGGER growth_events_apply_to_profile_on_insert AFTER INSERT ON public.growth_events REFERENCING NEW TABLE AS changed_events FOR EACH STATEMENT EXECUTE FUNCTION private.apply_growth_events_to_profile();
+
+-- Name: growth_events growth_events_count_app_growth; Type: TRIGGER; Schema: public; Owner: postgres
+
+CREATE TRIGGER growth_events_count_app_growth AFTER INSERT ON public.growth_events REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION private.count_app_growth();
 
 -- Name: growth_events growth_events_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
 
@@ -7125,12 +7558,15 @@ CREATE TABLE public.knowledge_entries (
     last_accessed_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    is_active boolean DEFAULT true NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
     CONSTRAINT knowledge_entries_access_count_nonnegative CHECK ((access_count >= 0)),
     CONSTRAINT knowledge_entries_category_not_blank CHECK (((category IS NULL) OR (btrim(category) <> ''::text))),
     CONSTRAINT knowledge_entries_content_not_blank CHECK ((btrim(content) <> ''::text)),
     CONSTRAINT knowledge_entries_metadata_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT knowledge_entries_section_number_nonnegative CHECK (((section_number IS NULL) OR (section_number >= 0))),
-    CONSTRAINT knowledge_entries_title_not_blank CHECK ((btrim(title) <> ''::text))
+    CONSTRAINT knowledge_entries_title_not_blank CHECK ((btrim(title) <> ''::text)),
+    CONSTRAINT knowledge_entries_version_positive CHECK ((version >= 1))
 );
 
 
@@ -7138,9 +7574,9 @@ ALTER TABLE public.knowledge_entries OWNER TO postgres;
 
 -- Name: knowledge_entries Active knowledge entries are readable by signed-in users; Type: POLICY; Schema: public; Owner: postgres
 
-CREATE POLICY "Active knowledge entries are readable by signed-in users" ON public.knowledge_entries FOR SELECT TO authenticated USING ((( SELECT private.has_admin_claim() AS has_admin_claim) OR (EXISTS ( SELECT
+CREATE POLICY "Active knowledge entries are readable by signed-in users" ON public.knowledge_entries FOR SELECT TO authenticated USING ((( SELECT private.has_admin_claim() AS has_admin_claim) OR (is_active AND (EXISTS ( SELECT
    FROM public.knowledge_bases kb
-  WHERE ((kb.knowledge_base_id = knowledge_entries.knowledge_base_id) AND kb.is_active)))));
+  WHERE ((kb.knowledge_base_id = knowledge_entries.knowledge_base_id) AND kb.is_active))))));
 
 -- Name: knowledge_entries Knowledge entries are created by admins; Type: POLICY; Schema: public; Owner: postgres
 
@@ -7153,6 +7589,10 @@ CREATE POLICY "Knowledge entries are deleted by admins" ON public.knowledge_entr
 -- Name: knowledge_entries Knowledge entries are edited by admins; Type: POLICY; Schema: public; Owner: postgres
 
 CREATE POLICY "Knowledge entries are edited by admins" ON public.knowledge_entries FOR UPDATE TO authenticated USING (( SELECT private.has_admin_claim() AS has_admin_claim)) WITH CHECK (( SELECT private.has_admin_claim() AS has_admin_claim));
+
+-- Name: knowledge_entries knowledge_entries_bump_version; Type: TRIGGER; Schema: public; Owner: postgres
+
+CREATE TRIGGER knowledge_entries_bump_version BEFORE UPDATE ON public.knowledge_entries FOR EACH ROW EXECUTE FUNCTION private.bump_knowledge_entry_version();
 
 -- Name: knowledge_entries knowledge_entries_count; Type: TRIGGER; Schema: public; Owner: postgres
 
@@ -7174,7 +7614,7 @@ CREATE TRIGGER knowledge_entries_set_updated_at BEFORE UPDATE OF knowledge_base_
 
 -- Name: knowledge_entries knowledge_entries_to_outbox; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER knowledge_entries_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.knowledge_entries FOR EACH ROW EXECUTE FUNCTION private.enqueue_change('knowledge_entry_id', 'updated_at', 'access_count', 'last_accessed_at');
+CREATE TRIGGER knowledge_entries_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.knowledge_entries FOR EACH ROW EXECUTE FUNCTION private.enqueue_change('knowledge_entry_id', 'updated_at', 'access_count', 'last_accessed_at', 'vector_store_id');
 
 -- Name: COLUMN knowledge_entries.access_count; Type: COMMENT; Schema: public; Owner: postgres
 
@@ -7185,6 +7625,13 @@ GRANT INSERT(category),UPDATE(category) ON TABLE public.knowledge_entries TO aut
 
 -- Name: COLUMN knowledge_entries.content; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(content),UPDATE(content) ON TABLE public.knowledge_entries TO authenticated;
+
+-- Name: COLUMN knowledge_entries.is_active; Type: ACL; Schema: public; Owner: postgres
+GRANT UPDATE(is_active) ON TABLE public.knowledge_entries TO authenticated;
+
+-- Name: COLUMN knowledge_entries.is_active; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.knowledge_entries.is_active IS 'False once an admin deactivated the entry: no search returns it; admins still read it.';
 
 -- Name: COLUMN knowledge_entries.knowledge_base_id; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(knowledge_base_id),UPDATE(knowledge_base_id) ON TABLE public.knowledge_entries TO authenticated;
@@ -7206,6 +7653,14 @@ GRANT INSERT(title),UPDATE(title) ON TABLE public.knowledge_entries TO authentic
 
 -- Name: COLUMN knowledge_entries.vector_store_id; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(vector_store_id),UPDATE(vector_store_id) ON TABLE public.knowledge_entries TO authenticated;
+
+-- Name: COLUMN knowledge_entries.vector_store_id; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.knowledge_entries.vector_store_id IS 'The entry''s item in the vector store (the catalogue tenant), set by the mirror once it is embedded; null until then.';
+
+-- Name: COLUMN knowledge_entries.version; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON COLUMN public.knowledge_entries.version IS 'Starts at 1 and moves by one with each change of title, content, category, tags, section or metadata (private.bump_knowledge_entry_version).';
 
 -- Name: knowledge_entries_category_idx; Type: INDEX; Schema: public; Owner: postgres
 
@@ -7604,7 +8059,7 @@ ALTER TABLE ONLY public.memories
 
 -- Name: memories memories_with_card; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER memories_with_card AFTER INSERT OR DELETE ON public.memories FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('memory', 'memory_id');
+CREATE TRIGGER memories_with_card AFTER INSERT OR DELETE OR UPDATE OF title, content, memory_type, tags ON public.memories FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('memory', 'memory_id');
 
 -- Name: COLUMN memories.app_id; Type: ACL; Schema: public; Owner: postgres
 GRANT INSERT(app_id),UPDATE(app_id) ON TABLE public.memories TO authenticated;
@@ -7685,6 +8140,14 @@ GRANT INSERT(user_id) ON TABLE public.memories TO authenticated;
 -- Name: memories_app_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX memories_app_idx ON public.memories USING btree (app_id) WHERE (app_id IS NOT NULL);
+
+-- Name: INDEX memories_concept_ids_idx; Type: COMMENT; Schema: public; Owner: postgres
+
+COMMENT ON INDEX public.memories_concept_ids_idx IS 'Serves the memories naming a concept (salience mentions, co-occurrences).';
+
+-- Name: memories_concept_ids_idx; Type: INDEX; Schema: public; Owner: postgres
+
+CREATE INDEX memories_concept_ids_idx ON public.memories USING gin (((attributes -> 'concept_ids'::text)));
 
 -- Name: memories_expires_idx; Type: INDEX; Schema: public; Owner: postgres
 
@@ -8252,7 +8715,7 @@ ALTER TABLE ONLY public.proactive_prompts
 
 -- Name: proactive_prompts proactive_prompts_with_card; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER proactive_prompts_with_card AFTER INSERT OR DELETE ON public.proactive_prompts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('prompt', 'prompt_id');
+CREATE TRIGGER proactive_prompts_with_card AFTER INSERT OR DELETE OR UPDATE OF prompt_text, source_agent ON public.proactive_prompts FOR EACH ROW EXECUTE FUNCTION private.keep_entity_card('prompt', 'prompt_id');
 
 -- Name: COLUMN proactive_prompts.status; Type: ACL; Schema: public; Owner: postgres
 GRANT UPDATE(status) ON TABLE public.proactive_prompts TO authenticated;
@@ -8340,11 +8803,11 @@ ALTER TABLE ONLY public.profiles
 
 -- Name: profiles profiles_set_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER profiles_set_updated_at BEFORE UPDATE ON public.profiles FOR EACH ROW WHEN ((((to_jsonb(old.*) - 'last_active_at'::text) - 'updated_at'::text) IS DISTINCT FROM ((to_jsonb(new.*) - 'last_active_at'::text) - 'updated_at'::text))) EXECUTE FUNCTION private.set_updated_at();
+CREATE TRIGGER profiles_set_updated_at BEFORE UPDATE ON public.profiles FOR EACH ROW WHEN (((((to_jsonb(old.*) - 'last_active_at'::text) - 'last_login_at'::text) - 'updated_at'::text) IS DISTINCT FROM (((to_jsonb(new.*) - 'last_active_at'::text) - 'last_login_at'::text) - 'updated_at'::text))) EXECUTE FUNCTION private.set_updated_at();
 
 -- Name: profiles profiles_to_outbox; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER profiles_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.enqueue_change('user_id', 'updated_at', 'last_active_at');
+CREATE TRIGGER profiles_to_outbox AFTER INSERT OR DELETE OR UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION private.enqueue_change('user_id', 'updated_at', 'last_active_at', 'last_login_at', 'next_conversation_context_package', 'knowledge_graph_schema');
 
 -- Name: profiles profiles_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
 
@@ -9224,6 +9687,12 @@ CREATE TABLE vectors.items (
     version bigint DEFAULT 0 NOT NULL,
     vector bytea NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    memory_type text,
+    app_id uuid,
+    source_conversation_id uuid,
+    occurred_at timestamp with time zone,
+    attribute_pairs text[] DEFAULT '{}'::text[] NOT NULL,
+    owner_id uuid GENERATED ALWAYS AS (NULLIF(user_id, 'c47a1091-0e5c-5d2b-9c61-6b0d3f1a2e84'::uuid)) STORED,
     CONSTRAINT items_model_version_not_blank CHECK ((btrim(model_version) <> ''::text)),
     CONSTRAINT items_source_entity_type_not_blank CHECK ((btrim(source_entity_type) <> ''::text)),
     CONSTRAINT items_vector_is_float32s CHECK (((octet_length(vector) > 0) AND ((octet_length(vector) % 4) = 0)))
@@ -9232,19 +9701,27 @@ CREATE TABLE vectors.items (
 
 ALTER TABLE vectors.items OWNER TO postgres;
 
+-- Name: items items_owner_fk; Type: FK CONSTRAINT; Schema: vectors; Owner: postgres
+
+ALTER TABLE ONLY vectors.items
+    ADD CONSTRAINT items_owner_fk FOREIGN KEY (owner_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
 -- Name: items items_pkey; Type: CONSTRAINT; Schema: vectors; Owner: postgres
 
 ALTER TABLE ONLY vectors.items
     ADD CONSTRAINT items_pkey PRIMARY KEY (item_id);
 
--- Name: items items_user_fk; Type: FK CONSTRAINT; Schema: vectors; Owner: postgres
+-- Name: COLUMN items.attribute_pairs; Type: COMMENT; Schema: vectors; Owner: postgres
 
-ALTER TABLE ONLY vectors.items
-    ADD CONSTRAINT items_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+COMMENT ON COLUMN vectors.items.attribute_pairs IS 'A memory''s scalar attributes as "dotted.path=value" (ports/vectors.py attribute_pairs), for the metadata filter.';
 
 -- Name: COLUMN items.model_version; Type: COMMENT; Schema: vectors; Owner: postgres
 
 COMMENT ON COLUMN vectors.items.model_version IS 'The embedder that made the vector; others are re-embedded.';
+
+-- Name: COLUMN items.owner_id; Type: COMMENT; Schema: vectors; Owner: postgres
+
+COMMENT ON COLUMN vectors.items.owner_id IS 'The person the item belongs to (user_id), null for the catalogue tenant; cascades from auth.users.';
 
 -- Name: COLUMN items.vector; Type: COMMENT; Schema: vectors; Owner: postgres
 
@@ -9253,6 +9730,10 @@ COMMENT ON COLUMN vectors.items.vector IS 'The embedding as little-endian float3
 -- Name: items_model_version_idx; Type: INDEX; Schema: vectors; Owner: postgres
 
 CREATE INDEX items_model_version_idx ON vectors.items USING btree (model_version);
+
+-- Name: items_owner_id_idx; Type: INDEX; Schema: vectors; Owner: postgres
+
+CREATE INDEX items_owner_id_idx ON vectors.items USING btree (owner_id);
 
 -- Name: items_user_id_source_idx; Type: INDEX; Schema: vectors; Owner: postgres
 
@@ -9292,18 +9773,27 @@ ALTER TABLE vectors.user_versions ENABLE ROW LEVEL SECURITY;
 
 CREATE TABLE vectors.user_versions (
     user_id uuid NOT NULL,
-    version bigint NOT NULL
+    version bigint NOT NULL,
+    owner_id uuid GENERATED ALWAYS AS (NULLIF(user_id, 'c47a1091-0e5c-5d2b-9c61-6b0d3f1a2e84'::uuid)) STORED
 );
 
 
 ALTER TABLE vectors.user_versions OWNER TO postgres;
+
+-- Name: user_versions user_versions_owner_fk; Type: FK CONSTRAINT; Schema: vectors; Owner: postgres
+
+ALTER TABLE ONLY vectors.user_versions
+    ADD CONSTRAINT user_versions_owner_fk FOREIGN KEY (owner_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 -- Name: user_versions user_versions_pkey; Type: CONSTRAINT; Schema: vectors; Owner: postgres
 
 ALTER TABLE ONLY vectors.user_versions
     ADD CONSTRAINT user_versions_pkey PRIMARY KEY (user_id);
 
--- Name: user_versions user_versions_user_fk; Type: FK CONSTRAINT; Schema: vectors; Owner: postgres
+-- Name: COLUMN user_versions.owner_id; Type: COMMENT; Schema: vectors; Owner: postgres
 
-ALTER TABLE ONLY vectors.user_versions
-    ADD CONSTRAINT user_versions_user_fk FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+COMMENT ON COLUMN vectors.user_versions.owner_id IS 'The person the version belongs to (user_id), null for the catalogue tenant; cascades from auth.users.';
+
+-- Name: user_versions_owner_id_idx; Type: INDEX; Schema: vectors; Owner: postgres
+
+CREATE INDEX user_versions_owner_id_idx ON vectors.user_versions USING btree (owner_id);
