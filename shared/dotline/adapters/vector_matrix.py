@@ -129,7 +129,7 @@ class VectorMatrix:
             return []
         picked = np.argpartition(-coarse[positions], min(positions.size, CANDIDATES + limit) - 1)
         candidates = positions[picked[: CANDIDATES + limit]]
-        return self._ranked(ids[candidates], matrix[candidates] @ query, None, limit)
+        return self._ranked(ids[candidates], _cosines(matrix[candidates], query), None, limit)
 
     def _ranked(
         self,
