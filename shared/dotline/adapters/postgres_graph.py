@@ -23,9 +23,10 @@ from dotline.ports.graph import (
     check_path_depth,
 )
 
-# One statement per call, whatever its size: each statement moves the users' graph versions
-# (a trigger), and many in one transaction pile up versions of the same row that each later
-# update walks. Rows arrive deduplicated and in key order (psycopg binds the lists as arrays).
+# One statement per UPSERT_CHUNK rows, not per row: each statement moves the users' graph
+# versions (a trigger), and many in one transaction pile up versions of the same row that each
+# later update walks. Rows arrive deduplicated and in key order (bound as arrays).
+UPSERT_CHUNK = 2000
 UPSERT_NODES = """
 insert into graph.nodes as stored (node_id, user_id, label, properties, version)
 select n.node_id, n.user_id, n.label, n.properties::jsonb, n.version
@@ -130,15 +131,17 @@ class PostgresGraph:
         if not nodes:
             return
         kept = _last_of_highest_version(nodes, lambda n: n.node_id)
-        params = {
-            "node_ids": [n.node_id for n in kept],
-            "user_ids": [n.user_id for n in kept],
-            "labels": [n.label for n in kept],
-            "properties": [json.dumps(n.properties) for n in kept],
-            "versions": [n.version for n in kept],
-        }
         with self._db.as_service() as tx:
-            tx.execute(UPSERT_NODES, params)
+            for start in range(0, len(kept), UPSERT_CHUNK):
+                chunk = kept[start : start + UPSERT_CHUNK]
+                params = {
+                    "node_ids": [n.node_id for n in chunk],
+                    "user_ids": [n.user_id for n in chunk],
+                    "labels": [n.label for n in chunk],
+                    "properties": [json.dumps(n.properties) for n in chunk],
+                    "versions": [n.version for n in chunk],
+                }
+                tx.execute(UPSERT_NODES, params)
 
     def upsert_edges(self, edges: Sequence[GraphEdge]) -> None:
         """Create or update edges keyed by (source, target, type); lower versions ignored."""
@@ -147,17 +150,19 @@ class PostgresGraph:
         kept = _last_of_highest_version(
             edges, lambda e: (e.user_id, e.source_id, e.target_id, e.type)
         )
-        params = {
-            "user_ids": [e.user_id for e in kept],
-            "source_ids": [e.source_id for e in kept],
-            "target_ids": [e.target_id for e in kept],
-            "types": [e.type for e in kept],
-            "weights": [e.weight for e in kept],
-            "properties": [json.dumps(e.properties) for e in kept],
-            "versions": [e.version for e in kept],
-        }
         with self._db.as_service() as tx:
-            tx.execute(UPSERT_EDGES, params)
+            for start in range(0, len(kept), UPSERT_CHUNK):
+                chunk = kept[start : start + UPSERT_CHUNK]
+                params = {
+                    "user_ids": [e.user_id for e in chunk],
+                    "source_ids": [e.source_id for e in chunk],
+                    "target_ids": [e.target_id for e in chunk],
+                    "types": [e.type for e in chunk],
+                    "weights": [e.weight for e in chunk],
+                    "properties": [json.dumps(e.properties) for e in chunk],
+                    "versions": [e.version for e in chunk],
+                }
+                tx.execute(UPSERT_EDGES, params)
 
     def delete_node(self, user_id: UUID, node_id: UUID) -> None:
         """Remove a node and every edge touching it (the edges' foreign keys cascade)."""
