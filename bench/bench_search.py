@@ -17,8 +17,11 @@ client, uvicorn and the gateway's middleware, no function). Several users keep e
 per-user rate limit (120/min), several client addresses under the per-address one (300/min).
 Requests go through `bench_support.TimingClient` (http.client, keep-alive): the client runs on
 the same two cores, and httpx's own 1-1.7 ms a request would be counted as the server's.
-Prints p50/p95 of each, the ratios, and whether the search p95 is within 20 ms. Everything
-stored is removed.
+Prints p50/p95 of each, the ratios, and whether the search p95 is within 20 ms; the recall@50 of
+the vector store's approximate search (a matrix past its exact-scan size) against an exact scan
+of the same matrix, with that scan's time ("exact scan"); and with --load-baseline N, the time to
+load N memories beside the time to load --memories (a write's cost must not grow with the corpus:
+100k loads within 10x of 10k). Everything stored is removed.
 
 Run with `uv run python bench/bench_search.py` with the stack up (`make up`).
 """
@@ -34,6 +37,7 @@ from typing import Any
 
 import psycopg
 
+from dotline.adapters.postgres_vectors import PostgresVectors
 from dotline.auth import Principal
 from dotline.bootstrap import Deps
 from dotline.models.search import SearchFilters
@@ -51,6 +55,7 @@ from dotline_local.tokens import mint_token, sign_up
 
 TARGET_P95_MS = 20.0
 CLIENT_ADDRESSES = [f"127.0.0.{n}" for n in range(2, 8)]
+RECALL_AT = 50
 TEXT_ONLY = "select entity_id, text_rank from api.search_candidates(%(q)s)"
 
 
@@ -62,17 +67,38 @@ def timed(call: Callable[[], Any]) -> float:
 
 def seed_users(
     conn: psycopg.Connection[Any], deps: Deps, count: int, memories: int
-) -> list[tuple[Loaded, uuid.UUID]]:
-    """Users with the corpus loaded, each with a bare user for GET /v1/me beside it."""
-    users = []
+) -> tuple[list[tuple[Loaded, uuid.UUID]], list[float]]:
+    """Users with the corpus loaded, each with a bare user for GET /v1/me beside it, and the
+    seconds each load took."""
+    users, seconds = [], []
     for n in range(count):
         started = time.perf_counter()
         user_id = sign_up(conn, f"bench-search-{uuid.uuid4().hex[:8]}@example.com")
         me_user = sign_up(conn, f"bench-search-me-{uuid.uuid4().hex[:8]}@example.com")
         corpus = build_corpus(seed=100 + n, memories=memories)
         users.append((load(conn, deps, user_id, corpus), me_user))
-        print(f"user {n + 1}: {memories} memories loaded in {time.perf_counter() - started:.1f} s")
-    return users
+        seconds.append(time.perf_counter() - started)
+        print(f"user {n + 1}: {memories} memories loaded in {seconds[-1]:.1f} s")
+    return users, seconds
+
+
+def load_baseline(conn: psycopg.Connection[Any], deps: Deps, memories: int) -> float:
+    """Seconds to load `memories` for a user of their own (then removed)."""
+    started = time.perf_counter()
+    user_id = sign_up(conn, f"bench-search-base-{uuid.uuid4().hex[:8]}@example.com")
+    loaded = load(conn, deps, user_id, build_corpus(seed=99, memories=memories))
+    seconds = time.perf_counter() - started
+    unload(conn, deps, loaded)
+    print(f"baseline: {memories} memories loaded in {seconds:.1f} s")
+    return seconds
+
+
+def report_load(args: argparse.Namespace, baseline: float, seconds: list[float]) -> None:
+    """The load's growth beside the corpus's: within it, a write's cost did not grow."""
+    rows, took = args.memories / args.load_baseline, max(seconds) / baseline
+    verdict = "within" if took <= rows else "OVER"
+    print(f"  load {args.memories} / load {args.load_baseline}: {took:.1f}x the time for "
+          f"{rows:.0f}x the rows ({verdict})")  # fmt: skip
 
 
 def run(
@@ -82,8 +108,10 @@ def run(
     clients = [TimingClient(base_url, source_address=a) for a in CLIENT_ADDRESSES]
     client = cycle(clients)
     samples: dict[str, list[float]] = {
-        "search": [], "in-process": [], "vector": [], "full text": [], "me": [], "health": []
+        "search": [], "in-process": [], "vector": [], "full text": [], "me": [], "health": [],
+        "exact scan": [],
     }  # fmt: skip
+    recalls: list[float] = []
     try:
         for loaded, me_user in users:
             token = mint_token(loaded.user_id, "bench@example.com", settings=deps.settings)
@@ -105,13 +133,33 @@ def run(
                     "me": timed(lambda: _ok(via.get("/v1/me", headers=me_headers))),  # noqa: B023
                     "health": timed(lambda: _ok(via.get("/health"))),  # noqa: B023
                 }  # fmt: skip
+                exact_ms, recall = _against_exact(deps, loaded.user_id, q)
                 if i >= args.warmup:
                     for name, ms in figures.items():
                         samples[name].append(ms)
+                    samples["exact scan"].append(exact_ms)
+                    recalls.append(recall)
     finally:
         for each in clients:
             each.close()
     report(samples, args)
+    print(
+        f"  vector recall@{RECALL_AT} (as searched / exact scan): {sum(recalls) / len(recalls):.3f}"
+    )
+
+
+def _against_exact(deps: Deps, user_id: uuid.UUID, q: str) -> tuple[float, float]:
+    """An exact scan of the user's cached matrix: its time, and the share of the store's search
+    (approximate past the exact-scan size) that the scan's top RECALL_AT holds (ties count)."""
+    assert isinstance(deps.vectors, PostgresVectors), "the embedded vector store's bench"
+    matrix = deps.vectors.matrix(user_id)
+    assert matrix is not None
+    vector = deps.embedder.embed([q])[0]
+    started = time.perf_counter()
+    exact = matrix.search(vector, RECALL_AT, None, exact=True)
+    exact_ms = (time.perf_counter() - started) * 1000
+    found = matrix.search(vector, RECALL_AT, None)
+    return exact_ms, sum(h.score >= exact[-1].score - 1e-6 for h in found) / len(exact)
 
 
 def _ok(response: tuple[int, bytes]) -> None:
@@ -152,15 +200,19 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=2)
     parser.add_argument("--requests", type=int, default=100, help="per user (rate limit: 120)")
     parser.add_argument("--warmup", type=int, default=10, help="per user")
+    parser.add_argument("--load-baseline", type=int, default=0, help="memories to load first")
     args = parser.parse_args()
     settings = get_settings()
     deps = Deps(settings=settings)
     conn = psycopg.connect(settings.database_url.get_secret_value(), autocommit=True)
     users: list[tuple[Loaded, uuid.UUID]] = []
     try:
-        users = seed_users(conn, deps, args.users, args.memories)
+        baseline = load_baseline(conn, deps, args.load_baseline) if args.load_baseline else 0.0
+        users, seconds = seed_users(conn, deps, args.users, args.memories)
         with gateway_on_free_port("bench-search-gateway") as base_url:
             run(base_url, deps, users, args)
+        if baseline:
+            report_load(args, baseline, seconds)
     finally:
         for loaded, me_user in users:
             unload(conn, deps, loaded)

@@ -3172,6 +3172,36 @@ ALTER TABLE ONLY private.importance_changes
 
 CREATE INDEX importance_changes_user_idx ON private.importance_changes USING btree (user_id, memory_id);
 
+-- Name: FUNCTION index_added_memories_for_search(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.index_added_memories_for_search() FROM PUBLIC;
+
+-- Name: FUNCTION index_added_memories_for_search(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.index_added_memories_for_search() IS 'Trigger: writes the search documents of a statement''s new memories (title A, content B, tags C) in one statement.';
+
+-- Name: index_added_memories_for_search(); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.index_added_memories_for_search() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  insert into public.search_documents as d
+    (entity_type, entity_id, user_id, app_id, created_at, expires_at, search_vector)
+  select 'memory', a.memory_id, a.user_id, a.app_id, a.created_at, a.expires_at,
+         private.search_vector(a.title, a.content, private.tags_as_text(a.tags))
+  from added a
+  order by a.memory_id
+  on conflict (entity_type, entity_id) do update
+  set user_id = excluded.user_id, app_id = excluded.app_id, created_at = excluded.created_at,
+      expires_at = excluded.expires_at, search_vector = excluded.search_vector, indexed_at = now();
+  return null;
+end;
+$$;
+
+
+ALTER FUNCTION private.index_added_memories_for_search() OWNER TO postgres;
+
 -- Name: FUNCTION index_artifact_for_search(); Type: ACL; Schema: private; Owner: postgres
 REVOKE ALL ON FUNCTION private.index_artifact_for_search() FROM PUBLIC;
 
@@ -8032,7 +8062,11 @@ CREATE TRIGGER memories_record_update_history AFTER UPDATE ON public.memories FO
 
 -- Name: memories memories_search_document; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER memories_search_document AFTER INSERT OR DELETE OR UPDATE OF user_id, app_id, title, content, tags, created_at, expires_at ON public.memories FOR EACH ROW EXECUTE FUNCTION private.index_memory_for_search();
+CREATE TRIGGER memories_search_document AFTER DELETE OR UPDATE OF user_id, app_id, title, content, tags, created_at, expires_at ON public.memories FOR EACH ROW EXECUTE FUNCTION private.index_memory_for_search();
+
+-- Name: memories memories_search_documents_added; Type: TRIGGER; Schema: public; Owner: postgres
+
+CREATE TRIGGER memories_search_documents_added AFTER INSERT ON public.memories REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION private.index_added_memories_for_search();
 
 -- Name: memories memories_set_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
 

@@ -331,3 +331,47 @@ def test_erasure_covers_every_cached_projection_of_the_user() -> None:
 
     assert covered(cache_keys.graph_projection(user, "ab12"))
     assert not covered(cache_keys.graph_projection(other, "ab12"))
+
+
+def test_one_upsert_call_is_one_write_whatever_its_size(
+    graph: PostgresGraph, person: Callable[[], Any]
+) -> None:
+    # given a user's node written twice in one call (an older and a newer version), nodes to link,
+    # and an edge to a node the user does not have
+    user = person()
+    hub, twice, missing = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    before = graph.graph_version(user.user_id)
+    graph.upsert_nodes(
+        [
+            GraphNode(node_id=twice, user_id=user.user_id, label="Concept", properties={"n": 2}, version=2),
+            GraphNode(node_id=twice, user_id=user.user_id, label="Concept", properties={"n": 1}, version=1),
+            GraphNode(node_id=hub, user_id=user.user_id, label="Concept", version=1),
+        ]
+    )  # fmt: skip
+    after_nodes = graph.graph_version(user.user_id)
+
+    # when 300 memories are linked in one call, beside the edge to nowhere
+    memories = [uuid.uuid4() for _ in range(300)]
+    graph.upsert_nodes(
+        [
+            GraphNode(node_id=m, user_id=user.user_id, label="MemoryUnit", version=1)
+            for m in memories
+        ]
+    )
+    edges = [
+        GraphEdge(user_id=user.user_id, source_id=m, target_id=hub, type="INVOLVES", version=1)
+        for m in memories
+    ]
+    graph.upsert_edges(
+        [
+            *edges,
+            GraphEdge(user_id=user.user_id, source_id=hub, target_id=missing, type="RELATED_TO"),
+        ]
+    )
+
+    # then the newest version of the twice-written node holds, every edge to a node the user
+    # has is there, the one to nowhere is skipped, and each call moved the graph version
+    stored = graph.subgraph(user.user_id)
+    assert {n.node_id: n.properties for n in stored.nodes}[twice] == {"n": 2}
+    assert {(e.source_id, e.target_id) for e in stored.edges} == {(m, hub) for m in memories}
+    assert before != after_nodes != graph.graph_version(user.user_id)

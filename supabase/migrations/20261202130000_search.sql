@@ -101,10 +101,12 @@ comment on function private.index_memory_for_search() is
   'Trigger: keeps the memory''s search document (title A, content B, tags C) in step with the row.';
 revoke all on function private.index_memory_for_search() from public, anon, authenticated;
 
--- Only columns the document holds: decay, access counting and the like never re-index.
+-- Only columns the document holds: decay, access counting and the like never re-index. New
+-- memories get theirs once per statement (memories_search_documents_added, 20261209130000): a
+-- document written per row was a statement per row, each moving the person's document count.
 drop trigger if exists memories_search_document on public.memories;
 create trigger memories_search_document
-  after insert or delete or update of user_id, app_id, title, content, tags, created_at, expires_at
+  after delete or update of user_id, app_id, title, content, tags, created_at, expires_at
   on public.memories
   for each row execute function private.index_memory_for_search();
 

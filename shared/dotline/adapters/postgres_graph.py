@@ -7,11 +7,12 @@ migration.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import json
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
 from uuid import UUID
 
-from dotline.db import Database, jsonb
+from dotline.db import Database
 from dotline.ports.graph import (
     GraphEdge,
     GraphNode,
@@ -22,9 +23,16 @@ from dotline.ports.graph import (
     check_path_depth,
 )
 
-UPSERT_NODE = """
+# One statement per UPSERT_CHUNK rows, not per row: each statement moves the users' graph
+# versions (a trigger), and many in one transaction pile up versions of the same row that each
+# later update walks. Rows arrive deduplicated and in key order (bound as arrays).
+UPSERT_CHUNK = 2000
+UPSERT_NODES = """
 insert into graph.nodes as stored (node_id, user_id, label, properties, version)
-values (%(node_id)s, %(user_id)s, %(label)s, %(properties)s, %(version)s)
+select n.node_id, n.user_id, n.label, n.properties::jsonb, n.version
+from unnest(%(node_ids)s::uuid[], %(user_ids)s::uuid[], %(labels)s::text[],
+            %(properties)s::text[], %(versions)s::bigint[])
+  as n (node_id, user_id, label, properties, version)
 on conflict (node_id) do update
 set label = excluded.label, properties = excluded.properties, version = excluded.version,
     updated_at = now()
@@ -32,12 +40,15 @@ where stored.user_id = excluded.user_id and excluded.version >= stored.version
 """
 
 # Both ends must be the user's nodes; an edge to a missing (or another user's) node is skipped.
-UPSERT_EDGE = """
+UPSERT_EDGES = """
 insert into graph.edges as stored (user_id, source_id, target_id, type, weight, properties, version)
-select %(user_id)s, source.node_id, target.node_id, %(type)s, %(weight)s, %(properties)s, %(version)s
-from graph.nodes as source, graph.nodes as target
-where source.user_id = %(user_id)s and source.node_id = %(source_id)s
-  and target.user_id = %(user_id)s and target.node_id = %(target_id)s
+select e.user_id, source.node_id, target.node_id, e.type, e.weight, e.properties::jsonb, e.version
+from unnest(%(user_ids)s::uuid[], %(source_ids)s::uuid[], %(target_ids)s::uuid[],
+            %(types)s::text[], %(weights)s::float8[], %(properties)s::text[], %(versions)s::bigint[])
+  with ordinality as e (user_id, source_id, target_id, type, weight, properties, version, n)
+join graph.nodes as source on source.user_id = e.user_id and source.node_id = e.source_id
+join graph.nodes as target on target.user_id = e.user_id and target.node_id = e.target_id
+order by e.n
 on conflict (user_id, source_id, target_id, type) do update
 set weight = excluded.weight, properties = excluded.properties, version = excluded.version,
     updated_at = now()
@@ -108,6 +119,9 @@ ERASE_EDGES = "delete from graph.edges where user_id = %(user_id)s"
 ERASE_NODES = "delete from graph.nodes where user_id = %(user_id)s"
 
 
+Written = TypeVar("Written", GraphNode, GraphEdge)
+
+
 class PostgresGraph:
     """The graph port on Postgres tables (the default when no Neo4j is configured)."""
 
@@ -118,17 +132,39 @@ class PostgresGraph:
         """Create or update nodes by node_id; a lower version than stored is ignored."""
         if not nodes:
             return
-        rows = [{**node.model_dump(), "properties": jsonb(node.properties)} for node in nodes]
+        kept = _last_of_highest_version(nodes, lambda n: n.node_id)
         with self._db.as_service() as tx:
-            tx.executemany(UPSERT_NODE, rows)
+            for start in range(0, len(kept), UPSERT_CHUNK):
+                chunk = kept[start : start + UPSERT_CHUNK]
+                params = {
+                    "node_ids": [n.node_id for n in chunk],
+                    "user_ids": [n.user_id for n in chunk],
+                    "labels": [n.label for n in chunk],
+                    "properties": [json.dumps(n.properties) for n in chunk],
+                    "versions": [n.version for n in chunk],
+                }
+                tx.execute(UPSERT_NODES, params)
 
     def upsert_edges(self, edges: Sequence[GraphEdge]) -> None:
         """Create or update edges keyed by (source, target, type); lower versions ignored."""
         if not edges:
             return
-        rows = [{**edge.model_dump(), "properties": jsonb(edge.properties)} for edge in edges]
+        kept = _last_of_highest_version(
+            edges, lambda e: (e.user_id, e.source_id, e.target_id, e.type)
+        )
         with self._db.as_service() as tx:
-            tx.executemany(UPSERT_EDGE, rows)
+            for start in range(0, len(kept), UPSERT_CHUNK):
+                chunk = kept[start : start + UPSERT_CHUNK]
+                params = {
+                    "user_ids": [e.user_id for e in chunk],
+                    "source_ids": [e.source_id for e in chunk],
+                    "target_ids": [e.target_id for e in chunk],
+                    "types": [e.type for e in chunk],
+                    "weights": [e.weight for e in chunk],
+                    "properties": [json.dumps(e.properties) for e in chunk],
+                    "versions": [e.version for e in chunk],
+                }
+                tx.execute(UPSERT_EDGES, params)
 
     def delete_node(self, user_id: UUID, node_id: UUID) -> None:
         """Remove a node and every edge touching it (the edges' foreign keys cascade)."""
@@ -234,3 +270,16 @@ def _node(row: dict[str, Any]) -> GraphNode:
 
 def _edge(row: dict[str, Any]) -> GraphEdge:
     return GraphEdge.model_validate(row)
+
+
+def _last_of_highest_version(
+    writes: Sequence[Written], key: Callable[[Written], Hashable]
+) -> list[Written]:
+    """One write per key, in key order, as writing them one by one would leave it: the last of
+    those with the highest version (one statement may not touch a row twice)."""
+    kept: dict[Hashable, Written] = {}
+    for write in writes:
+        held = kept.get(key(write))
+        if held is None or write.version >= held.version:
+            kept[key(write)] = write
+    return [kept[k] for k in sorted(kept, key=str)]

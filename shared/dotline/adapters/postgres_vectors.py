@@ -1,5 +1,6 @@
 """The embedded vector store: items and float32 vectors in Postgres's `vectors` schema, searched
-exactly with numpy over a per-user matrix cached in the container.
+with numpy over a per-user matrix cached in the container (exactly, or through an inverted-file
+index for a big one: vector_matrix.py).
 
 Every write moves the user's version (vectors.user_versions); a search reads it in one cheap
 query and rebuilds the cached matrix only when it moved, so containers never serve stale rows.
@@ -98,7 +99,7 @@ ERASE_VERSION = "delete from vectors.user_versions where user_id = %(user_id)s"
 
 
 class PostgresVectors:
-    """The vector port on Postgres, with exact in-process cosine search."""
+    """The vector port on Postgres, with in-process cosine search."""
 
     def __init__(self, db: Database, cache: MatrixCache | None = None) -> None:
         self._db = db
@@ -161,7 +162,7 @@ class PostgresVectors:
         where: VectorFilter | None = None,
     ) -> list[VectorHit]:
         """The user's items nearest to `vector`, best first; scores are in [0, 1]."""
-        matrix = self._matrix(user_id)
+        matrix = self.matrix(user_id)
         return [] if matrix is None else matrix.search(vector, limit, where)
 
     def stale(
@@ -197,8 +198,9 @@ class PostgresVectors:
         self._cache.forget(user_id)
         return changed
 
-    def _matrix(self, user_id: UUID) -> VectorMatrix | None:
-        """The user's matrix: cached if their version has not moved, else loaded anew."""
+    def matrix(self, user_id: UUID) -> VectorMatrix | None:
+        """The user's matrix (None if they have no items): cached if their version has not
+        moved, else loaded anew."""
         versions = self._db.fetch_as_service(USER_VERSION, {"user_id": user_id}, read_only=True)
         if not versions:
             return None  # never written, or erased
@@ -209,7 +211,7 @@ class PostgresVectors:
         # Rows read after the version may be newer than it; the next search then reloads.
         with self._db.as_service() as tx:
             records = tx.execute(USER_ROWS, {"user_id": user_id}, binary=True).fetchall()
-        matrix = VectorMatrix.build(version, records)
+        matrix = VectorMatrix.build(version, records, previous=self._cache.latest(user_id))
         self._cache.put(user_id, matrix)
         return matrix
 

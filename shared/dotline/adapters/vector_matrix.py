@@ -1,4 +1,5 @@
-"""One user's items as a numpy matrix of unit rows, searched exactly (cosine) in-process.
+"""One user's items as a numpy matrix of unit rows, searched by cosine in-process: exactly, or
+through a reduced copy of the rows (vector_projection.py) once they are too many to scan.
 
 The embedded vector store loads a user's rows into a `VectorMatrix` once and reuses it until the
 user's version moves; `MatrixCache` bounds how many bytes of them a container keeps.
@@ -18,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dotline.adapters.vector_facets import MemoryFacets, filters_memory_fields
+from dotline.adapters.vector_projection import CANDIDATES, EXACT_BELOW, Projection, ReducedRows
 from dotline.ports.vectors import VectorFilter, VectorHit
 
 FLOAT32 = np.dtype("<f4")
@@ -53,13 +55,17 @@ class VectorMatrix:
     rows: list[dict[str, Any]]  # the items without vectors, in the matrix's row order
     matrices: dict[int, npt.NDArray[np.float32]]  # dimensions -> unit vectors of that length
     row_ids: dict[int, npt.NDArray[np.intp]]  # dimensions -> indexes into rows
+    reduced: dict[int, ReducedRows]  # dimensions -> reduced rows, for matrices too big to scan
     types: dict[str, npt.NDArray[np.bool_]]  # source entity type -> its rows
     created: npt.NDArray[np.float64]  # POSIX seconds
     importance: npt.NDArray[np.float64]  # NaN where unknown
 
     @classmethod
-    def build(cls, version: int, records: list[dict[str, Any]]) -> VectorMatrix:
-        """From rows holding the item columns and `vector` as float32 bytes."""
+    def build(
+        cls, version: int, records: list[dict[str, Any]], previous: VectorMatrix | None = None
+    ) -> VectorMatrix:
+        """From rows holding the item columns and `vector` as float32 bytes; a `previous`
+        matrix of the same user lends its projections."""
         by_dims: dict[int, list[int]] = {}
         vectors = []
         for i, record in enumerate(records):
@@ -73,11 +79,17 @@ class VectorMatrix:
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
             matrices[dims] = (matrix / np.where(norms > 0, norms, 1)).astype(np.float32, copy=False)
             row_ids[dims] = np.asarray(ids, dtype=np.intp)
+        reduced = {
+            dims: ReducedRows.build(matrix, previous.projection(dims) if previous else None)
+            for dims, matrix in matrices.items()
+            if matrix.shape[0] >= EXACT_BELOW
+        }
         return cls(
             version=version,
             rows=records,
             matrices=matrices,
             row_ids=row_ids,
+            reduced=reduced,
             types=_type_masks([r["source_entity_type"] for r in records]),
             created=np.asarray([r["created_at"].timestamp() for r in records], dtype=np.float64),
             importance=np.asarray(
@@ -94,24 +106,48 @@ class VectorMatrix:
     @property
     def nbytes(self) -> int:
         """Roughly what this matrix holds in memory (vectors plus ~0.5 KiB of metadata a row)."""
-        return sum(m.nbytes for m in self.matrices.values()) + 512 * len(self.rows)
+        vectors = sum(m.nbytes for m in self.matrices.values())
+        return vectors + sum(r.nbytes for r in self.reduced.values()) + 512 * len(self.rows)
+
+    def projection(self, dims: int) -> Projection | None:
+        """The projection of this matrix's rows of that length, if it has one."""
+        reduced = self.reduced.get(dims)
+        return None if reduced is None else reduced.projection
 
     def search(
-        self, vector: Sequence[float], limit: int, where: VectorFilter | None
+        self, vector: Sequence[float], limit: int, where: VectorFilter | None, exact: bool = False
     ) -> list[VectorHit]:
-        """The `limit` rows nearest `vector` among those passing `where`, best first."""
+        """The `limit` rows nearest `vector` among those passing `where`, best first; scanning
+        every row when `exact` or the matrix is small, else through its reduced rows."""
         query = unit(vector)
         matrix = self.matrices.get(query.size)
         if matrix is None or limit <= 0:
             return []
         ids = self.row_ids[query.size]
-        # Every row's cosine, then the filter on the scores: copying the filtered matrix costs
-        # more than the dot products of the rows it drops (docs/measurements.md).
-        cosines = _cosines(matrix, query)
-        if where is not None:
-            keep = self._passing(where)[ids]
-            if not keep.all():
-                ids, cosines = ids[keep], cosines[keep]
+        keep = None if where is None else self._passing(where)[ids]
+        reduced = None if exact else self.reduced.get(query.size)
+        if reduced is None:
+            # Every row's cosine, then the filter on the scores: copying the filtered matrix
+            # costs more than the dot products of the rows it drops (docs/measurements.md).
+            return self._ranked(ids, _cosines(matrix, query), keep, limit)
+        coarse = _cosines(reduced.rows, reduced.projection.query(query))
+        positions = np.arange(ids.size) if keep is None else np.flatnonzero(keep)
+        if positions.size == 0:
+            return []
+        picked = np.argpartition(-coarse[positions], min(positions.size, CANDIDATES + limit) - 1)
+        candidates = positions[picked[: CANDIDATES + limit]]
+        return self._ranked(ids[candidates], _cosines(matrix[candidates], query), None, limit)
+
+    def _ranked(
+        self,
+        ids: npt.NDArray[np.intp],
+        cosines: npt.NDArray[np.float32],
+        keep: npt.NDArray[np.bool_] | None,
+        limit: int,
+    ) -> list[VectorHit]:
+        """The best `limit` of these scored rows among those kept (the filter's mask)."""
+        if keep is not None and not keep.all():
+            ids, cosines = ids[keep], cosines[keep]
         if ids.size == 0:
             return []
         top = _top(cosines, limit)
@@ -193,6 +229,11 @@ class MatrixCache:
                 return None
             self._entries.move_to_end(user_id)
             return matrix
+
+    def latest(self, user_id: UUID) -> VectorMatrix | None:
+        """The user's matrix at whatever version it was cached (to lend its index's centroids)."""
+        with self._lock:
+            return self._entries.get(user_id)
 
     def put(self, user_id: UUID, matrix: VectorMatrix) -> None:
         """Keep the matrix, evicting the least recently used ones past the budget."""
