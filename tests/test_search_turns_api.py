@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from psycopg.types.json import Jsonb
 
 from test_search_api import hits, ids, ports, remember  # noqa: F401  (fixtures)
@@ -15,10 +16,10 @@ from test_search_api import hits, ids, ports, remember  # noqa: F401  (fixtures)
 SESSION = datetime(2024, 5, 9, 18, 0, tzinfo=UTC)
 
 
-def turn(remember: Any, user: Any, speaker: str, words: str, minute: int, session: int = 1) -> str:
+def turn(store: Any, user: Any, speaker: str, words: str, minute: int, session: int = 1) -> str:
     """A turn stored as an import writes it: the session in the title, the speaker in people."""
     return str(
-        remember(
+        store(
             user,
             f"{speaker}: {words}",
             title=f"Session {session}, 9 May 2024",
@@ -29,15 +30,15 @@ def turn(remember: Any, user: Any, speaker: str, words: str, minute: int, sessio
 
 
 def test_the_reply_after_an_asking_turn_is_found_with_it(
-    api: httpx.Client, make_user: Any, remember: Any
+    api: httpx.Client, make_user: Any, request: pytest.FixtureRequest
 ) -> None:
     # Given a question and, right after it, a reply that shares no word with what will be asked
-    user = make_user()
-    turn(remember, user, "Ayo", "Evening Mei! Got a minute?", 0)
-    turn(remember, user, "Ayo", "Did the animal shelter ever ring you back about adopting?", 1)
-    reply = turn(remember, user, "Mei", "Yes! Her name is Zinnia and she sleeps on my feet.", 2)
-    turn(remember, user, "Ayo", "The quarterly budget meeting ran late again", 0, session=2)
-    turn(remember, user, "Mei", "Our flight to Lisbon was delayed by the storm", 1, session=2)
+    user, store = make_user(), request.getfixturevalue("remember")
+    turn(store, user, "Ayo", "Evening Mei! Got a minute?", 0)
+    turn(store, user, "Ayo", "Did the animal shelter ever ring you back about adopting?", 1)
+    reply = turn(store, user, "Mei", "Yes! Her name is Zinnia and she sleeps on my feet.", 2)
+    turn(store, user, "Ayo", "The quarterly budget meeting ran late again", 0, session=2)
+    turn(store, user, "Mei", "Our flight to Lisbon was delayed by the storm", 1, session=2)
 
     # When the question is searched in other words
     found = ids(hits(api, user, q="What did Mei hear back from the animal shelter?"))
@@ -47,13 +48,13 @@ def test_the_reply_after_an_asking_turn_is_found_with_it(
 
 
 def test_a_question_naming_one_speaker_ranks_their_turn_above_the_others(
-    api: httpx.Client, make_user: Any, remember: Any
+    api: httpx.Client, make_user: Any, request: pytest.FixtureRequest
 ) -> None:
     # Given both speakers' news on one topic, the other speaker's naming the person asked about
-    user = make_user()
-    theirs = turn(remember, user, "Ayo", "Mei, guess what: we adopted a pet greyhound!", 0)
-    mine = turn(remember, user, "Mei", "We adopted a tabby kitten from the rescue.", 1, session=2)
-    turn(remember, user, "Ayo", "The quarterly budget meeting ran late again", 2, session=3)
+    user, store = make_user(), request.getfixturevalue("remember")
+    theirs = turn(store, user, "Ayo", "Mei, guess what: we adopted a pet greyhound!", 0)
+    mine = turn(store, user, "Mei", "We adopted a tabby kitten from the rescue.", 1, session=2)
+    turn(store, user, "Ayo", "The quarterly budget meeting ran late again", 2, session=3)
 
     # When a question names Mei
     found = ids(hits(api, user, q="Which pet did Mei adopt?"))

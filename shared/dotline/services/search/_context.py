@@ -32,16 +32,16 @@ class TurnContext:
     next_id: UUID | None
 
 
-def add_context(
-    db: Database, user: Principal, pool: dict[Key, Candidate], relevance: Mapping[Key, float]
-) -> dict[UUID, TurnContext]:
-    """The context of the top CONTEXT_HITS memories by relevance and of the memory after each;
-    those next memories join the pool told which hit they follow (the ranking credits them a
-    share of it, `_turns.follow_credit`), with no row when new (the caller re-reads them)."""
+def read_context(
+    db: Database, user: Principal, relevance: Mapping[Key, float]
+) -> tuple[dict[UUID, TurnContext], dict[Key, Key]]:
+    """The context of the top CONTEXT_HITS memories by relevance and of the memory after each,
+    and which hit each next memory follows (the better hit when it follows two). Reads only:
+    it runs beside the graph expansion."""
     memories = (key for key in relevance if key[0] == "memory")
     top = heapq.nsmallest(CONTEXT_HITS, memories, key=lambda k: (-relevance[k], k))
     if not top:
-        return {}
+        return {}, {}
     rows = db.fetch_as_user(user, _CONTEXT, {"ids": [key[1] for key in top]}, read_only=True)
     context = {
         row["memory_id"]: TurnContext(
@@ -49,11 +49,18 @@ def add_context(
         )
         for row in rows
     }
-    for key in top:  # best first: a memory after two hits follows the better one
+    followers: dict[Key, Key] = {}
+    for key in top:  # best first
         hit = context.get(key[1])
-        if hit is None or hit.next_id is None or key not in pool:
-            continue
-        follower = pool.setdefault(("memory", hit.next_id), Candidate(row={}))
-        if follower.follows is None:
-            follower.follows = key
-    return context
+        if hit is not None and hit.next_id is not None:
+            followers.setdefault(("memory", hit.next_id), key)
+    return context, followers
+
+
+def join_followers(pool: dict[Key, Candidate], followers: Mapping[Key, Key]) -> None:
+    """The memories after top hits join the pool told which hit they follow (the ranking credits
+    them a share of it, `_turns.follow_credit`), with no row when new (the caller re-reads them)."""
+    for key, hit in followers.items():
+        if hit in pool:
+            follower = pool.setdefault(key, Candidate(row={}))
+            follower.follows = follower.follows or hit

@@ -3,7 +3,9 @@
 One read-only call to Postgres (`api.search_candidates`) finds the full-text candidates and the
 knowledge of the caller's apps; the vector index then finds the nearest items (to the query
 without the names the text channel resolved to concepts, see `_channels`); the graph adds
-the depth-1 neighbours of the top hits (`_graph`, one batched call). A second call
+the depth-1 neighbours of the top hits (`_graph`, one batched call) while `api.search_context`
+reads the top memories' speakers, how much each says and the next memory of its source, which
+joins the candidates (`_context`; how they weigh: `_turns`). A second call
 (`api.search_rows`) re-reads every candidate only the vector index or the graph found, so only
 the caller's live rows survive: an expired memory or another user's id never comes back,
 whatever a mirror still holds. The ranking is in `_ranking`. Knowledge the page shows is
@@ -36,7 +38,7 @@ from dotline.pagination import decode_cursor, encode_cursor
 from dotline.services.search import _ranking as ranking
 from dotline.services.search import _turns as turns
 from dotline.services.search._channels import channel_scores, vector_channel, without_entity_names
-from dotline.services.search._context import TurnContext, add_context
+from dotline.services.search._context import TurnContext, join_followers, read_context
 from dotline.services.search._graph import INDEXED_TYPES, Candidate, Key, expand_through_graph
 
 if TYPE_CHECKING:
@@ -118,7 +120,8 @@ def _gather(
     unavailable: list[Any],
 ) -> tuple[dict[Key, Candidate], dict[Key, float], dict[UUID, TurnContext]]:
     """Every channel's candidates (re-read where needed), their relevance (fused and graph
-    credit) and the top memories' context (their next turns joined the candidates).
+    credit) and the top memories' context (read beside the graph expansion; their next turns
+    joined the candidates).
 
     The vector channel starts on the whole query in a worker thread while Postgres finds the text
     candidates (both mostly wait: on the server, on numpy); only when the text channel named one
@@ -146,10 +149,14 @@ def _gather(
     channels = channel_scores(pool)
     fused = ranking.fuse(channels)
     seeds = ranking.graph_seeds(fused, channels, INDEXED_TYPES)
-    expand_through_graph(user.user_id, pool, fused, seeds, graph, unavailable)
-    relevance = {key: fused.get(key, 0.0) + c.graph_score for key, c in pool.items()}
-    context = add_context(db, user, pool, relevance)
+    turns_ahead = _WORKERS.submit(read_context, db, user, fused)
+    try:
+        expand_through_graph(user.user_id, pool, fused, seeds, graph, unavailable)
+    finally:
+        context, followers = turns_ahead.result()
+    join_followers(pool, followers)
     _reread(db, user, pool, filters)
+    relevance = {key: fused.get(key, 0.0) + c.graph_score for key, c in pool.items()}
     return pool, relevance, context
 
 
