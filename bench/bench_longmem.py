@@ -13,8 +13,9 @@ cannot carry yet); every question is asked of that person's memories.
 
 - dotline: `dotline.services.search.search.search` with limit 25, what `GET /v1/search?limit=25` runs;
 - bm25: Okapi BM25 proper (bm25s, k1 1.2, b 0.75) over the same texts the search indexes;
-- dense: the embedder search uses (WordLlama embedded, or the endpoint EMBEDDINGS_URL names;
-  the header says which) through the vector index alone;
+- dense: the embedder search uses through the vector index alone. The whole bench runs with the
+  embedded default (WordLlama), then again with the production endpoint when EMBEDDINGS_URL names
+  one (a section each; without it, the bench says it skipped the production figures);
 - rrf: reciprocal rank fusion (k 60) of the top 100 of bm25 and of dense.
 Recall@k is the share of a question's evidence turns in its top k, averaged over questions,
 the same for every method (local/dotline_local/retrieval_baselines.py).
@@ -43,7 +44,7 @@ from dotline.bootstrap import Deps
 from dotline.models.search import SearchFilters
 from dotline.services.mirroring.entities import entity_text
 from dotline.services.search import search
-from dotline.settings import get_settings
+from dotline.settings import Settings, get_settings
 from dotline_local.longmem_corpus import CONVERSATIONS, SPLITS, Corpus, build_corpus
 from dotline_local.longmem_load import Stored, memory_body, remove, store
 from dotline_local.longmem_report import Rankings, print_misses, print_table
@@ -98,6 +99,36 @@ def _timed(seconds: dict[str, float], method: str, call: Callable[[], R]) -> R:
         seconds[method] += time.perf_counter() - started
 
 
+def _embedders(settings: Settings) -> list[tuple[str, Settings]]:
+    """The embedded default always; the production endpoint too when EMBEDDINGS_URL names one."""
+    embedded = settings.model_copy(update={"embeddings_url": None})
+    if not settings.embeddings_url:
+        return [("embedded", embedded)]
+    return [("embedded", embedded), ("production", settings)]
+
+
+def run(settings: Settings, corpus: Corpus, split: str, show_misses: int) -> None:
+    """Store the corpus, rank every question by every method, print the tables, remove it."""
+    started = time.perf_counter()
+    deps = Deps(settings=settings)
+    conn = psycopg.connect(settings.database_url.get_secret_value(), autocommit=True)
+    stored = Stored({}, {})
+    try:
+        stored = store(conn, deps, corpus)
+        print(f"stored {len(stored.memory_ids)} turns of {len(corpus.conversations)} conversations "
+              f"({split} split) through the memory service in {time.perf_counter() - started:.1f} s; "
+              f"embedder {deps.embedder.model_version}")  # fmt: skip
+        rankings, seconds = rank_all(deps, corpus, stored)
+        per_query = {m: 1000 * s / len(corpus.questions) for m, s in seconds.items()}
+        print("ms a question: " + ", ".join(f"{m} {ms:.1f}" for m, ms in per_query.items()))
+        print_table(corpus, rankings)
+        print_misses(corpus, rankings, show=show_misses)
+    finally:
+        remove(conn, deps, stored)
+        conn.close()
+        deps.db.close()
+
+
 def main() -> None:
     logging.getLogger("dotline").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -111,25 +142,11 @@ def main() -> None:
     conversations = QUICK_CONVERSATIONS if args.quick else args.conversations
     corpus = build_corpus(args.split, conversations)
     settings = get_settings()
-    deps = Deps(settings=settings)
-    conn = psycopg.connect(settings.database_url.get_secret_value(), autocommit=True)
-    stored = Stored({}, {})
-    try:
-        stored = store(conn, deps, corpus)
-        loaded_s = time.perf_counter() - started
-        turns = len(stored.memory_ids)
-        print(f"stored {turns} turns of {conversations} conversations ({args.split} split) "
-              f"through the memory service in {loaded_s:.1f} s; "
-              f"embedder {deps.embedder.model_version}")  # fmt: skip
-        rankings, seconds = rank_all(deps, corpus, stored)
-        per_query = {m: 1000 * s / len(corpus.questions) for m, s in seconds.items()}
-        print("ms a question: " + ", ".join(f"{m} {ms:.1f}" for m, ms in per_query.items()))
-        print_table(corpus, rankings)
-        print_misses(corpus, rankings, show=args.show_misses)
-    finally:
-        remove(conn, deps, stored)
-        conn.close()
-        deps.db.close()
+    if not settings.embeddings_url:
+        print("production embeddings: skipped (EMBEDDINGS_URL is not set); embedded default only\n")
+    for label, chosen in _embedders(settings):
+        print(f"== {label} embeddings ==")
+        run(chosen, corpus, args.split, args.show_misses)
     print(f"\nrun took {time.perf_counter() - started:.0f} s")
 
 

@@ -554,6 +554,77 @@ $$;
 
 ALTER FUNCTION api.search_candidates(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_text_hits integer, memory_filter jsonb) OWNER TO postgres;
 
+-- Name: FUNCTION search_context(memory_ids uuid[]); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.search_context(memory_ids uuid[]) TO authenticated;
+GRANT ALL ON FUNCTION api.search_context(memory_ids uuid[]) TO service_role;
+REVOKE ALL ON FUNCTION api.search_context(memory_ids uuid[]) FROM PUBLIC;
+
+-- Name: FUNCTION search_context(memory_ids uuid[]); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.search_context(memory_ids uuid[]) IS 'For GET /v1/search''s ranking: each of the caller''s given memories'' occurred_at, speakers (lower-cased people names), said (distinct content lexemes) and next memory of the same source in time; the next memories come back too, with next_of naming the hit they follow. Security invoker.';
+
+-- Name: search_context(uuid[]); Type: FUNCTION; Schema: api; Owner: postgres
+
+CREATE FUNCTION api.search_context(memory_ids uuid[]) RETURNS TABLE(memory_id uuid, occurred_at timestamp with time zone, speakers text[], said integer, next_memory_id uuid, next_of uuid)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  me uuid := auth.uid();
+begin
+  if me is null or coalesce(cardinality(memory_ids), 0) = 0 then
+    return;
+  end if;
+  return query
+  with hits as (
+    select m.memory_id, m.occurred_at, m.title, m.source_conversation_id, m.people
+    from public.memories m
+    where m.user_id = me and m.memory_id = any (memory_ids)
+      and (m.expires_at is null or m.expires_at > now())
+  ),
+  nexts as (
+    select h.memory_id as hit_id, n.memory_id as next_id
+    from hits h
+    cross join lateral (
+      select c.memory_id
+      from (
+        -- the person's next few memories in time (memories_user_occurred_idx)
+        select m.memory_id, m.title, m.source_conversation_id, m.occurred_at
+        from public.memories m
+        where m.user_id = me and h.occurred_at is not null
+          and m.occurred_at is not null and m.occurred_at > h.occurred_at
+          and (m.expires_at is null or m.expires_at > now())
+        order by m.occurred_at, m.memory_id
+        limit 8
+      ) as c
+      where c.source_conversation_id is not distinct from h.source_conversation_id
+        and (h.source_conversation_id is not null or c.title is not distinct from h.title)
+      order by c.occurred_at, c.memory_id
+      limit 1
+    ) as n
+  ),
+  wanted as (
+    select h.memory_id, null::uuid as next_of from hits h
+    union all
+    select x.next_id, x.hit_id from nexts x
+    where not exists (select 1 from hits h where h.memory_id = x.next_id)
+  )
+  select w.memory_id, m.occurred_at,
+         array(select lower(p ->> 'name') from jsonb_array_elements(m.people) as p
+               where jsonb_typeof(p) = 'object' and coalesce(p ->> 'name', '') <> ''),
+         coalesce((select length(ts_filter(d.search_vector, '{b}'))
+                   from public.search_documents d
+                   where d.entity_type = 'memory' and d.entity_id = w.memory_id), 0)::integer,
+         (select x.next_id from nexts x where x.hit_id = w.memory_id),
+         w.next_of
+  from wanted w
+  join public.memories m on m.memory_id = w.memory_id and m.user_id = me;
+end;
+$$;
+
+
+ALTER FUNCTION api.search_context(memory_ids uuid[]) OWNER TO postgres;
+
 -- Name: FUNCTION search_knowledge(query text, app text, max_results integer); Type: ACL; Schema: api; Owner: postgres
 GRANT ALL ON FUNCTION api.search_knowledge(query text, app text, max_results integer) TO authenticated;
 GRANT ALL ON FUNCTION api.search_knowledge(query text, app text, max_results integer) TO service_role;
@@ -8214,6 +8285,10 @@ CREATE INDEX memories_user_expires_idx ON public.memories USING btree (user_id, 
 -- Name: memories_user_importance_idx; Type: INDEX; Schema: public; Owner: postgres
 
 CREATE INDEX memories_user_importance_idx ON public.memories USING btree (user_id, importance DESC);
+
+-- Name: memories_user_occurred_idx; Type: INDEX; Schema: public; Owner: postgres
+
+CREATE INDEX memories_user_occurred_idx ON public.memories USING btree (user_id, occurred_at) WHERE (occurred_at IS NOT NULL);
 
 -- Name: TABLE memory_history; Type: ACL; Schema: public; Owner: postgres
 GRANT ALL ON TABLE public.memory_history TO service_role;

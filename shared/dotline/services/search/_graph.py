@@ -30,6 +30,7 @@ class Candidate:
     vector_similarity: float | None = None
     graph_score: float = 0.0
     graph_links: list[GraphLink] = field(default_factory=list)
+    follows: Key | None = None  # the hit this memory comes right after in its source
 
 
 def expand_through_graph(

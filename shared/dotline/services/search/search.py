@@ -3,7 +3,9 @@
 One read-only call to Postgres (`api.search_candidates`) finds the full-text candidates and the
 knowledge of the caller's apps; the vector index then finds the nearest items (to the query
 without the names the text channel resolved to concepts, see `_channels`); the graph adds
-the depth-1 neighbours of the top hits (`_graph`, one batched call). A second call
+the depth-1 neighbours of the top hits (`_graph`, one batched call) while `api.search_context`
+reads the top memories' speakers, how much each says and the next memory of its source, which
+joins the candidates (`_context`; how they weigh: `_turns`). A second call
 (`api.search_rows`) re-reads every candidate only the vector index or the graph found, so only
 the caller's live rows survive: an expired memory or another user's id never comes back,
 whatever a mirror still holds. The ranking is in `_ranking`. Knowledge the page shows is
@@ -35,7 +37,9 @@ from dotline.models.search import (
 from dotline.pagination import decode_cursor, encode_cursor
 from dotline.services.search import _filters as search_filters
 from dotline.services.search import _ranking as ranking
+from dotline.services.search import _turns as turns
 from dotline.services.search._channels import channel_scores, vector_channel, without_entity_names
+from dotline.services.search._context import TurnContext, join_followers, read_context
 from dotline.services.search._graph import INDEXED_TYPES, Candidate, Key, expand_through_graph
 
 if TYPE_CHECKING:
@@ -89,8 +93,9 @@ def search(
     fingerprint = _fingerprint(query, filters)
     offset = _offset(cursor, fingerprint)
     unavailable: list[Any] = []
-    pool, fused = _gather(stores, user, query, filters, unavailable)
-    scored = _ranked(pool, fused, include_superseded=filters.include_superseded)
+    pool, relevance, context = _gather(stores, user, query, filters, unavailable)
+    weights = _turn_weights(query, pool, context)
+    scored = _ranked(pool, relevance, weights, include_superseded=filters.include_superseded)
     page = [_hit(candidate, score) for score, candidate in scored[offset : offset + limit]]
     _count_shown_knowledge(stores.db, user, page)
     more = offset + limit < len(scored)
@@ -110,8 +115,10 @@ def _gather(
     query: str,
     filters: SearchFilters,
     unavailable: list[Any],
-) -> tuple[dict[Key, Candidate], dict[Key, float]]:
-    """Every channel's candidates (re-read where needed) and their fused relevance.
+) -> tuple[dict[Key, Candidate], dict[Key, float], dict[UUID, TurnContext]]:
+    """Every channel's candidates (re-read where needed), their relevance (fused and graph
+    credit) and the top memories' context (read beside the graph expansion; their next turns
+    joined the candidates).
 
     The vector channel starts on the whole query in a worker thread while Postgres finds the text
     candidates (both mostly wait: on the server, on numpy); only when the text channel named one
@@ -139,14 +146,37 @@ def _gather(
     channels = channel_scores(pool)
     fused = ranking.fuse(channels)
     seeds = ranking.graph_seeds(fused, channels, INDEXED_TYPES)
-    expand_through_graph(user.user_id, pool, fused, seeds, graph, unavailable)
+    turns_ahead = _WORKERS.submit(read_context, db, user, fused)
+    try:
+        expand_through_graph(user.user_id, pool, fused, seeds, graph, unavailable)
+    finally:
+        context, followers = turns_ahead.result()
+    join_followers(pool, followers)
     _reread(db, user, pool, filters)
     search_filters.drop_non_memories(pool, filters)
-    return pool, fused
+    relevance = {key: fused.get(key, 0.0) + c.graph_score for key, c in pool.items()}
+    return pool, relevance, context
+
+
+def _turn_weights(
+    query: str, pool: dict[Key, Candidate], context: dict[UUID, TurnContext]
+) -> dict[Key, float]:
+    """Each memory with context: the share of its score it keeps for how much it says and
+    whether it is the turn of someone else than the person the query names."""
+    named = turns.named_people(query, {s for c in context.values() for s in c.speakers})
+    return {
+        key: turns.informativeness(c.said) * turns.speaker_weight(c.speakers, named)
+        for key in pool
+        if key[0] == "memory" and (c := context.get(key[1])) is not None
+    }
 
 
 def _ranked(
-    pool: dict[Key, Candidate], fused: dict[Key, float], *, include_superseded: bool
+    pool: dict[Key, Candidate],
+    relevance: dict[Key, float],
+    weights: dict[Key, float],
+    *,
+    include_superseded: bool,
 ) -> list[tuple[float, Candidate]]:
     """The live candidates by final score, best first, at most MAX_DEPTH; a memory a newer one
     replaced ranks below it (or is left out)."""
@@ -159,11 +189,26 @@ def _ranked(
     }
     if not include_superseded:
         live = {key: c for key, c in live.items() if key not in successors}
-    scores = {key: _score(c, fused.get(key, 0.0) + c.graph_score, now) for key, c in live.items()}
+    scores = {
+        key: _score(c, _relevance(key, c, relevance, live), now) * weights.get(key, 1.0)
+        for key, c in live.items()
+    }
     scores = ranking.below_successors(scores, successors)
     scored = [(round(scores[key], 6), c) for key, c in live.items()]
     scored.sort(key=lambda pair: (-pair[0], pair[1].row["entity_id"]))
     return scored[:MAX_DEPTH]
+
+
+def _relevance(
+    key: Key, candidate: Candidate, relevance: dict[Key, float], live: dict[Key, Candidate]
+) -> float:
+    """A candidate's relevance, with the share it earns from the hit it follows."""
+    own = relevance.get(key, 0.0)
+    follows = candidate.follows
+    hit = live.get(follows) if follows is not None else None
+    if follows is None or hit is None:
+        return own
+    return own + turns.follow_credit(relevance.get(follows, 0.0), hit.row["body"])
 
 
 def _reread(
