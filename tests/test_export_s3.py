@@ -52,7 +52,16 @@ def person_with_data(pg: psycopg.Connection[Any], deps: Deps, user_id: Any) -> N
 
 
 def without_stamp(document: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in document.items() if key != "exported_at"}
+    """The document without its time stamp, nor the day's request count (each export request
+    adds to it)."""
+    cache = {
+        key: {n: c for n, c in value.items() if n != "requests"} if key.endswith(":stats:daily")
+        else value
+        for key, value in document.get("cache", {}).items()
+    }  # fmt: skip
+    return {key: value for key, value in document.items() if key != "exported_at"} | {
+        "cache": cache
+    }
 
 
 def stored_exports(moto_s3: Any, user_id: Any) -> list[str]:

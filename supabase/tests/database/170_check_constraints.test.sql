@@ -100,6 +100,7 @@ insert into cases values
   -- conversations
   ('conversations_session_id_uuid_v4', $$update public.conversations set session_id = '17000000-0000-1000-8000-000000000000' where conversation_id = '17000000-0000-4000-8000-0000000000d1'$$),
   ('conversations_title_length', $$update public.conversations set title = '' where conversation_id = '17000000-0000-4000-8000-0000000000d1'$$),
+  ('conversations_intimacy_code_reference_length', $$update public.conversations set intimacy_code_reference = '  ' where conversation_id = '17000000-0000-4000-8000-0000000000d1'$$),
   ('conversations_status_valid', $$update public.conversations set status = 'paused' where conversation_id = '17000000-0000-4000-8000-0000000000d1'$$),
   ('conversations_closed_has_closed_at', $$update public.conversations set status = 'closed' where conversation_id = '17000000-0000-4000-8000-0000000000d1'$$),
   ('conversations_message_count_nonnegative', $$update public.conversations set message_count = -1 where conversation_id = '17000000-0000-4000-8000-0000000000d1'$$),
