@@ -3,7 +3,7 @@
 -- The last assertion fails when a part-A check constraint has no case here.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(106);
+select plan(107);
 
 create function pg_temp.violated(statement text) returns text
 language plpgsql
