@@ -97,6 +97,7 @@ def test_reply_quotes_the_apps_knowledge_and_is_stored_with_its_cost(
     assert reply["role"] == "assistant"
     assert REST_ENTRY[1] in reply["content"]
     assert reply["referenced_entities"][0]["id"] == rest
+    assert reply["intimacy_code_reference"] == REST_ENTRY[0]  # the entry it drew on
     assert response.headers["RateLimit-Limit"] == str(MESSAGES.max_requests)
     user_row, assistant_row = stored_messages(pg, conversation_id)
     assert str(user_row["message_id"]) == said["message_id"]
@@ -105,6 +106,7 @@ def test_reply_quotes_the_apps_knowledge_and_is_stored_with_its_cost(
     assert assistant_row["tokens_used"] > 0
     assert assistant_row["generation_time_ms"] is not None
     assert assistant_row["confidence_score"] > 0
+    assert assistant_row["intimacy_code_reference"] == REST_ENTRY[0]
     call = assistant_row["llm_call_metadata"]
     assert call["personality"]["version"] == "1.0.0"
     assert call["prompt_tokens"] + call["completion_tokens"] == assistant_row["tokens_used"]
@@ -127,6 +129,7 @@ def test_reply_recalls_the_persons_relevant_memory(
     assert reply["referenced_entities"] == [
         {"type": "memory", "id": memory_id, "label": "M1", "title": "Birthday"}
     ]
+    assert reply["intimacy_code_reference"] is None  # a memory is no principle of a code
 
 
 def test_a_superseded_memory_is_not_handed_to_the_model_as_current(

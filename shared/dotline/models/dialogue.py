@@ -32,6 +32,11 @@ class AssistantMessage(Message):
     confidence_score: float | None
     tokens_used: int | None
     generation_time_ms: int | None
+    intimacy_code_reference: str | None = Field(
+        None,
+        description="the app's knowledge entry (a principle of its code, e.g. 'Principle 3: "
+        "Authentic Vulnerability') the answer drew on first; null when it cited none",
+    )
 
 
 class Exchange(BaseModel):

@@ -63,12 +63,13 @@ _OWNED_MEDIA = "select count(*) as owned from public.media_items where media_id 
 
 _REPLY = """
 select message_id, conversation_id, role, content, model, media_ids, referenced_entities, metadata,
-       created_at, confidence_score, tokens_used, generation_time_ms
+       created_at, confidence_score, tokens_used, generation_time_ms, intimacy_code_reference
 from private.record_assistant_message(
   conversation_id => %(conversation_id)s::uuid, content => %(content)s::text,
   model => %(model)s::text, confidence_score => %(confidence)s::numeric,
   tokens_used => %(tokens)s::integer, generation_time_ms => %(latency_ms)s::integer,
-  llm_call_metadata => %(call)s::jsonb, referenced_entities => %(cited)s::jsonb)
+  llm_call_metadata => %(call)s::jsonb, referenced_entities => %(cited)s::jsonb,
+  intimacy_code_reference => %(principle)s::text)
 """
 
 
@@ -212,6 +213,8 @@ def _reply(
                 }
             ),
             "cited": jsonb([s.reference() for s in cited]),
+            # Seed 004's messages.intimacy_code_reference: the principle the answer drew on.
+            "principle": next((s.title for s in cited if s.kind == "knowledge_entry"), None),
         },
     ).fetchone()
     assert row is not None  # the function returns the row it stored, or raises
