@@ -62,9 +62,9 @@ def mirror_growth(
     scores = _scores(db, user_id, states)
     for (kind, entity_id), state in states.items():
         found = graph.neighbourhood(user_id, entity_id, depth=0, limit=1).nodes
-        if not found:
+        node = next((n for n in found if n.node_id == entity_id), None)
+        if node is None:
             continue  # not mirrored yet: its own delivery comes back here
-        node = found[0]
         grown = growth_properties(config, scores.get((kind, entity_id), {}), state)
         if any(node.properties.get(k) != v for k, v in grown.items()):
             properties = {**node.properties, **grown}
