@@ -9802,6 +9802,7 @@ CREATE TABLE vectors.items (
     occurred_at timestamp with time zone,
     attribute_pairs text[] DEFAULT '{}'::text[] NOT NULL,
     owner_id uuid GENERATED ALWAYS AS (NULLIF(user_id, 'c47a1091-0e5c-5d2b-9c61-6b0d3f1a2e84'::uuid)) STORED,
+    evolution_state text,
     CONSTRAINT items_model_version_not_blank CHECK ((btrim(model_version) <> ''::text)),
     CONSTRAINT items_source_entity_type_not_blank CHECK ((btrim(source_entity_type) <> ''::text)),
     CONSTRAINT items_vector_is_float32s CHECK (((octet_length(vector) > 0) AND ((octet_length(vector) % 4) = 0)))
@@ -9823,6 +9824,10 @@ ALTER TABLE ONLY vectors.items
 -- Name: COLUMN items.attribute_pairs; Type: COMMENT; Schema: vectors; Owner: postgres
 
 COMMENT ON COLUMN vectors.items.attribute_pairs IS 'A memory''s scalar attributes as "dotted.path=value" (ports/vectors.py attribute_pairs), for the metadata filter.';
+
+-- Name: COLUMN items.evolution_state; Type: COMMENT; Schema: vectors; Owner: postgres
+
+COMMENT ON COLUMN vectors.items.evolution_state IS 'The evolution state of the source entity''s card as the card pipeline last kept it (null: none yet).';
 
 -- Name: COLUMN items.model_version; Type: COMMENT; Schema: vectors; Owner: postgres
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -78,6 +78,17 @@ class FakeVectors:
             for k, i in self.items.items()
             if (i.source_entity_type, i.source_entity_id) != (source_entity_type, source_entity_id)
         }
+
+    def set_evolution_states(
+        self, user_id: UUID, source_entity_type: str, states: Mapping[UUID, str | None]
+    ) -> int:
+        changed = 0
+        for key, item in self.items.items():
+            if item.source_entity_type == source_entity_type and item.source_entity_id in states:
+                state = states[item.source_entity_id]
+                self.items[key] = item.model_copy(update={"evolution_state": state})
+                changed += 1
+        return changed
 
 
 class FakeEmbedder:

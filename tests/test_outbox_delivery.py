@@ -93,6 +93,11 @@ def graph_node(pg: psycopg.Connection[Any], node_id: uuid.UUID) -> dict[str, Any
     return None if row is None else {"label": row[0], "properties": row[1], "version": row[2]}
 
 
+def node_properties(pg: psycopg.Connection[Any], node_id: uuid.UUID) -> dict[str, Any]:
+    node = graph_node(pg, node_id)
+    return {} if node is None else dict(node["properties"])
+
+
 def vector_text(pg: psycopg.Connection[Any], memory_id: uuid.UUID) -> str | None:
     row = pg.execute(
         "select text from vectors.items where source_entity_type = 'memory' "
@@ -141,6 +146,8 @@ def test_redelivering_a_delivered_event_changes_nothing(
         (user.user_id,),
     ).fetchone()[0]  # type: ignore[index]
     wait_for(lambda: vector_text(pg, memory_id) is not None, "the insert")
+    # the same delivery then puts the memory's growth on its node
+    wait_for(lambda: "evolution_state" in node_properties(pg, memory_id), "its growth")
     outbox_id, payload = pg.execute(
         "select outbox_id, payload from private.outbox where row_key = %s", (str(memory_id),)
     ).fetchone()  # type: ignore[misc]

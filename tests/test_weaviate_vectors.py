@@ -36,6 +36,8 @@ MEMORY_FILTER_PROPERTIES = {  # a memory's fields the search filters read
     "sourceConversationId": ("text", "field"),
     "occurredAt": ("date", None),
     "attributePairs": ("text[]", "field"),
+    # and the card evolution state any item may carry (seed 000, Growth Model Integration 6)
+    "evolutionState": ("text", "field"),
 }
 
 
@@ -108,6 +110,8 @@ def test_a_hit_scores_cosine_distance_into_the_unit_range() -> None:
     assert ukis.to_hit(properties, 2.0).score == 0.0
     assert ukis.to_hit(properties, 2.000001).score == 0.0  # float noise stays in range
     assert ukis.to_hit(properties, 0.5).text == "I swam across the lake"
+    grown = ukis.to_properties(an_item(evolution_state="sprout"))
+    assert ukis.to_hit(grown, 0.5).evolution_state == "sprout"
 
 
 def flat(filters: Any) -> list[tuple[str, str, Any]]:
@@ -144,7 +148,7 @@ def test_a_search_filter_holds_every_memory_field_restriction() -> None:
         source_entity_types=["memory"], max_importance=0.9, memory_types=["milestone"],
         tags_any=["run"], tags_all=["run", "park"], app_id=app_id,
         source_conversation_id=conversation_id, occurred_after=after, occurred_before=before,
-        attribute_pairs=["project=alpha", "client.tier=2"],
+        attribute_pairs=["project=alpha", "client.tier=2"], evolution_states=["bloom", "seed"],
     )  # fmt: skip
 
     # when the Weaviate filter is built
@@ -163,6 +167,7 @@ def test_a_search_filter_holds_every_memory_field_restriction() -> None:
         ("occurredAt", "GREATER_THAN", after),
         ("occurredAt", "LESS_THAN", before),
         ("attributePairs", "CONTAINS_ALL", ["project=alpha", "client.tier=2"]),
+        ("evolutionState", "CONTAINS_ANY", ["bloom", "seed"]),
     ]
 
 
@@ -170,12 +175,14 @@ def test_a_memory_items_filter_fields_map_to_properties_and_back() -> None:
     item = an_item(
         memory_type="milestone", app_id=uuid.uuid4(), source_conversation_id=uuid.uuid4(),
         occurred_at=datetime(2026, 4, 30, 9, tzinfo=UTC), attribute_pairs=["project=alpha"],
+        evolution_state="bloom",
     )  # fmt: skip
 
     properties = ukis.to_properties(item)
 
     assert properties["appId"] == str(item.app_id)
     assert properties["attributePairs"] == ["project=alpha"]
+    assert properties["evolutionState"] == "bloom"
     assert ukis.to_item(properties, [0.6, 0.8]) == item
 
 

@@ -309,6 +309,34 @@ def test_set_importance_changes_only_importance_of_those_items(
     assert {h.text for h in vectors.search(owner, decayed.vector)} == {decayed.text, untouched.text}
 
 
+def test_set_evolution_states_marks_those_items_and_the_filter_selects_by_them(
+    vectors: VectorStore, owner: uuid.UUID
+) -> None:
+    bloom, seed, unset = item(owner), item(owner), item(owner)
+    vectors.upsert([bloom, seed, unset])
+
+    changed = vectors.set_evolution_states(
+        owner, "memory_unit",
+        {bloom.source_entity_id: "bloom", seed.source_entity_id: "seed", uuid.uuid4(): "seed"},
+    )  # fmt: skip
+
+    def found(*states: str) -> set[uuid.UUID]:
+        where = VectorFilter(evolution_states=list(states))
+        return {h.item_id for h in vectors.search(owner, bloom.vector, 10, where)}
+
+    hits = {h.item_id: h for h in vectors.search(owner, bloom.vector)}
+    assert changed == 2
+    assert {i: h.evolution_state for i, h in hits.items()} == {
+        bloom.item_id: "bloom", seed.item_id: "seed", unset.item_id: None,
+    }  # fmt: skip
+    assert hits[bloom.item_id].text == bloom.text
+    assert found("bloom") == {bloom.item_id}
+    assert found("seed", "bloom") == {bloom.item_id, seed.item_id}
+    assert found("supernova") == set()
+    vectors.upsert([seed.model_copy(update={"evolution_state": "sprout", "version": 1})])
+    assert found("sprout") == {seed.item_id}
+
+
 def test_erase_user_removes_every_item_and_counts_them(
     vectors: VectorStore, make_owner: Callable[[], uuid.UUID]
 ) -> None:

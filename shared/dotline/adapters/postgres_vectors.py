@@ -37,12 +37,13 @@ UPSERT_ITEM = """
 insert into vectors.items as stored (
   item_id, user_id, source_entity_type, source_entity_id, title, text, tags, importance,
   created_at, model_version, version, vector, memory_type, app_id, source_conversation_id,
-  occurred_at, attribute_pairs
+  occurred_at, attribute_pairs, evolution_state
 )
 values (
   %(item_id)s, %(user_id)s, %(source_entity_type)s, %(source_entity_id)s, %(title)s, %(text)s,
   %(tags)s, %(importance)s, %(created_at)s, %(model_version)s, %(version)s, %(vector)s,
-  %(memory_type)s, %(app_id)s, %(source_conversation_id)s, %(occurred_at)s, %(attribute_pairs)s
+  %(memory_type)s, %(app_id)s, %(source_conversation_id)s, %(occurred_at)s, %(attribute_pairs)s,
+  %(evolution_state)s
 )
 on conflict (item_id) do update
 set source_entity_type = excluded.source_entity_type,
@@ -51,7 +52,8 @@ set source_entity_type = excluded.source_entity_type,
     model_version = excluded.model_version, version = excluded.version,
     vector = excluded.vector, memory_type = excluded.memory_type, app_id = excluded.app_id,
     source_conversation_id = excluded.source_conversation_id, occurred_at = excluded.occurred_at,
-    attribute_pairs = excluded.attribute_pairs, updated_at = now()
+    attribute_pairs = excluded.attribute_pairs, evolution_state = excluded.evolution_state,
+    updated_at = now()
 where stored.user_id = excluded.user_id and excluded.version >= stored.version
 """
 
@@ -59,7 +61,8 @@ USER_VERSION = "select version from vectors.user_versions where user_id = %(user
 
 USER_ROWS = """
 select item_id, source_entity_type, source_entity_id, title, text, importance, created_at, vector,
-       tags, memory_type, app_id, source_conversation_id, occurred_at, attribute_pairs
+       tags, memory_type, app_id, source_conversation_id, occurred_at, attribute_pairs,
+       evolution_state
 from vectors.items where user_id = %(user_id)s
 """
 
@@ -83,11 +86,20 @@ where i.user_id = %(user_id)s and i.source_entity_type = %(source_entity_type)s
   and i.source_entity_id = v.source_entity_id
 """
 
+SET_EVOLUTION_STATES = """
+update vectors.items i
+set evolution_state = v.state, updated_at = now()
+from unnest(%(source_entity_ids)s::uuid[], %(states)s::text[]) as v (source_entity_id, state)
+where i.user_id = %(user_id)s and i.source_entity_type = %(source_entity_type)s
+  and i.source_entity_id = v.source_entity_id
+  and i.evolution_state is distinct from v.state
+"""
+
 # `<> v` cannot use an index; `< v or > v` is two range scans of items_model_version_idx.
 STALE = """
 select item_id, user_id, source_entity_type, source_entity_id, title, text, tags, importance,
        created_at, model_version, version, vector, memory_type, app_id, source_conversation_id,
-       occurred_at, attribute_pairs
+       occurred_at, attribute_pairs, evolution_state
 from vectors.items
 where (model_version < %(model_version)s or model_version > %(model_version)s)
   and (%(user_ids)s::uuid[] is null or user_id = any(%(user_ids)s::uuid[]))
@@ -153,6 +165,22 @@ class PostgresVectors:
             "importance": [float(importance[i]) for i in ids],
         }
         return self._change(user_id, SET_IMPORTANCE, params)
+
+    def set_evolution_states(
+        self, user_id: UUID, source_entity_type: str, states: Mapping[UUID, str | None]
+    ) -> int:
+        """Set the evolution state the items carry; returns how many changed (an item already
+        carrying its state is no change, and leaves the user's matrix cached)."""
+        if not states:
+            return 0
+        ids = sorted(states)
+        params = {
+            "user_id": user_id,
+            "source_entity_type": source_entity_type,
+            "source_entity_ids": ids,
+            "states": [states[i] for i in ids],
+        }
+        return self._change(user_id, SET_EVOLUTION_STATES, params)
 
     def search(
         self,

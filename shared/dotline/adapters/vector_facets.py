@@ -1,5 +1,6 @@
 """The memory fields of a user's matrix rows as numpy masks, for the vector filter's memory part
-(memory types, tags, app, source conversation, occurred_at, attributes, importance ceiling).
+(memory types, tags, app, source conversation, occurred_at, attributes, importance ceiling), and
+the card evolution state any item may carry.
 
 Built once per matrix: each value maps to the rows that hold it (an inverted index of row
 numbers, so a filter costs a few array writes rather than a Python pass over every row).
@@ -50,6 +51,7 @@ class MemoryFacets:
             ("app_id", None if where.app_id is None else [str(where.app_id)], False),
             ("conversation", _one(where.source_conversation_id), False),
             ("attributes", where.attribute_pairs, True),
+            ("evolution", where.evolution_states, False),
         ):
             if wanted is not None:
                 keep &= self._holding(name, wanted, every=every)
@@ -81,6 +83,7 @@ def filters_memory_fields(where: VectorFilter) -> bool:
 MEMORY_FILTER_FIELDS = (
     "max_importance", "memory_types", "tags_any", "tags_all", "app_id",
     "source_conversation_id", "occurred_after", "occurred_before", "attribute_pairs",
+    "evolution_states",
 )  # fmt: skip
 _FIELDS = {
     "memory_type": "memory_type",
@@ -88,6 +91,7 @@ _FIELDS = {
     "app_id": "app_id",
     "conversation": "source_conversation_id",
     "attributes": "attribute_pairs",
+    "evolution": "evolution_state",
 }
 
 

@@ -181,6 +181,7 @@ class VectorMatrix:
             text=record["text"],
             importance=record["importance"],
             created_at=record["created_at"],
+            evolution_state=record.get("evolution_state"),
             score=min(1.0, max(0.0, (cosine + 1.0) / 2.0)),
         )
 

@@ -63,6 +63,8 @@ def _properties() -> list[Property]:
         Property(name="sourceConversationId", data_type=DataType.TEXT, tokenization=field),
         Property(name="occurredAt", data_type=DataType.DATE),
         Property(name="attributePairs", data_type=DataType.TEXT_ARRAY, tokenization=field),
+        # The entity's card evolution state (seed 000, Growth Model Integration 6).
+        Property(name="evolutionState", data_type=DataType.TEXT, tokenization=field),
     ]
 
 
@@ -95,6 +97,7 @@ def to_properties(item: KnowledgeItem) -> dict[str, Any]:
         "sourceConversationId": _text(item.source_conversation_id),
         "occurredAt": item.occurred_at,
         "attributePairs": item.attribute_pairs,
+        "evolutionState": item.evolution_state,
     }
 
 
@@ -122,6 +125,7 @@ def to_item(properties: dict[str, Any], vector: list[float]) -> KnowledgeItem:
         source_conversation_id=properties.get("sourceConversationId"),
         occurred_at=properties.get("occurredAt"),
         attribute_pairs=properties.get("attributePairs") or [],
+        evolution_state=properties.get("evolutionState"),
     )
 
 
@@ -136,6 +140,7 @@ def to_hit(properties: dict[str, Any], distance: float | None) -> VectorHit:
         text=properties["textContent"],
         importance=properties.get("importanceScore"),
         created_at=properties["createdAt"],
+        evolution_state=properties.get("evolutionState"),
         score=min(1.0, max(0.0, score)),
     )
 
@@ -179,6 +184,8 @@ def _memory_parts(where: VectorFilter) -> list[_Filters]:
         parts.append(by("occurredAt").less_than(where.occurred_before))
     if where.attribute_pairs is not None:
         parts.append(by("attributePairs").contains_all(where.attribute_pairs))
+    if where.evolution_states is not None:
+        parts.append(by("evolutionState").contains_any(where.evolution_states))
     return parts
 
 

@@ -128,6 +128,25 @@ class WeaviateVectors:
                 tenant.data.update(uuid=o.uuid, properties={"importanceScore": float(value)})
         return len(found.objects)
 
+    def set_evolution_states(
+        self, user_id: UUID, source_entity_type: str, states: Mapping[UUID, str | None]
+    ) -> int:
+        """Set the evolution state the items carry, leaving the rest alone; returns how many."""
+        if not states:
+            return 0
+        with _translated():
+            if not self._has_tenant(user_id):
+                return 0
+            tenant = self._tenant(user_id)
+            where = ukis.sources_filter(source_entity_type, sorted(states))
+            found = tenant.query.fetch_objects(
+                filters=where, limit=len(states), return_properties=["sourceEntityId"]
+            )
+            for o in found.objects:
+                state = states[UUID(str(o.properties["sourceEntityId"]))]
+                tenant.data.update(uuid=o.uuid, properties={"evolutionState": state})
+        return len(found.objects)
+
     def search(
         self,
         user_id: UUID,

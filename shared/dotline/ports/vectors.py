@@ -36,6 +36,8 @@ class KnowledgeItem(BaseModel):
     attribute_pairs: list[str] = Field(
         default_factory=list, description="the memory's scalar attributes, see attribute_pairs"
     )
+    # The entity's card's evolution state as the card pipeline last kept it (set_evolution_states).
+    evolution_state: str | None = None
 
 
 class VectorFilter(BaseModel):
@@ -56,6 +58,9 @@ class VectorFilter(BaseModel):
     occurred_before: datetime | None = None
     attribute_pairs: list[str] | None = Field(
         default=None, description="pairs (attribute_pair) the item must all have"
+    )
+    evolution_states: list[str] | None = Field(
+        default=None, description="card evolution states, one of which the item must carry"
     )
 
 
@@ -90,6 +95,7 @@ class VectorHit(BaseModel):
     text: str
     importance: float | None
     created_at: datetime
+    evolution_state: str | None = None
     score: float = Field(description="cosine similarity mapped to [0, 1]; higher is closer")
 
 
@@ -112,6 +118,12 @@ class VectorStore(Protocol):
     ) -> int:
         """Set the importance of the items of those source entities (decay), leaving text,
         vector and version alone; missing ones are skipped. Returns how many changed."""
+
+    def set_evolution_states(
+        self, user_id: UUID, source_entity_type: str, states: Mapping[UUID, str | None]
+    ) -> int:
+        """Set the evolution state the items of those source entities carry (the card
+        pipeline), leaving the rest alone; missing ones are skipped. Returns how many changed."""
 
     def search(
         self,

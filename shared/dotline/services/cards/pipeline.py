@@ -4,7 +4,9 @@ A growth event moves its entity's dimensions; a memory, concept or artifact writ
 moves its own connections and its neighbours'. For each entity touched the pipeline recounts the
 connections it needs, drops the card's cached growth (`card:{id}:growth`), recomputes the
 evolution and, when the state differs from the last one announced, publishes it on the owner's
-`user:{uid}:cards` channel. Every step is idempotent, so a redelivery changes nothing.
+`user:{uid}:cards` channel. The entity the change is about, and every card whose state changed,
+then has its growth written on its graph node and its state on its knowledge item
+(`growth_mirror`). Every step is idempotent, so a redelivery changes nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from dotline.growth_rules import GrowthConfig
 from dotline.models.db_events import DbEvent
 from dotline.ports.cache import Cache
 from dotline.ports.graph import GraphStore
+from dotline.ports.vectors import VectorStore
 from dotline.services.cards import growth_cache
+from dotline.services.cards.growth_mirror import mirror_growth
 from dotline.services.graph.connections import neighbours, refresh_connection_stats
 
 # Tables whose rows are graph nodes that cards present (profiles are nodes but have no card).
@@ -28,7 +32,7 @@ _CARD_NODES = {"memories": "memory", "concepts": "concept", "derived_artifacts":
 _CARD_ENTITY_TYPES = frozenset({"memory", "concept", "artifact", "prompt"})
 
 _CARDS_OF = """
-select c.card_id, e.evolution_state
+select c.card_id, c.source_entity_type, c.source_entity_id, e.evolution_state
 from public.cards c
 cross join lateral api.card_evolution(%(rules)s, %(default)s, c.card_id) e
 where c.user_id = %(user_id)s
@@ -59,15 +63,26 @@ def follow_change(
     *,
     db: Database,
     graph: GraphStore,
+    vectors: VectorStore,
     cache: Cache,
     config: GrowthConfig,
 ) -> list[UUID]:
-    """Keep the evolution of the cards the change touches current; returns the cards announced."""
+    """Keep the evolution of the cards the change touches current, and the growth their nodes
+    and knowledge items carry; returns the cards announced."""
     entities = _entities_touched(event, touched, graph=graph, db=db)
     if not entities:
         return []
     user_id = UUID(str(event.row["user_id"]))
-    return refresh_cards(user_id, entities, db=db, cache=cache, config=config)
+    states: dict[tuple[str, UUID], tuple[UUID, str]] = {}
+    changed = refresh_cards(user_id, entities, db=db, cache=cache, config=config, states=states)
+    own = _own_entity(event)
+    mirrored: dict[tuple[str, UUID], str | None] = {
+        key: state for key, (card_id, state) in states.items() if key == own or card_id in changed
+    }
+    if own is not None and own in entities:
+        mirrored.setdefault(own, None)  # no card (yet): its dimensions still go on the node
+    mirror_growth(user_id, mirrored, db=db, graph=graph, vectors=vectors, config=config)
+    return changed
 
 
 def refresh_cards(
@@ -77,8 +92,10 @@ def refresh_cards(
     db: Database,
     cache: Cache,
     config: GrowthConfig,
+    states: dict[tuple[str, UUID], tuple[UUID, str]] | None = None,
 ) -> list[UUID]:
     """Drop the cached growth of the entities' cards; announce those whose state changed.
+    Each card (id, state) is noted in `states` by its entity, when given.
 
     The announcement goes out before the noted state commits: if the cache is down the delivery
     fails whole (ServiceUnavailable) and its retry announces again; at least once, never lost.
@@ -95,6 +112,12 @@ def refresh_cards(
             },
         )
         cards = tx.fetchall()
+        if states is not None:
+            states.update(
+                {(c["source_entity_type"], c["source_entity_id"]): (c["card_id"],
+                                                                     c["evolution_state"])
+                 for c in cards}
+            )  # fmt: skip
         growth_cache.forget(cache, [card["card_id"] for card in cards])
         changed = []
         for card in cards:
@@ -106,6 +129,15 @@ def refresh_cards(
                 channels.publish(cache, user_id, Channel.CARDS, _message(card))
                 changed.append(card["card_id"])
     return changed
+
+
+def _own_entity(event: DbEvent) -> tuple[str, UUID] | None:
+    """The card entity the change is about: a growth event's entity, or the row's own."""
+    row = event.row
+    if event.table == "growth_events":
+        return (str(row["entity_type"]), UUID(str(row["entity_id"])))
+    kind = _CARD_NODES.get(event.table)
+    return None if kind is None else (kind, UUID(event.row_key))
 
 
 def _entities_touched(

@@ -93,7 +93,9 @@ def _apply(event: DbEvent, outcome: DbEventOutcome, stores: _Stores) -> DbEventO
     refresh_cache(event, cache=cache)
     config = current_config(cache)
     earn_growth(event, db=db, config=config)
-    pipeline.follow_change(event, touched, db=db, graph=graph, cache=cache, config=config)
+    pipeline.follow_change(
+        event, touched, db=db, graph=graph, vectors=vectors, cache=cache, config=config
+    )
     outcome.applied, deleted = record_applied(db, event)
     if deleted and event.table in ENTITIES:
         # A delivery of an older change that passed the check before this row's delete was
