@@ -87,7 +87,8 @@ def main() -> int:
     with psycopg.connect(settings.database_url.get_secret_value(), autocommit=True) as conn:
         email = f"package-check-{uuid.uuid4().hex[:8]}@example.com"
         user_id = sign_up(conn, email)
-        requests = Requests(conn, template, user_id, mint_token(user_id, email))
+        admin = mint_token(user_id, email, app_metadata={"role": "admin"})
+        requests = Requests(conn, template, user_id, mint_token(user_id, email), admin)
         with serving_embeddings() as embeddings_url:
             env = {"PATH": os.environ.get("PATH", ""), "DOTLINE_PROFILE": "local",
                    "EMBEDDINGS_URL": embeddings_url, "EMBEDDINGS_MODEL": "wordllama-local",

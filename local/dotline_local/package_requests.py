@@ -1,6 +1,7 @@
 """The one request the package check sends each function: for an HTTP function a route that reads
 (or, where one request needs another's result, writes) a fresh person's data; for a schedule the
-event EventBridge sends; for the S3 function a record of another bucket's object."""
+event EventBridge sends; for an on-demand function its invocation for that person alone; for the
+S3 function a record of another bucket's object."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ CHOSEN: dict[str, tuple[str, str, str, dict[str, Any] | None, tuple[int, ...]]] 
         (200, 201),
     ),
     "SearchFunction": ("GET", "/v1/search", "q=sea", None, (200,)),
+    "GraphFunction": ("GET", "/v1/graph/projection", "", None, (200,)),
     "KnowledgeFunction": ("GET", "/v1/apps/{app_ref}/knowledge", "q=sea", None, (200, 404)),
     "PersonaFunction": ("GET", "/v1/learning-profiles", "", None, (200,)),
     "OrbFunction": ("GET", "/v1/scene", "", None, (200,)),
@@ -44,15 +46,25 @@ CHOSEN: dict[str, tuple[str, str, str, dict[str, Any] | None, tuple[int, ...]]] 
     ),
 }
 FOREIGN_BUCKET = "package-check-not-the-media-bucket"
+# Admin routes: sent with the same person's token granting the admin role.
+AS_ADMIN = frozenset({"MonitoringFunction"})
+# Invoked on demand (no route, no schedule, no bucket): logical id -> its event for one person.
+ON_DEMAND = {"GrowthBackfillFunction": "user_id"}
 
 
 class Requests:
     """Builds each function's event for one fresh person, remembering what earlier ones made."""
 
     def __init__(
-        self, conn: psycopg.Connection[Any], template: SamTemplate, user_id: uuid.UUID, token: str
+        self,
+        conn: psycopg.Connection[Any],
+        template: SamTemplate,
+        user_id: uuid.UUID,
+        token: str,
+        admin_token: str,
     ) -> None:
         self._conn, self._user_id, self._token = conn, user_id, token
+        self._admin_token = admin_token
         self._routes = RouteTable(template.http_functions)
         self._made: dict[str, str] = {}
 
@@ -74,11 +86,16 @@ class Requests:
                 function
             )
             filled = path.format_map(self._parameters())
-            return f"{method} {filled}"[:44], self._http(method, filled, query, body), wanted
+            token = self._admin_token if function.logical_id in AS_ADMIN else self._token
+            event = self._http(method, filled, query, body, token)
+            return f"{method} {filled}"[:44], event, wanted
         if function.schedules:
             schedule = function.schedules[0]
             planned = Planned(function, schedule, parse(schedule.expression))
             return f"schedule {schedule.name}", scheduled_event(planned, datetime.now(UTC)), None
+        if function.logical_id in ON_DEMAND:
+            field = ON_DEMAND[function.logical_id]
+            return f"invoke {{{field}: the new person}}", {field: str(self._user_id)}, None
         return "S3 ObjectCreated (another bucket)", _s3_event(FOREIGN_BUCKET, "x.png"), None
 
     def _a_read(
@@ -96,8 +113,10 @@ class Requests:
             "app_ref": app[0] if app else "no-such-app",
         }
 
-    def _http(self, method: str, path: str, query: str, body: dict[str, Any] | None) -> Any:
-        headers = [("authorization", f"Bearer {self._token}"), ("content-type", "application/json")]
+    def _http(
+        self, method: str, path: str, query: str, body: dict[str, Any] | None, token: str
+    ) -> Any:
+        headers = [("authorization", f"Bearer {token}"), ("content-type", "application/json")]
         return self._event(method, path, query, headers, json.dumps(body).encode() if body else b"")
 
     def _db_event(self, function: FunctionSpec) -> tuple[str, Any, tuple[int, ...]]:
