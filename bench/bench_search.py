@@ -21,7 +21,9 @@ Prints p50/p95 of each, the ratios, and whether the search p95 is within 20 ms; 
 the vector store's approximate search (a matrix past its exact-scan size) against an exact scan
 of the same matrix, with that scan's time ("exact scan"); and with --load-baseline N, the time to
 load N memories beside the time to load --memories (a write's cost must not grow with the corpus:
-100k loads within 10x of 10k). Everything stored is removed.
+100k loads within 10x of 10k). Everything stored is removed, unless --keep: then the users stay
+and their ids are printed as a --reuse argument, so the next run (after a change to a search
+function, say) measures the same corpus without loading it again.
 
 Run with `uv run python bench/bench_search.py` with the stack up (`make up`).
 """
@@ -80,6 +82,12 @@ def seed_users(
         seconds.append(time.perf_counter() - started)
         print(f"user {n + 1}: {memories} memories loaded in {seconds[-1]:.1f} s")
     return users, seconds
+
+
+def reused_users(spec: str) -> list[tuple[Loaded, uuid.UUID]]:
+    """The users a --keep run left, from its printed `user:me_user,...`."""
+    pairs = [each.split(":") for each in spec.split(",") if each]
+    return [(Loaded(uuid.UUID(user), {}, []), uuid.UUID(me)) for user, me in pairs]
 
 
 def load_baseline(conn: psycopg.Connection[Any], deps: Deps, memories: int) -> float:
@@ -201,6 +209,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100, help="per user (rate limit: 120)")
     parser.add_argument("--warmup", type=int, default=10, help="per user")
     parser.add_argument("--load-baseline", type=int, default=0, help="memories to load first")
+    parser.add_argument("--keep", action="store_true", help="leave the loaded users in place")
+    parser.add_argument("--reuse", default="", help="user:me_user,... a --keep run printed")
     args = parser.parse_args()
     settings = get_settings()
     deps = Deps(settings=settings)
@@ -208,12 +218,19 @@ def main() -> None:
     users: list[tuple[Loaded, uuid.UUID]] = []
     try:
         baseline = load_baseline(conn, deps, args.load_baseline) if args.load_baseline else 0.0
-        users, seconds = seed_users(conn, deps, args.users, args.memories)
+        if args.reuse:
+            users, seconds = reused_users(args.reuse), []
+        else:
+            users, seconds = seed_users(conn, deps, args.users, args.memories)
         with gateway_on_free_port("bench-search-gateway") as base_url:
             run(base_url, deps, users, args)
-        if baseline:
+        if baseline and seconds:
             report_load(args, baseline, seconds)
     finally:
+        if args.keep:
+            kept = ",".join(f"{loaded.user_id}:{me_user}" for loaded, me_user in users)
+            print(f"kept: --reuse {kept}")
+            users = []
         for loaded, me_user in users:
             unload(conn, deps, loaded)
             remove_people(conn, [me_user])
