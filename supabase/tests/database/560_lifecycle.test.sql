@@ -102,9 +102,9 @@ select ok(not exists (select 1 from private.user_owned_tables() where table_name
 select ok(not exists (select 1 from private.user_owned_tables() where table_name in ('erasures', 'lifecycle_removals', 'importance_changes')),
           'the erasure ledger, the removal queue and the importance notes are not a person''s data');
 select is(private.count_user_rows('56000000-0000-4000-8000-000000000002') - 'public.cards' - 'public.search_documents'
-            - 'private.search_document_counts',
+            - 'private.search_document_counts' - 'private.search_term_counts',
           '{"auth.users": 1, "public.profiles": 1, "public.memories": 2, "public.memory_history": 1}'::jsonb,
-          'the probe counts a person''s rows per table (cards, search documents and their count made by trigger aside)');
+          'the probe counts a person''s rows per table (cards, search documents and their counts made by trigger aside)');
 select is(private.count_user_rows('56000000-0000-4000-8000-0000000000ff'), '{}'::jsonb,
           'an unknown person probes as nothing left');
 select is((select count(*)::integer from private.export_user_rows('56000000-0000-4000-8000-000000000002', 'public', 'memories')), 2,
