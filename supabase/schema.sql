@@ -697,7 +697,7 @@ begin
     and (app is null or m.app_id = app)
     and (created_after is null or m.created_at > created_after)
     and (created_before is null or m.created_at < created_before)
-    and private.memory_passes(memory_filter, m)
+    and (memory_filter is null or private.memory_passes(memory_filter, m))
   union all
   select 'concept', c.concept_id, c.name, left(coalesce(c.description, c.name), 2000), null,
          c.salience::double precision, c.created_at, c.updated_at, null, null
@@ -2134,7 +2134,7 @@ REVOKE ALL ON FUNCTION private.count_added_search_documents() FROM PUBLIC;
 
 -- Name: FUNCTION count_added_search_documents(); Type: COMMENT; Schema: private; Owner: postgres
 
-COMMENT ON FUNCTION private.count_added_search_documents() IS 'Adds a statement''s new search documents to their owners'' counts.';
+COMMENT ON FUNCTION private.count_added_search_documents() IS 'Adds a statement''s new search documents to their owners'' counts and term counts.';
 
 -- Name: count_added_search_documents(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -2146,6 +2146,11 @@ begin
   insert into private.search_document_counts as c (user_id, documents)
   select a.user_id, count(*) from added a group by a.user_id order by a.user_id
   on conflict (user_id) do update set documents = c.documents + excluded.documents;
+  insert into private.search_term_counts as t (user_id, lexeme, documents)
+  select a.user_id, l.lexeme, count(*)
+  from added a cross join lateral unnest(tsvector_to_array(a.search_vector)) as l (lexeme)
+  group by a.user_id, l.lexeme order by a.user_id, l.lexeme
+  on conflict (user_id, lexeme) do update set documents = t.documents + excluded.documents;
   return null;
 end;
 $$;
@@ -2234,6 +2239,57 @@ $$;
 
 
 ALTER FUNCTION private.count_app_progress(p_user_id uuid, p_app_id uuid, p_conversations integer, p_messages integer, p_memories integer) OWNER TO postgres;
+
+-- Name: FUNCTION count_changed_search_documents(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.count_changed_search_documents() FROM PUBLIC;
+
+-- Name: FUNCTION count_changed_search_documents(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.count_changed_search_documents() IS 'Moves the term counts of a statement''s rewritten search documents (words gained or lost).';
+
+-- Name: count_changed_search_documents(); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.count_changed_search_documents() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  -- The owners' count rows first, as the insert and delete triggers take them.
+  perform from private.search_document_counts c
+   where c.user_id in (select n.user_id from fresh n union select o.user_id from stale o)
+   order by c.user_id
+   for no key update;
+  -- Words lost move their rows down (a check on the proposed row would refuse an insert of a
+  -- negative count before its conflict), words new to the person get rows.
+  with delta as (
+    select x.user_id, x.lexeme, sum(x.delta)::integer as delta
+    from (select n.user_id, l.lexeme, 1 as delta
+          from fresh n cross join lateral unnest(tsvector_to_array(n.search_vector)) as l (lexeme)
+          union all
+          select o.user_id, l.lexeme, -1
+          from stale o cross join lateral unnest(tsvector_to_array(o.search_vector)) as l (lexeme)) as x
+    group by x.user_id, x.lexeme
+    having sum(x.delta) <> 0
+  ),
+  moved as (
+    update private.search_term_counts t
+       set documents = greatest(t.documents + d.delta, 0)
+      from delta d
+     where t.user_id = d.user_id and t.lexeme = d.lexeme
+    returning t.user_id, t.lexeme
+  )
+  insert into private.search_term_counts as t (user_id, lexeme, documents)
+  select d.user_id, d.lexeme, d.delta from delta d
+  where d.delta > 0
+    and not exists (select from moved m where m.user_id = d.user_id and m.lexeme = d.lexeme)
+  order by d.user_id, d.lexeme
+  on conflict (user_id, lexeme) do update set documents = t.documents + excluded.documents;
+  return null;
+end;
+$$;
+
+
+ALTER FUNCTION private.count_changed_search_documents() OWNER TO postgres;
 
 -- Name: FUNCTION count_conversation_messages(); Type: ACL; Schema: private; Owner: postgres
 REVOKE ALL ON FUNCTION private.count_conversation_messages() FROM PUBLIC;
@@ -2337,7 +2393,7 @@ REVOKE ALL ON FUNCTION private.count_removed_search_documents() FROM PUBLIC;
 
 -- Name: FUNCTION count_removed_search_documents(); Type: COMMENT; Schema: private; Owner: postgres
 
-COMMENT ON FUNCTION private.count_removed_search_documents() IS 'Takes a statement''s deleted search documents off their owners'' counts.';
+COMMENT ON FUNCTION private.count_removed_search_documents() IS 'Takes a statement''s deleted search documents off their owners'' counts and term counts.';
 
 -- Name: count_removed_search_documents(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -2348,8 +2404,15 @@ CREATE FUNCTION private.count_removed_search_documents() RETURNS trigger
 begin
   update private.search_document_counts c
      set documents = greatest(c.documents - r.removed, 0)
-    from (select o.user_id, count(*) as removed from gone o group by o.user_id) as r
+    from (select o.user_id, count(*) as removed
+          from gone o group by o.user_id order by o.user_id) as r
    where c.user_id = r.user_id;
+  update private.search_term_counts t
+     set documents = greatest(t.documents - r.removed, 0)
+    from (select o.user_id, l.lexeme, count(*) as removed
+          from gone o cross join lateral unnest(tsvector_to_array(o.search_vector)) as l (lexeme)
+          group by o.user_id, l.lexeme order by o.user_id, l.lexeme) as r
+   where t.user_id = r.user_id and t.lexeme = r.lexeme;
   return null;
 end;
 $$;
@@ -5673,6 +5736,39 @@ ALTER TABLE ONLY private.search_document_counts
 ALTER TABLE ONLY private.search_document_counts
     ADD CONSTRAINT search_document_counts_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
+-- Name: TABLE search_term_counts; Type: ACL; Schema: private; Owner: postgres
+GRANT SELECT ON TABLE private.search_term_counts TO service_role;
+
+-- Name: TABLE search_term_counts; Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON TABLE private.search_term_counts IS 'How many of each person''s search documents hold each lexeme (kept by the triggers on public.search_documents, read by private.search_text_hits). A lexeme whose documents are gone stays at 0.';
+
+-- Name: search_term_counts; Type: ROW SECURITY; Schema: private; Owner: postgres
+
+ALTER TABLE private.search_term_counts ENABLE ROW LEVEL SECURITY;
+
+-- Name: search_term_counts; Type: TABLE; Schema: private; Owner: postgres
+
+CREATE TABLE private.search_term_counts (
+    user_id uuid NOT NULL,
+    lexeme text NOT NULL,
+    documents integer NOT NULL,
+    CONSTRAINT search_term_counts_not_negative CHECK ((documents >= 0))
+);
+
+
+ALTER TABLE private.search_term_counts OWNER TO postgres;
+
+-- Name: search_term_counts search_term_counts_pkey; Type: CONSTRAINT; Schema: private; Owner: postgres
+
+ALTER TABLE ONLY private.search_term_counts
+    ADD CONSTRAINT search_term_counts_pkey PRIMARY KEY (user_id, lexeme);
+
+-- Name: search_term_counts search_term_counts_user_id_fkey; Type: FK CONSTRAINT; Schema: private; Owner: postgres
+
+ALTER TABLE ONLY private.search_term_counts
+    ADD CONSTRAINT search_term_counts_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
 -- Name: FUNCTION search_terms(query text, OUT words text[], OUT lexemes text[]); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.search_terms(query text, OUT words text[], OUT lexemes text[]) TO authenticated;
 GRANT ALL ON FUNCTION private.search_terms(query text, OUT words text[], OUT lexemes text[]) TO service_role;
@@ -5711,7 +5807,7 @@ REVOKE ALL ON FUNCTION private.search_text_hits(query text, entity_types text[],
 
 -- Name: FUNCTION search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb); Type: COMMENT; Schema: private; Owner: postgres
 
-COMMENT ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb) IS 'The caller''s (auth.uid()) full-text hits: ids, ts_rank_cd, idf strength (0-1) and matched words; rare words match, words in over 5% of the documents only weigh in (a query of common words only: documents with all of them, else any, the newest 4 x max_hits ranked); with memory_filter, only the memories meeting it (private.memory_passes). Security definer so the GIN index serves @@; ids only, api.search_candidates re-reads rows under RLS.';
+COMMENT ON FUNCTION private.search_text_hits(query text, entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, max_hits integer, memory_filter jsonb) IS 'The caller''s (auth.uid()) full-text hits: ids, ts_rank_cd, idf strength (0-1, df from private.search_term_counts) and matched words; rare words match, words in over 5% of the documents only weigh in (a query of common words only: documents with all of them, else any, the newest 4 x max_hits ranked); with memory_filter, only the memories meeting it (private.memory_passes). Security definer so the GIN index serves @@ and the term counts are read; ids only, api.search_candidates re-reads rows under RLS.';
 
 -- Name: search_text_hits(text, text[], uuid, timestamp with time zone, timestamp with time zone, integer, jsonb); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -5724,7 +5820,7 @@ declare
   me uuid := auth.uid();
   cap integer := least(greatest(coalesce(max_hits, 0), 0), 200);
   terms record;
-  n_docs integer;
+  n_docs bigint;
   dfs integer[];
   idfs double precision[];
   match_tsq tsquery;
@@ -5735,20 +5831,18 @@ begin
   if me is null or cap = 0 or cardinality(terms.lexemes) = 0 then
     return;
   end if;
-  select coalesce(max(c.documents), 0) into n_docs
-    from private.search_document_counts c where c.user_id = me;
-  if n_docs = 0 then
+  select c.documents into n_docs from private.search_document_counts c where c.user_id = me;
+  if coalesce(n_docs, 0) = 0 then
     return;
   end if;
-  -- Lexemes are letters and digits only (the words were split on everything else), so quoting
-  -- them is safe; a cast, unlike to_tsquery, does not stem them a second time.
-  select array_agg((select count(*) from public.search_documents d
-                    where d.user_id = me and d.search_vector @@ ('''' || x.lexeme || '''')::tsquery)::integer
-                   order by x.ord)
-    into dfs
-  from unnest(terms.lexemes) with ordinality as x (lexeme, ord);
+  -- Each word's documents, as kept (20261210100000), not counted.
+  select array_agg(coalesce(t.documents, 0) order by x.ord) into dfs
+  from unnest(terms.lexemes) with ordinality as x (lexeme, ord)
+  left join private.search_term_counts t on t.user_id = me and t.lexeme = x.lexeme;
   idfs := array(select ln(1 + (n_docs - x.df + 0.5) / (x.df + 0.5))
                 from unnest(dfs) with ordinality as x (df, ord) order by x.ord);
+  -- Lexemes are letters and digits only (the words were split on everything else), so quoting
+  -- them is safe; a cast, unlike to_tsquery, does not stem them a second time.
   select string_agg('''' || x.lexeme || '''', ' | ')::tsquery into match_tsq
   from unnest(terms.lexemes, dfs) as x (lexeme, df)
   where x.df > 0 and x.df <= greatest(20, n_docs * 0.05);
@@ -5770,8 +5864,9 @@ begin
     from (
       select d.entity_type, d.entity_id, d.search_vector, ts_rank_cd(d.search_vector, match_tsq) as rank
       from (
-        -- Ranking reads every matching document's vector: for common words (thousands of
-        -- matches at 10k documents) only the newest cap * 4 of them are ranked.
+        -- Planned for the actual values (plan_cache_mode): without newest, the ordering and the
+        -- limit fold away; with it, the newest matches come off search_documents_user_created_idx
+        -- (only common words: ranking reads each match's vector, so only the newest cap * 4).
         select d.entity_type, d.entity_id, d.search_vector
         from public.search_documents d
         where d.user_id = me
@@ -5784,7 +5879,7 @@ begin
           and (memory_filter is null or d.entity_type <> 'memory' or exists (
                 select from public.memories m
                 where m.memory_id = d.entity_id and private.memory_passes(memory_filter, m)))
-        order by case when newest is not null then d.created_at end desc nulls last
+        order by case when newest is not null then d.created_at end desc
         limit newest
       ) as d
       order by rank desc, d.entity_id
@@ -9117,6 +9212,10 @@ CREATE POLICY "Search documents are readable by their owner" ON public.search_do
 
 CREATE TRIGGER search_documents_count_added AFTER INSERT ON public.search_documents REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION private.count_added_search_documents();
 
+-- Name: search_documents search_documents_count_changed; Type: TRIGGER; Schema: public; Owner: postgres
+
+CREATE TRIGGER search_documents_count_changed AFTER UPDATE ON public.search_documents REFERENCING OLD TABLE AS stale NEW TABLE AS fresh FOR EACH STATEMENT EXECUTE FUNCTION private.count_changed_search_documents();
+
 -- Name: search_documents search_documents_count_removed; Type: TRIGGER; Schema: public; Owner: postgres
 
 CREATE TRIGGER search_documents_count_removed AFTER DELETE ON public.search_documents REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION private.count_removed_search_documents();
@@ -9139,9 +9238,9 @@ COMMENT ON COLUMN public.search_documents.created_at IS 'The source row''s creat
 
 COMMENT ON COLUMN public.search_documents.expires_at IS 'A memory''s expires_at: past it, the document never matches.';
 
--- Name: search_documents_user_idx; Type: INDEX; Schema: public; Owner: postgres
+-- Name: search_documents_user_created_idx; Type: INDEX; Schema: public; Owner: postgres
 
-CREATE INDEX search_documents_user_idx ON public.search_documents USING btree (user_id);
+CREATE INDEX search_documents_user_created_idx ON public.search_documents USING btree (user_id, created_at DESC) INCLUDE (entity_type, entity_id, expires_at, app_id, search_vector);
 
 -- Name: search_documents_user_vector_idx; Type: INDEX; Schema: public; Owner: postgres
 
