@@ -5,9 +5,9 @@
 --    over every match, 5 ms for a word in 8k of 100k documents, once per word. Each person's
 --    document frequencies are now kept beside their document count (private.search_term_counts,
 --    moved by the same statement triggers), so a search reads them with a few index probes.
---    The triggers take the person's count row before any of their term rows (the count triggers
---    fire first, by name; an update of documents moves the count row first), so two writers of
---    one person's documents queue on that row and never lock term rows in opposite orders.
+--    Each trigger takes the person's count row before any of their term rows (an insert or a
+--    delete moves it, an update locks it), so two writers of one person's documents queue on
+--    that row and never lock term rows in opposite orders.
 --
 -- 2. A query of common words only ranks the newest 4 x max_hits of its matches, but had to read
 --    every match to find the newest (8k documents at 100k). The person's documents are now
