@@ -1,11 +1,12 @@
 """Every Cypher statement the Neo4j graph adapter can send, enumerable so the test suite lints each.
 
-Naming: every node carries the label `Node` besides its port label, one uniform `id` (the port's
-node_id; V9.7's `muid`, `community_id` and `User.userId` keys map onto it) and `userId`. The
-port addresses nodes by id alone (delete, walk, path), so one uniqueness constraint on
-`Node.id` makes each lookup an index seek; the seeds' per-label constraints and indexes are kept
-in `schema_statements()`, on `id` where the seeds named their key otherwise. Labels and
-relationship types are interpolated only from the port's Literal whitelists, never from input.
+Naming: every node carries the label `Node` besides its port label (and its secondary labels,
+Person or Location), one uniform `id` (the port's node_id; V9.7's `muid`, `community_id` and
+`User.userId` keys map onto it) and `userId`. The port addresses nodes by id alone (delete,
+walk, path), so one uniqueness constraint on `Node.id` makes each lookup an index seek; the
+seeds' per-label constraints and indexes are kept in `schema_statements()`, on `id` where the
+seeds named their key otherwise. Labels and relationship types are interpolated only from the
+port's Literal whitelists, never from input.
 """
 
 from __future__ import annotations
