@@ -1004,18 +1004,18 @@ REVOKE ALL ON FUNCTION graph.neighbours_of(p_user_id uuid, p_node_ids uuid[], p_
 
 -- Name: FUNCTION neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer); Type: COMMENT; Schema: graph; Owner: postgres
 
-COMMENT ON FUNCTION graph.neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer) IS 'One hop from each of a user''s nodes, either direction: the strongest edge to each neighbour, the heaviest p_limit per node (ties by id), with the neighbour. The graph port''s neighbours.';
+COMMENT ON FUNCTION graph.neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer) IS 'One hop from each of a user''s nodes, either direction: the strongest edge to each neighbour, the heaviest p_limit per node (ties by id), with the neighbour and its labels. The graph port''s neighbours.';
 
 -- Name: neighbours_of(uuid, uuid[], integer); Type: FUNCTION; Schema: graph; Owner: postgres
 
-CREATE FUNCTION graph.neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer) RETURNS TABLE(seed_id uuid, source_id uuid, target_id uuid, type text, weight double precision, properties jsonb, version bigint, node_id uuid, label text, node_properties jsonb, node_version bigint)
+CREATE FUNCTION graph.neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer) RETURNS TABLE(seed_id uuid, source_id uuid, target_id uuid, type text, weight double precision, properties jsonb, version bigint, node_id uuid, label text, node_extra_labels text[], node_properties jsonb, node_version bigint)
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
 begin
   return query
   select seed.node_id, l.source_id, l.target_id, l.type, l.weight::double precision, l.properties,
-         l.version::bigint, n.node_id, n.label, n.properties, n.version::bigint
+         l.version::bigint, n.node_id, n.label, n.extra_labels, n.properties, n.version::bigint
   from (select distinct s.node_id from unnest(p_node_ids) as s (node_id)) as seed
   cross join lateral (
     select best.* from (
@@ -1062,6 +1062,8 @@ CREATE TABLE graph.nodes (
     version bigint DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    extra_labels text[] DEFAULT '{}'::text[] NOT NULL,
+    CONSTRAINT nodes_extra_labels_known CHECK ((extra_labels <@ ARRAY['Person'::text, 'Location'::text])),
     CONSTRAINT nodes_label_known CHECK ((label = ANY (ARRAY['User'::text, 'MemoryUnit'::text, 'Concept'::text, 'DerivedArtifact'::text, 'Community'::text, 'Tag'::text, 'Person'::text, 'Location'::text]))),
     CONSTRAINT nodes_properties_object CHECK ((jsonb_typeof(properties) = 'object'::text))
 );
@@ -1095,6 +1097,10 @@ ALTER TABLE ONLY graph.nodes
 
 ALTER TABLE ONLY graph.nodes
     ADD CONSTRAINT nodes_user_id_node_id_unique UNIQUE (user_id, node_id);
+
+-- Name: COLUMN nodes.extra_labels; Type: COMMENT; Schema: graph; Owner: postgres
+
+COMMENT ON COLUMN graph.nodes.extra_labels IS 'Labels the node carries besides `label` (a person or place concept is also Person or Location).';
 
 -- Name: nodes_user_id_label_idx; Type: INDEX; Schema: graph; Owner: postgres
 

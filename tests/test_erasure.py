@@ -145,7 +145,8 @@ def test_a_person_is_erased_from_every_store_and_nobody_else_is(
     leaver_media = person_everywhere(pg, deps, s3_url, leaver.user_id)
     stayer_media = person_everywhere(pg, deps, s3_url, stayer.user_id)
     before = holdings(pg, s3_url, stayer.user_id, stayer_media)
-    assert holdings(pg, s3_url, leaver.user_id, leaver_media)["edges"] == 1
+    # (edges: the concepts' RELATED_TO, and the person CREATED each of the two memories)
+    assert holdings(pg, s3_url, leaver.user_id, leaver_media)["edges"] == 3
 
     # when one of them asks to be erased
     response = erasing_api.delete("/v1/me", headers=leaver.headers)

@@ -20,6 +20,7 @@ from dotline.ports.graph import (
     GraphStore,
     NodeLabel,
     RelationshipType,
+    SecondaryLabel,
 )
 from dotline.settings import Settings
 
@@ -129,6 +130,37 @@ def test_an_edge_to_a_missing_node_is_skipped(graph: GraphStore, owner: uuid.UUI
     graph.upsert_edges([edge(a, node(owner))])
 
     assert graph.subgraph(owner).edges == []
+
+
+def test_a_nodes_secondary_labels_are_kept_by_every_read_and_replaced_by_an_upsert(
+    graph: GraphStore, owner: uuid.UUID
+) -> None:
+    # given a concept that is also a Person, one that is also a Location, linked to a memory
+    mira = node(owner, name="Mira").model_copy(update={"extra_labels": ["Person"]})
+    bled = node(owner, name="Lake Bled").model_copy(update={"extra_labels": ["Location"]})
+    memory = node(owner, label="MemoryUnit", title="Swim")
+    graph.upsert_nodes([mira, bled, memory])
+    graph.upsert_edges([edge(memory, mira, "INVOLVES"), edge(memory, bled, "HAPPENED_AT")])
+    # when the graph is read every way the port offers
+    hood = graph.neighbourhood(owner, memory.node_id, 1)
+    near = graph.neighbours(owner, [memory.node_id], 10)
+    path = graph.shortest_path(owner, mira.node_id, bled.node_id) or []
+    whole = graph.subgraph(owner)
+    # then each read gives the concepts their own label and their secondary one
+    for nodes in (hood.nodes, near.nodes, path, whole.nodes):
+        labels = {n.node_id: n.labels for n in nodes}
+        assert labels[mira.node_id] == ["Concept", "Person"]
+        assert labels[bled.node_id] == ["Concept", "Location"]
+    assert {n.node_id: n.labels for n in whole.nodes}[memory.node_id] == ["MemoryUnit"]
+    # and a newer upsert without it takes the secondary label away
+    graph.upsert_nodes([mira.model_copy(update={"extra_labels": [], "version": 1})])
+    (again,) = [n for n in graph.subgraph(owner).nodes if n.node_id == mira.node_id]
+    assert again.labels == ["Concept"]
+
+
+def test_a_node_cannot_repeat_its_own_label_as_a_secondary_one(owner: uuid.UUID) -> None:
+    with pytest.raises(ValueError, match="repeat"):
+        GraphNode(node_id=uuid.uuid4(), user_id=owner, label="Person", extra_labels=["Person"])
 
 
 @pytest.mark.parametrize("start", [0, 4])
@@ -389,4 +421,5 @@ def test_postgres_checks_list_exactly_the_ports_labels_and_types(
         return set(re.findall(r"'(\w+)'", row[0]))
 
     assert allowed("nodes_label_known") == set(get_args(NodeLabel))
+    assert allowed("nodes_extra_labels_known") == set(get_args(SecondaryLabel))
     assert allowed("edges_type_known") == set(get_args(RelationshipType))

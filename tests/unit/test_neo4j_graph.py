@@ -38,12 +38,12 @@ class RecordingDriver:
         text = str(query.text)
         self.sent.append((text, params))
         if "MERGE (n:Node" in text:
-            label = text.split("n:")[-1].strip()
+            label = text.split("SET n = row.properties, n:")[1].split()[0]
             self.node_rows += [(label, row) for row in params["rows"]]
         if text == cypher.USER_NODES:
             return Result(
                 [
-                    {"properties": r["properties"], "labels": ["Node", label]}
+                    {"properties": r["properties"], "labels": ["Node", *r["extraLabels"], label]}
                     for label, r in self.node_rows
                 ]
             )
@@ -83,6 +83,21 @@ def test_every_statement_sent_is_one_the_linter_checks() -> None:
     enumerated = set(cypher.statements())
     assert {text for text, _ in driver.sent} <= enumerated
     assert all(isinstance(v, str | int | list) for _, p in driver.sent for v in p.values())
+
+
+def test_a_secondary_label_is_set_by_the_upsert_and_read_back_beside_the_nodes_own() -> None:
+    # given a concept that is also a Person
+    driver = RecordingDriver()
+    graph = Neo4jGraph(driver)  # type: ignore[arg-type]
+    user = uuid.uuid4()
+    mira = GraphNode(node_id=uuid.uuid4(), user_id=user, label="Concept", extra_labels=["Person"])
+    # when it is upserted and read back
+    graph.upsert_nodes([mira])
+    (text, params), *_ = driver.sent
+    (read,) = graph.subgraph(user).nodes
+    # then the statement sets the label the row lists, and the read tells own from secondary
+    assert "SET n:Person" in text and params["rows"][0]["extraLabels"] == ["Person"]
+    assert read.label == "Concept" and read.extra_labels == ["Person"]
 
 
 def test_nested_and_null_properties_are_stored_flat_and_read_back() -> None:

@@ -226,6 +226,7 @@ def _node_row(node: GraphNode) -> dict[str, Any]:
     return {
         **ids,
         "version": node.version,
+        "extraLabels": list(node.extra_labels),
         "properties": flatten(node.properties, **ids, version=node.version),
     }
 
@@ -241,10 +242,15 @@ def _edge_row(edge: GraphEdge) -> dict[str, Any]:
 
 
 def _node(stored: dict[str, Any], labels: list[str]) -> GraphNode:
+    # The node's own label is the first of the port's it carries that is not a secondary one
+    # (a person is a Concept first); a node carrying only a secondary label is that label.
+    own = [label for label in cypher.LABELS if label in labels]
+    label = next((x for x in own if x not in cypher.SECONDARY_LABELS), own[0])
     return GraphNode(
         node_id=UUID(stored["id"]),
         user_id=UUID(stored["userId"]),
-        label=next(label for label in cypher.LABELS if label in labels),
+        label=label,
+        extra_labels=[x for x in cypher.SECONDARY_LABELS if x in labels and x != label],
         properties=unflatten(stored, "id", "userId", "version"),
         version=stored.get("version", 0),
     )

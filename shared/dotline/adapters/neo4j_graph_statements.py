@@ -1,21 +1,23 @@
 """Every Cypher statement the Neo4j graph adapter can send, enumerable so the test suite lints each.
 
-Naming: every node carries the label `Node` besides its port label, one uniform `id` (the port's
-node_id; V9.7's `muid`, `community_id` and `User.userId` keys map onto it) and `userId`. The
-port addresses nodes by id alone (delete, walk, path), so one uniqueness constraint on
-`Node.id` makes each lookup an index seek; the seeds' per-label constraints and indexes are kept
-in `schema_statements()`, on `id` where the seeds named their key otherwise. Labels and
-relationship types are interpolated only from the port's Literal whitelists, never from input.
+Naming: every node carries the label `Node` besides its port label (and its secondary labels,
+Person or Location), one uniform `id` (the port's node_id; V9.7's `muid`, `community_id` and
+`User.userId` keys map onto it) and `userId`. The port addresses nodes by id alone (delete,
+walk, path), so one uniqueness constraint on `Node.id` makes each lookup an index seek; the
+seeds' per-label constraints and indexes are kept in `schema_statements()`, on `id` where the
+seeds named their key otherwise. Labels and relationship types are interpolated only from the
+port's Literal whitelists, never from input.
 """
 
 from __future__ import annotations
 
 from typing import get_args
 
-from dotline.ports.graph import MAX_TRAVERSAL_DEPTH, NodeLabel, RelationshipType
+from dotline.ports.graph import MAX_TRAVERSAL_DEPTH, NodeLabel, RelationshipType, SecondaryLabel
 
 BASE_LABEL = "Node"
 LABELS: tuple[NodeLabel, ...] = get_args(NodeLabel)
+SECONDARY_LABELS: tuple[SecondaryLabel, ...] = get_args(SecondaryLabel)
 TYPES: tuple[RelationshipType, ...] = get_args(RelationshipType)
 ERASE_BATCH_NODES = 5_000  # nodes per transaction when erasing a user
 
@@ -23,8 +25,18 @@ _RETURN_NODE = "n {.*} AS properties, labels(n) AS labels"
 
 
 def upsert_nodes(label: NodeLabel) -> str:
-    """MERGE a batch of nodes of one label; an older version or another user's node is left alone."""
+    """MERGE a batch of nodes of one label; an older version or another user's node is left alone.
+
+    Every other label goes, then each secondary label the row lists (`row.extraLabels`) is set:
+    labels cannot be parameters, so one FOREACH per whitelisted one.
+    """
     others = ":".join(other for other in LABELS if other != label)
+    extras = "".join(
+        f"\nFOREACH (_ IN CASE WHEN '{extra}' IN row.extraLabels THEN [1] ELSE [] END |"
+        f" SET n:{extra})"
+        for extra in SECONDARY_LABELS
+        if extra != label
+    )
     return f"""
 UNWIND $rows AS row
 MERGE (n:{BASE_LABEL} {{id: row.id}})
@@ -32,7 +44,7 @@ ON CREATE SET n.userId = row.userId
 WITH n, row
 WHERE n.userId = row.userId AND (n.version IS NULL OR n.version <= row.version)
 REMOVE n:{others}
-SET n = row.properties, n:{label}
+SET n = row.properties, n:{label}{extras}
 """
 
 

@@ -28,14 +28,14 @@ from dotline.ports.graph import (
 # later update walks. Rows arrive deduplicated and in key order (bound as arrays).
 UPSERT_CHUNK = 2000
 UPSERT_NODES = """
-insert into graph.nodes as stored (node_id, user_id, label, properties, version)
-select n.node_id, n.user_id, n.label, n.properties::jsonb, n.version
+insert into graph.nodes as stored (node_id, user_id, label, extra_labels, properties, version)
+select n.node_id, n.user_id, n.label, n.extra_labels::text[], n.properties::jsonb, n.version
 from unnest(%(node_ids)s::uuid[], %(user_ids)s::uuid[], %(labels)s::text[],
-            %(properties)s::text[], %(versions)s::bigint[])
-  as n (node_id, user_id, label, properties, version)
+            %(extra_labels)s::text[], %(properties)s::text[], %(versions)s::bigint[])
+  as n (node_id, user_id, label, extra_labels, properties, version)
 on conflict (node_id) do update
-set label = excluded.label, properties = excluded.properties, version = excluded.version,
-    updated_at = now()
+set label = excluded.label, extra_labels = excluded.extra_labels,
+    properties = excluded.properties, version = excluded.version, updated_at = now()
 where stored.user_id = excluded.user_id and excluded.version >= stored.version
 """
 
@@ -70,7 +70,7 @@ with hood as materialized (
   select array_agg(node_id order by distance, node_id) as ids
   from graph.neighbourhood(%(user_id)s, %(node_id)s, %(depth)s, %(limit)s)
 )
-select node_id, user_id, label, properties, version
+select node_id, user_id, label, extra_labels, properties, version
 from hood, graph.nodes
 where graph.nodes.user_id = %(user_id)s and graph.nodes.node_id = any(hood.ids)
 order by array_position(hood.ids, graph.nodes.node_id)
@@ -84,11 +84,11 @@ order by source_id, target_id, type
 # connection).
 NEIGHBOURS = """
 select source_id, target_id, type, weight, properties, version,
-       node_id, label, node_properties, node_version
+       node_id, label, node_extra_labels, node_properties, node_version
 from graph.neighbours_of(%(user_id)s, %(node_ids)s::uuid[], %(limit)s)
 """
 SHORTEST_PATH = """
-select node_id, user_id, label, properties, version
+select node_id, user_id, label, extra_labels, properties, version
 from unnest(graph.shortest_path(%(user_id)s, %(source_id)s, %(target_id)s, %(max_depth)s))
   with ordinality as step (node_id, position)
 join graph.nodes using (node_id)
@@ -105,7 +105,7 @@ select wanted.node_id,
 from unnest(%(node_ids)s::uuid[]) as wanted (node_id)
 """
 USER_NODES = """
-select node_id, user_id, label, properties, version from graph.nodes where user_id = %(user_id)s
+select node_id, user_id, label, extra_labels, properties, version from graph.nodes where user_id = %(user_id)s
 order by node_id
 """
 USER_EDGES = """
@@ -140,6 +140,8 @@ class PostgresGraph:
                     "node_ids": [n.node_id for n in chunk],
                     "user_ids": [n.user_id for n in chunk],
                     "labels": [n.label for n in chunk],
+                    # text[] literals: unnest cannot take an array of arrays of varying length
+                    "extra_labels": ["{" + ",".join(n.extra_labels) + "}" for n in chunk],
                     "properties": [json.dumps(n.properties) for n in chunk],
                     "versions": [n.version for n in chunk],
                 }
@@ -209,6 +211,7 @@ class PostgresGraph:
         for row in rows:
             nodes.setdefault(row["node_id"], _node({
                 "node_id": row["node_id"], "user_id": user_id, "label": row["label"],
+                "extra_labels": row["node_extra_labels"],
                 "properties": row["node_properties"], "version": row["node_version"],
             }))  # fmt: skip
             edges.setdefault(

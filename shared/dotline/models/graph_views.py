@@ -25,6 +25,9 @@ class GraphNodeView(BaseModel):
         description="memory, concept, artifact, community, tag, person, location, user"
     )
     label: str | None = Field(description="What to show: a concept's name, a memory's title, ...")
+    labels: list[str] = Field(
+        description="The graph's labels of the node, its own first (a person: Concept, Person)"
+    )
     properties: dict[str, Any]
 
 

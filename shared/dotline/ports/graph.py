@@ -13,6 +13,8 @@ from dotline.errors import InvalidRequest
 NodeLabel = Literal[
     "User", "MemoryUnit", "Concept", "DerivedArtifact", "Community", "Tag", "Person", "Location"
 ]
+# Labels a node may carry besides its own (a person or a place is a Concept that is also one).
+SecondaryLabel = Literal["Person", "Location"]
 RelationshipType = Literal[
     "RELATED_TO", "PART_OF", "CREATED", "EXPERIENCED", "REFERENCES", "EVOLVED_FROM",
     "HAPPENED_AT", "INVOLVES", "TAGGED_WITH", "INSPIRED_BY", "CONTRADICTS", "SUPPORTS",
@@ -34,15 +36,36 @@ def _no_reserved_keys(properties: dict[str, Any]) -> dict[str, Any]:
 
 
 class GraphNode(BaseModel):
-    """A node; `version` orders writes (an upsert older than what is stored changes nothing)."""
+    """A node; `version` orders writes (an upsert older than what is stored changes nothing).
+
+    `label` is the one every reader addresses it by (a person is a Concept); `extra_labels` are
+    the seeds' secondary labels it also carries (Person, Location), replaced on every upsert.
+    """
 
     node_id: UUID
     user_id: UUID
     label: NodeLabel
+    extra_labels: list[SecondaryLabel] = Field(default_factory=list)
     properties: dict[str, Any] = Field(default_factory=dict)
     version: int = 0
 
     _properties = field_validator("properties")(_no_reserved_keys)
+
+    @field_validator("extra_labels")
+    @classmethod
+    def _sorted_once(cls, labels: list[SecondaryLabel]) -> list[SecondaryLabel]:
+        return sorted(set(labels))
+
+    @model_validator(mode="after")
+    def _not_its_own_label(self) -> GraphNode:
+        if self.label in self.extra_labels:
+            raise ValueError("extra_labels repeat the node's label")
+        return self
+
+    @property
+    def labels(self) -> list[str]:
+        """Every label the node carries, its own first."""
+        return [self.label, *self.extra_labels]
 
 
 class GraphEdge(BaseModel):

@@ -152,6 +152,9 @@ def _entities_touched(
         return []
     node_id = UUID(event.row_key)
     nodes = {node_id} | touched.nodes | neighbours(touched.user_id, node_id, graph=graph)
+    # The person's own node (its id is theirs) has no card and links to every memory they
+    # experienced or created: recounting it on each delivery would read their whole graph.
+    nodes.discard(touched.user_id)
     kinds = refresh_connection_stats(touched.user_id, nodes, graph=graph, db=db)
     kinds.setdefault(node_id, _CARD_NODES[event.table])
     return [(kind, node) for node, kind in kinds.items() if kind in _CARD_ENTITY_TYPES]

@@ -19,6 +19,7 @@ from dotline.errors import Conflict, InvalidRequest, NotFound
 from dotline.models.concepts import Concept, ConceptMerge, ConceptMergeRequest, GraphRepoint
 from dotline.ports.graph import MAX_NEIGHBOURHOOD_LIMIT, GraphEdge, GraphNode, GraphStore
 from dotline.services.concepts.concepts import COLUMNS
+from dotline.services.mirroring.entities import CONCEPT_LABELS
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +164,11 @@ def _ensure_node(graph: GraphStore, user_id: UUID, concept: Concept) -> None:
     graph.upsert_nodes(
         [
             GraphNode(
-                node_id=concept.concept_id, user_id=user_id, label="Concept", properties=properties
+                node_id=concept.concept_id,
+                user_id=user_id,
+                label="Concept",
+                extra_labels=[x for x in [CONCEPT_LABELS.get(concept.type)] if x],
+                properties=properties,
             )
         ]
     )

@@ -1,6 +1,6 @@
 """The person's knowledge-graph schema (`profiles.knowledge_graph_schema`): the node labels and
 relationship types their graph uses, kept by the writers that add them (ingestion, the insight
-cycle). Only additions are recorded: a label stays listed after its last node goes."""
+cycle, the outbox mirror's secondary labels and edges). Only additions are recorded: a label stays listed after its last node goes."""
 
 from __future__ import annotations
 

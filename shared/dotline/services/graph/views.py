@@ -74,6 +74,7 @@ def node_view(node: GraphNode) -> GraphNodeView:
         node_id=node.node_id,
         type=ENTITY_TYPES[node.label],
         label=display_label(node),
+        labels=node.labels,
         properties=node.properties,
     )
 

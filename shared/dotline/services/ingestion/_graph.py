@@ -9,7 +9,10 @@ nothing the mirror wrote. Edges are ingestion's alone (the mirror writes RELATED
   User -EXPERIENCED-> MemoryUnit    MemoryUnit -INVOLVES-> Concept (people, topics, feelings, ...)
   MemoryUnit -HAPPENED_AT-> Concept (places)    MemoryUnit -TAGGED_WITH-> Tag
   Concept -RELATED_TO-> Concept (weight: how many of the person's memories name both)
-  MemoryUnit -CONTRADICTS-> MemoryUnit (the newer statement to the one it replaces)
+  MemoryUnit -CONTRADICTS-> MemoryUnit and MemoryUnit -EVOLVED_FROM-> MemoryUnit (the newer
+    statement to the one it supersedes: it contradicts it, and the fact evolved from it)
+  MemoryUnit -INSPIRED_BY-> the memory, concept or artifact of the card the conversation was
+    started from
 """
 
 from __future__ import annotations
@@ -104,4 +107,9 @@ def _edges(user_id: UUID, written: Written) -> list[GraphEdge]:
         link(a, b, "RELATED_TO", float(count), co_occurrences=count)
     for s in written.supersessions:
         link(s.newer, s.older, "CONTRADICTS", predicate=s.predicate, was=s.was, now=s.now)
+        link(s.newer, s.older, "EVOLVED_FROM", predicate=s.predicate)
+    if written.inspired_by is not None:
+        for row in written.memories:
+            if UUID(row["memory_id"]) != written.inspired_by:
+                link(UUID(row["memory_id"]), written.inspired_by, "INSPIRED_BY")
     return edges

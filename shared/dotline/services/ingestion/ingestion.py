@@ -175,7 +175,10 @@ def ingest_conversation(
         version=INGESTION_VERSION,
     ))  # fmt: skip
     record_graph_schema(
-        stores.db, conversation.user_id, (n.label for n in nodes), (e.type for e in edges)
+        stores.db,
+        conversation.user_id,
+        (x for n in nodes for x in n.labels),
+        (e.type for e in edges),
     )
     items = _again_on_clash(lambda: write_vectors(written, stores.vectors, stores.embedder))
     result = ConversationIngested(

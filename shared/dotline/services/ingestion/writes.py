@@ -77,6 +77,15 @@ _CONCEPT_ROWS = """
 select to_jsonb(c.*) as row from public.concepts c
 where c.user_id = %(user_id)s and c.concept_id = any(%(ids)s::uuid[])
 """
+# The graph node of the entity behind the card the conversation was started from, if any (a
+# prompt's card has none).
+_INSPIRING_ENTITY = """
+select card.source_entity_id from public.conversations conversation
+join public.cards card on card.card_id = conversation.source_card_id
+  and card.user_id = conversation.user_id
+where conversation.conversation_id = %(conversation_id)s and conversation.user_id = %(user_id)s
+  and card.source_entity_type in ('memory', 'concept', 'artifact')
+"""
 _PROFILE_ROW = "select to_jsonb(p.*) as row from public.profiles p where p.user_id = %(user_id)s"
 # How many of the person's memories name both concepts of each pair (RELATED_TO weights).
 _CO_OCCURRENCES = """
@@ -110,6 +119,7 @@ class Written:
     profile: dict[str, Any] | None = None
     co_occurrences: dict[tuple[UUID, UUID], int] = field(default_factory=dict)
     supersessions: list[Supersession] = field(default_factory=list)
+    inspired_by: UUID | None = None  # the entity of the card the conversation started from
     memories_created: int = 0
     memories_invalidated: int = 0
 
@@ -188,6 +198,10 @@ def write_conversation(
     profile = tx.execute(_PROFILE_ROW, {"user_id": user_id}).fetchone()
     written.profile = profile["row"] if profile else None
     written.co_occurrences = _co_occurrences(tx, user_id, written.memories)
+    inspiring = tx.execute(
+        _INSPIRING_ENTITY, {"conversation_id": conversation.conversation_id, "user_id": user_id}
+    ).fetchone()
+    written.inspired_by = inspiring["source_entity_id"] if inspiring else None
     return written
 
 

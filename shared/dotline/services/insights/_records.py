@@ -92,7 +92,8 @@ def persist_cycle(
                             sources),
             _write_artifact(tx, user_id, cycle_id(user_id, previous, "cycle_report"),
                             "cycle_report", f"Cycle report, {at:%d %B %Y}", _report_line(brief),
-                            {**meta, "brief": brief.model_dump(mode="json")}, sources),
+                            {**meta, "brief": brief.model_dump(mode="json")}, sources,
+                            supports=summary_id),
         ]  # fmt: skip
         tx.execute(
             _PROMPT,
@@ -138,13 +139,18 @@ def _write_artifact(
     narrative: str,
     data: dict[str, Any],
     sources: list[dict[str, str]],
+    supports: UUID | None = None,
 ) -> UUID | None:
+    """Insert one artifact; `supports`: the artifact this one is the evidence of (the report
+    holds the brief the insight summary was drawn from: the graph's SUPPORTS)."""
+    attributes = {"display_type": kind, "source_agent": SOURCE_AGENT}
+    if supports is not None:
+        attributes["supports_artifact_id"] = str(supports)
     tx.execute(
         _ARTIFACT,
         {"id": artifact_id, "user_id": user_id, "type": kind, "title": title[:255],
          "description": narrative.split(". ")[0][:500], "narrative": narrative,
-         "data": jsonb(data), "sources": jsonb(sources),
-         "attributes": jsonb({"display_type": kind, "source_agent": SOURCE_AGENT})},
+         "data": jsonb(data), "sources": jsonb(sources), "attributes": jsonb(attributes)},
     )  # fmt: skip
     row = tx.fetchone()
     return None if row is None else row["artifact_id"]

@@ -14,7 +14,14 @@ from uuid import UUID
 
 from dotline.models.db_events import KEY_COLUMNS, DbEvent
 from dotline.ports.embeddings import Embedder
-from dotline.ports.graph import GraphEdge, GraphNode, GraphStore, NodeLabel
+from dotline.ports.graph import (
+    GraphEdge,
+    GraphNode,
+    GraphStore,
+    NodeLabel,
+    RelationshipType,
+    SecondaryLabel,
+)
 from dotline.ports.vectors import KnowledgeItem, VectorStore, attribute_pairs
 
 ITEM_NAMESPACE = uuid.UUID("5b0f6a52-7d1e-4c36-9a43-2f0b8c1d9e70")
@@ -36,6 +43,15 @@ _NODE_PROPERTIES: dict[str, tuple[str, ...]] = {
 }
 
 
+# A concept of these types is also labelled so (seed 000's Person and Location nodes), and carries
+# the seed's properties of that label from its attributes when the pipeline knows them.
+CONCEPT_LABELS: dict[str, SecondaryLabel] = {"person": "Person", "place": "Location"}
+_SECONDARY_PROPERTIES: dict[SecondaryLabel, tuple[str, ...]] = {
+    "Person": ("relationship",),
+    "Location": ("coordinates",),
+}
+
+
 def item_id(table: str, row_key: str) -> UUID:
     """The knowledge item's id for a source row: the same on every delivery."""
     return uuid.uuid5(ITEM_NAMESPACE, f"{table}:{row_key}")
@@ -43,24 +59,25 @@ def item_id(table: str, row_key: str) -> UUID:
 
 def mirror_entity(
     event: DbEvent, *, graph: GraphStore, vectors: VectorStore, embedder: Embedder
-) -> None:
-    """Upsert (or, for a delete, remove) the row's node and knowledge item."""
+) -> tuple[GraphNode, list[GraphEdge]] | None:
+    """Upsert (or, for a delete, remove) the row's node, the edges it names and its knowledge
+    item; returns the node and edges written (None for a delete)."""
     _, item_type = ENTITIES[event.table]
     row = event.row
-    user_id = UUID(str(row["user_id"]))
-    node_id = UUID(event.row_key)
     if event.type == "DELETE":
         remove_entity(event, graph=graph, vectors=vectors)
-        return
-    graph.upsert_nodes([entity_node(event.table, row, event.version)])
-    if event.table == "concepts":
-        graph.upsert_edges(related_edges(row, user_id, node_id, event.version))
+        return None
+    node = entity_node(event.table, row, event.version)
+    graph.upsert_nodes([node])
+    edges = entity_edges(event.table, row, event.version)
+    graph.upsert_edges(edges)
     if item_type is not None:
         text, _ = entity_text(event.table, row)
         vector = embedder.embed([text])[0]
         vectors.upsert(
             [entity_item(event.table, row, vector, embedder.model_version, event.version)]
         )
+    return node, edges
 
 
 def entity_node(table: str, row: dict[str, Any], version: int) -> GraphNode:
@@ -68,10 +85,16 @@ def entity_node(table: str, row: dict[str, Any], version: int) -> GraphNode:
     label, _ = ENTITIES[table]
     key = str(row[KEY_COLUMNS[table]])
     properties = {k: row.get(k) for k in _NODE_PROPERTIES[table]}
+    extra = CONCEPT_LABELS.get(str(row.get("type"))) if table == "concepts" else None
+    if extra is not None:
+        attributes = row.get("attributes") or {}
+        known = {k: attributes[k] for k in _SECONDARY_PROPERTIES[extra] if attributes.get(k)}
+        properties.update(known)
     return GraphNode(
         node_id=UUID(key),
         user_id=UUID(str(row["user_id"])),
         label=label,
+        extra_labels=[extra] if extra else [],
         properties=properties,
         version=version,
     )
@@ -123,6 +146,65 @@ def remove_entity(event: DbEvent, *, graph: GraphStore, vectors: VectorStore) ->
     if item_type is not None:
         vectors.delete(user_id, item_type, node_id)
     graph.delete_node(user_id, node_id)
+
+
+def entity_edges(table: str, row: dict[str, Any], version: int) -> list[GraphEdge]:
+    """The edges a row itself names (an edge to a node not stored is skipped by the store):
+
+    - Concept -RELATED_TO-> Concept: attributes.related_concept_ids;
+    - User -CREATED-> MemoryUnit: a memory written directly (through the API, by the person or
+      their coaching app), not extracted from a conversation;
+    - DerivedArtifact -HIGHLIGHTS-> Concept: an insight summary's source concepts (its subject);
+    - DerivedArtifact -REFERENCES-> entity: any other artifact's source entities;
+    - DerivedArtifact -SUPPORTS-> DerivedArtifact: attributes.supports_artifact_id (a cycle
+      report, the evidence of its cycle's insight summary).
+    """
+    user_id = UUID(str(row["user_id"]))
+    node_id = UUID(str(row[KEY_COLUMNS[table]]))
+    if table == "concepts":
+        return related_edges(row, user_id, node_id, version)
+    if table == "memories" and row.get("source_conversation_id") is None:
+        return [GraphEdge(user_id=user_id, source_id=user_id, target_id=node_id, type="CREATED",
+                          version=version)]  # fmt: skip
+    if table == "derived_artifacts":
+        return _artifact_edges(row, user_id, node_id, version)
+    return []
+
+
+# source_entities types that are graph nodes (cards' source_entity_type names)
+_SOURCE_NODE_TYPES = frozenset({"memory", "concept", "artifact"})
+
+
+def _artifact_edges(
+    row: dict[str, Any], user_id: UUID, node_id: UUID, version: int
+) -> list[GraphEdge]:
+    highlights = row.get("artifact_type") == "insight_summary"
+    targets: dict[UUID, RelationshipType] = {}
+    for source in row.get("source_entities") or []:
+        target = _uuid(source.get("id"))
+        if source.get("type") in _SOURCE_NODE_TYPES and target is not None:
+            about = highlights and source.get("type") == "concept"
+            targets[target] = "HIGHLIGHTS" if about else "REFERENCES"
+    for column in ("source_memory_unit_id", "source_concept_id"):
+        target = _uuid(row.get(column))
+        if target is not None:
+            targets.setdefault(target, "REFERENCES")
+    supported = _uuid((row.get("attributes") or {}).get("supports_artifact_id"))
+    if supported is not None:
+        targets[supported] = "SUPPORTS"
+    return [
+        GraphEdge(user_id=user_id, source_id=node_id, target_id=target, type=type_,
+                  version=version)
+        for target, type_ in sorted(targets.items(), key=str)
+        if target != node_id
+    ]  # fmt: skip
+
+
+def _uuid(value: Any) -> UUID | None:
+    try:
+        return None if value is None else UUID(str(value))
+    except ValueError:
+        return None
 
 
 def related_edges(

@@ -32,6 +32,7 @@ from dotline.ports.embeddings import Embedder
 from dotline.ports.graph import GraphStore
 from dotline.ports.vectors import VectorStore
 from dotline.services.cards import pipeline
+from dotline.services.graph.schema import record_graph_schema
 from dotline.services.growth.earned import earn_growth
 from dotline.services.mirroring._cache import refresh_cache
 from dotline.services.mirroring.entities import ENTITIES, mirror_entity, remove_entity
@@ -87,7 +88,10 @@ def _apply(event: DbEvent, outcome: DbEventOutcome, stores: _Stores) -> DbEventO
     db, graph, vectors, cache = stores.db, stores.graph, stores.vectors, stores.cache
     touched = pipeline.before_change(event, graph=graph)
     if event.table in ENTITIES:
-        mirror_entity(event, graph=graph, vectors=vectors, embedder=stores.embedder)
+        mirrored = mirror_entity(event, graph=graph, vectors=vectors, embedder=stores.embedder)
+        if mirrored is not None and (mirrored[0].extra_labels or mirrored[1]):
+            node, edges = mirrored
+            record_graph_schema(db, node.user_id, node.labels, (e.type for e in edges))
     elif event.table == KNOWLEDGE_TABLE:
         mirror_knowledge_entry(event, db=db, vectors=vectors, embedder=stores.embedder)
     refresh_cache(event, cache=cache)
