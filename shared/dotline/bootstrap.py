@@ -46,13 +46,14 @@ class GrowthStores:
 
 @dataclass(frozen=True)
 class SearchStores:
-    """What a search reads: the database's text channel, the vectors with their embedder, and
-    the graph."""
+    """What a search reads: the database's text channel, the vectors with their embedder, the
+    graph, and the cache that may hold the growth configuration (read only by growth filters)."""
 
     db: Database
     embedder: Embedder
     vectors: VectorStore
     graph: GraphStore
+    cache: Cache
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ class Deps:
 
     def search_stores(self) -> SearchStores:
         """The stores a search reads."""
-        return SearchStores(self.db, self.embedder, self.vectors, self.graph)
+        return SearchStores(self.db, self.embedder, self.vectors, self.graph, self.cache)
 
     def insight_stores(self) -> InsightStores:
         """The stores of an insight cycle, with the growth configuration in force now."""

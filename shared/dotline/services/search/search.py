@@ -28,6 +28,7 @@ from uuid import UUID
 from dotline.auth import Principal
 from dotline.db import Database
 from dotline.errors import InvalidRequest
+from dotline.growth_rules import GrowthConfig, current_config
 from dotline.models.search import (
     MatchReasons,
     SearchFilters,
@@ -36,11 +37,13 @@ from dotline.models.search import (
 )
 from dotline.pagination import decode_cursor, encode_cursor
 from dotline.services.search import _filters as search_filters
+from dotline.services.search import _growth as growth
 from dotline.services.search import _ranking as ranking
 from dotline.services.search import _turns as turns
 from dotline.services.search._channels import channel_scores, vector_channel, without_entity_names
 from dotline.services.search._context import TurnContext, join_followers, read_context
 from dotline.services.search._graph import INDEXED_TYPES, Candidate, Key, expand_through_graph
+from dotline.services.search._knowledge import join_knowledge, knowledge_by_meaning
 
 if TYPE_CHECKING:
     from dotline.bootstrap import SearchStores
@@ -90,10 +93,13 @@ def search(
     if not query:
         raise InvalidRequest("query.q: must not be blank", errors=[_error("query.q", _BLANK)])
     search_filters.check(stores.db, user, filters)
+    config = current_config(stores.cache) if growth.restricts(filters) else None
+    if config is not None:
+        growth.check(filters, config)
     fingerprint = _fingerprint(query, filters)
     offset = _offset(cursor, fingerprint)
     unavailable: list[Any] = []
-    pool, relevance, context = _gather(stores, user, query, filters, unavailable)
+    pool, relevance, context = _gather(stores, user, query, filters, unavailable, config)
     weights = _turn_weights(query, pool, context)
     scored = _ranked(pool, relevance, weights, include_superseded=filters.include_superseded)
     page = [_hit(candidate, score) for score, candidate in scored[offset : offset + limit]]
@@ -115,6 +121,7 @@ def _gather(
     query: str,
     filters: SearchFilters,
     unavailable: list[Any],
+    config: GrowthConfig | None,
 ) -> tuple[dict[Key, Candidate], dict[Key, float], dict[UUID, TurnContext]]:
     """Every channel's candidates (re-read where needed), their relevance (fused and graph
     credit) and the top memories' context (read beside the graph expansion; their next turns
@@ -128,11 +135,16 @@ def _gather(
     ahead = _WORKERS.submit(
         vector_channel, user.user_id, query, filters, embedder, vectors, speculative
     )
+    knowledge_down: list[Any] = []
+    knowledge = _WORKERS.submit(
+        knowledge_by_meaning, db, user, query, filters, embedder, vectors, knowledge_down
+    )
     try:
         rows = db.fetch_as_user(user, _CANDIDATES, _params(query, [], filters), read_only=True)
     finally:
-        whole_query = ahead.result()
+        whole_query, by_meaning = ahead.result(), knowledge.result()
     pool = {(r["entity_type"], r["entity_id"]): Candidate(r) for r in rows}
+    join_knowledge(pool, by_meaning)
     vector_query = without_entity_names(query, rows)
     if vector_query == query:
         nearest = whole_query
@@ -141,6 +153,7 @@ def _gather(
         nearest = vector_channel(
             user.user_id, vector_query, filters, embedder, vectors, unavailable
         )
+    unavailable.extend(c for c in knowledge_down if c not in unavailable)
     for key, score in nearest.items():
         pool.setdefault(key, Candidate(row={})).vector_similarity = score
     channels = channel_scores(pool)
@@ -154,6 +167,8 @@ def _gather(
     join_followers(pool, followers)
     _reread(db, user, pool, filters)
     search_filters.drop_non_memories(pool, filters)
+    if config is not None:
+        growth.keep_grown(db, user, pool, filters, config)
     relevance = {key: fused.get(key, 0.0) + c.graph_score for key, c in pool.items()}
     return pool, relevance, context
 
