@@ -8,7 +8,10 @@ reads the top memories' speakers, how much each says and the next memory of its 
 joins the candidates (`_context`; how they weigh: `_turns`). A second call
 (`api.search_rows`) re-reads every candidate only the vector index or the graph found, so only
 the caller's live rows survive: an expired memory or another user's id never comes back,
-whatever a mirror still holds. The ranking is in `_ranking`. Knowledge the page shows is
+whatever a mirror still holds. Beside the text call, the catalogue entries nearest to the query
+that are knowledge of the caller's apps join the vector channel (`_knowledge`); a growth filter
+(evolution state, dimensions) checks every candidate against its card in one more call
+(`_growth`). The ranking is in `_ranking`. Knowledge the page shows is
 counted as accessed (one write, only when the page has knowledge). A failing vector or graph
 backend degrades the search to the other channels (logged, and named in
 `unavailable_channels`) rather than failing it.
