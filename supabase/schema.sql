@@ -632,7 +632,7 @@ REVOKE ALL ON FUNCTION api.search_growth_matches(entity_types text[], entity_ids
 
 -- Name: FUNCTION search_growth_matches(entity_types text[], entity_ids uuid[], rules jsonb, default_state text, states text[], dimensions text[]); Type: COMMENT; Schema: api; Owner: postgres
 
-COMMENT ON FUNCTION api.search_growth_matches(entity_types text[], entity_ids uuid[], rules jsonb, default_state text, states text[], dimensions text[]) IS 'GET /v1/search''s growth filters: the given entities whose card (the caller''s) is in one of states (api.card_evolution with rules and default_state) and that grew (summed delta > 0) in every one of dimensions; null restricts nothing. Security invoker.';
+COMMENT ON FUNCTION api.search_growth_matches(entity_types text[], entity_ids uuid[], rules jsonb, default_state text, states text[], dimensions text[]) IS 'GET /v1/search''s growth filters: the given entities whose card (the caller''s) is in one of states (computed as api.card_evolution does, with rules and default_state) and that grew (summed delta > 0) in every one of dimensions; null restricts nothing. Security invoker.';
 
 -- Name: search_growth_matches(text[], uuid[], jsonb, text, text[], text[]); Type: FUNCTION; Schema: api; Owner: postgres
 
@@ -640,26 +640,38 @@ CREATE FUNCTION api.search_growth_matches(entity_types text[], entity_ids uuid[]
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
-  select c.source_entity_type, c.source_entity_id, e.evolution_state
-  from unnest(entity_types, entity_ids) as wanted (kind, id)
-  join public.cards c
-    on c.user_id = (select auth.uid())
-   and c.source_entity_type = wanted.kind
-   and c.source_entity_id = wanted.id
-  cross join lateral api.card_evolution(rules, default_state, c.card_id) e
-  where (states is null or e.evolution_state = any (states))
-    and (dimensions is null or not exists (
-      select 1
-      from unnest(dimensions) as d (dim_key)
-      where coalesce((
-        select sum(g.delta)
-        from public.growth_events g
-        where g.user_id = c.user_id
-          and g.entity_type = c.source_entity_type
-          and g.entity_id = c.source_entity_id
-          and g.dim_key = d.dim_key
-      ), 0) <= 0
-    ))
+  with carded as (
+    select distinct c.user_id, c.source_entity_type as kind, c.source_entity_id as id
+    from unnest(entity_types, entity_ids) as wanted (kind, id)
+    join public.cards c
+      on c.user_id = (select auth.uid())
+     and c.source_entity_type = wanted.kind
+     and c.source_entity_id = wanted.id
+  ),
+  grown as (
+    select e.kind, e.id, array_agg(e.dim_key) filter (where e.total > 0) as dims
+    from (
+      select k.kind, k.id, g.dim_key, sum(g.delta) as total
+      from carded k
+      join public.growth_events g
+        on g.user_id = k.user_id and g.entity_type = k.kind and g.entity_id = k.id
+      group by k.kind, k.id, g.dim_key
+    ) e
+    group by e.kind, e.id
+  ),
+  evaluated as (
+    select k.kind, k.id, coalesce(gr.dims, '{}') as dims,
+           private.evolution_state_for(rules, default_state, coalesce(cs.connection_count, 0),
+                                       coalesce(cardinality(gr.dims), 0)) as state
+    from carded k
+    left join grown gr on gr.kind = k.kind and gr.id = k.id
+    left join public.graph_connection_stats cs
+      on cs.user_id = k.user_id and cs.entity_type = k.kind and cs.entity_id = k.id
+  )
+  select v.kind, v.id, v.state
+  from evaluated v
+  where (states is null or v.state = any (states))
+    and (dimensions is null or dimensions <@ v.dims)
 $$;
 
 
@@ -2879,6 +2891,34 @@ ALTER TABLE ONLY private.event_batches
 -- Name: event_batches_received_at_idx; Type: INDEX; Schema: private; Owner: postgres
 
 CREATE INDEX event_batches_received_at_idx ON private.event_batches USING btree (received_at);
+
+-- Name: evolution_state_for(jsonb, text, integer, integer); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.evolution_state_for(rules jsonb, default_state text, connection_count integer, dimension_count integer) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce((
+    select r.rule ->> 'state'
+    from jsonb_array_elements(rules) with ordinality as r (rule, ord)
+    where connection_count >= coalesce((r.rule ->> 'min_connections')::integer, 0)
+      and dimension_count >= coalesce((r.rule ->> 'min_dimensions')::integer, 0)
+    order by r.ord
+    limit 1
+  ), default_state)
+$$;
+
+
+ALTER FUNCTION private.evolution_state_for(rules jsonb, default_state text, connection_count integer, dimension_count integer) OWNER TO postgres;
+
+-- Name: FUNCTION evolution_state_for(rules jsonb, default_state text, connection_count integer, dimension_count integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.evolution_state_for(rules jsonb, default_state text, connection_count integer, dimension_count integer) TO authenticated;
+GRANT ALL ON FUNCTION private.evolution_state_for(rules jsonb, default_state text, connection_count integer, dimension_count integer) TO service_role;
+REVOKE ALL ON FUNCTION private.evolution_state_for(rules jsonb, default_state text, connection_count integer, dimension_count integer) FROM PUBLIC;
+
+-- Name: FUNCTION evolution_state_for(rules jsonb, default_state text, connection_count integer, dimension_count integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.evolution_state_for(rules jsonb, default_state text, connection_count integer, dimension_count integer) IS 'The evolution state of a card with these connection and positive-dimension counts under the rules (first met wins), else default_state; api.card_evolution''s rule reading.';
 
 -- Name: FUNCTION expire_memories_batch(batch_size integer); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.expire_memories_batch(batch_size integer) TO service_role;

@@ -4,11 +4,38 @@
 -- dimensions, and the rows of the knowledge entries the vector index found near a query, kept
 -- only when they are knowledge of the caller's apps.
 
+-- The evolution state a card with these counts reaches under the configured rules: the first rule
+-- it meets ({"state", "min_connections", "min_dimensions"}, a missing minimum = 0), else
+-- default_state. The rule reading of api.card_evolution, for one card's counts.
+create or replace function private.evolution_state_for(
+  rules jsonb, default_state text, connection_count integer, dimension_count integer
+) returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select coalesce((
+    select r.rule ->> 'state'
+    from jsonb_array_elements(rules) with ordinality as r (rule, ord)
+    where connection_count >= coalesce((r.rule ->> 'min_connections')::integer, 0)
+      and dimension_count >= coalesce((r.rule ->> 'min_dimensions')::integer, 0)
+    order by r.ord
+    limit 1
+  ), default_state)
+$$;
+comment on function private.evolution_state_for(jsonb, text, integer, integer) is
+  'The evolution state of a card with these connection and positive-dimension counts under the rules (first met wins), else default_state; api.card_evolution''s rule reading.';
+revoke all on function private.evolution_state_for(jsonb, text, integer, integer) from public, anon;
+grant execute on function private.evolution_state_for(jsonb, text, integer, integer)
+  to authenticated, service_role;
+
 -- Which of the given entities the search may keep under its growth filters: each has a card of
--- the caller's whose evolution (api.card_evolution with the configured rules, as GET /v1/cards
--- computes it) is one of `states`, and a positive summed delta in every one of `dimensions` (null:
--- not restricted). An entity without a card passes no growth filter. Security invoker: RLS keeps
--- it to the caller's cards and growth events.
+-- the caller's whose evolution state (as api.card_evolution computes it: connections from
+-- graph_connection_stats, dimensions with a positive summed delta, the configured rules) is one
+-- of `states`, and a positive summed delta in every one of `dimensions` (null: not restricted).
+-- An entity without a card passes no growth filter. Set-based over the given entities (a search
+-- checks up to a few hundred candidates; api.card_evolution per card scans the caller's cards).
+-- Security invoker: RLS keeps it to the caller's cards and growth events.
 create or replace function api.search_growth_matches(
   entity_types text[],
   entity_ids uuid[],
@@ -23,29 +50,41 @@ stable
 security invoker
 set search_path = ''
 as $$
-  select c.source_entity_type, c.source_entity_id, e.evolution_state
-  from unnest(entity_types, entity_ids) as wanted (kind, id)
-  join public.cards c
-    on c.user_id = (select auth.uid())
-   and c.source_entity_type = wanted.kind
-   and c.source_entity_id = wanted.id
-  cross join lateral api.card_evolution(rules, default_state, c.card_id) e
-  where (states is null or e.evolution_state = any (states))
-    and (dimensions is null or not exists (
-      select 1
-      from unnest(dimensions) as d (dim_key)
-      where coalesce((
-        select sum(g.delta)
-        from public.growth_events g
-        where g.user_id = c.user_id
-          and g.entity_type = c.source_entity_type
-          and g.entity_id = c.source_entity_id
-          and g.dim_key = d.dim_key
-      ), 0) <= 0
-    ))
+  with carded as (
+    select distinct c.user_id, c.source_entity_type as kind, c.source_entity_id as id
+    from unnest(entity_types, entity_ids) as wanted (kind, id)
+    join public.cards c
+      on c.user_id = (select auth.uid())
+     and c.source_entity_type = wanted.kind
+     and c.source_entity_id = wanted.id
+  ),
+  grown as (
+    select e.kind, e.id, array_agg(e.dim_key) filter (where e.total > 0) as dims
+    from (
+      select k.kind, k.id, g.dim_key, sum(g.delta) as total
+      from carded k
+      join public.growth_events g
+        on g.user_id = k.user_id and g.entity_type = k.kind and g.entity_id = k.id
+      group by k.kind, k.id, g.dim_key
+    ) e
+    group by e.kind, e.id
+  ),
+  evaluated as (
+    select k.kind, k.id, coalesce(gr.dims, '{}') as dims,
+           private.evolution_state_for(rules, default_state, coalesce(cs.connection_count, 0),
+                                       coalesce(cardinality(gr.dims), 0)) as state
+    from carded k
+    left join grown gr on gr.kind = k.kind and gr.id = k.id
+    left join public.graph_connection_stats cs
+      on cs.user_id = k.user_id and cs.entity_type = k.kind and cs.entity_id = k.id
+  )
+  select v.kind, v.id, v.state
+  from evaluated v
+  where (states is null or v.state = any (states))
+    and (dimensions is null or dimensions <@ v.dims)
 $$;
 comment on function api.search_growth_matches(text[], uuid[], jsonb, text, text[], text[]) is
-  'GET /v1/search''s growth filters: the given entities whose card (the caller''s) is in one of states (api.card_evolution with rules and default_state) and that grew (summed delta > 0) in every one of dimensions; null restricts nothing. Security invoker.';
+  'GET /v1/search''s growth filters: the given entities whose card (the caller''s) is in one of states (computed as api.card_evolution does, with rules and default_state) and that grew (summed delta > 0) in every one of dimensions; null restricts nothing. Security invoker.';
 revoke all on function api.search_growth_matches(text[], uuid[], jsonb, text, text[], text[])
   from public, anon;
 grant execute on function api.search_growth_matches(text[], uuid[], jsonb, text, text[], text[])

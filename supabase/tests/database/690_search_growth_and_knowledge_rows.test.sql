@@ -4,7 +4,7 @@
 -- owner's, a stranger's and an anonymous caller's side.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(14);
+select plan(17);
 
 insert into auth.users (id, email) values
   ('69000000-0000-4000-8000-000000000001', 'grower690@example.com'),
@@ -22,6 +22,12 @@ insert into public.growth_events (user_id, entity_id, entity_type, dim_key, delt
   ('69000000-0000-4000-8000-000000000001', '69000000-0000-4000-8000-0000000000a1', 'memory', 'self_show', 0.1, 'test'),
   ('69000000-0000-4000-8000-000000000001', '69000000-0000-4000-8000-0000000000c2', 'concept', 'world_act', 0.1, 'test'),
   ('69000000-0000-4000-8000-000000000001', '69000000-0000-4000-8000-0000000000c2', 'concept', 'world_act', -0.1, 'test');
+
+-- A third concept linked to five others: a constellation.
+insert into public.concepts (concept_id, user_id, name, type) values
+  ('69000000-0000-4000-8000-0000000000c3', '69000000-0000-4000-8000-000000000001', 'Regatta', 'theme');
+insert into public.graph_connection_stats (user_id, entity_type, entity_id, connection_count) values
+  ('69000000-0000-4000-8000-000000000001', 'concept', '69000000-0000-4000-8000-0000000000c3', 5);
 
 insert into public.apps (app_id, slug, display_name, domain) values
   ('69000000-0000-4000-8000-0000000000b1', 't690_coach', 'Coach 690', 'health'),
@@ -44,6 +50,7 @@ insert into candidates values
   ('memory', '69000000-0000-4000-8000-0000000000a1'),
   ('concept', '69000000-0000-4000-8000-0000000000c1'),
   ('concept', '69000000-0000-4000-8000-0000000000c2'),
+  ('concept', '69000000-0000-4000-8000-0000000000c3'),
   ('memory', '69000000-0000-4000-8000-0000000000ff');  -- no such memory: no card
 grant select on candidates to authenticated, anon;
 create temporary table rules (r jsonb) on commit drop;
@@ -58,8 +65,17 @@ set local request.jwt.claims = '{"sub": "69000000-0000-4000-8000-000000000001", 
 select set_eq($$select right(entity_id::text, 2), evolution_state
                 from api.search_growth_matches((select array_agg(kind) from candidates), (select array_agg(id) from candidates),
                                                (select r from rules), 'seed')$$,
-  $$values ('a1', 'bloom'), ('c1', 'seed'), ('c2', 'seed')$$,
+  $$values ('a1', 'bloom'), ('c1', 'seed'), ('c2', 'seed'), ('c3', 'constellation')$$,
   'no restriction: every candidate with a card, in its computed state; one without a card never');
+select set_eq($$select entity_id, evolution_state
+                from api.search_growth_matches((select array_agg(kind) from candidates), (select array_agg(id) from candidates),
+                                               (select r from rules), 'seed')$$,
+  $$select source_entity_id, evolution_state from api.card_evolution((select r from rules), 'seed')$$,
+  'each state is the one api.card_evolution computes for the card');
+select is(private.evolution_state_for((select r from rules), 'seed', 9, 0), 'constellation',
+  'the first rule met wins');
+select is(private.evolution_state_for('[{"state": "bloom", "min_dimensions": 3}]', 'seed', 0, 2), 'seed',
+  'no rule met: the default state');
 select set_eq($$select right(entity_id::text, 2)
                 from api.search_growth_matches((select array_agg(kind) from candidates), (select array_agg(id) from candidates),
                                                (select r from rules), 'seed', '{bloom}')$$,
