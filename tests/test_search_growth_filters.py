@@ -14,13 +14,23 @@ import httpx
 import psycopg
 import pytest
 
+from dotline.bootstrap import Deps
+from dotline.ports.graph import GraphEdge
 from dotline.settings import Settings
 from user_outbox import deliver_outbox
 
-# A query each channel alone finds both memories by: their words, or only their meaning.
-QUERIES = {"text": "kettlebell", "vector": "heavy weight workout"}
+# A query each channel finds both memories by: their words, only their meaning, or a concept
+# they are linked to in the graph.
+QUERIES = {"text": "kettlebell", "vector": "heavy weight workout", "graph": "Oksana"}
 BLOOMING = "Kettlebell swings before breakfast"
 SPROUTING = "Kettlebell swings after supper"
+
+
+@pytest.fixture(scope="module")
+def ports(settings: Settings) -> Iterator[Deps]:
+    deps = Deps(settings=settings)
+    yield deps
+    deps.db.close()
 
 
 @pytest.fixture
@@ -44,11 +54,18 @@ def grow_memory(
 @pytest.fixture
 def garden(
     slow_client: httpx.Client, stack_url: str, make_user: Any, pg: psycopg.Connection[Any],
-    settings: Settings,
+    settings: Settings, ports: Deps,
 ) -> tuple[Any, str, str]:  # fmt: skip
     """A person with a memory whose card blooms (three dimensions grew) and one whose card
-    sprouts (only the self_know its creation earned), delivered: (user, bloom, sprout)."""
+    sprouts (only the self_know its creation earned), delivered, both linked in the graph to
+    the concept Oksana: (user, bloom, sprout)."""
     user = make_user()
+    row = pg.execute(
+        "insert into concepts (user_id, name, type) values (%s, 'Oksana', 'person') "
+        "returning concept_id",
+        (user.user_id,),
+    ).fetchone()
+    assert row is not None
     made = [
         slow_client.post(
             "/v1/memories", json={"title": "Gym", "content": content}, headers=user.headers
@@ -59,6 +76,10 @@ def garden(
     bloom, sprout = (m.json()["memory_id"] for m in made)
     grow_memory(pg, user.user_id, bloom, ["world_act", "self_show"])
     deliver_outbox(pg, stack_url, settings, user.user_id)
+    ports.graph.upsert_edges([
+        GraphEdge(user_id=user.user_id, source_id=uuid.UUID(m), target_id=row[0], type="INVOLVES")
+        for m in (bloom, sprout)
+    ])  # fmt: skip
     return user, bloom, sprout
 
 
@@ -73,7 +94,7 @@ def card_states(client: httpx.Client, user: Any) -> dict[str, str]:
     return {card["source_entity_id"]: card["evolution_state"] for card in cards}
 
 
-@pytest.mark.parametrize("channel", ["text", "vector"])
+@pytest.mark.parametrize("channel", ["text", "vector", "graph"])
 def test_an_evolution_state_keeps_only_the_hits_whose_card_is_in_it(
     channel: str, slow_client: httpx.Client, garden: tuple[Any, str, str]
 ) -> None:
@@ -90,14 +111,14 @@ def test_an_evolution_state_keeps_only_the_hits_whose_card_is_in_it(
     assert card_states(slow_client, user)[sprout] == "sprout"
     assert channel in everything[bloom]["why"]["channels"]
     assert channel in everything[sprout]["why"]["channels"]
-    if channel == "vector":
-        assert everything[bloom]["why"]["channels"] == ["vector"]
+    if channel != "text":
+        assert everything[bloom]["why"]["channels"] == [channel]
     assert bloom in blooms and sprout not in blooms
     assert sprout in sprouts and bloom not in sprouts
     assert bloom in seeds_or_blooms and sprout not in seeds_or_blooms
 
 
-@pytest.mark.parametrize("channel", ["text", "vector"])
+@pytest.mark.parametrize("channel", ["text", "vector", "graph"])
 def test_a_growth_dimension_keeps_only_the_hits_grown_in_it(
     channel: str, slow_client: httpx.Client, garden: tuple[Any, str, str]
 ) -> None:
