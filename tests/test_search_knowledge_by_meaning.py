@@ -5,7 +5,10 @@ words when they match too."""
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +17,7 @@ import psycopg
 import pytest
 
 from coaching_catalogue import add_app, add_knowledge_base
+from dotline.adapters.wordllama_embeddings import WordLlamaEmbedder
 from dotline.bootstrap import Deps
 from dotline.services.mirroring.knowledge_entries import CATALOGUE_TENANT, ITEM_TYPE, entry_item
 from dotline.settings import Settings
@@ -139,3 +143,61 @@ def test_a_memory_filter_leaves_knowledge_out_of_the_meaning_channel_too(
     assert [hit["entity_id"] for hit in hits(slow_api, user, q=PARAPHRASE)] == [entry]
     assert hits(slow_api, user, q=PARAPHRASE, tags="running") == []
     assert hits(slow_api, user, q=PARAPHRASE, evolution_state="seed") == []
+
+
+class CountingEmbeddings:
+    """An OpenAI-compatible embeddings endpoint (WordLlama behind it) that counts the texts it
+    is asked to embed."""
+
+    def __init__(self) -> None:
+        embedder = WordLlamaEmbedder()
+        texts: list[str] = []
+        self.texts = texts
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                asked = json.loads(self.rfile.read(int(self.headers["content-length"])))["input"]
+                asked = [asked] if isinstance(asked, str) else asked
+                texts.extend(asked)
+                data = [
+                    {"object": "embedding", "index": i, "embedding": vector}
+                    for i, vector in enumerate(embedder.embed(asked))
+                ]
+                body = json.dumps({"object": "list", "data": data, "model": "m"}).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def counting_embeddings() -> Iterator[CountingEmbeddings]:
+    endpoint = CountingEmbeddings()
+    yield endpoint
+    endpoint.server.shutdown()
+    endpoint.server.server_close()
+
+
+def test_the_query_is_embedded_once_for_memories_and_knowledge(
+    start_gateway: Any, make_user: Any, counting_embeddings: CountingEmbeddings
+) -> None:
+    # given a search function embedding through an endpoint
+    user = make_user()
+    gateway = start_gateway({"EMBEDDINGS_URL": counting_embeddings.url})
+    with httpx.Client(base_url=gateway, timeout=60) as client:
+        warm = client.get("/v1/search", params={"q": "warm up"}, headers=user.headers)
+        assert warm.status_code == 200, warm.text
+        before = len(counting_embeddings.texts)
+        # when one search looks through memories and knowledge by meaning
+        response = client.get("/v1/search", params={"q": PARAPHRASE}, headers=user.headers)
+    # then the endpoint was asked for the query's vector once
+    assert response.status_code == 200, response.text
+    assert counting_embeddings.texts[before:] == [PARAPHRASE]

@@ -45,6 +45,7 @@ from dotline.services.search import _ranking as ranking
 from dotline.services.search import _turns as turns
 from dotline.services.search._channels import channel_scores, vector_channel, without_entity_names
 from dotline.services.search._context import TurnContext, join_followers, read_context
+from dotline.services.search._embedding import OncePerText
 from dotline.services.search._graph import INDEXED_TYPES, Candidate, Key, expand_through_graph
 from dotline.services.search._knowledge import join_knowledge, knowledge_by_meaning
 
@@ -133,7 +134,8 @@ def _gather(
     The vector channel starts on the whole query in a worker thread while Postgres finds the text
     candidates (both mostly wait: on the server, on numpy); only when the text channel named one
     of the caller's concepts does the vector channel run again, on the rest of the question."""
-    db, embedder, vectors, graph = stores.db, stores.embedder, stores.vectors, stores.graph
+    db, vectors, graph = stores.db, stores.vectors, stores.graph
+    embedder = OncePerText(stores.embedder)  # the vector and the knowledge channel share it
     speculative: list[Any] = []
     ahead = _WORKERS.submit(
         vector_channel, user.user_id, query, filters, embedder, vectors, speculative
