@@ -18,7 +18,7 @@ from dotline.ports.vectors import VectorStore
 from dotline.services.knowledge import nearest_entries
 from dotline.services.search import _filters as search_filters
 from dotline.services.search import _growth as growth
-from dotline.services.search._channels import wanted_types
+from dotline.services.search._channels import vector_channel, wanted_types
 from dotline.services.search._graph import Candidate, Key
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,24 @@ def knowledge_by_meaning(
         )
         for row in rows
     }
+
+
+def nearest_and_knowledge(
+    db: Database,
+    user: Principal,
+    query: str,
+    filters: SearchFilters,
+    embedder: Embedder,
+    vectors: VectorStore,
+    unavailable: tuple[list[Any], list[Any]],
+) -> tuple[dict[Key, float], dict[Key, Candidate]]:
+    """The vector channel's nearest items, then the knowledge by meaning, in one worker: both
+    mostly wait (on numpy, on the server) and together still finish under the text query, which
+    a third thread would only contend with. Each notes its unavailability in its own list."""
+    nearest = vector_channel(user.user_id, query, filters, embedder, vectors, unavailable[0])
+    return nearest, knowledge_by_meaning(
+        db, user, query, filters, embedder, vectors, unavailable[1]
+    )
 
 
 def join_knowledge(pool: dict[Key, Candidate], found: dict[Key, Candidate]) -> None:

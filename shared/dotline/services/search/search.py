@@ -47,7 +47,7 @@ from dotline.services.search._channels import channel_scores, vector_channel, wi
 from dotline.services.search._context import TurnContext, join_followers, read_context
 from dotline.services.search._embedding import OncePerText
 from dotline.services.search._graph import INDEXED_TYPES, Candidate, Key, expand_through_graph
-from dotline.services.search._knowledge import join_knowledge, knowledge_by_meaning
+from dotline.services.search._knowledge import join_knowledge, nearest_and_knowledge
 
 if TYPE_CHECKING:
     from dotline.bootstrap import SearchStores
@@ -135,19 +135,17 @@ def _gather(
     candidates (both mostly wait: on the server, on numpy); only when the text channel named one
     of the caller's concepts does the vector channel run again, on the rest of the question."""
     db, vectors, graph = stores.db, stores.vectors, stores.graph
-    embedder = OncePerText(stores.embedder)  # the vector and the knowledge channel share it
+    embedder = OncePerText(stores.embedder)  # the vector channel's, kept for the knowledge
     speculative: list[Any] = []
-    ahead = _WORKERS.submit(
-        vector_channel, user.user_id, query, filters, embedder, vectors, speculative
-    )
     knowledge_down: list[Any] = []
-    knowledge = _WORKERS.submit(
-        knowledge_by_meaning, db, user, query, filters, embedder, vectors, knowledge_down
-    )
+    ahead = _WORKERS.submit(
+        nearest_and_knowledge, db, user, query, filters, embedder, vectors,
+        (speculative, knowledge_down),
+    )  # fmt: skip
     try:
         rows = db.fetch_as_user(user, _CANDIDATES, _params(query, [], filters), read_only=True)
     finally:
-        whole_query, by_meaning = ahead.result(), knowledge.result()
+        whole_query, by_meaning = ahead.result()
     pool = {(r["entity_type"], r["entity_id"]): Candidate(r) for r in rows}
     join_knowledge(pool, by_meaning)
     vector_query = without_entity_names(query, rows)
