@@ -1,5 +1,5 @@
 """The query's embedding, computed once per search: the vector channel and the knowledge channel
-embed the same text from two threads, and a remote embedding endpoint should see one request."""
+both embed the query, and a remote embedding endpoint should see one request for it."""
 
 from __future__ import annotations
 
