@@ -31,7 +31,7 @@ from uuid import UUID
 from dotline.auth import Principal
 from dotline.db import Database
 from dotline.errors import InvalidRequest
-from dotline.growth_rules import GrowthConfig, current_config
+from dotline.growth_rules import GrowthConfig
 from dotline.models.search import (
     MatchReasons,
     SearchFilters,
@@ -97,7 +97,7 @@ def search(
     if not query:
         raise InvalidRequest("query.q: must not be blank", errors=[_error("query.q", _BLANK)])
     search_filters.check(stores.db, user, filters)
-    config = current_config(stores.cache) if growth.restricts(filters) else None
+    config = stores.growth_config() if growth.restricts(filters) else None
     if config is not None:
         growth.check(filters, config)
     fingerprint = _fingerprint(query, filters)
