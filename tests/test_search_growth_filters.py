@@ -175,3 +175,32 @@ def test_the_growth_filters_are_in_the_openapi_spec(slow_client: httpx.Client) -
     parameters = {p["name"] for p in spec["paths"]["/v1/search"]["get"]["parameters"]}
 
     assert {"evolution_state", "growth_dimension"} <= parameters
+
+
+def test_a_state_finds_its_memory_beyond_the_text_channels_usual_cap(
+    slow_client: httpx.Client, make_user: Any, pg: psycopg.Connection[Any]
+) -> None:
+    # given an old blooming memory and, newer and saying the word more, 60 seedlings, all found
+    # by words only (none is in the vector index)
+    user = make_user()
+    row = pg.execute(
+        "insert into memories (user_id, title, content, created_at) values "
+        "(%s, 'Gym', 'A kettlebell, among other things, at the old gym downtown', "
+        "now() - interval '30 days') returning memory_id::text",
+        (user.user_id,),
+    ).fetchone()
+    assert row is not None
+    bloom = row[0]
+    grow_memory(pg, user.user_id, bloom, ["self_know", "world_act", "self_show"])
+    pg.execute(
+        "insert into memories (user_id, title, content) select %s, 'Kettlebell', "
+        "'Kettlebell kettlebell swings ' || n from generate_series(1, 60) n",
+        (user.user_id,),
+    )
+    # when searched by words, with and without the state
+    unfiltered = hits(slow_client, user, q="kettlebell", limit=50)
+    blooms = hits(slow_client, user, q="kettlebell", evolution_state="bloom")
+    # then the bloom is past the first 50 hits, and the state still finds it
+    assert bloom not in unfiltered
+    assert list(blooms) == [bloom]
+    assert blooms[bloom]["why"]["channels"] == ["text"]

@@ -2,8 +2,8 @@
 hit's card and the growth dimensions its entity has grown in.
 
 The vector index carries each item's evolution state, so its filter takes the states (see
-`_filters.vector_filter`); every candidate, whichever channel found it, is then checked in one
-read (`api.search_growth_matches`) against its card as GET /v1/cards computes it, with the
+`_filters.vector_filter`); the text channel is asked for more candidates; every candidate,
+whichever channel found it, is then checked in one read (`api.search_growth_matches`) against its card as GET /v1/cards computes it, with the
 configured rules. Knowledge has no card, so it never passes a growth filter.
 """
 
@@ -19,6 +19,9 @@ from dotline.models.search import SearchFilters
 from dotline.services.search._graph import Candidate, Key
 
 CARD_TYPES = ("memory", "concept", "artifact")  # the searchable entities that have cards
+# The text channel's candidates under a growth filter: its SQL cannot take the filter (it caps
+# before the check drops the other states), so it is asked for its most (its own cap).
+TEXT_CANDIDATES = 200
 
 _MATCHES = """
 select entity_type, entity_id

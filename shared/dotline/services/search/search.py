@@ -301,7 +301,7 @@ def _params(query: str, ids: Sequence[UUID], filters: SearchFilters) -> dict[str
         "app_id": filters.app_id,
         "created_after": filters.created_after,
         "created_before": filters.created_before,
-        "max_text": TEXT_CANDIDATES,
+        "max_text": growth.TEXT_CANDIDATES if growth.restricts(filters) else TEXT_CANDIDATES,
         "memory_filter": search_filters.sql_restrictions(filters),
     }
 
