@@ -625,6 +625,58 @@ $$;
 
 ALTER FUNCTION api.search_context(memory_ids uuid[]) OWNER TO postgres;
 
+-- Name: FUNCTION search_growth_matches(entity_types text[], entity_ids uuid[], rules jsonb, default_state text, states text[], dimensions text[]); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.search_growth_matches(entity_types text[], entity_ids uuid[], rules jsonb, default_state text, states text[], dimensions text[]) TO authenticated;
+GRANT ALL ON FUNCTION api.search_growth_matches(entity_types text[], entity_ids uuid[], rules jsonb, default_state text, states text[], dimensions text[]) TO service_role;
+REVOKE ALL ON FUNCTION api.search_growth_matches(entity_types text[], entity_ids uuid[], rules jsonb, default_state text, states text[], dimensions text[]) FROM PUBLIC;
+
+-- Name: FUNCTION search_growth_matches(entity_types text[], entity_ids uuid[], rules jsonb, default_state text, states text[], dimensions text[]); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.search_growth_matches(entity_types text[], entity_ids uuid[], rules jsonb, default_state text, states text[], dimensions text[]) IS 'GET /v1/search''s growth filters: the given entities whose card (the caller''s) is in one of states (computed as api.card_evolution does, with rules and default_state) and that grew (summed delta > 0) in every one of dimensions; null restricts nothing. Security invoker.';
+
+-- Name: search_growth_matches(text[], uuid[], jsonb, text, text[], text[]); Type: FUNCTION; Schema: api; Owner: postgres
+
+CREATE FUNCTION api.search_growth_matches(entity_types text[], entity_ids uuid[], rules jsonb, default_state text, states text[] DEFAULT NULL::text[], dimensions text[] DEFAULT NULL::text[]) RETURNS TABLE(entity_type text, entity_id uuid, evolution_state text)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  with carded as (
+    select distinct c.user_id, c.source_entity_type as kind, c.source_entity_id as id
+    from unnest(entity_types, entity_ids) as wanted (kind, id)
+    join public.cards c
+      on c.user_id = (select auth.uid())
+     and c.source_entity_type = wanted.kind
+     and c.source_entity_id = wanted.id
+  ),
+  grown as (
+    select e.kind, e.id, array_agg(e.dim_key) filter (where e.total > 0) as dims
+    from (
+      select k.kind, k.id, g.dim_key, sum(g.delta) as total
+      from carded k
+      join public.growth_events g
+        on g.user_id = k.user_id and g.entity_type = k.kind and g.entity_id = k.id
+      group by k.kind, k.id, g.dim_key
+    ) e
+    group by e.kind, e.id
+  ),
+  evaluated as (
+    select k.kind, k.id, coalesce(gr.dims, '{}') as dims,
+           private.evolution_state_for(rules, default_state, coalesce(cs.connection_count, 0),
+                                       coalesce(cardinality(gr.dims), 0)) as state
+    from carded k
+    left join grown gr on gr.kind = k.kind and gr.id = k.id
+    left join public.graph_connection_stats cs
+      on cs.user_id = k.user_id and cs.entity_type = k.kind and cs.entity_id = k.id
+  )
+  select v.kind, v.id, v.state
+  from evaluated v
+  where (states is null or v.state = any (states))
+    and (dimensions is null or dimensions <@ v.dims)
+$$;
+
+
+ALTER FUNCTION api.search_growth_matches(entity_types text[], entity_ids uuid[], rules jsonb, default_state text, states text[], dimensions text[]) OWNER TO postgres;
+
 -- Name: FUNCTION search_knowledge(query text, app text, max_results integer); Type: ACL; Schema: api; Owner: postgres
 GRANT ALL ON FUNCTION api.search_knowledge(query text, app text, max_results integer) TO authenticated;
 GRANT ALL ON FUNCTION api.search_knowledge(query text, app text, max_results integer) TO service_role;
@@ -664,6 +716,40 @@ $$;
 
 
 ALTER FUNCTION api.search_knowledge(query text, app text, max_results integer) OWNER TO postgres;
+
+-- Name: FUNCTION search_knowledge_rows(entry_ids uuid[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone); Type: ACL; Schema: api; Owner: postgres
+GRANT ALL ON FUNCTION api.search_knowledge_rows(entry_ids uuid[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) TO authenticated;
+GRANT ALL ON FUNCTION api.search_knowledge_rows(entry_ids uuid[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) TO service_role;
+REVOKE ALL ON FUNCTION api.search_knowledge_rows(entry_ids uuid[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) FROM PUBLIC;
+
+-- Name: FUNCTION search_knowledge_rows(entry_ids uuid[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone); Type: COMMENT; Schema: api; Owner: postgres
+
+COMMENT ON FUNCTION api.search_knowledge_rows(entry_ids uuid[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) IS 'GET /v1/search''s knowledge by meaning: the given entries (the vector index''s nearest) that are active knowledge of the caller''s active apps (private.apps_of), within app and the created range, each once. Security invoker.';
+
+-- Name: search_knowledge_rows(uuid[], uuid, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: api; Owner: postgres
+
+CREATE FUNCTION api.search_knowledge_rows(entry_ids uuid[], app uuid DEFAULT NULL::uuid, created_after timestamp with time zone DEFAULT NULL::timestamp with time zone, created_before timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS TABLE(entity_type text, entity_id uuid, title text, body text, app_id uuid, importance double precision, created_at timestamp with time zone, updated_at timestamp with time zone)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select distinct on (ke.knowledge_entry_id)
+         'knowledge', ke.knowledge_entry_id, ke.title, left(ke.content, 2000), a.app_id,
+         null::double precision, ke.created_at, ke.updated_at
+  from private.apps_of((select auth.uid())) as mine (app_id)
+  join public.apps a on a.app_id = mine.app_id and a.is_active
+  join public.app_knowledge_bases akb on akb.app_id = a.app_id
+  join public.knowledge_bases kb on kb.knowledge_base_id = akb.knowledge_base_id and kb.is_active
+  join public.knowledge_entries ke
+    on ke.knowledge_base_id = kb.knowledge_base_id and ke.is_active
+  where ke.knowledge_entry_id = any (entry_ids)
+    and (app is null or a.app_id = app)
+    and (created_after is null or ke.created_at > created_after)
+    and (created_before is null or ke.created_at < created_before)
+  order by ke.knowledge_entry_id, a.app_id
+$$;
+
+
+ALTER FUNCTION api.search_knowledge_rows(entry_ids uuid[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone) OWNER TO postgres;
 
 -- Name: FUNCTION search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, memory_filter jsonb); Type: ACL; Schema: api; Owner: postgres
 GRANT ALL ON FUNCTION api.search_rows(entity_ids uuid[], entity_types text[], app uuid, created_after timestamp with time zone, created_before timestamp with time zone, memory_filter jsonb) TO authenticated;
@@ -2874,6 +2960,34 @@ ALTER TABLE ONLY private.event_batches
 -- Name: event_batches_received_at_idx; Type: INDEX; Schema: private; Owner: postgres
 
 CREATE INDEX event_batches_received_at_idx ON private.event_batches USING btree (received_at);
+
+-- Name: evolution_state_for(jsonb, text, integer, integer); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.evolution_state_for(rules jsonb, default_state text, connection_count integer, dimension_count integer) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce((
+    select r.rule ->> 'state'
+    from jsonb_array_elements(rules) with ordinality as r (rule, ord)
+    where connection_count >= coalesce((r.rule ->> 'min_connections')::integer, 0)
+      and dimension_count >= coalesce((r.rule ->> 'min_dimensions')::integer, 0)
+    order by r.ord
+    limit 1
+  ), default_state)
+$$;
+
+
+ALTER FUNCTION private.evolution_state_for(rules jsonb, default_state text, connection_count integer, dimension_count integer) OWNER TO postgres;
+
+-- Name: FUNCTION evolution_state_for(rules jsonb, default_state text, connection_count integer, dimension_count integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.evolution_state_for(rules jsonb, default_state text, connection_count integer, dimension_count integer) TO authenticated;
+GRANT ALL ON FUNCTION private.evolution_state_for(rules jsonb, default_state text, connection_count integer, dimension_count integer) TO service_role;
+REVOKE ALL ON FUNCTION private.evolution_state_for(rules jsonb, default_state text, connection_count integer, dimension_count integer) FROM PUBLIC;
+
+-- Name: FUNCTION evolution_state_for(rules jsonb, default_state text, connection_count integer, dimension_count integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.evolution_state_for(rules jsonb, default_state text, connection_count integer, dimension_count integer) IS 'The evolution state of a card with these connection and positive-dimension counts under the rules (first met wins), else default_state; api.card_evolution''s rule reading.';
 
 -- Name: FUNCTION expire_memories_batch(batch_size integer); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.expire_memories_batch(batch_size integer) TO service_role;

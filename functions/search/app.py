@@ -5,9 +5,11 @@ from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import StringConstraints
 
 from dotline.api import BEARER, current_user, entry, resolver
 from dotline.bootstrap import deps
+from dotline.growth_rules import DimKey
 from dotline.models.instants import Instant
 from dotline.models.memories import Kind, Tag
 from dotline.models.search import SearchFilters, SearchResults, SearchType, TagsMatch
@@ -20,6 +22,7 @@ app = resolver()
 
 InstantQuery = Annotated[Instant | None, Query()]
 Importance = Annotated[float | None, Query(ge=0, le=1)]
+StateName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,31}$")]
 
 
 @app.get(
@@ -38,7 +41,11 @@ Importance = Annotated[float | None, Query(ge=0, le=1)]
     "the value compared as text). Any memory filter keeps memories only: concepts, artifacts "
     "and knowledge are left out (a concept the query names still leads, through the graph, to "
     "the memories linked to it). A reversed range, an unknown memory type or a malformed "
-    "metadata pair is a 422.",
+    "metadata pair is a 422. Growth filters: `evolution_state` (repeats, any of: the hit's card "
+    "is in that state as GET /v1/cards shows it, e.g. seed, sprout, bloom, constellation, "
+    "supernova) and `growth_dimension` (repeats, all of: the hit has grown in that dimension, "
+    "e.g. self_know); they keep memories, concepts and artifacts with a card, and a state or "
+    "dimension the growth configuration does not know is a 422.",
     security=BEARER,
     tags=["search"],
 )
@@ -68,6 +75,12 @@ def search_everything(
     metadata: Annotated[
         list[str] | None, Query(description="`path:value`: the memory's attribute at path has it")
     ] = None,
+    evolution_state: Annotated[
+        list[StateName] | None, Query(description="Hits whose card is in any of these states")
+    ] = None,
+    growth_dimension: Annotated[
+        list[DimKey] | None, Query(description="Hits grown in every one of these dimensions")
+    ] = None,
 ) -> SearchResults:
     d = deps()
     filters = SearchFilters(
@@ -75,7 +88,8 @@ def search_everything(
         include_superseded=include_superseded, tags=tags, tags_match=tags_match,
         memory_types=memory_type, importance_min=importance_min, importance_max=importance_max,
         conversation_id=conversation_id, occurred_after=occurred_after,
-        occurred_before=occurred_before, metadata=metadata,
+        occurred_before=occurred_before, metadata=metadata, evolution_states=evolution_state,
+        growth_dimensions=growth_dimension,
     )  # fmt: skip
     return search.search(
         d.search_stores(), current_user(app), q, filters, limit=limit, cursor=cursor

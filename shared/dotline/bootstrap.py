@@ -18,6 +18,8 @@ from dotline.db import Database
 from dotline.observability import traced
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from upstash_redis import Redis
 
     from dotline.growth_rules import GrowthConfig
@@ -46,13 +48,15 @@ class GrowthStores:
 
 @dataclass(frozen=True)
 class SearchStores:
-    """What a search reads: the database's text channel, the vectors with their embedder, and
-    the graph."""
+    """What a search reads: the database's text channel, the vectors with their embedder, the
+    graph, and the growth configuration in force (called only by a growth filter, so a search
+    without one builds no cache client)."""
 
     db: Database
     embedder: Embedder
     vectors: VectorStore
     graph: GraphStore
+    growth_config: Callable[[], GrowthConfig]
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,7 @@ class Deps:
 
     def search_stores(self) -> SearchStores:
         """The stores a search reads."""
-        return SearchStores(self.db, self.embedder, self.vectors, self.graph)
+        return SearchStores(self.db, self.embedder, self.vectors, self.graph, self.growth_config)
 
     def insight_stores(self) -> InsightStores:
         """The stores of an insight cycle, with the growth configuration in force now."""

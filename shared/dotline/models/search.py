@@ -28,7 +28,9 @@ class TagsMatch(StrEnum):
 
 class SearchFilters(BaseModel):
     """Restrictions every hit must meet (None: not restricted). The memory fields (tags,
-    memory types, importance, conversation, occurred_at, metadata) restrict hits to memories."""
+    memory types, importance, conversation, occurred_at, metadata) restrict hits to memories;
+    the growth fields (evolution states, growth dimensions) to entities with a card (memories,
+    concepts, artifacts)."""
 
     types: list[SearchType] | None = None
     app_id: UUID | None = None
@@ -45,6 +47,12 @@ class SearchFilters(BaseModel):
     occurred_before: datetime | None = None
     metadata: list[str] | None = Field(
         default=None, description="`path:value` pairs the memory's attributes must all have"
+    )
+    evolution_states: list[str] | None = Field(
+        default=None, description="evolution states, one of which the hit's card must be in"
+    )
+    growth_dimensions: list[str] | None = Field(
+        default=None, description="growth dimensions the hit's entity must have grown in, all"
     )
 
 

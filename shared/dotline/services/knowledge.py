@@ -4,6 +4,7 @@ counting each hit's access."""
 from __future__ import annotations
 
 import logging
+from uuid import UUID
 
 from dotline.auth import Principal
 from dotline.db import Database
@@ -61,21 +62,24 @@ def search_knowledge(
     return KnowledgeResults.model_validate(row)
 
 
-def _near(vectors: VectorStore, embedder: Embedder, query: str) -> dict[str, float]:
-    """Entry id -> similarity of the catalogue items nearest to the query ({} when the index is
-    down: the words still search)."""
+def nearest_entries(vectors: VectorStore, embedder: Embedder, query: str) -> dict[UUID, float]:
+    """Entry id -> similarity (in [0, 1]) of the catalogue items nearest to the query, those
+    above MIN_NEAR_SCORE, of every app; ServiceUnavailable when the index or embedder is down."""
     where = VectorFilter(source_entity_types=[ITEM_TYPE])
+    vector = embedder.embed([query])[0]
+    hits = vectors.search(CATALOGUE_TENANT, vector, limit=NEAR_CANDIDATES, where=where)
+    return {hit.source_entity_id: hit.score for hit in hits if hit.score > MIN_NEAR_SCORE}
+
+
+def _near(vectors: VectorStore, embedder: Embedder, query: str) -> dict[str, float]:
+    """Entry id -> similarity above the floor ({} when the index is down: the words still
+    search)."""
     try:
-        vector = embedder.embed([query])[0]
-        hits = vectors.search(CATALOGUE_TENANT, vector, limit=NEAR_CANDIDATES, where=where)
+        near = nearest_entries(vectors, embedder, query)
     except ServiceUnavailable as exc:
         logger.warning("knowledge search without the vector index", extra={"error": exc.detail})
         return {}
-    return {
-        str(hit.source_entity_id): hit.score - MIN_NEAR_SCORE
-        for hit in hits
-        if hit.score > MIN_NEAR_SCORE
-    }
+    return {str(entry_id): score - MIN_NEAR_SCORE for entry_id, score in near.items()}
 
 
 _BLANK_Q = {"field": "query.q", "message": "must not be blank"}

@@ -97,7 +97,8 @@ def sql_restrictions(filters: SearchFilters) -> Any:
 
 
 def vector_filter(filters: SearchFilters, types: list[str]) -> VectorFilter:
-    """The vector index's filter: the same restrictions, on the mirrored item fields."""
+    """The vector index's filter: the same restrictions, on the mirrored item fields (and
+    the evolution state the card pipeline keeps on each item)."""
     tags = filters.tags
     pairs = metadata(filters)
     return VectorFilter(
@@ -114,6 +115,7 @@ def vector_filter(filters: SearchFilters, types: list[str]) -> VectorFilter:
         occurred_after=filters.occurred_after,
         occurred_before=filters.occurred_before,
         attribute_pairs=None if pairs is None else [attribute_pair(*p) for p in pairs.items()],
+        evolution_states=filters.evolution_states,
     )
 
 

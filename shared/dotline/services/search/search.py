@@ -8,7 +8,10 @@ reads the top memories' speakers, how much each says and the next memory of its 
 joins the candidates (`_context`; how they weigh: `_turns`). A second call
 (`api.search_rows`) re-reads every candidate only the vector index or the graph found, so only
 the caller's live rows survive: an expired memory or another user's id never comes back,
-whatever a mirror still holds. The ranking is in `_ranking`. Knowledge the page shows is
+whatever a mirror still holds. Beside the text call, the catalogue entries nearest to the query
+that are knowledge of the caller's apps join the vector channel (`_knowledge`); a growth filter
+(evolution state, dimensions) checks every candidate against its card in one more call
+(`_growth`). The ranking is in `_ranking`. Knowledge the page shows is
 counted as accessed (one write, only when the page has knowledge). A failing vector or graph
 backend degrades the search to the other channels (logged, and named in
 `unavailable_channels`) rather than failing it.
@@ -28,6 +31,7 @@ from uuid import UUID
 from dotline.auth import Principal
 from dotline.db import Database
 from dotline.errors import InvalidRequest
+from dotline.growth_rules import GrowthConfig
 from dotline.models.search import (
     MatchReasons,
     SearchFilters,
@@ -36,11 +40,14 @@ from dotline.models.search import (
 )
 from dotline.pagination import decode_cursor, encode_cursor
 from dotline.services.search import _filters as search_filters
+from dotline.services.search import _growth as growth
 from dotline.services.search import _ranking as ranking
 from dotline.services.search import _turns as turns
 from dotline.services.search._channels import channel_scores, vector_channel, without_entity_names
 from dotline.services.search._context import TurnContext, join_followers, read_context
+from dotline.services.search._embedding import OncePerText
 from dotline.services.search._graph import INDEXED_TYPES, Candidate, Key, expand_through_graph
+from dotline.services.search._knowledge import join_knowledge, nearest_and_knowledge
 
 if TYPE_CHECKING:
     from dotline.bootstrap import SearchStores
@@ -90,10 +97,13 @@ def search(
     if not query:
         raise InvalidRequest("query.q: must not be blank", errors=[_error("query.q", _BLANK)])
     search_filters.check(stores.db, user, filters)
+    config = stores.growth_config() if growth.restricts(filters) else None
+    if config is not None:
+        growth.check(filters, config)
     fingerprint = _fingerprint(query, filters)
     offset = _offset(cursor, fingerprint)
     unavailable: list[Any] = []
-    pool, relevance, context = _gather(stores, user, query, filters, unavailable)
+    pool, relevance, context = _gather(stores, user, query, filters, unavailable, config)
     weights = _turn_weights(query, pool, context)
     scored = _ranked(pool, relevance, weights, include_superseded=filters.include_superseded)
     page = [_hit(candidate, score) for score, candidate in scored[offset : offset + limit]]
@@ -115,6 +125,7 @@ def _gather(
     query: str,
     filters: SearchFilters,
     unavailable: list[Any],
+    config: GrowthConfig | None,
 ) -> tuple[dict[Key, Candidate], dict[Key, float], dict[UUID, TurnContext]]:
     """Every channel's candidates (re-read where needed), their relevance (fused and graph
     credit) and the top memories' context (read beside the graph expansion; their next turns
@@ -123,16 +134,20 @@ def _gather(
     The vector channel starts on the whole query in a worker thread while Postgres finds the text
     candidates (both mostly wait: on the server, on numpy); only when the text channel named one
     of the caller's concepts does the vector channel run again, on the rest of the question."""
-    db, embedder, vectors, graph = stores.db, stores.embedder, stores.vectors, stores.graph
+    db, vectors, graph = stores.db, stores.vectors, stores.graph
+    embedder = OncePerText(stores.embedder)  # the vector channel's, kept for the knowledge
     speculative: list[Any] = []
+    knowledge_down: list[Any] = []
     ahead = _WORKERS.submit(
-        vector_channel, user.user_id, query, filters, embedder, vectors, speculative
-    )
+        nearest_and_knowledge, db, user, query, filters, embedder, vectors,
+        (speculative, knowledge_down),
+    )  # fmt: skip
     try:
         rows = db.fetch_as_user(user, _CANDIDATES, _params(query, [], filters), read_only=True)
     finally:
-        whole_query = ahead.result()
+        whole_query, by_meaning = ahead.result()
     pool = {(r["entity_type"], r["entity_id"]): Candidate(r) for r in rows}
+    join_knowledge(pool, by_meaning)
     vector_query = without_entity_names(query, rows)
     if vector_query == query:
         nearest = whole_query
@@ -141,6 +156,7 @@ def _gather(
         nearest = vector_channel(
             user.user_id, vector_query, filters, embedder, vectors, unavailable
         )
+    unavailable.extend(c for c in knowledge_down if c not in unavailable)
     for key, score in nearest.items():
         pool.setdefault(key, Candidate(row={})).vector_similarity = score
     channels = channel_scores(pool)
@@ -154,6 +170,8 @@ def _gather(
     join_followers(pool, followers)
     _reread(db, user, pool, filters)
     search_filters.drop_non_memories(pool, filters)
+    if config is not None:
+        growth.keep_grown(db, user, pool, filters, config)
     relevance = {key: fused.get(key, 0.0) + c.graph_score for key, c in pool.items()}
     return pool, relevance, context
 
@@ -283,7 +301,7 @@ def _params(query: str, ids: Sequence[UUID], filters: SearchFilters) -> dict[str
         "app_id": filters.app_id,
         "created_after": filters.created_after,
         "created_before": filters.created_before,
-        "max_text": TEXT_CANDIDATES,
+        "max_text": growth.TEXT_CANDIDATES if growth.restricts(filters) else TEXT_CANDIDATES,
         "memory_filter": search_filters.sql_restrictions(filters),
     }
 
