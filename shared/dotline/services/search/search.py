@@ -38,6 +38,7 @@ from dotline.pagination import decode_cursor, encode_cursor
 from dotline.services.search import _filters as search_filters
 from dotline.services.search import _ranking as ranking
 from dotline.services.search import _turns as turns
+from dotline.services.search import _when as when
 from dotline.services.search._channels import channel_scores, vector_channel, without_entity_names
 from dotline.services.search._context import TurnContext, join_followers, read_context
 from dotline.services.search._graph import INDEXED_TYPES, Candidate, Key, expand_through_graph
@@ -161,12 +162,17 @@ def _gather(
 def _turn_weights(
     query: str, pool: dict[Key, Candidate], context: dict[UUID, TurnContext]
 ) -> dict[Key, float]:
-    """Each memory with context: the share of its score it keeps for how much it says and
-    whether it is the turn of someone else than the person the query names."""
+    """Each memory with context: the share of its score it keeps for how much it says, whether
+    it is the turn of someone else than the person the query names, and when it happened
+    against the time the query names (`_when`)."""
     named = turns.named_people(query, {s for c in context.values() for s in c.speakers})
+    window = when.query_window(query, datetime.now(UTC).date())
+    asks = when.asks_when(query)
     return {
-        key: turns.informativeness(c.said) * turns.speaker_weight(c.speakers, named)
-        for key in pool
+        key: turns.informativeness(c.said)
+        * turns.speaker_weight(c.speakers, named)
+        * when.time_weight(window, asks, c.occurred_at, candidate.row.get("body") or "")
+        for key, candidate in pool.items()
         if key[0] == "memory" and (c := context.get(key[1])) is not None
     }
 
