@@ -8,10 +8,11 @@ reads the top memories' speakers, how much each says and the next memory of its 
 joins the candidates (`_context`; how they weigh: `_turns`). A second call
 (`api.search_rows`) re-reads every candidate only the vector index or the graph found, so only
 the caller's live rows survive: an expired memory or another user's id never comes back,
-whatever a mirror still holds. The ranking is in `_ranking`. Knowledge the page shows is
+whatever a mirror still holds. The ranking is in `_ranking` (the time the query names: `_when`);
+the language model port's reranker then reorders its head (`_rerank`). Knowledge the page shows is
 counted as accessed (one write, only when the page has knowledge). A failing vector or graph
-backend degrades the search to the other channels (logged, and named in
-`unavailable_channels`) rather than failing it.
+backend degrades the search to the other channels, a failing reranker to the ranked order
+(logged, and named in `unavailable_channels`) rather than failing it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from dotline.services.search import _when as when
 from dotline.services.search._channels import channel_scores, vector_channel, without_entity_names
 from dotline.services.search._context import TurnContext, join_followers, read_context
 from dotline.services.search._graph import INDEXED_TYPES, Candidate, Key, expand_through_graph
+from dotline.services.search._rerank import reranked
 
 if TYPE_CHECKING:
     from dotline.bootstrap import SearchStores
@@ -97,6 +99,8 @@ def search(
     pool, relevance, context = _gather(stores, user, query, filters, unavailable)
     weights = _turn_weights(query, pool, context)
     scored = _ranked(pool, relevance, weights, include_superseded=filters.include_superseded)
+    if stores.reranker is not None:
+        scored = reranked(stores.reranker, query, scored, pool, unavailable)
     page = [_hit(candidate, score) for score, candidate in scored[offset : offset + limit]]
     _count_shown_knowledge(stores.db, user, page)
     more = offset + limit < len(scored)
