@@ -43,6 +43,8 @@ def read_ranking(data: dict[str, Any], count: int) -> list[float]:
     a passage it left out. ServiceUnavailable when the answer is not a ranking."""
     try:
         ranking = json.loads(data["choices"][0]["message"]["content"] or "")["ranking"]
+        if not isinstance(ranking, list):
+            raise TypeError("the ranking is not a list")
         numbers = [int(n) for n in ranking if not isinstance(n, bool)]
     except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
         raise ServiceUnavailable("The language model's ranking was malformed.") from exc
