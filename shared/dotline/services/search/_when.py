@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from dotline.services.memories.occurrence import stated_day
 
-IN_WINDOW_BOOST = 0.5  # extra share of its score for a memory that happened in the query's window
+IN_WINDOW_BOOST = 1.0  # extra share of its score for a memory that happened in the query's window
 STATES_TIME_BOOST = 0.5  # extra share, for a "when" question, for a memory that states a date
 _TOLERANCE_DAYS = {"day": 1, "week": 3, "fortnight": 4, "month": 10, "year": 60}
 _SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}  # first month
