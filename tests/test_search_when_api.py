@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 
 from test_search_api import hits, ids, ports, remember  # noqa: F401  (fixtures)
 
@@ -16,18 +17,18 @@ SEPTEMBER = datetime(2024, 9, 10, 19, 0, tzinfo=UTC)
 
 
 def test_a_memory_in_the_month_the_query_names_ranks_first_without_hiding_the_others(
-    api: httpx.Client, make_user: Any, remember: Any
+    api: httpx.Client, make_user: Any, request: pytest.FixtureRequest
 ) -> None:
     # Given two risotto evenings, the May one told at more length (a weaker text match)
-    user = make_user()
-    september = remember(
+    user, store = make_user(), request.getfixturevalue("remember")
+    september = store(
         user, "We cooked mushroom risotto for the neighbours: our best mushroom risotto yet",
         occurred_at=SEPTEMBER,
     )  # fmt: skip
-    may = remember(
+    may = store(
         user, "We cooked a mushroom risotto for Ana's big family at her flat", occurred_at=MAY
     )
-    remember(user, "The quarterly budget meeting ran late again", occurred_at=MAY)
+    store(user, "The quarterly budget meeting ran late again", occurred_at=MAY)
 
     # When the same question is asked without a time, then in May 2024
     undated = ids(hits(api, user, q="Which mushroom risotto did we cook?"))
@@ -39,15 +40,15 @@ def test_a_memory_in_the_month_the_query_names_ranks_first_without_hiding_the_ot
 
 
 def test_a_when_question_ranks_the_turn_stating_a_date_first(
-    api: httpx.Client, make_user: Any, remember: Any
+    api: httpx.Client, make_user: Any, request: pytest.FixtureRequest
 ) -> None:
     # Given two turns on the kitten, one saying when it came home (the weaker text match)
-    user = make_user()
-    undated = remember(
+    user, store = make_user(), request.getfixturevalue("remember")
+    undated = store(
         user, "Mei: The kitten from the rescue is adorable, a tiny grey kitten with white socks",
         occurred_at=MAY,
     )  # fmt: skip
-    dated = remember(
+    dated = store(
         user, "Mei: We brought the kitten home from the rescue centre last Saturday",
         occurred_at=MAY,
     )  # fmt: skip

@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fake_extraction import completion
-
+from contract.fake_extraction import completion
 from dotline.adapters.local_language_model import LocalLanguageModel
 from dotline.adapters.openai_reranking import INSTRUCTIONS
 from dotline.ports.language_model import RerankPassage
