@@ -26,12 +26,15 @@ misses dominate (the asking turn found instead of the answer; the other speaker'
 the person asked about) and, with --show-misses, cases to read.
 
 Run with `uv run python bench/bench_longmem.py [--quick]` against a migrated database (`make up`
-or `dotline up --for-tests`). Everything stored is removed at the end.
+or `dotline up --for-tests`). Everything stored is removed at the end. `--local-rerank` puts the
+local engine's reranker in dotline's search (search uses a reranker only with LLM_URL set), to
+measure whether it would help.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -40,7 +43,8 @@ from uuid import UUID
 
 import psycopg
 
-from dotline.bootstrap import Deps
+from dotline.adapters.local_language_model import LocalLanguageModel
+from dotline.bootstrap import Deps, SearchStores
 from dotline.models.search import SearchFilters
 from dotline.services.mirroring.entities import entity_text
 from dotline.services.search import search
@@ -58,7 +62,9 @@ METHODS = ("dotline", "bm25", "dense", "rrf")
 R = TypeVar("R")
 
 
-def rank_all(deps: Deps, corpus: Corpus, stored: Stored) -> tuple[Rankings, dict[str, float]]:
+def rank_all(
+    deps: Deps, stores: SearchStores, corpus: Corpus, stored: Stored
+) -> tuple[Rankings, dict[str, float]]:
     """Every method's top LIMIT turn ids for every question, and each method's seconds."""
     turn_of = stored.turn_ids()
     rankings: Rankings = {method: {} for method in METHODS}
@@ -74,7 +80,7 @@ def rank_all(deps: Deps, corpus: Corpus, stored: Stored) -> tuple[Rankings, dict
         for question in asked:
             q = question.text
             found = _timed(seconds, "dotline", lambda: search.search(
-                deps.search_stores(), user, q, SearchFilters(), limit=LIMIT,  # noqa: B023
+                stores, user, q, SearchFilters(), limit=LIMIT,  # noqa: B023
             ))  # fmt: skip
             dotline = [turn_of[h.entity_id] for h in found.items if h.entity_id in turn_of]
             lexical = _timed(seconds, "bm25", lambda: bm25.top(q, FUSION_DEPTH))  # noqa: B023
@@ -107,7 +113,9 @@ def _embedders(settings: Settings) -> list[tuple[str, Settings]]:
     return [("embedded", embedded), ("production", settings)]
 
 
-def run(settings: Settings, corpus: Corpus, split: str, show_misses: int) -> None:
+def run(
+    settings: Settings, corpus: Corpus, split: str, show_misses: int, local_rerank: bool
+) -> None:
     """Store the corpus, rank every question by every method, print the tables, remove it."""
     started = time.perf_counter()
     deps = Deps(settings=settings)
@@ -118,7 +126,10 @@ def run(settings: Settings, corpus: Corpus, split: str, show_misses: int) -> Non
         print(f"stored {len(stored.memory_ids)} turns of {len(corpus.conversations)} conversations "
               f"({split} split) through the memory service in {time.perf_counter() - started:.1f} s; "
               f"embedder {deps.embedder.model_version}")  # fmt: skip
-        rankings, seconds = rank_all(deps, corpus, stored)
+        stores = deps.search_stores()
+        if local_rerank:
+            stores = dataclasses.replace(stores, reranker=LocalLanguageModel())
+        rankings, seconds = rank_all(deps, stores, corpus, stored)
         per_query = {m: 1000 * s / len(corpus.questions) for m, s in seconds.items()}
         print("ms a question: " + ", ".join(f"{m} {ms:.1f}" for m, ms in per_query.items()))
         print_table(corpus, rankings)
@@ -137,6 +148,8 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=CONVERSATIONS)
     parser.add_argument("--show-misses", type=int, default=0, metavar="N",
                         help="print N of dotline's misses at 10, to read")  # fmt: skip
+    parser.add_argument("--local-rerank", action="store_true",
+                        help="rerank dotline's head with the local engine")  # fmt: skip
     args = parser.parse_args()
     started = time.perf_counter()
     conversations = QUICK_CONVERSATIONS if args.quick else args.conversations
@@ -146,7 +159,7 @@ def main() -> None:
         print("production embeddings: skipped (EMBEDDINGS_URL is not set); embedded default only\n")
     for label, chosen in _embedders(settings):
         print(f"== {label} embeddings ==")
-        run(chosen, corpus, args.split, args.show_misses)
+        run(chosen, corpus, args.split, args.show_misses, args.local_rerank)
     print(f"\nrun took {time.perf_counter() - started:.0f} s")
 
 

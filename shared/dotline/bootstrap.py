@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from dotline.ports.graph import GraphStore
     from dotline.ports.ingestion_queue import IngestionQueue
     from dotline.ports.insight_synthesis import InsightSynthesizer
-    from dotline.ports.language_model import LanguageModel
+    from dotline.ports.language_model import LanguageModel, Reranker
     from dotline.ports.objects import ObjectStore
     from dotline.ports.vectors import VectorStore
     from dotline.settings import Settings
@@ -49,14 +49,17 @@ class GrowthStores:
 @dataclass(frozen=True)
 class SearchStores:
     """What a search reads: the database's text channel, the vectors with their embedder, the
-    graph, and the growth configuration in force (called only by a growth filter, so a search
-    without one builds no cache client)."""
+    graph, the growth configuration in force (called only by a growth filter, so a search
+    without one builds no cache client), and the language model that reranks the head of the
+    ranking when one is configured (the local engine's reranker did not improve the embedded
+    ranking: it stays out)."""
 
     db: Database
     embedder: Embedder
     vectors: VectorStore
     graph: GraphStore
     growth_config: Callable[[], GrowthConfig]
+    reranker: Reranker | None = None
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,10 @@ class Deps:
 
     def search_stores(self) -> SearchStores:
         """The stores a search reads."""
-        return SearchStores(self.db, self.embedder, self.vectors, self.graph, self.growth_config)
+        reranker = self.language_model if self.settings.llm_url else None
+        return SearchStores(
+            self.db, self.embedder, self.vectors, self.graph, self.growth_config, reranker=reranker
+        )
 
     def insight_stores(self) -> InsightStores:
         """The stores of an insight cycle, with the growth configuration in force now."""

@@ -15,6 +15,7 @@ import pytest
 from fake_extraction import answer_extraction, completion, is_extraction
 from fake_insights import answer_insights, is_insight_synthesis
 from fake_openai_server import FakeEndpoint, serving
+from fake_reranking import answer_rerank, is_rerank
 from pydantic import SecretStr
 
 from dotline.adapters.local_language_model import LocalLanguageModel
@@ -27,7 +28,7 @@ from dotline.ports.insight_synthesis import (
     DimensionMove,
     InsightBrief,
 )
-from dotline.ports.language_model import ChatMessage, LanguageModel, Turn
+from dotline.ports.language_model import ChatMessage, LanguageModel, RerankPassage, Turn
 from dotline.settings import Settings
 
 FAKE_KEY = "fake-llm-key"
@@ -59,6 +60,8 @@ def complete_like_openai(body: dict[str, Any]) -> dict[str, Any]:
     """A chat completion answered by the local engine, in OpenAI's response shape."""
     if is_insight_synthesis(body):
         return answer_insights(body)
+    if is_rerank(body):
+        return answer_rerank(body)
     if is_extraction(body):
         return answer_extraction(body)
     messages = [ChatMessage(**m) for m in body["messages"]]
@@ -499,3 +502,69 @@ def test_local_extractor_stays_within_the_ports_bounds_on_a_long_shouted_turn() 
     assert len(memory.content) <= 20_000 and len(memory.concepts) <= 30
     assert not any("Tired" in c.name for c in memory.concepts)
     assert all(f.predicate == "likes" for f in memory.facts)
+
+
+# --- reranking search candidates ------------------------------------------------------------------
+
+PASSAGES = [
+    RerankPassage(text="Mei: The quarterly budget meeting ran late again."),
+    RerankPassage(text="Ayo: Did the shelter ring you back?", follower="Mei: We adopted a kitten!"),
+    RerankPassage(text="Mei: We adopted a tabby kitten from the rescue shelter."),
+]
+
+
+def test_rerank_scores_the_passage_that_answers_above_the_others(model: LanguageModel) -> None:
+    scores = model.rerank("Which kitten did Mei adopt from the shelter?", PASSAGES)
+
+    assert len(scores) == len(PASSAGES)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores[2] > scores[0]
+    assert scores[1] > scores[0]  # its reply (the turn after it) tells the adoption
+
+
+def test_local_rerank_counts_the_turn_after_a_passage_for_less_than_its_own_words() -> None:
+    engine = LocalLanguageModel()
+
+    own, told_after = engine.rerank("Which kitten did Mei adopt?", PASSAGES)[2:0:-1]
+
+    assert own > told_after > 0
+
+
+def test_local_rerank_is_the_same_for_the_same_input_and_zero_for_an_empty_query() -> None:
+    engine = LocalLanguageModel()
+
+    assert engine.rerank("kitten", PASSAGES) == engine.rerank("kitten", PASSAGES)
+    assert engine.rerank("the of and", PASSAGES) == [0.0, 0.0, 0.0]
+
+
+def test_openai_rerank_reads_the_models_ranking_best_first(
+    fake: FakeEndpoint, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fake, "answer", lambda body: completion(body, '{"ranking": [3, 1, 9]}'))
+
+    scores = adapter(fake, settings).rerank("anything", PASSAGES)
+
+    assert scores == pytest.approx([2 / 3, 0.0, 1.0])
+    (sent,) = fake.requests
+    assert (
+        json.loads(sent["messages"][-1]["content"])["passages"][1]["then"] == PASSAGES[1].follower
+    )
+
+
+@pytest.mark.parametrize("content", ["Passage 3 is best.", '{"ranking": "3"}', '{"ranking": []}'])
+def test_a_ranking_that_is_not_one_is_service_unavailable(
+    fake: FakeEndpoint, settings: Settings, monkeypatch: pytest.MonkeyPatch, content: str
+) -> None:
+    monkeypatch.setattr(fake, "answer", lambda body: completion(body, content))
+
+    with pytest.raises(ServiceUnavailable):
+        adapter(fake, settings).rerank("anything", PASSAGES)
+
+
+def test_a_failing_rerank_is_not_retried(fake: FakeEndpoint, settings: Settings) -> None:
+    fake.script.append((503, {}))
+
+    with pytest.raises(ServiceUnavailable, match="503"):
+        adapter(fake, settings).rerank("anything", PASSAGES)
+
+    assert len(fake.requests) == 1

@@ -16,19 +16,20 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dotline.adapters.local_dialogue import Cited, compose_reply
 from dotline.adapters.local_extraction import extract_conversation
 from dotline.adapters.local_insight_synthesis import synthesize
 from dotline.ports.insight_synthesis import InsightBrief, InsightSynthesis
-from dotline.ports.language_model import ChatMessage, Completion, Extraction, Turn
+from dotline.ports.language_model import ChatMessage, Completion, Extraction, RerankPassage, Turn
 
 MODEL_NAME = "dotline-local-1"
 CHARS_PER_TOKEN = 4
 TOKENS_PER_MESSAGE = 4  # role and separators, as chat APIs count them
 RELEVANCE_FLOOR = 0.2  # share of the question's (idf-weighted) words a snippet must contain
+FOLLOWER_SHARE = 0.5  # what a query word found only in the turn after a passage counts for
 GROUNDING_WORDS = ("knowledge", "memor", "context", "retriev", "fact", "note", "source")
 
 _HEADER = re.compile(
@@ -89,6 +90,23 @@ class LocalLanguageModel:
         """A summary and prompts composed from the brief (see local_insight_synthesis)."""
         return synthesize(brief)
 
+    def rerank(self, query: str, passages: Sequence[RerankPassage]) -> list[float]:
+        """The idf-weighted share of the query's words each passage holds, those only in the
+        turn after it counting FOLLOWER_SHARE; no model, deterministic."""
+        asked = content_words(query)
+        own = [content_words(p.text) for p in passages]
+        after = [content_words(p.follower) - words for p, words in zip(passages, own, strict=True)]
+        if not asked or not passages:
+            return [0.0] * len(passages)
+        idf = _idf([o | a for o, a in zip(own, after, strict=True)])
+        weight = {w: idf(w) for w in asked}
+        total = sum(weight.values())
+        return [
+            (sum(weight[w] for w in asked & o) + FOLLOWER_SHARE * sum(weight[w] for w in asked & a))
+            / total
+            for o, a in zip(own, after, strict=True)
+        ]
+
 
 def read_snippets(system_text: str) -> list[Snippet]:
     """The citable snippets of one system message, in order (personality text is skipped)."""
@@ -136,15 +154,21 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / CHARS_PER_TOKEN) if text else 0
 
 
+def _idf(documents: Sequence[set[str]]) -> Callable[[str], float]:
+    """A word's inverse document frequency among `documents` (smoothed, always above 0)."""
+    count = len(documents)
+
+    def idf(word: str) -> float:
+        return math.log(1 + (count + 1) / (sum(word in d for d in documents) + 1))
+
+    return idf
+
+
 def _score(asked: set[str], snippets: Sequence[Snippet]) -> list[tuple[float, Snippet]]:
     if not asked:
         return []
     words = [content_words(s.text) for s in snippets]
-    count = len(snippets)
-
-    def idf(word: str) -> float:
-        return math.log(1 + (count + 1) / (sum(word in w for w in words) + 1))
-
+    idf = _idf(words)
     total = sum(idf(w) for w in asked)
     scored = [
         (sum(idf(w) for w in asked & ws) / total, s) for ws, s in zip(words, snippets, strict=True)

@@ -5,16 +5,23 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from dotline.adapters.openai_compatible import ModelEndpoint, bounded_client
+from dotline.adapters.openai_compatible import ModelEndpoint, Retrying, bounded_client
 from dotline.adapters.openai_extraction import (
     EXTRACTION_MAX_TOKENS,
     extraction_messages,
     read_extraction,
 )
 from dotline.adapters.openai_insight_synthesis import insight_request, read_insight_answer
+from dotline.adapters.openai_reranking import read_ranking, rerank_request
 from dotline.errors import ServiceUnavailable
 from dotline.ports.insight_synthesis import InsightBrief, InsightSynthesis
-from dotline.ports.language_model import ChatMessage, Completion, Extraction, Turn
+from dotline.ports.language_model import (
+    ChatMessage,
+    Completion,
+    Extraction,
+    RerankPassage,
+    Turn,
+)
 from dotline.settings import Settings
 
 MAX_ATTEMPTS = 3
@@ -82,3 +89,13 @@ class OpenAILanguageModel(ModelEndpoint):
             what="The language model",
         )  # fmt: skip
         return read_insight_answer(data, self._model)
+
+    def rerank(self, query: str, passages: Sequence[RerankPassage]) -> list[float]:
+        """The model's ranking of the passages (JSON mode), asked once: a search waiting on it
+        would rather keep its own order than retry. ServiceUnavailable on failure."""
+        once = Retrying(1, self._retrying.backoff_base_s, 0.0, self._retrying.sleep)
+        data = once.post(
+            self._client, "chat/completions", rerank_request(self._model, query, passages),
+            what="The language model",
+        )  # fmt: skip
+        return read_ranking(data, len(passages))

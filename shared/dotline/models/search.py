@@ -108,7 +108,8 @@ class SearchResults(BaseModel):
     query: str
     items: list[SearchHit]
     next_cursor: str | None = None
-    unavailable_channels: list[Literal["vector", "graph"]] = Field(
+    unavailable_channels: list[Literal["vector", "graph", "rerank"]] = Field(
         default_factory=list,
-        description="channels whose backend failed; the hits come from the others",
+        description="channels or stages whose backend failed; the hits come from the others "
+        "(rerank: the ranking is the fused one, not reordered by the language model)",
     )

@@ -1,5 +1,6 @@
-"""The language model port: a chat completion grounded in what the caller hands it, and the
-extraction of memories, concepts and facts from a conversation (ingestion)."""
+"""The language model port: a chat completion grounded in what the caller hands it, the
+extraction of memories, concepts and facts from a conversation (ingestion), and the reranking
+of search candidates."""
 
 from __future__ import annotations
 
@@ -136,8 +137,25 @@ class Extractor(Protocol):
         """
 
 
-class LanguageModel(Extractor, InsightSynthesizer, Protocol):
-    """Answers a conversation, extracts what it says, and synthesizes a cycle's insights."""
+class RerankPassage(BaseModel):
+    """A search candidate as a reranker reads it: its words, and the turn after it if known."""
+
+    text: str
+    follower: str = ""
+
+
+class Reranker(Protocol):
+    """Orders search candidates by how well they answer a query (a language model's third job)."""
+
+    def rerank(self, query: str, passages: Sequence[RerankPassage]) -> list[float]:
+        """One relevance per passage, in their order, in [0, 1]: higher answers the query better.
+
+        ServiceUnavailable when the model cannot answer; same input, same answer when local."""
+
+
+class LanguageModel(Extractor, InsightSynthesizer, Reranker, Protocol):
+    """Answers a conversation, extracts what it says, synthesizes a cycle's insights and reranks
+    search candidates."""
 
     def complete(
         self, messages: Sequence[ChatMessage], *, max_tokens: int = 512, temperature: float = 0.3

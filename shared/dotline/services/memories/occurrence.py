@@ -35,19 +35,25 @@ Resolve = Callable[[re.Match[str], date], date | None]
 def occurred_at(text: str, said_at: datetime) -> datetime:
     """The moment the text's event happened: the first date it states, resolved against
     `said_at`; `said_at` itself when it states none."""
+    day = stated_day(text, said_at.date())
+    if day is None:
+        return said_at
+    return datetime.combine(day, said_at.timetz())
+
+
+def stated_day(text: str, today: date) -> date | None:
+    """The day of the first date the text states, resolved against `today`; None if none."""
     first: tuple[int, date] | None = None
     lowered = text.lower()
     for pattern, resolve in _RULES:
         for match in pattern.finditer(lowered):
             if first is not None and match.start() >= first[0]:
                 break
-            day = resolve(match, said_at.date())
+            day = resolve(match, today)
             if day is not None:
                 first = (match.start(), day)
                 break
-    if first is None:
-        return said_at
-    return datetime.combine(first[1], said_at.timetz())
+    return None if first is None else first[1]
 
 
 def _days_back(days: int) -> Resolve:

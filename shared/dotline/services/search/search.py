@@ -11,10 +11,11 @@ the caller's live rows survive: an expired memory or another user's id never com
 whatever a mirror still holds. Beside the text call, the catalogue entries nearest to the query
 that are knowledge of the caller's apps join the vector channel (`_knowledge`); a growth filter
 (evolution state, dimensions) checks every candidate against its card in one more call
-(`_growth`). The ranking is in `_ranking`. Knowledge the page shows is
+(`_growth`). The ranking is in `_ranking` (the time the query names: `_when`); the language
+model port's reranker then reorders its head (`_rerank`). Knowledge the page shows is
 counted as accessed (one write, only when the page has knowledge). A failing vector or graph
-backend degrades the search to the other channels (logged, and named in
-`unavailable_channels`) rather than failing it.
+backend degrades the search to the other channels, a failing reranker to the ranked order
+(logged, and named in `unavailable_channels`) rather than failing it.
 """
 
 from __future__ import annotations
@@ -43,11 +44,13 @@ from dotline.services.search import _filters as search_filters
 from dotline.services.search import _growth as growth
 from dotline.services.search import _ranking as ranking
 from dotline.services.search import _turns as turns
+from dotline.services.search import _when as when
 from dotline.services.search._channels import channel_scores, vector_channel, without_entity_names
 from dotline.services.search._context import TurnContext, join_followers, read_context
 from dotline.services.search._embedding import OncePerText
 from dotline.services.search._graph import INDEXED_TYPES, Candidate, Key, expand_through_graph
 from dotline.services.search._knowledge import join_knowledge, nearest_and_knowledge
+from dotline.services.search._rerank import reranked
 
 if TYPE_CHECKING:
     from dotline.bootstrap import SearchStores
@@ -106,6 +109,8 @@ def search(
     pool, relevance, context = _gather(stores, user, query, filters, unavailable, config)
     weights = _turn_weights(query, pool, context)
     scored = _ranked(pool, relevance, weights, include_superseded=filters.include_superseded)
+    if stores.reranker is not None:
+        scored = reranked(stores.reranker, query, scored, pool, unavailable)
     page = [_hit(candidate, score) for score, candidate in scored[offset : offset + limit]]
     _count_shown_knowledge(stores.db, user, page)
     more = offset + limit < len(scored)
@@ -179,12 +184,17 @@ def _gather(
 def _turn_weights(
     query: str, pool: dict[Key, Candidate], context: dict[UUID, TurnContext]
 ) -> dict[Key, float]:
-    """Each memory with context: the share of its score it keeps for how much it says and
-    whether it is the turn of someone else than the person the query names."""
+    """Each memory with context: the share of its score it keeps for how much it says, whether
+    it is the turn of someone else than the person the query names, and when it happened
+    against the time the query names (`_when`)."""
     named = turns.named_people(query, {s for c in context.values() for s in c.speakers})
+    window = when.query_window(query, datetime.now(UTC).date())
+    asks = when.asks_when(query)
     return {
-        key: turns.informativeness(c.said) * turns.speaker_weight(c.speakers, named)
-        for key in pool
+        key: turns.informativeness(c.said)
+        * turns.speaker_weight(c.speakers, named)
+        * when.time_weight(window, asks, c.occurred_at, candidate.row.get("body") or "")
+        for key, candidate in pool.items()
         if key[0] == "memory" and (c := context.get(key[1])) is not None
     }
 
