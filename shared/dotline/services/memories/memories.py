@@ -7,7 +7,7 @@ treated as gone everywhere, even before the expiry job deletes it.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from dotline.auth import Principal
@@ -27,9 +27,6 @@ from dotline.pagination import decode_cursor, encode_cursor
 from dotline.services.memories.evidence import EVIDENCE
 from dotline.services.memories.occurrence import occurred_at
 from dotline.tables import Keyset
-
-if TYPE_CHECKING:
-    pass
 
 # SQL text composed with psycopg.sql where it is used, which imports psycopg with the first query.
 _COLUMNS = (
