@@ -55,7 +55,7 @@ migrate: bootstrap
 reset: bootstrap
 	uv run dotline reset
 
-# The migrations' schema as one file: each chain is built in a scratch cluster (port 54329).
+# The migrations' schema as one file: each chain is built in a scratch cluster (on a free port).
 schema: bootstrap
 	uv run python -m dotline_local.schema_dump write
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,6 @@ from dotline_local import postgres_cluster, stack
 ROOT = stack.ROOT
 SCHEMA_FILE = ROOT / "supabase" / "schema.sql"
 SCRATCH_CLUSTER = "dotline_schema"
-SCRATCH_PORT = 54329
 # Named by the day they were created for: not part of the schema the files define.
 EXCLUDED_TABLES = ("private.behaviour_events_p2*",)
 HEADER = (
@@ -213,13 +213,17 @@ def _seed_rows(conninfo: str) -> str:
 
 
 def _fresh_scratch_cluster() -> str:
-    """A new, empty cluster configured as the stack's, on its own port; its conninfo."""
+    """A new, empty cluster configured as the stack's, on a port free now; its conninfo.
+
+    Not a fixed port: 54329 is the full stack's S3 server, and any fixed port in the kernel's
+    ephemeral range can be held by an outgoing connection's end while the suite runs."""
     version = postgres_cluster.PG_VERSION
     _drop_scratch_cluster()
-    settings = {**postgres_cluster.SETTINGS, "port": str(SCRATCH_PORT), "max_connections": "20"}
+    port = _free_port()
+    settings = {**postgres_cluster.SETTINGS, "port": str(port), "max_connections": "20"}
     _run(
         [
-            *("pg_createcluster", version, SCRATCH_CLUSTER, "-p", str(SCRATCH_PORT)),
+            *("pg_createcluster", version, SCRATCH_CLUSTER, "-p", str(port)),
             *("--encoding", "UTF8", "--locale", "C.UTF-8"),
         ]
     )
@@ -230,11 +234,17 @@ def _fresh_scratch_cluster() -> str:
     password = postgres_cluster.SUPERUSER_PASSWORD
     _run(
         [
-            *("runuser", "-u", "postgres", "--", "psql", "-p", str(SCRATCH_PORT), "-XAtqc"),
+            *("runuser", "-u", "postgres", "--", "psql", "-p", str(port), "-XAtqc"),
             f"alter role postgres with password '{password}'",
         ]
     )
-    return f"postgresql://postgres:{password}@127.0.0.1:{SCRATCH_PORT}/postgres"
+    return f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _drop_scratch_cluster() -> None:
