@@ -9360,7 +9360,7 @@ COMMENT ON COLUMN public.search_documents.expires_at IS 'A memory''s expires_at:
 
 -- Name: search_documents_user_created_idx; Type: INDEX; Schema: public; Owner: postgres
 
-CREATE INDEX search_documents_user_created_idx ON public.search_documents USING btree (user_id, created_at DESC) INCLUDE (entity_type, entity_id, expires_at, app_id, search_vector);
+CREATE INDEX search_documents_user_created_idx ON public.search_documents USING btree (user_id, created_at DESC) INCLUDE (entity_type, entity_id, expires_at, app_id);
 
 -- Name: search_documents_user_vector_idx; Type: INDEX; Schema: public; Owner: postgres
 

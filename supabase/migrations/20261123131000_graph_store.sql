@@ -143,7 +143,7 @@ create trigger edges_bump_version_on_delete after delete on graph.edges
 -- For each seed: its strongest edge to each neighbour (either direction), then the heaviest
 -- p_limit of those, ties by neighbour id. The primary key serves outgoing edges,
 -- edges_user_id_target_id_idx incoming ones.
-create or replace function graph.neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer)
+create function graph.neighbours_of(p_user_id uuid, p_node_ids uuid[], p_limit integer)
 returns table (
   seed_id uuid,
   source_id uuid,
@@ -154,6 +154,7 @@ returns table (
   version bigint,
   node_id uuid,
   label text,
+  node_extra_labels text[],
   node_properties jsonb,
   node_version bigint
 )
@@ -164,7 +165,7 @@ as $$
 begin
   return query
   select seed.node_id, l.source_id, l.target_id, l.type, l.weight::double precision, l.properties,
-         l.version::bigint, n.node_id, n.label, n.properties, n.version::bigint
+         l.version::bigint, n.node_id, n.label, n.extra_labels, n.properties, n.version::bigint
   from (select distinct s.node_id from unnest(p_node_ids) as s (node_id)) as seed
   cross join lateral (
     select best.* from (
@@ -187,7 +188,7 @@ begin
 end;
 $$;
 comment on function graph.neighbours_of(uuid, uuid[], integer) is
-  'One hop from each of a user''s nodes, either direction: the strongest edge to each neighbour, the heaviest p_limit per node (ties by id), with the neighbour. The graph port''s neighbours.';
+  'One hop from each of a user''s nodes, either direction: the strongest edge to each neighbour, the heaviest p_limit per node (ties by id), with the neighbour and its labels. The graph port''s neighbours.';
 revoke all on function graph.neighbours_of(uuid, uuid[], integer) from public, anon, authenticated;
 grant execute on function graph.neighbours_of(uuid, uuid[], integer) to service_role;
 

@@ -207,20 +207,20 @@ create or replace function private.search_text_hits(
   created_after timestamptz,
   created_before timestamptz,
   max_hits integer,
-  memory_filter jsonb default null  -- of the memories, those meeting it (private.memory_passes)
+  memory_filter jsonb default null
 )
 returns table (entity_type text, entity_id uuid, text_rank real, text_strength real, matched_terms text[])
 language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan  -- as 20261202130000 set it
+set plan_cache_mode = force_custom_plan
 as $$
 declare
   me uuid := auth.uid();
   cap integer := least(greatest(coalesce(max_hits, 0), 0), 200);
   terms record;
-  n_docs integer;
+  n_docs bigint;
   dfs integer[];
   idfs double precision[];
   match_tsq tsquery;
@@ -231,20 +231,18 @@ begin
   if me is null or cap = 0 or cardinality(terms.lexemes) = 0 then
     return;
   end if;
-  select coalesce(max(c.documents), 0) into n_docs
-    from private.search_document_counts c where c.user_id = me;
-  if n_docs = 0 then
+  select c.documents into n_docs from private.search_document_counts c where c.user_id = me;
+  if coalesce(n_docs, 0) = 0 then
     return;
   end if;
-  -- Lexemes are letters and digits only (the words were split on everything else), so quoting
-  -- them is safe; a cast, unlike to_tsquery, does not stem them a second time.
-  select array_agg((select count(*) from public.search_documents d
-                    where d.user_id = me and d.search_vector @@ ('''' || x.lexeme || '''')::tsquery)::integer
-                   order by x.ord)
-    into dfs
-  from unnest(terms.lexemes) with ordinality as x (lexeme, ord);
+  -- Each word's documents, as kept (20261210100000), not counted.
+  select array_agg(coalesce(t.documents, 0) order by x.ord) into dfs
+  from unnest(terms.lexemes) with ordinality as x (lexeme, ord)
+  left join private.search_term_counts t on t.user_id = me and t.lexeme = x.lexeme;
   idfs := array(select ln(1 + (n_docs - x.df + 0.5) / (x.df + 0.5))
                 from unnest(dfs) with ordinality as x (df, ord) order by x.ord);
+  -- Lexemes are letters and digits only (the words were split on everything else), so quoting
+  -- them is safe; a cast, unlike to_tsquery, does not stem them a second time.
   select string_agg('''' || x.lexeme || '''', ' | ')::tsquery into match_tsq
   from unnest(terms.lexemes, dfs) as x (lexeme, df)
   where x.df > 0 and x.df <= greatest(20, n_docs * 0.05);
@@ -266,8 +264,9 @@ begin
     from (
       select d.entity_type, d.entity_id, d.search_vector, ts_rank_cd(d.search_vector, match_tsq) as rank
       from (
-        -- Ranking reads every matching document's vector: for common words (thousands of
-        -- matches at 10k documents) only the newest cap * 4 of them are ranked.
+        -- Planned for the actual values (plan_cache_mode): without newest, the ordering and the
+        -- limit fold away; with it, the newest matches come off search_documents_user_created_idx
+        -- (only common words: ranking reads each match's vector, so only the newest cap * 4).
         select d.entity_type, d.entity_id, d.search_vector
         from public.search_documents d
         where d.user_id = me
@@ -280,7 +279,7 @@ begin
           and (memory_filter is null or d.entity_type <> 'memory' or exists (
                 select from public.memories m
                 where m.memory_id = d.entity_id and private.memory_passes(memory_filter, m)))
-        order by case when newest is not null then d.created_at end desc nulls last
+        order by case when newest is not null then d.created_at end desc
         limit newest
       ) as d
       order by rank desc, d.entity_id
@@ -298,7 +297,7 @@ begin
 end;
 $$;
 comment on function private.search_text_hits(text, text[], uuid, timestamptz, timestamptz, integer, jsonb) is
-  'The caller''s (auth.uid()) full-text hits: ids, ts_rank_cd, idf strength (0-1) and matched words; rare words match, words in over 5% of the documents only weigh in (a query of common words only: documents with all of them, else any, the newest 4 x max_hits ranked); with memory_filter, only the memories meeting it (private.memory_passes). Security definer so the GIN index serves @@; ids only, api.search_candidates re-reads rows under RLS.';
+  'The caller''s (auth.uid()) full-text hits: ids, ts_rank_cd, idf strength (0-1, df from private.search_term_counts) and matched words; rare words match, words in over 5% of the documents only weigh in (a query of common words only: documents with all of them, else any, the newest 4 x max_hits ranked); with memory_filter, only the memories meeting it (private.memory_passes). Security definer so the GIN index serves @@ and the term counts are read; ids only, api.search_candidates re-reads rows under RLS.';
 revoke all on function private.search_text_hits(text, text[], uuid, timestamptz, timestamptz, integer, jsonb)
   from public, anon;
 grant execute on function private.search_text_hits(text, text[], uuid, timestamptz, timestamptz, integer, jsonb)
@@ -466,7 +465,7 @@ begin
     and (app is null or m.app_id = app)
     and (created_after is null or m.created_at > created_after)
     and (created_before is null or m.created_at < created_before)
-    and private.memory_passes(memory_filter, m)
+    and (memory_filter is null or private.memory_passes(memory_filter, m))
   union all
   select 'concept', c.concept_id, c.name, left(coalesce(c.description, c.name), 2000), null,
          c.salience::double precision, c.created_at, c.updated_at, null, null
@@ -525,6 +524,21 @@ comment on table private.search_document_counts is
 revoke all on table private.search_document_counts from public, anon, authenticated;
 grant select on table private.search_document_counts to service_role;
 
+-- Each person's document frequency per lexeme, moved by the same triggers (issue 20, at 100k:
+-- 20261210100000_search_term_statistics.sql says why).
+create table if not exists private.search_term_counts (
+  user_id uuid not null references auth.users (id) on delete cascade,
+  lexeme text not null,
+  documents integer not null,
+  constraint search_term_counts_pkey primary key (user_id, lexeme),
+  constraint search_term_counts_not_negative check (documents >= 0)
+);
+alter table private.search_term_counts enable row level security;
+comment on table private.search_term_counts is
+  'How many of each person''s search documents hold each lexeme (kept by the triggers on public.search_documents, read by private.search_text_hits). A lexeme whose documents are gone stays at 0.';
+revoke all on table private.search_term_counts from public, anon, authenticated;
+grant select on table private.search_term_counts to service_role;
+
 create or replace function private.count_added_search_documents() returns trigger
 language plpgsql
 security definer
@@ -534,11 +548,16 @@ begin
   insert into private.search_document_counts as c (user_id, documents)
   select a.user_id, count(*) from added a group by a.user_id order by a.user_id
   on conflict (user_id) do update set documents = c.documents + excluded.documents;
+  insert into private.search_term_counts as t (user_id, lexeme, documents)
+  select a.user_id, l.lexeme, count(*)
+  from added a cross join lateral unnest(tsvector_to_array(a.search_vector)) as l (lexeme)
+  group by a.user_id, l.lexeme order by a.user_id, l.lexeme
+  on conflict (user_id, lexeme) do update set documents = t.documents + excluded.documents;
   return null;
 end;
 $$;
 comment on function private.count_added_search_documents() is
-  'Adds a statement''s new search documents to their owners'' counts.';
+  'Adds a statement''s new search documents to their owners'' counts and term counts.';
 revoke all on function private.count_added_search_documents() from public, anon, authenticated;
 
 -- Only an update: a person deleted with their documents (the auth.users cascade) has no count
@@ -551,13 +570,20 @@ as $$
 begin
   update private.search_document_counts c
      set documents = greatest(c.documents - r.removed, 0)
-    from (select o.user_id, count(*) as removed from gone o group by o.user_id) as r
+    from (select o.user_id, count(*) as removed
+          from gone o group by o.user_id order by o.user_id) as r
    where c.user_id = r.user_id;
+  update private.search_term_counts t
+     set documents = greatest(t.documents - r.removed, 0)
+    from (select o.user_id, l.lexeme, count(*) as removed
+          from gone o cross join lateral unnest(tsvector_to_array(o.search_vector)) as l (lexeme)
+          group by o.user_id, l.lexeme order by o.user_id, l.lexeme) as r
+   where t.user_id = r.user_id and t.lexeme = r.lexeme;
   return null;
 end;
 $$;
 comment on function private.count_removed_search_documents() is
-  'Takes a statement''s deleted search documents off their owners'' counts.';
+  'Takes a statement''s deleted search documents off their owners'' counts and term counts.';
 revoke all on function private.count_removed_search_documents() from public, anon, authenticated;
 
 -- No writer may slip between the triggers and the count below.
