@@ -21,9 +21,9 @@ Prints p50/p95 of each, the ratios, and whether the search p95 is within 20 ms; 
 the vector store's approximate search (a matrix past its exact-scan size) against an exact scan
 of the same matrix, with that scan's time ("exact scan"); and with --load-baseline N, the time to
 load N memories beside the time to load --memories (a write's cost must not grow with the corpus:
-100k loads within 10x of 10k). Everything stored is removed, unless --keep: then the users stay
-and their ids are printed as a --reuse argument, so the next run (after a change to a search
-function, say) measures the same corpus without loading it again.
+100k loads within 10x of 10k). Everything stored is removed, unless --keep FILE names where
+to keep the loaded users: a later run given the same file (and --users, --memories) searches
+them again without loading (minutes at 100k); remove them with --drop.
 
 Run with `uv run python bench/bench_search.py` with the stack up (`make up`).
 """
@@ -31,10 +31,12 @@ Run with `uv run python bench/bench_search.py` with the stack up (`make up`).
 from __future__ import annotations
 
 import argparse
+import json
 import time
 import uuid
 from collections.abc import Callable
 from itertools import cycle
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -84,10 +86,39 @@ def seed_users(
     return users, seconds
 
 
-def reused_users(spec: str) -> list[tuple[Loaded, uuid.UUID]]:
-    """The users a --keep run left, from its printed `user:me_user,...`."""
-    pairs = [each.split(":") for each in spec.split(",") if each]
-    return [(Loaded(uuid.UUID(user), {}, []), uuid.UUID(me)) for user, me in pairs]
+def kept_users(path: Path, args: argparse.Namespace) -> list[tuple[Loaded, uuid.UUID]] | None:
+    """The users a previous run kept in `path` for the same --users and --memories, if any."""
+    if not path.exists():
+        return None
+    kept = json.loads(path.read_text())
+    if (kept["users"], kept["memories"]) != (args.users, args.memories):
+        raise SystemExit(f"{path} holds {kept['users']} x {kept['memories']}: --drop it first")
+    return [
+        (
+            Loaded(
+                uuid.UUID(user["user_id"]),
+                {int(k): uuid.UUID(v) for k, v in user["memory_ids"].items()},
+                [uuid.UUID(p) for p in user["person_ids"]],
+            ),
+            uuid.UUID(user["me_user"]),
+        )
+        for user in kept["loaded"]
+    ]
+
+
+def keep_users(path: Path, args: argparse.Namespace, users: list[tuple[Loaded, uuid.UUID]]) -> None:
+    """Write the loaded users to `path` for a later run to search again."""
+    loaded = [
+        {
+            "user_id": str(each.user_id),
+            "memory_ids": {str(k): str(v) for k, v in each.memory_ids.items()},
+            "person_ids": [str(p) for p in each.person_ids],
+            "me_user": str(me_user),
+        }
+        for each, me_user in users
+    ]
+    kept = {"users": args.users, "memories": args.memories, "loaded": loaded}
+    path.write_text(json.dumps(kept))
 
 
 def load_baseline(conn: psycopg.Connection[Any], deps: Deps, memories: int) -> float:
@@ -209,31 +240,34 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100, help="per user (rate limit: 120)")
     parser.add_argument("--warmup", type=int, default=10, help="per user")
     parser.add_argument("--load-baseline", type=int, default=0, help="memories to load first")
-    parser.add_argument("--keep", action="store_true", help="leave the loaded users in place")
-    parser.add_argument("--reuse", default="", help="user:me_user,... a --keep run printed")
+    parser.add_argument("--keep", type=Path, help="keep the loaded users in this file (or reuse)")
+    parser.add_argument("--drop", action="store_true", help="remove the users --keep holds")
     args = parser.parse_args()
     settings = get_settings()
     deps = Deps(settings=settings)
     conn = psycopg.connect(settings.database_url.get_secret_value(), autocommit=True)
-    users: list[tuple[Loaded, uuid.UUID]] = []
+    kept = kept_users(args.keep, args) if args.keep else None
+    users: list[tuple[Loaded, uuid.UUID]] = kept or []
+    keep = args.keep is not None and not args.drop
     try:
+        if args.drop:
+            return
         baseline = load_baseline(conn, deps, args.load_baseline) if args.load_baseline else 0.0
-        if args.reuse:
-            users, seconds = reused_users(args.reuse), []
-        else:
+        if kept is None:
             users, seconds = seed_users(conn, deps, args.users, args.memories)
+            if args.keep:
+                keep_users(args.keep, args, users)
         with gateway_on_free_port("bench-search-gateway") as base_url:
             run(base_url, deps, users, args)
-        if baseline and seconds:
+        if baseline and kept is None:
             report_load(args, baseline, seconds)
     finally:
-        if args.keep:
-            kept = ",".join(f"{loaded.user_id}:{me_user}" for loaded, me_user in users)
-            print(f"kept: --reuse {kept}")
-            users = []
-        for loaded, me_user in users:
-            unload(conn, deps, loaded)
-            remove_people(conn, [me_user])
+        if not keep:
+            for loaded, me_user in users:
+                unload(conn, deps, loaded)
+                remove_people(conn, [me_user])
+            if args.keep:
+                args.keep.unlink(missing_ok=True)
         conn.close()
         deps.db.close()
 

@@ -87,3 +87,18 @@ def test_a_rebuilt_matrix_keeps_its_projection_until_the_rows_double() -> None:
 
     assert grown.projection(DIMS) is first.projection(DIMS)
     assert doubled.projection(DIMS) is not first.projection(DIMS)
+
+
+def test_a_filter_naming_every_type_searches_as_none_and_one_type_keeps_only_it() -> None:
+    rows = records(vectors(ROWS))
+    for i, row in enumerate(rows):
+        row["source_entity_type"] = "concept" if i % 10 == 0 else "memory"
+    matrix = VectorMatrix.build(1, rows)
+    query = list(vectors(1, seed=4)[0])
+
+    every = matrix.search(query, 50, VectorFilter(source_entity_types=["memory", "concept"]))
+    concepts = matrix.search(query, 50, VectorFilter(source_entity_types=["concept"]))
+
+    assert [h.text for h in every] == [h.text for h in matrix.search(query, 50, None)]
+    assert {h.source_entity_type for h in concepts} == {"concept"}
+    assert len(concepts) == 50

@@ -24,7 +24,9 @@ from dotline.ports.vectors import VectorFilter, VectorHit
 
 FLOAT32 = np.dtype("<f4")
 CACHE_MAX_BYTES = 256 * 1024 * 1024  # a Lambda container's share for cached matrices
-MATVEC_BLOCK_ROWS = 1024
+# Elements (rows x dimensions) a block of the scan multiplies: 1,024 rows of 256 dimensions, so
+# the projection's narrower rows go 4,096 to a call (a quarter of the calls' overhead).
+MATVEC_BLOCK_ELEMENTS = 1024 * 256
 
 
 def to_float32_bytes(vector: Sequence[float]) -> bytes:
@@ -124,7 +126,8 @@ class VectorMatrix:
         if matrix is None or limit <= 0:
             return []
         ids = self.row_ids[query.size]
-        keep = None if where is None else self._passing(where)[ids]
+        keep = None if where is None else self._passing(where)
+        keep = None if keep is None else keep[ids]
         reduced = None if exact else self.reduced.get(query.size)
         if reduced is None:
             # Every row's cosine, then the filter on the scores: copying the filtered matrix
@@ -135,7 +138,8 @@ class VectorMatrix:
         if positions.size == 0:
             return []
         picked = np.argpartition(-coarse[positions], min(positions.size, CANDIDATES + limit) - 1)
-        candidates = positions[picked[: CANDIDATES + limit]]
+        # In row order: the exact rescore then reads the matrix front to back.
+        candidates = np.sort(positions[picked[: CANDIDATES + limit]])
         return self._ranked(ids[candidates], _cosines(matrix[candidates], query), None, limit)
 
     def _ranked(
@@ -153,10 +157,15 @@ class VectorMatrix:
         top = _top(cosines, limit)
         return [self._hit(int(ids[i]), float(cosines[i])) for i in top]
 
-    def _passing(self, where: VectorFilter) -> npt.NDArray[np.bool_]:
-        keep = np.ones(len(self.rows), dtype=bool)
+    def _passing(self, where: VectorFilter) -> npt.NDArray[np.bool_] | None:
+        """The rows the filter keeps; None when it keeps every row (the common search's filter:
+        all the indexed types, nothing else), which spares a mask over every row."""
         wanted_types = set(where.source_entity_types or ())
-        if where.source_entity_types is not None and not wanted_types >= self.types.keys():
+        every_type = where.source_entity_types is None or wanted_types >= self.types.keys()
+        if every_type and where == VectorFilter(source_entity_types=where.source_entity_types):
+            return None
+        keep = np.ones(len(self.rows), dtype=bool)
+        if not every_type:
             wanted = np.zeros(len(self.rows), dtype=bool)
             for kind in wanted_types & self.types.keys():
                 wanted |= self.types[kind]
@@ -200,8 +209,9 @@ def _cosines(
     thread hand-offs cost little when idle but cause long tails on a busy 1-2 vCPU container
     (docs/measurements.md)."""
     out = np.empty(matrix.shape[0], dtype=np.float32)
-    for start in range(0, matrix.shape[0], MATVEC_BLOCK_ROWS):
-        stop = start + MATVEC_BLOCK_ROWS
+    block_rows = max(1, MATVEC_BLOCK_ELEMENTS // max(1, matrix.shape[1]))
+    for start in range(0, matrix.shape[0], block_rows):
+        stop = start + block_rows
         np.matmul(matrix[start:stop], query, out=out[start:stop])
     return out
 
