@@ -29,6 +29,10 @@ logger = logging.getLogger(__name__)
 # SQLSTATE class 40: deadlock_detected, serialization_failure and kin. psycopg gives each its own
 # subclass of OperationalError, not of TransactionRollback, so the class is matched by its code.
 TRANSACTION_ROLLBACK_CLASS = "40"
+# SQLSTATE class 54: a statement past one of Postgres's own limits (an index entry over a page,
+# an array or a row too large). psycopg raises them as OperationalError too, but sending the same
+# request again fails the same way: not a 503 that invites a retry.
+PROGRAM_LIMIT_CLASS = "54"
 # The owner column is in most keys and rules; it is never a field a person sends.
 OWNER_COLUMN = "user_id"
 
@@ -96,6 +100,9 @@ def translate(exc: psycopg.Error, columns_of: ColumnsOf | None = None) -> Dotlin
         return ServiceUnavailable(
             "A concurrent change to the same data got in the way; nothing was saved, try again."
         )
+    if (exc.sqlstate or "").startswith(PROGRAM_LIMIT_CLASS):
+        logger.error("database limit exceeded (%s): %s", exc.sqlstate, diag.message_primary)
+        return DotlineError("The request could not be completed.")
     if isinstance(exc, psycopg.OperationalError):
         return ServiceUnavailable("The database connection failed.")
     if isinstance(exc, psycopg.DataError):  # Postgres's data exceptions, and psycopg's own
