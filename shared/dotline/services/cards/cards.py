@@ -43,22 +43,9 @@ _EVOLVED = (
     "public.cards c"
     " join api.card_evolution(%(rules)s, %(default)s, %(card_id)s) e on e.card_id = c.card_id"
 )
-_WITH_EVOLUTION = (
-    "select c.card_id, c.card_type, c.source_entity_type, c.source_entity_id, c.status,"
-    " c.is_favorited, c.display_data, c.created_at, c.updated_at,"
-    " e.evolution_state, e.connection_count, e.dimension_count,"
-    " (select count(*) from public.conversations v where v.source_card_id = c.card_id)"
-    " as initiated_conversation_count"
-    " from public.cards c"
-    " join api.card_evolution(%(rules)s, %(default)s, %(card_id)s) e on e.card_id = c.card_id"
-)
+_WITH_EVOLUTION = f"select {_CARD_COLUMNS} from {_EVOLVED}"  # noqa: S608 - constant columns
 _BY_IDS = (
-    "select c.card_id, c.card_type, c.source_entity_type, c.source_entity_id, c.status,"
-    " c.is_favorited, c.display_data, c.created_at, c.updated_at,"
-    " e.evolution_state, e.connection_count, e.dimension_count,"
-    " (select count(*) from public.conversations v where v.source_card_id = c.card_id)"
-    " as initiated_conversation_count"
-    " from public.cards c"
+    f"select {_CARD_COLUMNS} from public.cards c"  # noqa: S608 - constant columns
     " cross join lateral api.card_evolution(%(rules)s, %(default)s, c.card_id) e"
     " where c.card_id = any(%(ids)s)"
 )
