@@ -40,17 +40,17 @@ def check(db: Database, user: Principal, filters: SearchFilters) -> None:
                       ("occurred_after", "occurred_before")):  # fmt: skip
         first, second = getattr(filters, low), getattr(filters, high)
         if first is not None and second is not None and first >= second:
-            _refuse(high, f"must be greater than {low}")
+            refuse(high, f"must be greater than {low}")
     for name in ("tags", "memory_types", "metadata"):
         if len(getattr(filters, name) or ()) > MAX_FILTER_VALUES:
-            _refuse(name, f"at most {MAX_FILTER_VALUES} values")
+            refuse(name, f"at most {MAX_FILTER_VALUES} values")
     metadata(filters)
     wanted = set(filters.memory_types or ()) - BUILT_IN_MEMORY_TYPES
     if wanted:
         rows = db.fetch_as_user(user, _USED_TYPES, {"types": sorted(wanted)}, read_only=True)
         unknown = sorted(wanted - set(rows[0]["used"]))
         if unknown:
-            _refuse("memory_type", f"unknown memory type: {', '.join(unknown)}")
+            refuse("memory_type", f"unknown memory type: {', '.join(unknown)}")
 
 
 def metadata(filters: SearchFilters) -> dict[str, str] | None:
@@ -61,13 +61,13 @@ def metadata(filters: SearchFilters) -> dict[str, str] | None:
     for given in filters.metadata:
         path, colon, value = given.partition(":")
         if not colon or not METADATA_PATH.fullmatch(path):
-            _refuse("metadata", "each must be path:value, a path of up to three dotted keys of "
+            refuse("metadata", "each must be path:value, a path of up to three dotted keys of "
                     "letters, digits, _ or -")  # fmt: skip
         if path in pairs and pairs[path] != value:
-            _refuse("metadata", f"{path} is given two values")
+            refuse("metadata", f"{path} is given two values")
         pairs[path] = value
     if len(pairs) > MAX_METADATA_PAIRS:
-        _refuse("metadata", f"at most {MAX_METADATA_PAIRS} paths")
+        refuse("metadata", f"at most {MAX_METADATA_PAIRS} paths")
     return pairs
 
 
@@ -135,7 +135,8 @@ def _as_json(value: Any) -> Any:
     return str(value) if isinstance(value, UUID) else value
 
 
-def _refuse(name: str, message: str) -> NoReturn:
+def refuse(name: str, message: str) -> NoReturn:
+    """A 422 naming the query parameter."""
     raise InvalidRequest(
         f"query.{name}: {message}", errors=[{"field": f"query.{name}", "message": message}]
     )

@@ -3,19 +3,18 @@ hit's card and the growth dimensions its entity has grown in.
 
 The vector index carries each item's evolution state, so its filter takes the states (see
 `_filters.vector_filter`); the text channel is asked for more candidates; every candidate,
-whichever channel found it, is then checked in one read (`api.search_growth_matches`) against its card as GET /v1/cards computes it, with the
-configured rules. Knowledge has no card, so it never passes a growth filter.
+whichever channel found it, is then checked in one read (`api.search_growth_matches`) against
+its card as GET /v1/cards computes it, with the configured rules. Knowledge has no card, so it
+never passes a growth filter.
 """
 
 from __future__ import annotations
 
-from typing import NoReturn
-
 from dotline.auth import Principal
 from dotline.db import Database, jsonb
-from dotline.errors import InvalidRequest
 from dotline.growth_rules import GrowthConfig
 from dotline.models.search import SearchFilters
+from dotline.services.search._filters import refuse
 from dotline.services.search._graph import Candidate, Key
 
 CARD_TYPES = ("memory", "concept", "artifact")  # the searchable entities that have cards
@@ -45,7 +44,7 @@ def check(filters: SearchFilters, config: GrowthConfig) -> None:
     ):
         unknown = sorted(set(given or ()) - known)
         if unknown:
-            _refuse(name, f"unknown: {', '.join(unknown)} (one of {', '.join(sorted(known))})")
+            refuse(name, f"unknown: {', '.join(unknown)} (one of {', '.join(sorted(known))})")
 
 
 def keep_grown(
@@ -73,9 +72,3 @@ def keep_grown(
     for key, candidate in pool.items():
         if key not in kept:
             candidate.row = {}
-
-
-def _refuse(name: str, message: str) -> NoReturn:
-    raise InvalidRequest(
-        f"query.{name}: {message}", errors=[{"field": f"query.{name}", "message": message}]
-    )
