@@ -133,19 +133,15 @@ class PostgresGraph:
         if not nodes:
             return
         kept = _last_of_highest_version(nodes, lambda n: n.node_id)
-        with self._db.as_service() as tx:
-            for start in range(0, len(kept), UPSERT_CHUNK):
-                chunk = kept[start : start + UPSERT_CHUNK]
-                params = {
-                    "node_ids": [n.node_id for n in chunk],
-                    "user_ids": [n.user_id for n in chunk],
-                    "labels": [n.label for n in chunk],
-                    # text[] literals: unnest cannot take an array of arrays of varying length
-                    "extra_labels": ["{" + ",".join(n.extra_labels) + "}" for n in chunk],
-                    "properties": [json.dumps(n.properties) for n in chunk],
-                    "versions": [n.version for n in chunk],
-                }
-                tx.execute(UPSERT_NODES, params)
+        self._in_chunks(UPSERT_NODES, kept, lambda chunk: {
+            "node_ids": [n.node_id for n in chunk],
+            "user_ids": [n.user_id for n in chunk],
+            "labels": [n.label for n in chunk],
+            # text[] literals: unnest cannot take an array of arrays of varying length
+            "extra_labels": ["{" + ",".join(n.extra_labels) + "}" for n in chunk],
+            "properties": [json.dumps(n.properties) for n in chunk],
+            "versions": [n.version for n in chunk],
+        })  # fmt: skip
 
     def upsert_edges(self, edges: Sequence[GraphEdge]) -> None:
         """Create or update edges keyed by (source, target, type); lower versions ignored."""
@@ -154,19 +150,26 @@ class PostgresGraph:
         kept = _last_of_highest_version(
             edges, lambda e: (e.user_id, e.source_id, e.target_id, e.type)
         )
+        self._in_chunks(UPSERT_EDGES, kept, lambda chunk: {
+            "user_ids": [e.user_id for e in chunk],
+            "source_ids": [e.source_id for e in chunk],
+            "target_ids": [e.target_id for e in chunk],
+            "types": [e.type for e in chunk],
+            "weights": [e.weight for e in chunk],
+            "properties": [json.dumps(e.properties) for e in chunk],
+            "versions": [e.version for e in chunk],
+        })  # fmt: skip
+
+    def _in_chunks(
+        self,
+        statement: str,
+        kept: list[Written],
+        params_of: Callable[[list[Written]], dict[str, Any]],
+    ) -> None:
+        """Run the upsert for UPSERT_CHUNK of `kept` at a time, all in one transaction."""
         with self._db.as_service() as tx:
             for start in range(0, len(kept), UPSERT_CHUNK):
-                chunk = kept[start : start + UPSERT_CHUNK]
-                params = {
-                    "user_ids": [e.user_id for e in chunk],
-                    "source_ids": [e.source_id for e in chunk],
-                    "target_ids": [e.target_id for e in chunk],
-                    "types": [e.type for e in chunk],
-                    "weights": [e.weight for e in chunk],
-                    "properties": [json.dumps(e.properties) for e in chunk],
-                    "versions": [e.version for e in chunk],
-                }
-                tx.execute(UPSERT_EDGES, params)
+                tx.execute(statement, params_of(kept[start : start + UPSERT_CHUNK]))
 
     def delete_node(self, user_id: UUID, node_id: UUID) -> None:
         """Remove a node and every edge touching it (the edges' foreign keys cascade)."""
