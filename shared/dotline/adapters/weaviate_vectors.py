@@ -113,38 +113,32 @@ class WeaviateVectors:
         self, user_id: UUID, source_entity_type: str, importance: Mapping[UUID, float]
     ) -> int:
         """Set the items' importance, leaving text, vector and version alone; returns how many."""
-        if not importance:
-            return 0
-        with _translated():
-            if not self._has_tenant(user_id):
-                return 0
-            tenant = self._tenant(user_id)
-            where = ukis.sources_filter(source_entity_type, sorted(importance))
-            found = tenant.query.fetch_objects(
-                filters=where, limit=len(importance), return_properties=["sourceEntityId"]
-            )
-            for o in found.objects:
-                value = importance[UUID(str(o.properties["sourceEntityId"]))]
-                tenant.data.update(uuid=o.uuid, properties={"importanceScore": float(value)})
-        return len(found.objects)
+        values = {entity_id: float(value) for entity_id, value in importance.items()}
+        return self._set_property(user_id, source_entity_type, "importanceScore", values)
 
     def set_evolution_states(
         self, user_id: UUID, source_entity_type: str, states: Mapping[UUID, str | None]
     ) -> int:
         """Set the evolution state the items carry, leaving the rest alone; returns how many."""
-        if not states:
+        return self._set_property(user_id, source_entity_type, "evolutionState", states)
+
+    def _set_property(
+        self, user_id: UUID, source_entity_type: str, name: str, values: Mapping[UUID, Any]
+    ) -> int:
+        """Set one property of each entity's item to its value; returns how many were found."""
+        if not values:
             return 0
         with _translated():
             if not self._has_tenant(user_id):
                 return 0
             tenant = self._tenant(user_id)
-            where = ukis.sources_filter(source_entity_type, sorted(states))
+            where = ukis.sources_filter(source_entity_type, sorted(values))
             found = tenant.query.fetch_objects(
-                filters=where, limit=len(states), return_properties=["sourceEntityId"]
+                filters=where, limit=len(values), return_properties=["sourceEntityId"]
             )
             for o in found.objects:
-                state = states[UUID(str(o.properties["sourceEntityId"]))]
-                tenant.data.update(uuid=o.uuid, properties={"evolutionState": state})
+                value = values[UUID(str(o.properties["sourceEntityId"]))]
+                tenant.data.update(uuid=o.uuid, properties={name: value})
         return len(found.objects)
 
     def search(
