@@ -84,6 +84,17 @@ def pg(settings: Settings) -> Iterator[Any]:
     conn.close()
 
 
+@pytest.fixture(scope="module")
+def ports(settings: Settings) -> Iterator[Any]:
+    """The stores (vector, graph, database) as the outbox delivery uses them, for a module's
+    setup that writes what the pipeline would."""
+    from dotline.bootstrap import Deps  # the stack's dependencies: only for the tests using them
+
+    deps = Deps(settings=settings)
+    yield deps
+    deps.db.close()
+
+
 @pytest.fixture
 def make_user(pg: psycopg.Connection[Any], settings: Settings) -> Callable[..., User]:
     """Create a fresh auth user (a trigger gives them a profile) and a token for them."""

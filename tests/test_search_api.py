@@ -4,7 +4,6 @@ links written through the ports (as the outbox delivery would), then searched as
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +18,6 @@ from dotline.bootstrap import Deps
 from dotline.ports.graph import GraphEdge, GraphNode
 from dotline.ports.vectors import KnowledgeItem
 from dotline.services.mirroring.entities import item_id
-from dotline.settings import Settings
 
 BICYCLE = "My sister gave me a red bicycle for my birthday"
 DISTRACTORS = [
@@ -27,14 +25,6 @@ DISTRACTORS = [
     "I cooked pasta with basil and garlic for dinner",
     "Our flight to Lisbon was delayed by the storm",
 ]
-
-
-@pytest.fixture(scope="module")
-def ports(settings: Settings) -> Iterator[Deps]:
-    """The vector and graph ports as the outbox delivery uses them."""
-    deps = Deps(settings=settings)
-    yield deps
-    deps.db.close()
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from coaching_catalogue import add_app
 from dotline.bootstrap import Deps
 from dotline.ports.graph import GraphEdge, GraphNode
 from dotline.services.mirroring.entities import entity_item
-from dotline.settings import Settings
 
 Columns = dict[str, Any]
 COLD_START_S = 60
@@ -75,13 +74,6 @@ CHANNELS = ("text", "vector", "graph")
 COMBINATIONS = [
     (name, channel) for name in CASES for channel in CHANNELS if (name, channel) != ("app", "graph")
 ]
-
-
-@pytest.fixture(scope="module")
-def ports(settings: Settings) -> Iterator[Deps]:
-    deps = Deps(settings=settings)
-    yield deps
-    deps.db.close()
 
 
 @pytest.fixture

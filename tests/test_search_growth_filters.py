@@ -26,13 +26,6 @@ BLOOMING = "Kettlebell swings before breakfast"
 SPROUTING = "Kettlebell swings after supper"
 
 
-@pytest.fixture(scope="module")
-def ports(settings: Settings) -> Iterator[Deps]:
-    deps = Deps(settings=settings)
-    yield deps
-    deps.db.close()
-
-
 @pytest.fixture
 def slow_client(stack_url: str) -> Iterator[httpx.Client]:
     """The stack's gateway with room for the search function's cold start."""

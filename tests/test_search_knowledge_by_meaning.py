@@ -20,17 +20,9 @@ from coaching_catalogue import add_app, add_knowledge_base
 from dotline.adapters.wordllama_embeddings import WordLlamaEmbedder
 from dotline.bootstrap import Deps
 from dotline.services.mirroring.knowledge_entries import CATALOGUE_TENANT, ITEM_TYPE, entry_item
-from dotline.settings import Settings
 
 HYDRATION = ("Hydration", "Drink water and electrolytes before a marathon.")
 PARAPHRASE = "thirsty"  # no word of the entry's
-
-
-@pytest.fixture(scope="module")
-def ports(settings: Settings) -> Iterator[Deps]:
-    deps = Deps(settings=settings)
-    yield deps
-    deps.db.close()
 
 
 @pytest.fixture
