@@ -16,7 +16,7 @@ from contract.fake_extraction import completion
 from contract.fake_openai_server import FakeEndpoint, serving
 from contract.fake_reranking import asked
 from dotline.services.search._rerank import RERANK_TIMEOUT_S
-from test_search_api import hits, ids, ports, remember  # noqa: F401  (fixtures)
+from test_search_api import hits, ids, remember  # noqa: F401  (fixtures)
 
 FAKE_KEY = "fake-rerank-key"
 MARK = "Zinnia"  # the fake model ranks the passages naming her first, and only them

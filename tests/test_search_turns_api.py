@@ -11,7 +11,7 @@ import httpx
 import pytest
 from psycopg.types.json import Jsonb
 
-from test_search_api import hits, ids, ports, remember  # noqa: F401  (fixtures)
+from test_search_api import hits, ids, remember  # noqa: F401  (fixtures)
 
 SESSION = datetime(2024, 5, 9, 18, 0, tzinfo=UTC)
 

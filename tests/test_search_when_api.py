@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from test_search_api import hits, ids, ports, remember  # noqa: F401  (fixtures)
+from test_search_api import hits, ids, remember  # noqa: F401  (fixtures)
 
 MAY = datetime(2024, 5, 10, 19, 0, tzinfo=UTC)
 SEPTEMBER = datetime(2024, 9, 10, 19, 0, tzinfo=UTC)
