@@ -34,7 +34,8 @@ import argparse
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from itertools import cycle
 from pathlib import Path
 from typing import Any
@@ -71,19 +72,36 @@ def timed(call: Callable[[], Any]) -> float:
 
 def seed_users(
     conn: psycopg.Connection[Any], deps: Deps, count: int, memories: int
-) -> tuple[list[tuple[Loaded, uuid.UUID]], list[float]]:
-    """Users with the corpus loaded, each with a bare user for GET /v1/me beside it, and the
-    seconds each load took."""
-    users, seconds = [], []
+) -> tuple[list[tuple[Loaded, uuid.UUID]], list[float], dict[str, float]]:
+    """Users with the corpus loaded, each with a bare user for GET /v1/me beside it, the
+    seconds each load took and the slowest load's seconds by phase."""
+    users, seconds, slowest = [], [], {}
     for n in range(count):
         started = time.perf_counter()
+        phases: dict[str, float] = {}
         user_id = sign_up(conn, f"bench-search-{uuid.uuid4().hex[:8]}@example.com")
         me_user = sign_up(conn, f"bench-search-me-{uuid.uuid4().hex[:8]}@example.com")
-        corpus = build_corpus(seed=100 + n, memories=memories)
-        users.append((load(conn, deps, user_id, corpus), me_user))
+        with _timed_phase(phases, "corpus"):
+            corpus = build_corpus(seed=100 + n, memories=memories)
+        users.append((load(conn, deps, user_id, corpus, phases), me_user))
         seconds.append(time.perf_counter() - started)
-        print(f"user {n + 1}: {memories} memories loaded in {seconds[-1]:.1f} s")
-    return users, seconds
+        if seconds[-1] >= max(seconds):
+            slowest = phases
+        print(
+            f"user {n + 1}: {memories} memories loaded in {seconds[-1]:.1f} s ({_phases(phases)})"
+        )
+    return users, seconds, slowest
+
+
+@contextmanager
+def _timed_phase(phases: dict[str, float], name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
+
+
+def _phases(phases: dict[str, float]) -> str:
+    return ", ".join(f"{name} {took:.1f} s" for name, took in phases.items())
 
 
 def kept_users(path: Path, args: argparse.Namespace) -> list[tuple[Loaded, uuid.UUID]] | None:
@@ -121,23 +139,39 @@ def keep_users(path: Path, args: argparse.Namespace, users: list[tuple[Loaded, u
     path.write_text(json.dumps(kept))
 
 
-def load_baseline(conn: psycopg.Connection[Any], deps: Deps, memories: int) -> float:
-    """Seconds to load `memories` for a user of their own (then removed)."""
+def load_baseline(
+    conn: psycopg.Connection[Any], deps: Deps, memories: int
+) -> tuple[float, dict[str, float]]:
+    """Seconds to load `memories` for a user of their own (then removed), and by phase."""
     started = time.perf_counter()
+    phases: dict[str, float] = {}
     user_id = sign_up(conn, f"bench-search-base-{uuid.uuid4().hex[:8]}@example.com")
-    loaded = load(conn, deps, user_id, build_corpus(seed=99, memories=memories))
+    with _timed_phase(phases, "corpus"):
+        corpus = build_corpus(seed=99, memories=memories)
+    loaded = load(conn, deps, user_id, corpus, phases)
     seconds = time.perf_counter() - started
     unload(conn, deps, loaded)
-    print(f"baseline: {memories} memories loaded in {seconds:.1f} s")
-    return seconds
+    print(f"baseline: {memories} memories loaded in {seconds:.1f} s ({_phases(phases)})")
+    return seconds, phases
 
 
-def report_load(args: argparse.Namespace, baseline: float, seconds: list[float]) -> None:
-    """The load's growth beside the corpus's: within it, a write's cost did not grow."""
-    rows, took = args.memories / args.load_baseline, max(seconds) / baseline
+def report_load(
+    args: argparse.Namespace,
+    baseline: tuple[float, dict[str, float]],
+    seconds: list[float],
+    phases: dict[str, float],
+) -> None:
+    """The load's growth beside the corpus's (within it, a write's cost did not grow), and each
+    phase's growth (which part grew faster than the rows)."""
+    rows, took = args.memories / args.load_baseline, max(seconds) / baseline[0]
     verdict = "within" if took <= rows else "OVER"
     print(f"  load {args.memories} / load {args.load_baseline}: {took:.1f}x the time for "
           f"{rows:.0f}x the rows ({verdict})")  # fmt: skip
+    for name, base in baseline[1].items():
+        if name in phases and base > 0:
+            print(
+                f"    {name:10s} {phases[name]:7.1f} s / {base:6.1f} s: {phases[name] / base:5.1f}x"
+            )
 
 
 def run(
@@ -252,15 +286,15 @@ def main() -> None:
     try:
         if args.drop:
             return
-        baseline = load_baseline(conn, deps, args.load_baseline) if args.load_baseline else 0.0
+        baseline = load_baseline(conn, deps, args.load_baseline) if args.load_baseline else None
         if kept is None:
-            users, seconds = seed_users(conn, deps, args.users, args.memories)
+            users, seconds, phases = seed_users(conn, deps, args.users, args.memories)
             if args.keep:
                 keep_users(args.keep, args, users)
         with gateway_on_free_port("bench-search-gateway") as base_url:
             run(base_url, deps, users, args)
         if baseline and kept is None:
-            report_load(args, baseline, seconds)
+            report_load(args, baseline, seconds, phases)
     finally:
         if not keep:
             for loaded, me_user in users:

@@ -9,7 +9,10 @@ thousands of deliveries queued for whichever test next runs a dispatcher.
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -50,14 +53,32 @@ class Loaded:
         return [str(i) for i in ids]
 
 
-def load(conn: psycopg.Connection[Any], deps: Deps, user_id: UUID, corpus: Corpus) -> Loaded:
-    """Store the corpus as the user's, with vectors and graph links (INVOLVES)."""
+@contextmanager
+def _phase(timings: dict[str, float] | None, name: str) -> Iterator[None]:
+    """Adds the block's seconds to timings[name] (when timings are kept)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
+
+
+def load(
+    conn: psycopg.Connection[Any],
+    deps: Deps,
+    user_id: UUID,
+    corpus: Corpus,
+    timings: dict[str, float] | None = None,
+) -> Loaded:
+    """Store the corpus as the user's, with vectors and graph links (INVOLVES); each phase's
+    seconds into `timings` when given (rows, embedding, vectors, graph, statistics)."""
     loaded = Loaded(
         user_id,
         {spec.key: uuid.uuid4() for spec in corpus.memories},
         [uuid.uuid4() for _ in corpus.people],
     )
-    with conn.transaction(), conn.cursor() as cur:
+    with _phase(timings, "rows"), conn.transaction(), conn.cursor() as cur:
         with cur.copy(
             "copy public.memories (memory_id, user_id, title, content, importance, created_at,"
             " creation_ts) from stdin"
@@ -73,9 +94,11 @@ def load(conn: psycopg.Connection[Any], deps: Deps, user_id: UUID, corpus: Corpu
             for person_id, person in zip(loaded.person_ids, corpus.people, strict=True):
                 copy.write_row((person_id, user_id, person.name, "person", f"my {person.relation}"))
         forget_outbox(cur, loaded.keys())
-    mirror_rows(conn, deps, loaded.user_id)
-    _link(deps, loaded, corpus)
-    refresh_statistics(conn)
+    mirror_rows(conn, deps, loaded.user_id, timings)
+    with _phase(timings, "graph"):
+        _link(deps, loaded, corpus)
+    with _phase(timings, "statistics"):
+        refresh_statistics(conn)
     return loaded
 
 
@@ -95,26 +118,38 @@ def refresh_statistics(conn: psycopg.Connection[Any]) -> None:
         conn.execute(f"vacuum (analyze) {table}")
 
 
-def mirror_rows(conn: psycopg.Connection[Any], deps: Deps, user_id: UUID) -> None:
+def mirror_rows(
+    conn: psycopg.Connection[Any],
+    deps: Deps,
+    user_id: UUID,
+    timings: dict[str, float] | None = None,
+) -> None:
     """The user's memories' and concepts' vector items and graph nodes, exactly as the outbox
     delivery builds them (embedded in batches rather than one delivery at a time)."""
     for table in ("memories", "concepts"):
-        rows = [
-            row[0]
-            for row in conn.execute(
-                f"select to_jsonb(t) from public.{table} t where user_id = %s",  # noqa: S608
-                (user_id,),
-            )
-        ]
-        deps.graph.upsert_nodes([entity_node(table, row, 1) for row in rows])
+        with _phase(timings, "rows"):
+            rows = [
+                row[0]
+                for row in conn.execute(
+                    f"select to_jsonb(t) from public.{table} t where user_id = %s",  # noqa: S608
+                    (user_id,),
+                )
+            ]
+        with _phase(timings, "graph"):
+            deps.graph.upsert_nodes([entity_node(table, row, 1) for row in rows])
         for start in range(0, len(rows), EMBED_BATCH):
             batch = rows[start : start + EMBED_BATCH]
-            texts = [entity_text(table, row)[0] for row in batch]
-            vectors = deps.embedder.embed(texts)
+            with _phase(timings, "embedding"):
+                texts = [entity_text(table, row)[0] for row in batch]
+                vectors = deps.embedder.embed(texts)
             model = deps.embedder.model_version
-            deps.vectors.upsert(
-                [entity_item(table, r, v, model, 1) for r, v in zip(batch, vectors, strict=True)]
-            )
+            with _phase(timings, "vectors"):
+                deps.vectors.upsert(
+                    [
+                        entity_item(table, r, v, model, 1)
+                        for r, v in zip(batch, vectors, strict=True)
+                    ]
+                )
 
 
 def _link(deps: Deps, loaded: Loaded, corpus: Corpus) -> None:
