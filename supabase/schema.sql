@@ -1188,10 +1188,6 @@ ALTER TABLE ONLY graph.nodes
 
 COMMENT ON COLUMN graph.nodes.extra_labels IS 'Labels the node carries besides `label` (a person or place concept is also Person or Location).';
 
--- Name: nodes_user_id_label_idx; Type: INDEX; Schema: graph; Owner: postgres
-
-CREATE INDEX nodes_user_id_label_idx ON graph.nodes USING btree (user_id, label);
-
 -- Name: FUNCTION shortest_path(p_user_id uuid, p_source_id uuid, p_target_id uuid, p_max_depth integer); Type: ACL; Schema: graph; Owner: postgres
 GRANT ALL ON FUNCTION graph.shortest_path(p_user_id uuid, p_source_id uuid, p_target_id uuid, p_max_depth integer) TO service_role;
 REVOKE ALL ON FUNCTION graph.shortest_path(p_user_id uuid, p_source_id uuid, p_target_id uuid, p_max_depth integer) FROM PUBLIC;

@@ -40,14 +40,21 @@ where stored.user_id = excluded.user_id and excluded.version >= stored.version
 """
 
 # Both ends must be the user's nodes; an edge to a missing (or another user's) node is skipped.
+# Each end is one index probe: a lateral subquery with a limit is never planned as a join, so a
+# chunk never scans the users' nodes, however stale the statistics (in one bulk transaction they
+# are those of before it: a hash join over every node per chunk, O(n^2) in the load).
 UPSERT_EDGES = """
 insert into graph.edges as stored (user_id, source_id, target_id, type, weight, properties, version)
-select e.user_id, source.node_id, target.node_id, e.type, e.weight, e.properties::jsonb, e.version
+select e.user_id, e.source_id, e.target_id, e.type, e.weight, e.properties::jsonb, e.version
 from unnest(%(user_ids)s::uuid[], %(source_ids)s::uuid[], %(target_ids)s::uuid[],
             %(types)s::text[], %(weights)s::float8[], %(properties)s::text[], %(versions)s::bigint[])
   with ordinality as e (user_id, source_id, target_id, type, weight, properties, version, n)
-join graph.nodes as source on source.user_id = e.user_id and source.node_id = e.source_id
-join graph.nodes as target on target.user_id = e.user_id and target.node_id = e.target_id
+cross join lateral (
+  select from graph.nodes n where n.user_id = e.user_id and n.node_id = e.source_id limit 1
+) as source
+cross join lateral (
+  select from graph.nodes n where n.user_id = e.user_id and n.node_id = e.target_id limit 1
+) as target
 order by e.n
 on conflict (user_id, source_id, target_id, type) do update
 set weight = excluded.weight, properties = excluded.properties, version = excluded.version,

@@ -1,0 +1,13 @@
+-- A person's graph nodes are found by key, whatever the planner's statistics (issue 20: the cost
+-- of a write must not grow with the person's memories).
+--
+-- graph.nodes had an index on (user_id, label) that no query filters on by label. Its only use
+-- was as a second way to read a person's nodes by user_id, and that way was taken wherever the
+-- statistics made the person look small: a person new to them (every bulk transaction: an
+-- import, a mirroring batch) is estimated at one node. Each edge's foreign-key check
+-- (`user_id = $1 and node_id = $2`, planned once per session by Postgres's RI triggers) then
+-- walked the person's whole index range to find one node: at 100k memories, the search bench's
+-- load spent 31x its 10k time writing the graph, or timed out. Reads of a person's nodes by
+-- user_id take nodes_user_id_node_id_unique (user_id, node_id), which also orders them by id.
+-- tests/test_graph_write_plans.py reads the plans with the statistics made stale.
+drop index if exists graph.nodes_user_id_label_idx;
