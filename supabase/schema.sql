@@ -5078,6 +5078,46 @@ $_$;
 
 ALTER FUNCTION private.purge_past_retention_batch(p_table text, p_batch_size integer, p_after_key uuid, p_user_id uuid) OWNER TO postgres;
 
+-- Name: FUNCTION purge_vector_item_changes_batch(batch_size integer, older_than interval); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.purge_vector_item_changes_batch(batch_size integer, older_than interval) TO service_role;
+REVOKE ALL ON FUNCTION private.purge_vector_item_changes_batch(batch_size integer, older_than interval) FROM PUBLIC;
+
+-- Name: FUNCTION purge_vector_item_changes_batch(batch_size integer, older_than interval); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.purge_vector_item_changes_batch(batch_size integer, older_than interval) IS 'One purge batch: deletes up to batch_size vector item changes logged more than older_than ago (default an hour), oldest first, moving each person''s logged_from past them; returns how many.';
+
+-- Name: purge_vector_item_changes_batch(integer, interval); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.purge_vector_item_changes_batch(batch_size integer DEFAULT 5000, older_than interval DEFAULT '01:00:00'::interval) RETURNS integer
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+  with batch as (
+    select c.user_id, c.version, c.item_id
+    from vectors.item_changes c
+    where c.logged_at < now() - older_than
+    order by c.logged_at
+    limit batch_size
+    for update skip locked
+  ),
+  gone as (
+    delete from vectors.item_changes c using batch b
+    where c.user_id = b.user_id and c.version = b.version and c.item_id = b.item_id
+    returning c.user_id, c.version
+  ),
+  horizon as (
+    update vectors.user_versions v
+       set logged_from = g.version
+      from (select user_id, max(version) as version from gone group by user_id) g
+     where v.user_id = g.user_id and v.logged_from < g.version
+    returning 1
+  )
+  select count(*)::integer from gone
+$$;
+
+
+ALTER FUNCTION private.purge_vector_item_changes_batch(batch_size integer, older_than interval) OWNER TO postgres;
+
 -- Name: FUNCTION put_search_document(p_entity_type text, p_entity_id uuid, p_user_id uuid, p_app_id uuid, p_created_at timestamp with time zone, p_expires_at timestamp with time zone, p_vector tsvector); Type: ACL; Schema: private; Owner: postgres
 REVOKE ALL ON FUNCTION private.put_search_document(p_entity_type text, p_entity_id uuid, p_user_id uuid, p_app_id uuid, p_created_at timestamp with time zone, p_expires_at timestamp with time zone, p_vector tsvector) FROM PUBLIC;
 
@@ -9984,6 +10024,43 @@ ALTER TABLE supabase_migrations.seed_files OWNER TO postgres;
 ALTER TABLE ONLY supabase_migrations.seed_files
     ADD CONSTRAINT seed_files_pkey PRIMARY KEY (path);
 
+-- Name: TABLE item_changes; Type: ACL; Schema: vectors; Owner: postgres
+GRANT SELECT,INSERT,DELETE ON TABLE vectors.item_changes TO service_role;
+
+-- Name: TABLE item_changes; Type: COMMENT; Schema: vectors; Owner: postgres
+
+COMMENT ON TABLE vectors.item_changes IS 'Which of a person''s items each write changed, at the version it moved them to (kept an hour): containers patch their cached matrices from it.';
+
+-- Name: item_changes; Type: ROW SECURITY; Schema: vectors; Owner: postgres
+
+ALTER TABLE vectors.item_changes ENABLE ROW LEVEL SECURITY;
+
+-- Name: item_changes; Type: TABLE; Schema: vectors; Owner: postgres
+
+CREATE TABLE vectors.item_changes (
+    user_id uuid NOT NULL,
+    version bigint NOT NULL,
+    item_id uuid NOT NULL,
+    logged_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+ALTER TABLE vectors.item_changes OWNER TO postgres;
+
+-- Name: item_changes item_changes_pkey; Type: CONSTRAINT; Schema: vectors; Owner: postgres
+
+ALTER TABLE ONLY vectors.item_changes
+    ADD CONSTRAINT item_changes_pkey PRIMARY KEY (user_id, version, item_id);
+
+-- Name: item_changes item_changes_user_versions_fk; Type: FK CONSTRAINT; Schema: vectors; Owner: postgres
+
+ALTER TABLE ONLY vectors.item_changes
+    ADD CONSTRAINT item_changes_user_versions_fk FOREIGN KEY (user_id) REFERENCES vectors.user_versions(user_id) ON DELETE CASCADE;
+
+-- Name: item_changes_logged_at_idx; Type: INDEX; Schema: vectors; Owner: postgres
+
+CREATE INDEX item_changes_logged_at_idx ON vectors.item_changes USING btree (logged_at);
+
 -- Name: TABLE items; Type: ACL; Schema: vectors; Owner: postgres
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE vectors.items TO service_role;
 
@@ -10103,7 +10180,8 @@ ALTER TABLE vectors.user_versions ENABLE ROW LEVEL SECURITY;
 CREATE TABLE vectors.user_versions (
     user_id uuid NOT NULL,
     version bigint NOT NULL,
-    owner_id uuid GENERATED ALWAYS AS (NULLIF(user_id, 'c47a1091-0e5c-5d2b-9c61-6b0d3f1a2e84'::uuid)) STORED
+    owner_id uuid GENERATED ALWAYS AS (NULLIF(user_id, 'c47a1091-0e5c-5d2b-9c61-6b0d3f1a2e84'::uuid)) STORED,
+    logged_from bigint DEFAULT 0 NOT NULL
 );
 
 
@@ -10118,6 +10196,13 @@ ALTER TABLE ONLY vectors.user_versions
 
 ALTER TABLE ONLY vectors.user_versions
     ADD CONSTRAINT user_versions_pkey PRIMARY KEY (user_id);
+
+-- Name: COLUMN user_versions.logged_from; Type: ACL; Schema: vectors; Owner: postgres
+GRANT UPDATE(logged_from) ON TABLE vectors.user_versions TO service_role;
+
+-- Name: COLUMN user_versions.logged_from; Type: COMMENT; Schema: vectors; Owner: postgres
+
+COMMENT ON COLUMN vectors.user_versions.logged_from IS 'The item change log holds every change after this version (the purge moves it on); a matrix held at an older version is loaded whole.';
 
 -- Name: COLUMN user_versions.owner_id; Type: COMMENT; Schema: vectors; Owner: postgres
 

@@ -16,6 +16,7 @@ BATCHED_JOBS = (
     "purge-event-batches",
     "purge-mirror-tombstones",
     "purge-job-runs",
+    "purge-vector-item-changes",
 )
 
 

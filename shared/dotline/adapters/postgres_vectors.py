@@ -2,8 +2,11 @@
 with numpy over a per-user matrix cached in the container (exactly, or through an inverted-file
 index for a big one: vector_matrix.py).
 
-Every write moves the user's version (vectors.user_versions); a search reads it in one cheap
-query and rebuilds the cached matrix only when it moved, so containers never serve stale rows.
+Every write moves the user's version (vectors.user_versions) and logs the items it changed at
+that version (vectors.item_changes); a search reads the version and, when it moved past the
+matrix the container holds, the items changed since, in one cheap query, and patches the matrix
+with them (a matrix older than the log, or patched too often, is loaded whole). Containers never
+serve stale rows, and a write costs the next search the rows it changed, not the person's all.
 The schema is not exposed to clients, so this adapter works as `service_role`; every statement
 names the user, which is the isolation. Tables: the vector store migration.
 """
@@ -15,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from dotline.adapters.vector_matrix import (
+    PATCH_MOST,
     MatrixCache,
     VectorMatrix,
     from_float32_bytes,
@@ -24,13 +28,25 @@ from dotline.db import Database, Transaction
 from dotline.errors import InvalidRequest
 from dotline.ports.vectors import KnowledgeItem, VectorFilter, VectorHit
 
-# Sorted ids, so concurrent writers to the same users lock their version rows in one order.
-BUMP_VERSIONS = """
-insert into vectors.user_versions (user_id, version)
-select user_id, nextval('vectors.user_version_seq')
-from unnest(%(user_ids)s::uuid[]) as user_id
-order by user_id
-on conflict (user_id) do update set version = excluded.version
+# Sorted ids, so concurrent writers to the same users lock their version rows in one order. The
+# new version is drawn in the conflict's update, under the row's lock: a person's versions then
+# grow in commit order, so a reader of version V has every change up to V (the change log's
+# completeness rests on it). Each changed item is logged at its owner's new version.
+BUMP_AND_LOG = """
+with bumped as (
+  insert into vectors.user_versions as v (user_id, version)
+  select u.user_id, nextval('vectors.user_version_seq')
+  from unnest(%(user_ids)s::uuid[]) as u (user_id)
+  order by u.user_id
+  on conflict (user_id) do update set version = nextval('vectors.user_version_seq')
+  returning v.user_id, v.version
+)
+insert into vectors.item_changes (user_id, version, item_id)
+select b.user_id, b.version, c.item_id
+from bumped b
+join unnest(%(owners)s::uuid[], %(item_ids)s::uuid[]) as c (user_id, item_id)
+  on c.user_id = b.user_id
+on conflict do nothing
 """
 
 UPSERT_ITEM = """
@@ -57,7 +73,24 @@ set source_entity_type = excluded.source_entity_type,
 where stored.user_id = excluded.user_id and excluded.version >= stored.version
 """
 
-USER_VERSION = "select version from vectors.user_versions where user_id = %(user_id)s"
+# The person's version, how far back the change log reaches, and (when `since` is the version of
+# a matrix the log covers) each item changed after it with its row as it is now (none: deleted).
+# One statement, one snapshot: a purge cannot slip between the horizon and the log.
+CHANGES_SINCE = """
+select v.version, v.logged_from, c.item_id as changed_id,
+       i.item_id, i.source_entity_type, i.source_entity_id, i.title, i.text, i.importance,
+       i.created_at, i.vector, i.tags, i.memory_type, i.app_id, i.source_conversation_id,
+       i.occurred_at, i.attribute_pairs, i.evolution_state
+from vectors.user_versions v
+left join lateral (
+  select distinct ch.item_id
+  from vectors.item_changes ch
+  where ch.user_id = v.user_id and ch.version > %(since)s and %(since)s >= v.logged_from
+  limit %(most)s
+) c on true
+left join vectors.items i on i.user_id = v.user_id and i.item_id = c.item_id
+where v.user_id = %(user_id)s
+"""
 
 USER_ROWS = """
 select item_id, source_entity_type, source_entity_id, title, text, importance, created_at, vector,
@@ -70,12 +103,14 @@ DELETE_SOURCE = """
 delete from vectors.items
 where user_id = %(user_id)s and source_entity_type = %(source_entity_type)s
   and source_entity_id = %(source_entity_id)s
+returning item_id
 """
 
 DELETE_SOURCES = """
 delete from vectors.items
 where user_id = %(user_id)s and source_entity_type = %(source_entity_type)s
   and source_entity_id = any(%(source_entity_ids)s)
+returning item_id
 """
 
 SET_IMPORTANCE = """
@@ -84,6 +119,7 @@ set importance = v.importance, updated_at = now()
 from unnest(%(source_entity_ids)s::uuid[], %(importance)s::double precision[]) as v (source_entity_id, importance)
 where i.user_id = %(user_id)s and i.source_entity_type = %(source_entity_type)s
   and i.source_entity_id = v.source_entity_id
+returning i.item_id
 """
 
 SET_EVOLUTION_STATES = """
@@ -93,6 +129,7 @@ from unnest(%(source_entity_ids)s::uuid[], %(states)s::text[]) as v (source_enti
 where i.user_id = %(user_id)s and i.source_entity_type = %(source_entity_type)s
   and i.source_entity_id = v.source_entity_id
   and i.evolution_state is distinct from v.state
+returning i.item_id
 """
 
 # `<> v` cannot use an index; `< v or > v` is two range scans of items_model_version_idx.
@@ -122,12 +159,9 @@ class PostgresVectors:
         if not items:
             return
         params = [_item_params(item) for item in sorted(items, key=lambda i: i.item_id)]
-        user_ids = sorted({item.user_id for item in items})
         with self._db.as_service() as tx:
-            _bump(tx, user_ids)
+            _bump(tx, [(item.user_id, item.item_id) for item in items])
             tx.executemany(UPSERT_ITEM, params)
-        for user_id in user_ids:
-            self._cache.forget(user_id)
 
     def delete(self, user_id: UUID, source_entity_type: str, source_entity_id: UUID) -> None:
         """Remove the item of that source entity; a missing one is not an error."""
@@ -216,36 +250,71 @@ class PostgresVectors:
         return erased
 
     def _change(self, user_id: UUID, statement: str, params: dict[str, Any]) -> int:
-        """Run a statement changing one person's items; when it changed any, their matrix version
-        moves on, and this process's cached matrix is dropped either way. Returns the row count."""
+        """Run a statement changing one person's items (returning their ids); when it changed
+        any, their version moves on and the items are logged. Returns how many changed."""
         with self._db.as_service() as tx:
-            tx.execute(statement, params)
-            changed = tx.rowcount
+            changed = [row["item_id"] for row in tx.execute(statement, params).fetchall()]
             if changed:
-                _bump(tx, [user_id])
-        self._cache.forget(user_id)
-        return changed
+                _bump(tx, [(user_id, item_id) for item_id in changed])
+        return len(changed)
 
     def matrix(self, user_id: UUID) -> VectorMatrix | None:
-        """The user's matrix (None if they have no items): cached if their version has not
-        moved, else loaded anew."""
-        versions = self._db.fetch_as_service(USER_VERSION, {"user_id": user_id}, read_only=True)
-        if not versions:
+        """The user's matrix (None if they have no items): the cached one while their version
+        has not moved, patched with the items changed since when the log reaches back to it,
+        else loaded whole."""
+        held = self._cache.latest(user_id)
+        since = None if held is None else held.version
+        rows = self._db.fetch_as_service(
+            CHANGES_SINCE,
+            {"user_id": user_id, "since": since, "most": PATCH_MOST + 1},
+            read_only=True,
+        )
+        if not rows:
             return None  # never written, or erased
-        version = int(versions[0]["version"])
-        cached = self._cache.get(user_id, version)
+        version, logged_from = int(rows[0]["version"]), int(rows[0]["logged_from"])
+        cached = self._cache.get(user_id, version)  # the held one, now the most recently used
         if cached is not None:
             return cached
-        # Rows read after the version may be newer than it; the next search then reloads.
+        changed = [row for row in rows if row["changed_id"] is not None]
+        if (
+            held is not None
+            and logged_from <= held.version < version
+            and len(changed) <= PATCH_MOST
+        ):
+            patched = held.patched(
+                version,
+                {row["changed_id"] for row in changed},
+                [_record(row) for row in changed if row["item_id"] is not None],
+            )
+            if patched is not None:
+                self._cache.put(user_id, patched)
+                return patched
+        # Rows read after the version may be newer than it; the next search patches them again.
         with self._db.as_service() as tx:
             records = tx.execute(USER_ROWS, {"user_id": user_id}, binary=True).fetchall()
-        matrix = VectorMatrix.build(version, records, previous=self._cache.latest(user_id))
+        matrix = VectorMatrix.build(version, records, previous=held)
         self._cache.put(user_id, matrix)
         return matrix
 
 
-def _bump(tx: Transaction, user_ids: Sequence[UUID]) -> None:
-    tx.execute(BUMP_VERSIONS, {"user_ids": list(user_ids)})
+def _record(row: dict[str, Any]) -> dict[str, Any]:
+    """An item row of CHANGES_SINCE as USER_ROWS reads it."""
+    return {key: value for key, value in row.items() if key not in _NOT_ITEM_COLUMNS}
+
+
+_NOT_ITEM_COLUMNS = frozenset({"version", "logged_from", "changed_id"})
+
+
+def _bump(tx: Transaction, changes: Sequence[tuple[UUID, UUID]]) -> None:
+    """Move the owners' versions and log each (owner, item) changed at the owner's new one."""
+    tx.execute(
+        BUMP_AND_LOG,
+        {
+            "user_ids": sorted({owner for owner, _ in changes}),
+            "owners": [owner for owner, _ in changes],
+            "item_ids": [item_id for _, item_id in changes],
+        },
+    )
 
 
 def _item_params(item: KnowledgeItem) -> dict[str, Any]:

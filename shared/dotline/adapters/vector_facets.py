@@ -41,6 +41,23 @@ class MemoryFacets:
             ),
         )
 
+    def extended(self, rows: Sequence[dict[str, Any]]) -> MemoryFacets:
+        """These facets with `rows` after the ones they were built from (a patched matrix's)."""
+        more = MemoryFacets.build(rows)
+        values: dict[str, _Index] = {}
+        for name, index in self.values.items():
+            merged = dict(index)
+            for value, group in more.values[name].items():
+                shifted = group + self.size
+                held = merged.get(value)
+                merged[value] = shifted if held is None else np.concatenate((held, shifted))
+            values[name] = merged
+        return MemoryFacets(
+            size=self.size + more.size,
+            values=values,
+            occurred=np.concatenate((self.occurred, more.occurred)),
+        )
+
     def mask(self, where: VectorFilter, importance: npt.NDArray[np.float64]) -> Mask:
         """The rows passing the filter's memory part."""
         keep = np.ones(self.size, dtype=bool)

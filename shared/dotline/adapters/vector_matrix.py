@@ -2,7 +2,9 @@
 through a reduced copy of the rows (vector_projection.py) once they are too many to scan.
 
 The embedded vector store loads a user's rows into a `VectorMatrix` once and reuses it until the
-user's version moves; `MatrixCache` bounds how many bytes of them a container keeps.
+user's version moves, then patches it with the items changed since (`VectorMatrix.patched`: a
+changed item's old row is masked dead, its new row appended; the vectors grow in place, so a
+patch costs the rows it adds); `MatrixCache` bounds how many bytes of them a container keeps.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ CACHE_MAX_BYTES = 256 * 1024 * 1024  # a Lambda container's share for cached mat
 # Elements (rows x dimensions) a block of the scan multiplies: 1,024 rows of 256 dimensions, so
 # the projection's narrower rows go 4,096 to a call (a quarter of the calls' overhead).
 MATVEC_BLOCK_ELEMENTS = 1024 * 256
+PATCH_MOST = 2000  # items changed since the held version that a patch takes; more: load whole
+DEAD_SHARE = 0.1  # past this share of dead rows (replaced or deleted items), load whole
+GROWTH = 1.25  # a grown vector buffer's room: a quarter more rows than it holds
+KEY = np.dtype("S16")  # an item id's 16 bytes
 
 
 def to_float32_bytes(vector: Sequence[float]) -> bytes:
@@ -61,6 +67,9 @@ class VectorMatrix:
     types: dict[str, npt.NDArray[np.bool_]]  # source entity type -> its rows
     created: npt.NDArray[np.float64]  # POSIX seconds
     importance: npt.NDArray[np.float64]  # NaN where unknown
+    live: npt.NDArray[np.bool_] | None = None  # None: every row; else False where replaced or gone
+    buffers: dict[int, _Buffer] | None = None  # dimensions -> the room the matrix grows into
+    reduced_buffers: dict[int, _Buffer] | None = None  # dimensions -> the same for reduced rows
 
     @classmethod
     def build(
@@ -77,9 +86,7 @@ class VectorMatrix:
         matrices: dict[int, npt.NDArray[np.float32]] = {}
         row_ids: dict[int, npt.NDArray[np.intp]] = {}
         for dims, ids in by_dims.items():
-            matrix = np.vstack([vectors[i] for i in ids]).astype(np.float32)
-            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-            matrices[dims] = (matrix / np.where(norms > 0, norms, 1)).astype(np.float32, copy=False)
+            matrices[dims] = _unit_rows(np.vstack([vectors[i] for i in ids]))
             row_ids[dims] = np.asarray(ids, dtype=np.intp)
         reduced = {
             dims: ReducedRows.build(matrix, previous.projection(dims) if previous else None)
@@ -93,11 +100,8 @@ class VectorMatrix:
             row_ids=row_ids,
             reduced=reduced,
             types=_type_masks([r["source_entity_type"] for r in records]),
-            created=np.asarray([r["created_at"].timestamp() for r in records], dtype=np.float64),
-            importance=np.asarray(
-                [np.nan if r["importance"] is None else r["importance"] for r in records],
-                dtype=np.float64,
-            ),
+            created=_created(records),
+            importance=_importance(records),
         )
 
     @cached_property
@@ -105,11 +109,95 @@ class VectorMatrix:
         """The memory fields' masks, built on the first search filtering on them."""
         return MemoryFacets.build(self.rows)
 
+    @cached_property
+    def keys(self) -> npt.NDArray[np.bytes_]:
+        """Each row's item id (16 bytes), to find the rows of changed items."""
+        return np.asarray([row["item_id"].bytes for row in self.rows], dtype=KEY)
+
+    def patched(
+        self, version: int, changed: set[UUID], records: list[dict[str, Any]]
+    ) -> VectorMatrix | None:
+        """This matrix at `version`: the rows of the `changed` items masked dead and `records`
+        (those of them that still exist, as `build` takes them) appended. None when a whole
+        load serves better: too many dead rows, a new vector length, a projection to refit or
+        a matrix newly past the exact-scan size."""
+        size = len(self.rows)
+        gone = np.isin(self.keys, np.asarray([u.bytes for u in changed], dtype=KEY))
+        live = np.ones(size, dtype=bool) if self.live is None else self.live.copy()
+        live[gone] = False
+        dead = size - int(np.count_nonzero(live))
+        if dead > DEAD_SHARE * (size + len(records)):
+            return None
+        grouped: dict[int, list[int]] = {}
+        vectors = []
+        for i, record in enumerate(records):
+            vector = np.frombuffer(record.pop("vector"), dtype=FLOAT32)
+            vectors.append(vector)
+            grouped.setdefault(vector.size, []).append(i)
+        if not grouped.keys() <= self.matrices.keys():
+            return None
+        matrices, row_ids = dict(self.matrices), dict(self.row_ids)
+        reduced, buffers, reduced_buffers = (
+            dict(self.reduced), dict(self.buffers or {}), dict(self.reduced_buffers or {})
+        )  # fmt: skip
+        for dims, ids in grouped.items():
+            added = _unit_rows(np.vstack([vectors[i] for i in ids]))
+            rows = self.matrices[dims].shape[0] + added.shape[0]
+            crossed = rows >= EXACT_BELOW and dims not in self.reduced
+            kept = self.reduced.get(dims)
+            if crossed or (kept is not None and not kept.projection.fits_rows(rows)):
+                return None
+            buffers[dims], matrices[dims] = _Buffer.of(self, dims).extended(
+                self.matrices[dims], added
+            )
+            row_ids[dims] = np.concatenate((self.row_ids[dims], size + np.asarray(ids, np.intp)))
+            if kept is not None:
+                reduced_buffers[dims], more = _Buffer.of(self, dims, reduced=True).extended(
+                    kept.rows, kept.projection.reduce(added)
+                )
+                reduced[dims] = ReducedRows(kept.projection, more)
+        fresh = _type_masks([r["source_entity_type"] for r in records])
+        types = {
+            kind: np.concatenate(
+                (
+                    self.types.get(kind, np.zeros(size, bool)),
+                    fresh.get(kind, np.zeros(len(records), bool)),
+                )
+            )
+            for kind in self.types.keys() | fresh.keys()
+        }
+        matrix = VectorMatrix(
+            version=version,
+            rows=self.rows + records,
+            matrices=matrices,
+            row_ids=row_ids,
+            reduced=reduced,
+            types=types,
+            created=np.concatenate((self.created, _created(records))),
+            importance=np.concatenate((self.importance, _importance(records))),
+            live=np.concatenate((live, np.ones(len(records), dtype=bool))),
+            buffers=buffers,
+            reduced_buffers=reduced_buffers,
+        )
+        added_keys = np.asarray([r["item_id"].bytes for r in records], dtype=KEY)
+        matrix.__dict__["keys"] = np.concatenate((self.keys, added_keys))
+        if "facets" in self.__dict__:  # built: extended by the new rows rather than rebuilt
+            matrix.__dict__["facets"] = self.facets.extended(records)
+        return matrix
+
     @property
     def nbytes(self) -> int:
-        """Roughly what this matrix holds in memory (vectors plus ~0.5 KiB of metadata a row)."""
-        vectors = sum(m.nbytes for m in self.matrices.values())
-        return vectors + sum(r.nbytes for r in self.reduced.values()) + 512 * len(self.rows)
+        """Roughly what this matrix holds in memory (vectors, with the room their buffers keep
+        to grow, plus ~0.5 KiB of metadata a row)."""
+        grown = {**(self.buffers or {})}
+        vectors = sum(
+            grown[dims].nbytes if dims in grown else m.nbytes for dims, m in self.matrices.items()
+        )
+        shrunk = {**(self.reduced_buffers or {})}
+        reduced = sum(
+            shrunk[dims].nbytes if dims in shrunk else r.nbytes for dims, r in self.reduced.items()
+        )
+        return vectors + reduced + 512 * len(self.rows)
 
     def projection(self, dims: int) -> Projection | None:
         """The projection of this matrix's rows of that length, if it has one."""
@@ -127,6 +215,8 @@ class VectorMatrix:
             return []
         ids = self.row_ids[query.size]
         keep = None if where is None else self._passing(where)
+        if self.live is not None:
+            keep = self.live if keep is None else keep & self.live
         keep = None if keep is None else keep[ids]
         reduced = None if exact else self.reduced.get(query.size)
         if reduced is None:
@@ -193,6 +283,65 @@ class VectorMatrix:
             evolution_state=record.get("evolution_state"),
             score=min(1.0, max(0.0, (cosine + 1.0) / 2.0)),
         )
+
+
+class _Buffer:
+    """Room for one person's matrix of one vector length to grow in place: successive patched
+    matrices view its first rows, each its own count, and rows are only ever appended past the
+    last view, so a matrix still being searched never sees a row change under it. A matrix that
+    is not the newest view (two patches of one version) gets a buffer of its own."""
+
+    def __init__(self, rows: npt.NDArray[np.float32], used: int) -> None:
+        self._rows = rows
+        self._used = used
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, matrix: VectorMatrix, dims: int, *, reduced: bool = False) -> _Buffer:
+        """The buffer a matrix's rows of that length view (a built matrix's own rows, full)."""
+        buffers = matrix.reduced_buffers if reduced else matrix.buffers
+        held = (buffers or {}).get(dims)
+        if held is not None:
+            return held
+        rows = matrix.reduced[dims].rows if reduced else matrix.matrices[dims]
+        return cls(rows, rows.shape[0])
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._rows.nbytes)
+
+    def extended(
+        self, current: npt.NDArray[np.float32], added: npt.NDArray[np.float32]
+    ) -> tuple[_Buffer, npt.NDArray[np.float32]]:
+        """`current` (a view of this buffer's first rows) with `added` after it: written in
+        place when `current` is the newest view and there is room, else into a new buffer."""
+        used, total = current.shape[0], current.shape[0] + added.shape[0]
+        with self._lock:
+            if self._used == used and self._rows.shape[0] >= total:
+                self._rows[used:total] = added
+                self._used = total
+                return self, self._rows[:total]
+        grown = np.empty((max(total, int(total * GROWTH)), current.shape[1]), dtype=np.float32)
+        grown[:used] = current
+        grown[used:total] = added
+        return _Buffer(grown, total), grown[:total]
+
+
+def _unit_rows(matrix: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
+    """The rows scaled to length 1, as float32 (a zero row stays zero)."""
+    matrix = matrix.astype(np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return (matrix / np.where(norms > 0, norms, 1)).astype(np.float32, copy=False)
+
+
+def _created(records: Sequence[dict[str, Any]]) -> npt.NDArray[np.float64]:
+    return np.asarray([r["created_at"].timestamp() for r in records], dtype=np.float64)
+
+
+def _importance(records: Sequence[dict[str, Any]]) -> npt.NDArray[np.float64]:
+    return np.asarray(
+        [np.nan if r["importance"] is None else r["importance"] for r in records], dtype=np.float64
+    )
 
 
 def _type_masks(types: list[str]) -> dict[str, npt.NDArray[np.bool_]]:

@@ -50,9 +50,11 @@ class Projection:
 
     def fits(self, matrix: npt.NDArray[np.float32]) -> bool:
         """Whether these axes still serve `matrix` (same dimensions, not doubled since)."""
-        return bool(
-            self.axes.shape[0] == matrix.shape[1] and self.fitted_rows * 2 >= matrix.shape[0]
-        )
+        return bool(self.axes.shape[0] == matrix.shape[1] and self.fits_rows(matrix.shape[0]))
+
+    def fits_rows(self, rows: int) -> bool:
+        """Whether these axes still serve that many rows (not doubled since the fit)."""
+        return self.fitted_rows * 2 >= rows
 
     def reduce(self, matrix: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """The rows in the projection (ranking by their dot product with a reduced query ranks

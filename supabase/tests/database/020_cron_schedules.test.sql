@@ -24,6 +24,7 @@ select results_eq(
     ('purge-idempotency-keys', '20 * * * *'),
     ('purge-job-runs', '55 4 * * *'),
     ('purge-mirror-tombstones', '45 4 * * *'),
+    ('purge-vector-item-changes', '*/10 * * * *'),
     ('refresh-engagement-summary', '7 * * * *')$$,
   'cron.job lists exactly the schedules the migrations create');
 

@@ -77,7 +77,7 @@ select is((select count(*)::integer from cron.job
                                replace(jobname, '-', '_')))),
           3, 'each runs its batch function through the batched-job command, 1,000 rows a batch');
 select is((select count(*)::integer from cron.job where command like 'do $job$%' and command like '%commit;%'),
-          7, 'seven batched jobs commit after every batch');
+          8, 'eight batched jobs commit after every batch');
 
 select * from finish();
 rollback;
