@@ -329,3 +329,24 @@ def test_a_transaction_postgres_rolled_back_is_a_retryable_503_not_a_lost_connec
     assert "try again" in caught.value.detail
     assert "connection" not in caught.value.detail
     assert row == {"display_name": None, "usable": True}  # nothing kept; the connection serves on
+
+
+def test_every_transaction_runs_without_jit(db: Database, make_user: Any) -> None:
+    """The API's statements are short; JIT compiled a search's context read for 25 ms (the
+    planner counts a function scan at 1,000 rows, past jit_above_cost). Off in each transaction
+    the Database opens, whichever way, and only there."""
+    user = principal(make_user())
+    jit = "select current_setting('jit') as jit"
+
+    with db.as_user(user) as tx:
+        in_transaction = tx.execute(jit).fetchone()
+    one_shot = db.fetch_as_user(user, jit, read_only=True)
+    writing = db.fetch_as_service(jit)
+    with db.as_service() as tx:
+        tx.execute("commit")  # outside any transaction of ours: the server's own setting
+        outside = tx.execute(jit).fetchone()
+        tx.execute("begin")
+
+    assert in_transaction == {"jit": "off"}
+    assert one_shot == [{"jit": "off"}] and writing == [{"jit": "off"}]
+    assert outside == {"jit": "on"}

@@ -34,10 +34,14 @@ Transaction: TypeAlias = "psycopg.Cursor[dict[str, Any]]"
 T = TypeVar("T")
 Query: TypeAlias = "str | pg_sql.Composed"  # what the one-round-trip helpers send
 
+# JIT off: it pays only for long analytic queries, and the planner's estimates for the API's
+# functions (a function scan counts 1,000 rows) pass jit_above_cost, so a search's context read
+# compiled 65 functions for 25 ms in 1 search of 20 at 100k memories (docs/measurements.md).
 _BEGIN_AS = (
     "select set_config('role', %(role)s, true), "
     "set_config('request.jwt.claims', %(claims)s, true), "
-    "set_config('statement_timeout', %(timeout)s, true)"
+    "set_config('statement_timeout', %(timeout)s, true), "
+    "set_config('jit', 'off', true)"
 )
 _TRACE_NAMES = {"authenticated": "as_user", "service_role": "as_service"}
 # A read: the same, and Postgres refuses any write the statement (or a function it calls) tries.
