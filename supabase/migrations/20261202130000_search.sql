@@ -87,10 +87,6 @@ security definer
 set search_path = ''
 as $$
 begin
-  if tg_op = 'DELETE' then
-    delete from public.search_documents where entity_type = 'memory' and entity_id = old.memory_id;
-    return null;
-  end if;
   perform private.put_search_document(
     'memory', new.memory_id, new.user_id, new.app_id, new.created_at, new.expires_at,
     private.search_vector(new.title, new.content, private.tags_as_text(new.tags)));
@@ -102,11 +98,12 @@ comment on function private.index_memory_for_search() is
 revoke all on function private.index_memory_for_search() from public, anon, authenticated;
 
 -- Only columns the document holds: decay, access counting and the like never re-index. New
--- memories get theirs once per statement (memories_search_documents_added, 20261209130000): a
--- document written per row was a statement per row, each moving the person's document count.
+-- and deleted memories get theirs written and removed once per statement
+-- (memories_search_documents_added and _removed, 20261209130000): a document written or removed
+-- per row was a statement per row, each moving the person's counts.
 drop trigger if exists memories_search_document on public.memories;
 create trigger memories_search_document
-  after delete or update of user_id, app_id, title, content, tags, created_at, expires_at
+  after update of user_id, app_id, title, content, tags, created_at, expires_at
   on public.memories
   for each row execute function private.index_memory_for_search();
 

@@ -1,8 +1,9 @@
--- New memories' search documents are written once per statement (20261209130000): a statement
--- of many memories writes each its document, and moves its person's document count once.
+-- New and deleted memories' search documents are written and removed once per statement
+-- (20261209130000): a statement of many memories writes (or removes) each its document, and moves
+-- its person's document count once.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(4);
+select plan(6);
 
 insert into auth.users (id, email) values
   ('61000000-0000-4000-8000-000000000001', 'statement610@example.com');
@@ -39,6 +40,15 @@ select ok(exists (select from public.search_documents d join public.memories m
                     on d.entity_type = 'memory' and d.entity_id = m.memory_id
                    where m.title = 'Walk 7' and d.search_vector @@ to_tsquery('english', 'lake')),
   'an update still rewrites its document (the row trigger)');
+
+create temporary table writes_before_delete as select pg_temp.count_writes() as n;
+delete from public.memories
+ where user_id = '61000000-0000-4000-8000-000000000001' and title like 'Walk %';
+select is(pg_temp.count_writes() - (select n from writes_before_delete), 1::bigint,
+  'a statement deleting 40 memories moves the person''s document count once');
+select is((select documents from private.search_document_counts
+            where user_id = '61000000-0000-4000-8000-000000000001'), 1::bigint,
+  'and their documents are gone with them');
 
 select * from finish();
 rollback;
