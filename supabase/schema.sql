@@ -2755,7 +2755,7 @@ REVOKE ALL ON FUNCTION private.enqueue_change() FROM PUBLIC;
 
 -- Name: FUNCTION enqueue_change(); Type: COMMENT; Schema: private; Owner: postgres
 
-COMMENT ON FUNCTION private.enqueue_change() IS 'Trigger: writes the change to private.outbox (Supabase webhook shape) and notifies dotline_outbox; skips updates that change only the columns named after the key column in its arguments; queues deletes made under dotline.deletes_to = removals in private.lifecycle_removals and notes importance-only memory updates under dotline.updates_to = importance_changes instead.';
+COMMENT ON FUNCTION private.enqueue_change() IS 'Trigger: writes the change to private.outbox (Supabase webhook shape) and notifies dotline_outbox; skips updates that change only the columns named after the key column in its arguments; queues deletes made under dotline.deletes_to = removals in private.lifecycle_removals, drops those made under dotline.deletes_to = erased (an erasure''s batches), and notes importance-only memory updates under dotline.updates_to = importance_changes instead.';
 
 -- Name: enqueue_change(); Type: FUNCTION; Schema: private; Owner: postgres
 
@@ -2770,6 +2770,11 @@ declare
   v_outbox_id bigint;
   v_by_server boolean := current_setting('role', true) is distinct from 'authenticated';
 begin
+  -- An erasure's batches (private.erase_rows_batch): the person's stores were emptied first and
+  -- private.erasures turns away any later delivery of theirs, so a delete has nothing to tell.
+  if tg_op = 'DELETE' and v_by_server and current_setting('dotline.deletes_to', true) = 'erased' then
+    return null;
+  end if;
   if tg_op = 'DELETE' and v_by_server and current_setting('dotline.deletes_to', true) = 'removals' then
     insert into private.lifecycle_removals (table_name, row_key, user_id, version)
     values (
@@ -2866,6 +2871,48 @@ REVOKE ALL ON FUNCTION private.ensure_behaviour_event_partitions(p_months_ahead 
 -- Name: FUNCTION ensure_behaviour_event_partitions(p_months_ahead integer, p_from date); Type: COMMENT; Schema: private; Owner: postgres
 
 COMMENT ON FUNCTION private.ensure_behaviour_event_partitions(p_months_ahead integer, p_from date) IS 'Partition upkeep: creates monthly behaviour_events partitions through p_months_ahead months ahead.';
+
+-- Name: FUNCTION erase_rows_batch(p_user_id uuid, p_table text, p_batch_size integer); Type: ACL; Schema: private; Owner: postgres
+GRANT ALL ON FUNCTION private.erase_rows_batch(p_user_id uuid, p_table text, p_batch_size integer) TO service_role;
+REVOKE ALL ON FUNCTION private.erase_rows_batch(p_user_id uuid, p_table text, p_batch_size integer) FROM PUBLIC;
+
+-- Name: FUNCTION erase_rows_batch(p_user_id uuid, p_table text, p_batch_size integer); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.erase_rows_batch(p_user_id uuid, p_table text, p_batch_size integer) IS 'One erasure batch: deletes up to p_batch_size of the person''s rows of memories or messages (only once their erasure is requested), queueing no outbox change or store removal and recording no history; returns how many.';
+
+-- Name: erase_rows_batch(uuid, text, integer); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.erase_rows_batch(p_user_id uuid, p_table text, p_batch_size integer DEFAULT 5000) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET "dotline.deletes_to" TO 'erased'
+    SET "dotline.skip_memory_history" TO 'on'
+    AS $_$
+declare
+  v_key text := case p_table when 'memories' then 'memory_id' when 'messages' then 'message_id' end;
+  v_count integer;
+begin
+  if v_key is null then
+    raise exception 'no batched erasure for table %', p_table using errcode = '22023';
+  end if;
+  if not exists (select from private.erasures e where e.user_id = p_user_id) then
+    raise exception 'no erasure was requested for %', p_user_id using errcode = '22023';
+  end if;
+  execute format($sql$
+    with batch as (
+      select t.%1$I as key from public.%2$I t where t.user_id = $1 limit $2 for update skip locked
+    ),
+    gone as (
+      delete from public.%2$I t using batch b where t.%1$I = b.key returning 1
+    )
+    select count(*)::integer from gone
+  $sql$, v_key, p_table) into v_count using p_user_id, p_batch_size;
+  return v_count;
+end;
+$_$;
+
+
+ALTER FUNCTION private.erase_rows_batch(p_user_id uuid, p_table text, p_batch_size integer) OWNER TO postgres;
 
 -- Name: TABLE erasures; Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON TABLE private.erasures TO service_role;
@@ -3524,10 +3571,6 @@ CREATE FUNCTION private.index_memory_for_search() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if tg_op = 'DELETE' then
-    delete from public.search_documents where entity_type = 'memory' and entity_id = old.memory_id;
-    return null;
-  end if;
   perform private.put_search_document(
     'memory', new.memory_id, new.user_id, new.app_id, new.created_at, new.expires_at,
     private.search_vector(new.title, new.content, private.tags_as_text(new.tags)));
@@ -3537,6 +3580,30 @@ $$;
 
 
 ALTER FUNCTION private.index_memory_for_search() OWNER TO postgres;
+
+-- Name: FUNCTION index_removed_memories_for_search(); Type: ACL; Schema: private; Owner: postgres
+REVOKE ALL ON FUNCTION private.index_removed_memories_for_search() FROM PUBLIC;
+
+-- Name: FUNCTION index_removed_memories_for_search(); Type: COMMENT; Schema: private; Owner: postgres
+
+COMMENT ON FUNCTION private.index_removed_memories_for_search() IS 'Trigger: removes the search documents of a statement''s deleted memories in one statement.';
+
+-- Name: index_removed_memories_for_search(); Type: FUNCTION; Schema: private; Owner: postgres
+
+CREATE FUNCTION private.index_removed_memories_for_search() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  delete from public.search_documents d
+  using removed r
+  where d.entity_type = 'memory' and d.entity_id = r.memory_id;
+  return null;
+end;
+$$;
+
+
+ALTER FUNCTION private.index_removed_memories_for_search() OWNER TO postgres;
 
 -- Name: FUNCTION insight_activity(p_user_id uuid, p_since timestamp with time zone); Type: ACL; Schema: private; Owner: postgres
 GRANT ALL ON FUNCTION private.insight_activity(p_user_id uuid, p_since timestamp with time zone) TO service_role;
@@ -8384,11 +8451,15 @@ CREATE TRIGGER memories_record_update_history AFTER UPDATE ON public.memories FO
 
 -- Name: memories memories_search_document; Type: TRIGGER; Schema: public; Owner: postgres
 
-CREATE TRIGGER memories_search_document AFTER DELETE OR UPDATE OF user_id, app_id, title, content, tags, created_at, expires_at ON public.memories FOR EACH ROW EXECUTE FUNCTION private.index_memory_for_search();
+CREATE TRIGGER memories_search_document AFTER UPDATE OF user_id, app_id, title, content, tags, created_at, expires_at ON public.memories FOR EACH ROW EXECUTE FUNCTION private.index_memory_for_search();
 
 -- Name: memories memories_search_documents_added; Type: TRIGGER; Schema: public; Owner: postgres
 
 CREATE TRIGGER memories_search_documents_added AFTER INSERT ON public.memories REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION private.index_added_memories_for_search();
+
+-- Name: memories memories_search_documents_removed; Type: TRIGGER; Schema: public; Owner: postgres
+
+CREATE TRIGGER memories_search_documents_removed AFTER DELETE ON public.memories REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION private.index_removed_memories_for_search();
 
 -- Name: memories memories_set_updated_at; Type: TRIGGER; Schema: public; Owner: postgres
 

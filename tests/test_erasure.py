@@ -270,3 +270,60 @@ def test_an_erasure_auth_refuses_answers_202_and_the_retry_finishes_it(
     assert holdings(pg, s3_url, user.user_id, media) == {
         "rows": {}, "nodes": 0, "edges": 0, "vectors": 0, "keys": 0, "objects": 0,
     }  # fmt: skip
+
+
+def test_a_long_history_is_erased_in_batches_before_auth_and_queues_no_deliveries(
+    pg: psycopg.Connection[Any],
+    deps: Deps,
+    s3_url: str,
+    make_user: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a person with more memories than a batch (here 5), and a conversation's messages
+    user = make_user()
+    media = person_everywhere(pg, deps, s3_url, user.user_id)
+    memories = [add_memory(pg, user.user_id, f"day {n}") for n in range(11)]
+    conversation = pg.execute(
+        "insert into public.conversations (user_id) values (%s) returning conversation_id",
+        (user.user_id,),
+    ).fetchone()
+    assert conversation is not None
+    pg.execute(
+        "insert into public.messages (conversation_id, user_id, role, content)"
+        " select %s, %s, 'user', 'line ' || n from generate_series(1, 7) as n",
+        (conversation[0], user.user_id),
+    )
+    mirror(pg, deps, user.user_id)
+    monkeypatch.setattr(erasure, "BULK_BATCH", 5)
+    deletes = (
+        "select count(*) from private.outbox where table_name in ('memories', 'messages')"
+        " and event_type = 'DELETE' and row_key = any(%s)"
+    )
+    keys = [str(m) for m in memories]
+
+    # when they are erased
+    report = erasure.erase_user(deps, user.user_id)
+
+    # then everything is gone and verified, and the memories' deletes queued no outbox delivery
+    # or store removal (each would only have told the emptied stores about an erased person)
+    assert report.status == "verified", report
+    assert report.removed["postgres"] > len(memories)
+    assert pg.execute(deletes, (keys,)).fetchone() == (0,)
+    queued = "select count(*) from private.lifecycle_removals where user_id = %s"
+    assert pg.execute(queued, (user.user_id,)).fetchone() == (0,)  # nor store removals
+    assert holdings(pg, s3_url, user.user_id, media) == {
+        "rows": {}, "nodes": 0, "edges": 0, "vectors": 0, "keys": 0, "objects": 0,
+    }  # fmt: skip
+
+
+def test_a_batch_of_erasure_is_refused_without_an_erasure_request(
+    pg: psycopg.Connection[Any], make_user: Any
+) -> None:
+    user = make_user()
+    add_memory(pg, user.user_id, "kept")
+
+    with pytest.raises(psycopg.errors.InvalidParameterValue):
+        pg.execute("select private.erase_rows_batch(%s, 'memories', 10)", (user.user_id,))
+
+    kept = pg.execute("select count(*) from public.memories where user_id = %s", (user.user_id,))
+    assert kept.fetchone() == (1,)

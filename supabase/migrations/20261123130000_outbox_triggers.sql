@@ -25,6 +25,11 @@ declare
   v_outbox_id bigint;
   v_by_server boolean := current_setting('role', true) is distinct from 'authenticated';
 begin
+  -- An erasure's batches (private.erase_rows_batch): the person's stores were emptied first and
+  -- private.erasures turns away any later delivery of theirs, so a delete has nothing to tell.
+  if tg_op = 'DELETE' and v_by_server and current_setting('dotline.deletes_to', true) = 'erased' then
+    return null;
+  end if;
   if tg_op = 'DELETE' and v_by_server and current_setting('dotline.deletes_to', true) = 'removals' then
     insert into private.lifecycle_removals (table_name, row_key, user_id, version)
     values (
@@ -63,7 +68,8 @@ $$;
 comment on function private.enqueue_change() is
   'Trigger: writes the change to private.outbox (Supabase webhook shape) and notifies dotline_outbox; '
   'skips updates that change only the columns named after the key column in its arguments; '
-  'queues deletes made under dotline.deletes_to = removals in private.lifecycle_removals and '
+  'queues deletes made under dotline.deletes_to = removals in private.lifecycle_removals, drops '
+  'those made under dotline.deletes_to = erased (an erasure''s batches), and '
   'notes importance-only memory updates under dotline.updates_to = importance_changes instead.';
 revoke all on function private.enqueue_change() from public, anon, authenticated;
 
