@@ -211,3 +211,20 @@ def test_two_patches_of_one_matrix_keep_their_own_rows() -> None:
         own_vector = np.frombuffer(own["vector"], dtype="<f4").tolist()
         assert matrix.search(own_vector, 1, None)[0].item_id == own["item_id"]
     assert len(one.rows) == 21 and len(other.rows) == 21 and len(grown.rows) == 22
+
+
+def test_a_matrix_held_from_before_an_erasure_is_not_patched_into_the_new_items(
+    containers: Callable[[], PostgresVectors], owner: uuid.UUID
+) -> None:
+    writer, reader = containers(), containers()
+    old = item(owner)
+    writer.upsert([old])
+    assert reader.matrix(owner) is not None  # held: the old item
+    writer.erase_user(owner)
+    new = item(owner)
+    writer.upsert([new])  # written again: a new version row and a new log
+
+    matrix = reader.matrix(owner)
+
+    assert matrix is not None and matrix.live is None  # loaded whole, not patched
+    assert [h.item_id for h in reader.search(owner, old.vector, 5)] == [new.item_id]

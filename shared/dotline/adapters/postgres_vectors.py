@@ -31,12 +31,16 @@ from dotline.ports.vectors import KnowledgeItem, VectorFilter, VectorHit
 # Sorted ids, so concurrent writers to the same users lock their version rows in one order. The
 # new version is drawn in the conflict's update, under the row's lock: a person's versions then
 # grow in commit order, so a reader of version V has every change up to V (the change log's
-# completeness rests on it). Each changed item is logged at its owner's new version.
+# completeness rests on it). Each changed item is logged at its owner's new version. A new row's
+# log starts at its own version: a matrix held from before (a tenant erased and written again)
+# is older than the log, so it is loaded whole.
 BUMP_AND_LOG = """
 with bumped as (
-  insert into vectors.user_versions as v (user_id, version)
-  select u.user_id, nextval('vectors.user_version_seq')
-  from unnest(%(user_ids)s::uuid[]) as u (user_id)
+  insert into vectors.user_versions as v (user_id, version, logged_from)
+  select u.user_id, u.version, u.version
+  from (select w.user_id, nextval('vectors.user_version_seq') as version
+        from unnest(%(user_ids)s::uuid[]) as w (user_id)
+        order by w.user_id) as u
   order by u.user_id
   on conflict (user_id) do update set version = nextval('vectors.user_version_seq')
   returning v.user_id, v.version
