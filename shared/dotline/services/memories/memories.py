@@ -45,9 +45,11 @@ _RECORD_ACCESS = (
 _JSONB_FIELDS = frozenset({"location", "people", "emotions", "attributes"})
 _LISTS = {
     MemorySort.recent: Keyset("memories.recent", Memory, "memory_id", _COLUMNS, "public.memories"),
+    # The table's column, not the select list's float8 `importance`: ordered by the column, a
+    # page comes off memories_user_importance_id_idx; by the cast, every match was sorted.
     MemorySort.importance: Keyset(
         "memories.importance", Memory, "memory_id", _COLUMNS, "public.memories",
-        sort_key="importance", sort_type="numeric",
+        sort_key="memories.importance", sort_type="numeric",
     ),
 }  # fmt: skip
 
