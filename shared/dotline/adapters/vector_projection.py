@@ -4,9 +4,9 @@ matrix is too big to scan within a search's budget.
 The rows' principal components (a sample's covariance's eigenvectors) span most of their variance in a fraction of
 the dimensions. A search scores every row in that projection (a third of the bytes to read),
 keeps the best `candidates`, and scores those exactly: the recall of the full scan at about a
-third of its cost. A projection fitted once is reused when the matrix is rebuilt (a write moved
-the person's version) until the rows have doubled since: a new memory costs a projection of the
-rows, not a new fit.
+third of its cost. A projection fitted once is reused while the rows have not doubled since:
+a patched matrix (vector_matrix.py) projects only the rows a write added, a matrix loaded whole
+projects its rows again, and neither fits anew.
 """
 
 from __future__ import annotations
