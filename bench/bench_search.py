@@ -38,8 +38,7 @@ import argparse
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from itertools import cycle
 from pathlib import Path
@@ -61,7 +60,7 @@ from dotline_local.bench_support import (
     remove_people,
 )
 from dotline_local.search_corpus import build_corpus
-from dotline_local.search_corpus_load import Loaded, load, unload
+from dotline_local.search_corpus_load import Loaded, load, timed_phase, unload
 from dotline_local.tokens import mint_token, sign_up
 
 TARGET_P95_MS = 20.0
@@ -88,7 +87,7 @@ def seed_users(
         phases: dict[str, float] = {}
         user_id = sign_up(conn, f"bench-search-{uuid.uuid4().hex[:8]}@example.com")
         me_user = sign_up(conn, f"bench-search-me-{uuid.uuid4().hex[:8]}@example.com")
-        with _timed_phase(phases, "corpus"):
+        with timed_phase(phases, "corpus"):
             corpus = build_corpus(seed=100 + n, memories=memories)
         users.append((load(conn, deps, user_id, corpus, phases), me_user))
         seconds.append(time.perf_counter() - started)
@@ -98,13 +97,6 @@ def seed_users(
             f"user {n + 1}: {memories} memories loaded in {seconds[-1]:.1f} s ({_phases(phases)})"
         )
     return users, seconds, slowest
-
-
-@contextmanager
-def _timed_phase(phases: dict[str, float], name: str) -> Iterator[None]:
-    started = time.perf_counter()
-    yield
-    phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
 
 
 def _phases(phases: dict[str, float]) -> str:
@@ -153,7 +145,7 @@ def load_baseline(
     started = time.perf_counter()
     phases: dict[str, float] = {}
     user_id = sign_up(conn, f"bench-search-base-{uuid.uuid4().hex[:8]}@example.com")
-    with _timed_phase(phases, "corpus"):
+    with timed_phase(phases, "corpus"):
         corpus = build_corpus(seed=99, memories=memories)
     loaded = load(conn, deps, user_id, corpus, phases)
     seconds = time.perf_counter() - started

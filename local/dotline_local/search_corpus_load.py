@@ -54,7 +54,7 @@ class Loaded:
 
 
 @contextmanager
-def _phase(timings: dict[str, float] | None, name: str) -> Iterator[None]:
+def timed_phase(timings: dict[str, float] | None, name: str) -> Iterator[None]:
     """Adds the block's seconds to timings[name] (when timings are kept)."""
     started = time.perf_counter()
     try:
@@ -78,7 +78,7 @@ def load(
         {spec.key: uuid.uuid4() for spec in corpus.memories},
         [uuid.uuid4() for _ in corpus.people],
     )
-    with _phase(timings, "rows"), conn.transaction(), conn.cursor() as cur:
+    with timed_phase(timings, "rows"), conn.transaction(), conn.cursor() as cur:
         with cur.copy(
             "copy public.memories (memory_id, user_id, title, content, importance, created_at,"
             " creation_ts) from stdin"
@@ -95,9 +95,9 @@ def load(
                 copy.write_row((person_id, user_id, person.name, "person", f"my {person.relation}"))
         forget_outbox(cur, loaded.keys())
     mirror_rows(conn, deps, loaded.user_id, timings)
-    with _phase(timings, "graph"):
+    with timed_phase(timings, "graph"):
         _link(deps, loaded, corpus)
-    with _phase(timings, "statistics"):
+    with timed_phase(timings, "statistics"):
         refresh_statistics(conn)
     return loaded
 
@@ -127,7 +127,7 @@ def mirror_rows(
     """The user's memories' and concepts' vector items and graph nodes, exactly as the outbox
     delivery builds them (embedded in batches rather than one delivery at a time)."""
     for table in ("memories", "concepts"):
-        with _phase(timings, "rows"):
+        with timed_phase(timings, "rows"):
             rows = [
                 row[0]
                 for row in conn.execute(
@@ -135,15 +135,15 @@ def mirror_rows(
                     (user_id,),
                 )
             ]
-        with _phase(timings, "graph"):
+        with timed_phase(timings, "graph"):
             deps.graph.upsert_nodes([entity_node(table, row, 1) for row in rows])
         for start in range(0, len(rows), EMBED_BATCH):
             batch = rows[start : start + EMBED_BATCH]
-            with _phase(timings, "embedding"):
+            with timed_phase(timings, "embedding"):
                 texts = [entity_text(table, row)[0] for row in batch]
                 vectors = deps.embedder.embed(texts)
             model = deps.embedder.model_version
-            with _phase(timings, "vectors"):
+            with timed_phase(timings, "vectors"):
                 deps.vectors.upsert(
                     [
                         entity_item(table, r, v, model, 1)

@@ -189,15 +189,12 @@ class VectorMatrix:
     def nbytes(self) -> int:
         """Roughly what this matrix holds in memory (vectors, with the room their buffers keep
         to grow, plus ~0.5 KiB of metadata a row)."""
-        grown = {**(self.buffers or {})}
-        vectors = sum(
-            grown[dims].nbytes if dims in grown else m.nbytes for dims, m in self.matrices.items()
+        reduced = {dims: r.rows for dims, r in self.reduced.items()}
+        return (
+            _held_bytes(self.matrices, self.buffers)
+            + _held_bytes(reduced, self.reduced_buffers)
+            + 512 * len(self.rows)
         )
-        shrunk = {**(self.reduced_buffers or {})}
-        reduced = sum(
-            shrunk[dims].nbytes if dims in shrunk else r.nbytes for dims, r in self.reduced.items()
-        )
-        return vectors + reduced + 512 * len(self.rows)
 
     def projection(self, dims: int) -> Projection | None:
         """The projection of this matrix's rows of that length, if it has one."""
@@ -325,6 +322,14 @@ class _Buffer:
         grown[:used] = current
         grown[used:total] = added
         return _Buffer(grown, total), grown[:total]
+
+
+def _held_bytes(
+    arrays: dict[int, npt.NDArray[np.float32]], buffers: dict[int, _Buffer] | None
+) -> int:
+    """The bytes behind each array: its buffer's, room included, where it grows in one."""
+    held = buffers or {}
+    return sum(held[d].nbytes if d in held else a.nbytes for d, a in arrays.items())
 
 
 def _unit_rows(matrix: npt.NDArray[Any]) -> npt.NDArray[np.float32]:

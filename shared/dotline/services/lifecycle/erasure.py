@@ -135,10 +135,8 @@ def _erase_bulk_rows(db: Database, user_id: UUID) -> int:
     erased = 0
     for table in BULK_TABLES:
         while True:
-            with db.as_service() as tx:
-                row = tx.execute(_ERASE_BATCH, {"user_id": user_id, "table": table,
-                                                "batch": BULK_BATCH}).fetchone()  # fmt: skip
-            done = 0 if row is None else int(row["erased"])
+            params = {"user_id": user_id, "table": table, "batch": BULK_BATCH}
+            done = int(db.fetch_as_service(_ERASE_BATCH, params)[0]["erased"])
             erased += done
             if done < BULK_BATCH:
                 break
