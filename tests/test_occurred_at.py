@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
@@ -17,6 +18,7 @@ from dotline.bootstrap import Deps
 from dotline.growth_rules import packaged_config
 from dotline.services.ingestion.ingestion import IngestionStores, ingest_conversations
 from dotline.settings import Settings
+from persona_world import set_timezone
 
 MONDAY = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)  # Monday 30 November 2026
 SATURDAY = date(2026, 11, 28)
@@ -114,3 +116,62 @@ def test_an_ingested_message_sent_on_a_monday_about_last_saturday_happened_on_th
         assert creation_ts == MONDAY
         assert occurred.astimezone(UTC).date() == SATURDAY
         assert created > MONDAY + timedelta(days=1)  # processed long after
+
+
+# Sunday 29 November 2026, 20:00 UTC: already Monday 30 November, 05:00, in Tokyo.
+SUNDAY_EVENING_UTC = datetime(2026, 11, 29, 20, 0, tzinfo=UTC)
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def test_a_date_is_resolved_on_the_calendar_of_the_persons_time_zone(
+    api: httpx.Client, make_user: Any
+) -> None:
+    # given a person in Tokyo, writing on their Monday morning (still Sunday in UTC)
+    user = make_user()
+    set_timezone(api, user, "Asia/Tokyo")
+    # when they post a memory about last Saturday
+    memory = post_memory(
+        api, user, content="We hiked up to the lake last Saturday.",
+        creation_ts=SUNDAY_EVENING_UTC.isoformat(),
+    )  # fmt: skip
+    # then it happened on their Saturday, at the time of day they wrote (not UTC's Saturday
+    # evening, which is Sunday morning in Tokyo)
+    occurred = datetime.fromisoformat(memory["occurred_at"]).astimezone(TOKYO)
+    assert occurred.date() == SATURDAY
+    assert occurred.time() == SUNDAY_EVENING_UTC.astimezone(TOKYO).time()
+
+
+def test_an_ingested_turn_is_resolved_on_the_calendar_of_the_persons_time_zone(
+    api: httpx.Client, make_user: Any, pg: psycopg.Connection[Any], stores: IngestionStores
+) -> None:
+    # given a person in Tokyo whose imported message was sent on their Monday morning
+    user = make_user()
+    set_timezone(api, user, "Asia/Tokyo")
+    said = "Last Saturday we hiked up to the lake with Ana and swam in the cold water."
+    turns = [
+        {"role": "user", "speaker": "me", "text": said,
+         "timestamp": SUNDAY_EVENING_UTC.isoformat()},
+        {"role": "assistant", "speaker": "Coach", "text": "That sounds lovely!",
+         "timestamp": (SUNDAY_EVENING_UTC + timedelta(minutes=1)).isoformat()},
+    ]  # fmt: skip
+    session = {
+        "title": "Weekend", "external_id": f"chat-{uuid.uuid4()}",
+        "started_at": SUNDAY_EVENING_UTC.isoformat(),
+        "ended_at": (SUNDAY_EVENING_UTC + timedelta(minutes=5)).isoformat(), "turns": turns,
+    }  # fmt: skip
+    response = api.post("/v1/imports", json={"sessions": [session]}, headers=user.headers)
+    assert response.status_code == 202, response.text
+
+    # when ingestion runs over it
+    run = ingest_conversations(stores, packaged_config(), user_id=user.user_id)
+    assert run.processed == 1, run.model_dump()
+
+    # then its memory happened on their Saturday, and was said at the instant it was sent
+    rows = pg.execute(
+        "select creation_ts, occurred_at from public.memories where user_id = %s",
+        (user.user_id,),
+    ).fetchall()
+    assert rows, "ingestion wrote no memory"
+    for creation_ts, occurred in rows:
+        assert creation_ts == SUNDAY_EVENING_UTC
+        assert occurred.astimezone(TOKYO).date() == SATURDAY

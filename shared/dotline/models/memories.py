@@ -106,7 +106,8 @@ class _MemoryFields(BaseModel):
     occurred_at: Instant | None = Field(
         default=None,
         description="When the event happened; left out of a new memory: the date its content "
-        'states ("last Saturday"), resolved against creation_ts (or now), else creation_ts',
+        'states ("last Saturday"), resolved against creation_ts (or now) on the calendar of the '
+        "caller's profile time zone, else creation_ts",
     )
     location: dict[str, Any] | None = None
     people: JsonObjects | None = None

@@ -40,6 +40,7 @@ from dotline.services.ingestion.writes import (
     write_conversation,
     write_memories,
 )
+from dotline.services.local_time import on_calendar, zone_in
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -330,10 +331,16 @@ def turns_digest(turns: list[Turn]) -> str:
 
 
 def _turns(db: Database, conversation: Conversation) -> list[Turn]:
+    """The conversation's turns, each sent at a moment on the person's calendar (`local_time`):
+    the dates they state are days where the person lives."""
     params = {
         "conversation_id": conversation.conversation_id,
         "user_id": conversation.user_id,
         "limit": MAX_TURNS,
     }
     with db.as_service() as tx:
-        return [Turn.model_validate(row) for row in tx.execute(_TURNS, params)]
+        zone = zone_in(tx, conversation.user_id)
+        return [
+            Turn.model_validate({**row, "created_at": on_calendar(row["created_at"], zone)})
+            for row in tx.execute(_TURNS, params)
+        ]

@@ -24,6 +24,7 @@ from dotline.models.memories import (
     MemoryUpdate,
 )
 from dotline.pagination import decode_cursor, encode_cursor
+from dotline.services.local_time import on_calendar, zone_in
 from dotline.services.memories.evidence import EVIDENCE
 from dotline.services.memories.occurrence import occurred_at
 from dotline.tables import Keyset
@@ -58,14 +59,16 @@ def create_memory(
     db: Database, user: Principal, new: MemoryCreate, idempotency_key: str | None = None
 ) -> tuple[int, Memory]:
     """Store a new memory; with a key, a replay returns the first (status, memory). Without
-    occurred_at, it is the date the content states, resolved against creation_ts (or now)."""
+    occurred_at, it is the date the content states, resolved against creation_ts (or now) on
+    the caller's calendar (`local_time`)."""
     values = _column_values(new.model_dump(exclude_none=True))
-    if new.occurred_at is None:
-        values["occurred_at"] = occurred_at(new.content, new.creation_ts or datetime.now(UTC))
 
     def insert(tx: Transaction) -> Outcome:
         from psycopg import sql
 
+        if new.occurred_at is None:
+            said_at = on_calendar(new.creation_ts or datetime.now(UTC), zone_in(tx, user.user_id))
+            values["occurred_at"] = occurred_at(new.content, said_at)
         names = sorted(values)
         query = sql.SQL("insert into public.memories ({}) values ({}) returning {}").format(
             sql.SQL(", ").join(map(sql.Identifier, names)),

@@ -11,11 +11,12 @@ the caller's live rows survive: an expired memory or another user's id never com
 whatever a mirror still holds. Beside the text call, the catalogue entries nearest to the query
 that are knowledge of the caller's apps join the vector channel (`_knowledge`); a growth filter
 (evolution state, dimensions) checks every candidate against its card in one more call
-(`_growth`). The ranking is in `_ranking` (the time the query names: `_when`); the language
-model port's reranker then reorders its head (`_rerank`). Knowledge the page shows is
-counted as accessed (one write, only when the page has knowledge). A failing vector or graph
-backend degrades the search to the other channels, a failing reranker to the ranked order
-(logged, and named in `unavailable_channels`) rather than failing it.
+(`_growth`). The ranking is in `_ranking` (the time the query names: `_when`, on the
+caller's calendar); the language model port's reranker then reorders its head (`_rerank`).
+Knowledge the page shows is counted as accessed (one write, only when the page has knowledge).
+A failing vector or graph backend degrades the search to the other channels, a failing
+reranker to the ranked order (logged, and named in `unavailable_channels`) rather than failing
+it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from dotline.auth import Principal
 from dotline.db import Database
@@ -40,6 +42,7 @@ from dotline.models.search import (
     SearchResults,
 )
 from dotline.pagination import decode_cursor, encode_cursor
+from dotline.services.local_time import UTC_ZONE, on_calendar, zone_of
 from dotline.services.search import _filters as search_filters
 from dotline.services.search import _growth as growth
 from dotline.services.search import _ranking as ranking
@@ -107,7 +110,7 @@ def search(
     offset = _offset(cursor, fingerprint)
     unavailable: list[Any] = []
     pool, relevance, context = _gather(stores, user, query, filters, unavailable, config)
-    weights = _turn_weights(query, pool, context)
+    weights = _turn_weights(query, pool, context, _calendar(stores.db, user, query))
     scored = _ranked(pool, relevance, weights, include_superseded=filters.include_superseded)
     if stores.reranker is not None:
         scored = reranked(stores.reranker, query, scored, pool, unavailable)
@@ -181,19 +184,32 @@ def _gather(
     return pool, relevance, context
 
 
+def _calendar(db: Database, user: Principal, query: str) -> ZoneInfo:
+    """The calendar the query's days are on: the caller's (`local_time`), read only when the
+    query names a time; any zone serves one that does not."""
+    if when.query_window(query, datetime.now(UTC).date()) is None:
+        return UTC_ZONE
+    return zone_of(db, user)
+
+
 def _turn_weights(
-    query: str, pool: dict[Key, Candidate], context: dict[UUID, TurnContext]
+    query: str, pool: dict[Key, Candidate], context: dict[UUID, TurnContext], zone: ZoneInfo
 ) -> dict[Key, float]:
     """Each memory with context: the share of its score it keeps for how much it says, whether
     it is the turn of someone else than the person the query names, and when it happened
-    against the time the query names (`_when`)."""
+    against the time the query names (`_when`), both days on the caller's calendar."""
     named = turns.named_people(query, {s for c in context.values() for s in c.speakers})
-    window = when.query_window(query, datetime.now(UTC).date())
+    window = when.query_window(query, datetime.now(zone).date())
     asks = when.asks_when(query)
     return {
         key: turns.informativeness(c.said)
         * turns.speaker_weight(c.speakers, named)
-        * when.time_weight(window, asks, c.occurred_at, candidate.row.get("body") or "")
+        * when.time_weight(
+            window,
+            asks,
+            None if c.occurred_at is None else on_calendar(c.occurred_at, zone),
+            candidate.row.get("body") or "",
+        )
         for key, candidate in pool.items()
         if key[0] == "memory" and (c := context.get(key[1])) is not None
     }
