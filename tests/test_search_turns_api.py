@@ -1,6 +1,7 @@
 """GET /v1/search over the turns of a conversation, each a memory with its speaker in `people`
-and its time in `occurred_at`: the reply after an asking turn is found with it, and a question
-naming one speaker ranks that speaker's turn above the other's on the same topic."""
+and its time in `occurred_at`: the reply after an asking turn is found with it and ranks above
+it, and a question naming one speaker ranks that speaker's turn above the other's on the same
+topic."""
 
 from __future__ import annotations
 
@@ -61,3 +62,22 @@ def test_a_question_naming_one_speaker_ranks_their_turn_above_the_others(
 
     # Then Mei's own turn comes first, the other's after it
     assert found.index(mine) < found.index(theirs)
+
+
+def test_an_asking_turn_ranks_below_the_reply_that_answers_it(
+    api: httpx.Client, make_user: Any, request: pytest.FixtureRequest
+) -> None:
+    # Given a question that shares the words of what will be asked, and the reply after it
+    # sharing none
+    user, store = make_user(), request.getfixturevalue("remember")
+    asked = turn(
+        store, user, "Ayo", "How did the pottery course at the community centre go, the wheel?", 0
+    )
+    reply = turn(store, user, "Mei", "Loved every minute of it! I made a lopsided blue bowl.", 1)
+    turn(store, user, "Ayo", "The quarterly budget meeting ran late again", 0, session=2)
+
+    # When it is searched
+    found = ids(hits(api, user, q="How did the pottery course at the community centre go?"))
+
+    # Then the reply, which holds the answer, comes before the question
+    assert found.index(reply) < found.index(asked)

@@ -40,3 +40,11 @@ def test_the_reply_to_an_asking_turn_earns_more_of_it_than_the_turn_after_a_stat
     assert asked == pytest.approx(turns.REPLY_SHARE)
     assert told == pytest.approx(turns.FOLLOW_SHARE)
     assert asked > told
+
+
+def test_only_an_asking_turn_with_a_reply_after_it_loses_weight() -> None:
+    assert turns.asking_weight("Did the shelter ring you back?", replied=True) == (
+        turns.ASKING_WEIGHT
+    )
+    assert turns.asking_weight("Did the shelter ring you back?", replied=False) == 1.0
+    assert turns.asking_weight("The shelter rang back. Zinnia is ours!", replied=True) == 1.0

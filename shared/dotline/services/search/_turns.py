@@ -1,6 +1,7 @@
-"""How search ranks the turns of a conversation: how much a turn says, whose turn it is, and
-the reply after an asking turn. Pure functions over plain values (the context they read comes
-from `_context`), so they can be read and tested apart from the stores.
+"""How search ranks the turns of a conversation: how much a turn says, whose turn it is,
+whether it only asks, and the reply after an asking turn. Pure functions over plain values
+(the context they read comes from `_context`), so they can be read and tested apart from the
+stores.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ FULL_SAY = 8  # distinct meaningful words from which a turn counts as saying som
 SHORT_FLOOR = 0.4  # what a turn that says nothing keeps of its score ("Which one?")
 OTHER_SPEAKER_WEIGHT = 0.4  # a turn of someone else than the person the query names
 REPLY_SHARE = 0.6  # what the reply after an asking hit earns of the hit's score
+ASKING_WEIGHT = 0.5  # what an asking turn with a reply after it keeps of its score
 FOLLOW_SHARE = 0.3  # what the turn after any other hit earns
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -48,6 +50,13 @@ def speaker_weight(speakers: Iterable[str], named: set[str]) -> float:
 def asks(text: str) -> bool:
     """Whether a turn asks something (its last sentence is a question)."""
     return text.rstrip().endswith("?")
+
+
+def asking_weight(text: str, replied: bool) -> float:
+    """ASKING_WEIGHT for a turn that asks something and has a reply after it: the question
+    shares the query's words, the answer is in the reply (which earns REPLY_SHARE of the
+    question's score); 1 for any other turn."""
+    return ASKING_WEIGHT if replied and asks(text) else 1.0
 
 
 def follow_credit(hit_score: float, hit_text: str) -> float:

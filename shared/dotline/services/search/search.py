@@ -196,7 +196,8 @@ def _turn_weights(
     query: str, pool: dict[Key, Candidate], context: dict[UUID, TurnContext], zone: ZoneInfo
 ) -> dict[Key, float]:
     """Each memory with context: the share of its score it keeps for how much it says, whether
-    it is the turn of someone else than the person the query names, and when it happened
+    it is the turn of someone else than the person the query names, whether it only asks what
+    the turn after it answers, and when it happened
     against the time the query names (`_when`), both days on the caller's calendar."""
     named = turns.named_people(query, {s for c in context.values() for s in c.speakers})
     window = when.query_window(query, datetime.now(zone).date())
@@ -204,6 +205,7 @@ def _turn_weights(
     return {
         key: turns.informativeness(c.said)
         * turns.speaker_weight(c.speakers, named)
+        * turns.asking_weight(candidate.row.get("body") or "", replied=c.next_id is not None)
         * when.time_weight(
             window,
             asks,
