@@ -12,7 +12,7 @@ from collections.abc import Iterable
 FULL_SAY = 8  # distinct meaningful words from which a turn counts as saying something in full
 SHORT_FLOOR = 0.4  # what a turn that says nothing keeps of its score ("Which one?")
 OTHER_SPEAKER_WEIGHT = 0.4  # a turn of someone else than the person the query names
-REPLY_SHARE = 0.6  # what the reply after an asking hit earns of the hit's score
+REPLY_SHARE = 1.0  # what the reply after an asking hit earns of the hit's score: all of it
 ASKING_WEIGHT = 0.5  # what an asking turn with a reply after it keeps of its score
 FOLLOW_SHARE = 0.3  # what the turn after any other hit earns
 _WORD = re.compile(r"[^\W\d_]+")
