@@ -14,7 +14,7 @@ from dotline.auth import Principal
 from dotline.db import Database
 from dotline.services.search._graph import Candidate, Key
 
-CONTEXT_HITS = 30  # the top memory hits whose context (and next turn) is read
+CONTEXT_HITS = 50  # the top memory hits whose context (and next turn) is read
 
 _CONTEXT = """
 select memory_id, occurred_at, speakers, said, next_memory_id, next_of
