@@ -21,7 +21,9 @@ from user_outbox import deliver_outbox
 
 # A query each channel finds both memories by: their words, only their meaning, or a concept
 # they are linked to in the graph.
-QUERIES = {"text": "kettlebell", "vector": "heavy weight workout", "graph": "Oksana"}
+# The graph's query is a name whose embedding points away from both memories (cosine below 0,
+# the vector channel's floor), so only the graph finds them by it.
+QUERIES = {"text": "kettlebell", "vector": "heavy weight workout", "graph": "Thandiwe"}
 BLOOMING = "Kettlebell swings before breakfast"
 SPROUTING = "Kettlebell swings after supper"
 
@@ -51,10 +53,10 @@ def garden(
 ) -> tuple[Any, str, str]:  # fmt: skip
     """A person with a memory whose card blooms (three dimensions grew) and one whose card
     sprouts (only the self_know its creation earned), delivered, both linked in the graph to
-    the concept Oksana: (user, bloom, sprout)."""
+    the concept Thandiwe: (user, bloom, sprout)."""
     user = make_user()
     row = pg.execute(
-        "insert into concepts (user_id, name, type) values (%s, 'Oksana', 'person') "
+        "insert into concepts (user_id, name, type) values (%s, 'Thandiwe', 'person') "
         "returning concept_id",
         (user.user_id,),
     ).fetchone()

@@ -21,10 +21,12 @@ logger = logging.getLogger(__name__)
 
 VECTOR_CANDIDATES = 50
 # The port's score is (cosine + 1) / 2. WordLlama puts unrelated diary lines at cosine -0.1..0.18
-# and paraphrases at 0.1..0.45 (median 0.24, bench_retrieval.py): a floor at 0.1 keeps most
-# paraphrases and drops the index's far end, so a query does not list everything. Scores count
-# from the floor, so a hit just above it earns next to nothing.
-MIN_VECTOR_SCORE = 0.55
+# and paraphrases at 0.1..0.45 (median 0.24, bench_retrieval.py): a floor at cosine 0 keeps the
+# paraphrases and drops the index's far end (what points away from the query). Scores count
+# from the floor, so a hit just above it earns next to nothing. A floor at cosine 0.1 lost
+# answers worded apart from their question (bench_longmem.py tune split recall@10 64.2 against
+# 65.2-65.3 at 0; docs/retrieval-benchmark.md).
+MIN_VECTOR_SCORE = 0.5
 _WORD = re.compile(r"[^\W_]+")
 
 
