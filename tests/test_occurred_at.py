@@ -83,28 +83,37 @@ def test_without_creation_ts_the_date_is_resolved_against_now(
     assert (before - timedelta(days=1)).date() <= occurred.date() < datetime.now(UTC).date()
 
 
+def import_and_ingest(
+    api: httpx.Client, user: Any, stores: IngestionStores, said: str, sent: datetime
+) -> None:
+    """A past conversation imported with the person's message `said` sent at `sent`, then
+    ingested (days after it was said)."""
+    turns = [
+        {"role": "user", "speaker": "me", "text": said, "timestamp": sent.isoformat()},
+        {"role": "assistant", "speaker": "Coach", "text": "That sounds lovely!",
+         "timestamp": (sent + timedelta(minutes=1)).isoformat()},
+    ]  # fmt: skip
+    session = {
+        "title": "Weekend", "external_id": f"chat-{uuid.uuid4()}",
+        "started_at": sent.isoformat(),
+        "ended_at": (sent + timedelta(minutes=5)).isoformat(), "turns": turns,
+    }  # fmt: skip
+    response = api.post("/v1/imports", json={"sessions": [session]}, headers=user.headers)
+    assert response.status_code == 202, response.text
+    run = ingest_conversations(stores, packaged_config(), user_id=user.user_id)
+    assert run.processed == 1, run.model_dump()
+
+
+HIKE = "Last Saturday we hiked up to the lake with Ana and swam in the cold water."
+
+
 def test_an_ingested_message_sent_on_a_monday_about_last_saturday_happened_on_the_saturday(
     api: httpx.Client, make_user: Any, pg: psycopg.Connection[Any], stores: IngestionStores
 ) -> None:
     # given a past conversation, imported, whose message was sent on a Monday
     user = make_user()
-    said = "Last Saturday we hiked up to the lake with Ana and swam in the cold water."
-    turns = [
-        {"role": "user", "speaker": "me", "text": said, "timestamp": MONDAY.isoformat()},
-        {"role": "assistant", "speaker": "Coach", "text": "That sounds lovely!",
-         "timestamp": (MONDAY + timedelta(minutes=1)).isoformat()},
-    ]  # fmt: skip
-    session = {
-        "title": "Weekend", "external_id": f"chat-{uuid.uuid4()}",
-        "started_at": MONDAY.isoformat(),
-        "ended_at": (MONDAY + timedelta(minutes=5)).isoformat(), "turns": turns,
-    }  # fmt: skip
-    response = api.post("/v1/imports", json={"sessions": [session]}, headers=user.headers)
-    assert response.status_code == 202, response.text
-
     # when ingestion runs over it (days after it was said)
-    run = ingest_conversations(stores, packaged_config(), user_id=user.user_id)
-    assert run.processed == 1, run.model_dump()
+    import_and_ingest(api, user, stores, HIKE, MONDAY)
 
     # then its memory was said on the Monday and happened on the Saturday
     rows = pg.execute(
@@ -147,24 +156,8 @@ def test_an_ingested_turn_is_resolved_on_the_calendar_of_the_persons_time_zone(
     # given a person in Tokyo whose imported message was sent on their Monday morning
     user = make_user()
     set_timezone(api, user, "Asia/Tokyo")
-    said = "Last Saturday we hiked up to the lake with Ana and swam in the cold water."
-    turns = [
-        {"role": "user", "speaker": "me", "text": said,
-         "timestamp": SUNDAY_EVENING_UTC.isoformat()},
-        {"role": "assistant", "speaker": "Coach", "text": "That sounds lovely!",
-         "timestamp": (SUNDAY_EVENING_UTC + timedelta(minutes=1)).isoformat()},
-    ]  # fmt: skip
-    session = {
-        "title": "Weekend", "external_id": f"chat-{uuid.uuid4()}",
-        "started_at": SUNDAY_EVENING_UTC.isoformat(),
-        "ended_at": (SUNDAY_EVENING_UTC + timedelta(minutes=5)).isoformat(), "turns": turns,
-    }  # fmt: skip
-    response = api.post("/v1/imports", json={"sessions": [session]}, headers=user.headers)
-    assert response.status_code == 202, response.text
-
     # when ingestion runs over it
-    run = ingest_conversations(stores, packaged_config(), user_id=user.user_id)
-    assert run.processed == 1, run.model_dump()
+    import_and_ingest(api, user, stores, HIKE, SUNDAY_EVENING_UTC)
 
     # then its memory happened on their Saturday, and was said at the instant it was sent
     rows = pg.execute(
