@@ -82,17 +82,9 @@ class VectorMatrix:
     ) -> VectorMatrix:
         """From rows holding the item columns and `vector` as float32 bytes; a `previous`
         matrix of the same user lends its projections."""
-        by_dims: dict[int, list[int]] = {}
-        vectors = []
-        for i, record in enumerate(records):
-            vector = np.frombuffer(record.pop("vector"), dtype=FLOAT32)
-            vectors.append(vector)
-            by_dims.setdefault(vector.size, []).append(i)
-        matrices: dict[int, npt.NDArray[np.float32]] = {}
-        row_ids: dict[int, npt.NDArray[np.intp]] = {}
-        for dims, ids in by_dims.items():
-            matrices[dims] = _unit_rows(np.vstack([vectors[i] for i in ids]))
-            row_ids[dims] = np.asarray(ids, dtype=np.intp)
+        by_dims = _unit_rows_by_dims(records)
+        matrices = {dims: rows for dims, (_, rows) in by_dims.items()}
+        row_ids = {dims: ids for dims, (ids, _) in by_dims.items()}
         reduced = {
             dims: ReducedRows.build(matrix, previous.projection(dims) if previous else None)
             for dims, matrix in matrices.items()
@@ -133,20 +125,14 @@ class VectorMatrix:
         dead = size - int(np.count_nonzero(live))
         if dead > DEAD_SHARE * (size + len(records)):
             return None
-        grouped: dict[int, list[int]] = {}
-        vectors = []
-        for i, record in enumerate(records):
-            vector = np.frombuffer(record.pop("vector"), dtype=FLOAT32)
-            vectors.append(vector)
-            grouped.setdefault(vector.size, []).append(i)
+        grouped = _unit_rows_by_dims(records)
         if not grouped.keys() <= self.matrices.keys():
             return None
         matrices, row_ids = dict(self.matrices), dict(self.row_ids)
         reduced, buffers, reduced_buffers = (
             dict(self.reduced), dict(self.buffers or {}), dict(self.reduced_buffers or {})
         )  # fmt: skip
-        for dims, ids in grouped.items():
-            added = _unit_rows(np.vstack([vectors[i] for i in ids]))
+        for dims, (ids, added) in grouped.items():
             rows = self.matrices[dims].shape[0] + added.shape[0]
             crossed = rows >= EXACT_BELOW and dims not in self.reduced
             kept = self.reduced.get(dims)
@@ -155,7 +141,7 @@ class VectorMatrix:
             buffers[dims], matrices[dims] = _Buffer.of(self, dims).extended(
                 self.matrices[dims], added
             )
-            row_ids[dims] = np.concatenate((self.row_ids[dims], size + np.asarray(ids, np.intp)))
+            row_ids[dims] = np.concatenate((self.row_ids[dims], size + ids))
             if kept is not None:
                 reduced_buffers[dims], more = _Buffer.of(self, dims, reduced=True).extended(
                     kept.rows, kept.projection.reduce(added)
@@ -337,6 +323,23 @@ def _held_bytes(
     """The bytes behind each array: its buffer's, room included, where it grows in one."""
     held = buffers or {}
     return sum(held[d].nbytes if d in held else a.nbytes for d, a in arrays.items())
+
+
+def _unit_rows_by_dims(
+    records: Sequence[dict[str, Any]],
+) -> dict[int, tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]]:
+    """The records' vectors (float32 bytes, taken out of each record) by their length: the
+    records' positions and their unit rows."""
+    positions: dict[int, list[int]] = {}
+    vectors = []
+    for i, record in enumerate(records):
+        vector = np.frombuffer(record.pop("vector"), dtype=FLOAT32)
+        vectors.append(vector)
+        positions.setdefault(vector.size, []).append(i)
+    return {
+        dims: (np.asarray(ids, dtype=np.intp), _unit_rows(np.vstack([vectors[i] for i in ids])))
+        for dims, ids in positions.items()
+    }
 
 
 def _unit_rows(matrix: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
